@@ -1,0 +1,120 @@
+/*
+ * access.h — who is asking, and what they may do and see: authentication (passwords,
+ * API tokens), per-collection grants and the TLP 2.0 policy of DESIGN.md.
+ *
+ * Every door (TAXII, export, sync, web page) asks here; nothing leaves that should not.
+ *
+ * The policy, as decided for a sharing node:
+ * - A user has a clearance (CLEAR < GREEN < AMBER < AMBER+STRICT < RED) and sees object
+ *   versions whose effective TLP is at most that clearance. The effective TLP is the
+ *   object's own TLP marking, else its collection's default (AMBER unless the operator
+ *   said otherwise), fixed when the version is stored.
+ * - TLP:AMBER+STRICT (TLP 2.0: "restricted to the recipient's organization only"): the
+ *   recipients are the organisations the node shares the collection with, i.e. the
+ *   partners (and users) granted read on it; each user also needs clearance
+ *   AMBER+STRICT or more, which an operator gives only to people bound to keep it
+ *   inside their own organisation. Who may read the collection at all is decided by
+ *   the grants (or being an admin, the node's own operator) before any object is read.
+ * - TLP:RED ("for the eyes and ears of individual recipients only"): shown only to users
+ *   with clearance RED whose partner is named on the version: its author
+ *   (created_by_ref), the partners listed in the object's custom property
+ *   "x_solidarity_recipients" (a list of identity ids), and the recipients the ingest
+ *   caller names (ingest.h). The list is kept beside the version in the store, so the
+ *   store filters in SQL and a page's limit counts visible rows only.
+ * - Admins may read and write every collection (grants are not needed) but see objects
+ *   by their clearance like everybody else.
+ *
+ * Tokens: "sol_" followed by 43 base64url characters (32 random bytes, no padding);
+ * shown once, stored as their BLAKE2b-256 hash, compared in constant time.
+ */
+#ifndef SOLIDARITY_ACCESS_H
+#define SOLIDARITY_ACCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "solidarity/api.h"
+#include "solidarity/error.h"
+#include "solidarity/store.h"
+#include "solidarity/util.h"
+
+/* A token's text length: "sol_" + 43 base64url characters. */
+#define SOL_TOKEN_LEN 47
+
+/* Who is asking: filled by sol_access_authenticate() (or sol_access_principal_of_user()). */
+struct sol_principal {
+    int64_t user_id;
+    char name[128];
+    int64_t partner_id;
+    char partner_name[128];
+    char partner_identity[128]; /* "identity--<uuid>" */
+    int clearance;              /* enum sol_tlp */
+    bool is_admin;
+    int64_t token_id; /* the token used, 0 for a password */
+};
+
+/*
+ * Authenticate the value of an HTTP Authorization header: "Basic base64(user:pass)",
+ * "Bearer TOKEN" or "Token TOKEN" (scheme names in any case, RFC 7235 §2.1). Returns 0
+ * and fills out; SOL_EAUTH when the header is missing (NULL or empty), malformed, names
+ * an unknown scheme or user, the password is wrong or the token unknown or revoked;
+ * another negative code on store errors. A used token's last_used is updated (at most
+ * once a minute, so reads stay cheap).
+ */
+SOL_API int sol_access_authenticate(struct sol_store *s, const char *authorization_header_value,
+                                    struct sol_principal *out);
+
+/* Fill out for the user named name (for local tools that act as a user). */
+SOL_API int sol_access_principal_of_user(struct sol_store *s, const char *name,
+                                         struct sol_principal *out);
+
+/*
+ * Whether the principal may read (Get Objects, manifest, versions) or write (Add and
+ * Delete Objects) the collection (its id): an admin, or a grant to the user or their
+ * partner. Store errors count as no.
+ */
+SOL_API bool sol_access_can_read(struct sol_store *s, const struct sol_principal *p,
+                                 const char *collection);
+SOL_API bool sol_access_can_write(struct sol_store *s, const struct sol_principal *p,
+                                  const char *collection);
+
+/*
+ * Whether the principal may see this stored version (its tlp and tlp_red_recipients)
+ * of an object in a collection they may read. The store applies the same rule in SQL
+ * when the filter was set with sol_access_filter(); this is the check for other paths.
+ */
+SOL_API bool sol_access_may_see(const struct sol_principal *p, const struct sol_object_row *row);
+
+/*
+ * Set the policy fields of a store filter (max_tlp, asker_identity) for the principal.
+ * Call it on every query made on someone's behalf.
+ */
+SOL_API void sol_access_filter(const struct sol_principal *p, struct sol_object_filter *f);
+
+/*
+ * Passwords: hash with argon2id (libsodium crypto_pwhash_str, interactive limits) into
+ * out (NUL-terminated text, at most 128 bytes), and check one in constant time.
+ * hash returns 0 or SOL_ENOMEM / SOL_ECRYPTO; verify returns true when it matches.
+ */
+SOL_API int sol_access_password_hash(const char *password, char out[128]);
+SOL_API bool sol_access_password_verify(const char *hash, const char *password);
+
+/*
+ * For tests only: use libsodium's minimum argon2id cost (fast, weak) from now on when
+ * on is true. Not thread-safe; never call it in a program.
+ */
+SOL_API void sol_access_set_weak_password_hashing(bool on);
+
+/*
+ * Issue an API token for a user: writes the token text (SOL_TOKEN_LEN characters and a
+ * NUL) into token_out — show it once, it is not kept — and stores its hash with name
+ * (may be NULL). *token_id may be NULL.
+ */
+SOL_API int sol_access_token_issue(struct sol_store *s, int64_t user_id, const char *name,
+                                   char token_out[SOL_TOKEN_LEN + 1], int64_t *token_id);
+
+/* The stored hash of a token's text (BLAKE2b-256). */
+SOL_API void sol_access_token_hash(const char *token, size_t n, uint8_t out[32]);
+
+#endif
