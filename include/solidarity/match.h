@@ -1,0 +1,257 @@
+/*
+ * match.h — the fast matcher behind `solidarity scan`: an index compiled from every
+ * indicator, log readers that turn each line into one observation, a scanner that
+ * matches observations against the index, and the sightings that come out of it.
+ *
+ * Ownership: a struct sol_match_index is built by its caller (sol_match_index_new(),
+ * then _add_*(), then _build()) and freed with sol_match_index_free(); once built it is
+ * read-only and may be shared by any number of scanners in any number of threads. A
+ * struct sol_match_scanner belongs to one thread. A struct sol_log_reader owns its
+ * buffers; the observation it hands out (and every string inside) stays valid until
+ * the next call on the same reader. Strings passed in are copied when kept.
+ *
+ * Semantics the engine adds to STIX Patterning (STIX 2.1 §9), stated once here:
+ * - domain-name:value, email-addr:value and hash values compare without regard to case
+ *   (DNS and hex are case-insensitive); a trailing dot of a domain name is ignored.
+ * - Hash algorithm names are recognised under the spellings real feeds use
+ *   ('SHA-256', 'SHA256', 'sha256') and mean the algorithm of hash-algorithm-ov.
+ * - ipv4-addr:value / ipv6-addr:value '=' a CIDR string holds when the address lies in
+ *   the network (the same as ISSUBSET).
+ * - An indicator counts when it is not revoked and the event's time lies within
+ *   [valid_from, valid_until): validity is judged at the time of each event, not at
+ *   the time of the scan, so an old log is judged by the indicators valid back then.
+ */
+#ifndef SOLIDARITY_MATCH_H
+#define SOLIDARITY_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "solidarity/api.h"
+#include "solidarity/error.h"
+#include "solidarity/json.h"
+#include "solidarity/util.h"
+
+/* ---- Observations: the STIX objects one log line mentions, and a time. ---- */
+
+#define SOL_OBS_MAX_OBJECTS 64
+#define SOL_OBS_MAX_PROPS 256
+#define SOL_OBS_SCRATCH 16384
+
+enum sol_obs_kind {
+    SOL_OBS_STR = 1, /* ->s, ->n bytes */
+    SOL_OBS_INT,     /* ->i */
+    SOL_OBS_REF,     /* ->i is the index of another object of the observation */
+    SOL_OBS_BOOL,    /* ->i is 0 or 1 */
+};
+
+/*
+ * One property value of one object. path is the property path in canonical dotted form
+ * ("value", "hashes.SHA-256", "src_ref", "extensions.http-request-ext.request_method");
+ * a list is several props with the same obj and path, in order.
+ */
+struct sol_obs_prop {
+    uint16_t obj;
+    uint8_t kind;
+    uint16_t path_n;
+    const char *path;
+    const char *s;
+    uint32_t n;
+    int64_t i;
+};
+
+struct sol_obs_object {
+    const char *type;
+    uint16_t type_n;
+};
+
+struct sol_obs {
+    sol_time_t time;
+    uint32_t nobj, nprop;
+    bool truncated; /* objects, props or scratch space ran out: some values were dropped */
+    struct sol_obs_object obj[SOL_OBS_MAX_OBJECTS];
+    struct sol_obs_prop prop[SOL_OBS_MAX_PROPS];
+    size_t scratch_n;
+    char scratch[SOL_OBS_SCRATCH]; /* strings the reader had to build */
+};
+
+/* Empty obs for reuse (keeps nothing). */
+SOL_API void sol_obs_reset(struct sol_obs *obs);
+/* Add an object of type (NUL-terminated, kept by pointer: use static strings or strings
+ * that outlive the observation). Returns its index, or -1 when full. */
+SOL_API int sol_obs_add_object(struct sol_obs *obs, const char *type);
+/* Add a string property (s is kept by pointer). Returns 0 or -1 when full. */
+SOL_API int sol_obs_add_str(struct sol_obs *obs, int obj, const char *path, const char *s,
+                            size_t n);
+/* As sol_obs_add_str, copying s into the observation's scratch space first. */
+SOL_API int sol_obs_add_strcopy(struct sol_obs *obs, int obj, const char *path, const char *s,
+                                size_t n);
+SOL_API int sol_obs_add_int(struct sol_obs *obs, int obj, const char *path, int64_t i);
+SOL_API int sol_obs_add_ref(struct sol_obs *obs, int obj, const char *path, int target);
+/*
+ * The object of type with property "value" equal to s (n bytes), added when not yet in
+ * obs (so that one address seen twice in a line is one object). Returns its index or -1.
+ * ipv4-addr and ipv6-addr are chosen by the text: pass "ip" as type to detect.
+ */
+SOL_API int sol_obs_value_object(struct sol_obs *obs, const char *type, const char *s,
+                                 size_t n, bool copy);
+
+/* ---- The indicator index. ---- */
+
+struct sol_match_index;
+
+/* What one indicator is, for the summary and the sightings. Views into the index. */
+struct sol_match_indicator {
+    const char *id;      /* "indicator--..." */
+    const char *name;    /* "" when none */
+    const char *pattern; /* the pattern text */
+    const char *indicates; /* names of the malware it indicates, ", "-separated, or "" */
+    const char *created_by_ref; /* "" when none */
+};
+
+SOL_API struct sol_match_index *sol_match_index_new(void);
+SOL_API void sol_match_index_free(struct sol_match_index *idx);
+
+/*
+ * Add every indicator of a STIX bundle (or array of objects, or single object) with
+ * pattern_type "stix" and its "indicates" relationships to malware and tools. Revoked
+ * indicators are skipped and counted. Indicators whose pattern does not parse are
+ * skipped; the first is described in err and *bad (when not NULL) counts them.
+ * Returns 0, or a negative code for a document that is not STIX at all.
+ */
+SOL_API int sol_match_index_add_bundle(struct sol_match_index *idx, const struct sol_json *root,
+                                       size_t *bad, struct sol_error *err);
+
+/*
+ * Add one indicator by its parts (id "indicator--..."; name may be NULL; valid_from 0
+ * and valid_until 0 mean no bound). Returns 0, SOL_ESYNTAX (bad pattern, err says where),
+ * SOL_EUNSUPPORTED or SOL_ENOMEM.
+ */
+SOL_API int sol_match_index_add(struct sol_match_index *idx, const char *id, const char *name,
+                                const char *pattern, size_t pattern_n, sol_time_t valid_from,
+                                sol_time_t valid_until, struct sol_error *err);
+
+/* Compile what was added. After this the index is read-only. Returns 0 or an error. */
+SOL_API int sol_match_index_build(struct sol_match_index *idx, struct sol_error *err);
+
+/* Counts, for the summary and the benchmark. */
+struct sol_match_index_stats {
+    size_t indicators, exact_keys, cidr_prefixes, regex_terms, always_leaves,
+        multi_patterns, revoked_skipped, bad_patterns;
+    size_t bytes; /* memory held by the compiled index */
+};
+SOL_API void sol_match_index_stats(const struct sol_match_index *idx,
+                                   struct sol_match_index_stats *out);
+SOL_API size_t sol_match_index_count(const struct sol_match_index *idx);
+SOL_API void sol_match_index_get(const struct sol_match_index *idx, size_t i,
+                                 struct sol_match_indicator *out);
+
+/* ---- Scanning. ---- */
+
+struct sol_match_scanner;
+
+/* One indicator's hits in a scan. */
+struct sol_match_hit {
+    uint32_t indicator; /* index for sol_match_index_get() */
+    uint64_t count;
+    sol_time_t first_seen, last_seen;
+};
+
+/* A scanner for one thread over a built index. NULL on no memory. */
+SOL_API struct sol_match_scanner *sol_match_scanner_new(const struct sol_match_index *idx);
+SOL_API void sol_match_scanner_free(struct sol_match_scanner *sc);
+
+/*
+ * Match one observation. Returns how many indicators it completed a match of (0 when
+ * none); allocation-free once warm. The indicators it hit are available through
+ * sol_match_scanner_last() until the next call.
+ */
+SOL_API size_t sol_match_scan(struct sol_match_scanner *sc, const struct sol_obs *obs);
+SOL_API const uint32_t *sol_match_scanner_last(const struct sol_match_scanner *sc, size_t *n);
+
+/* The hits so far, sorted by indicator index; the array stays valid until the next scan. */
+SOL_API const struct sol_match_hit *sol_match_scanner_hits(struct sol_match_scanner *sc,
+                                                           size_t *n);
+/* Add the hits of other into sc (for merging threads). Returns 0 or SOL_ENOMEM. */
+SOL_API int sol_match_scanner_merge(struct sol_match_scanner *sc,
+                                    const struct sol_match_scanner *other);
+
+/* ---- Log readers. ---- */
+
+enum sol_log_format {
+    SOL_LOG_AUTO = 0,
+    SOL_LOG_ZEEK_TSV,
+    SOL_LOG_ZEEK_JSON,
+    SOL_LOG_EVE,
+    SOL_LOG_JSONL, /* generic JSON lines through a mapping */
+    SOL_LOG_CSV,   /* CSV with a header line through a mapping */
+    SOL_LOG_STIX,  /* STIX bundles of observed-data */
+};
+
+/* "zeek", "zeek-json", "eve", "jsonl", "csv", "stix"; returns 0 or SOL_EINVAL. */
+SOL_API int sol_log_format_parse(const char *name, enum sol_log_format *out);
+SOL_API const char *sol_log_format_name(enum sol_log_format f);
+
+/*
+ * A mapping from log fields to STIX object paths, one rule a line:
+ *   field -> object-type:path
+ * e.g. "query -> domain-name:value", "id.resp_h -> ipv4-addr:value" (ipv6-addr is
+ * chosen for an IPv6 text), "md5 -> file:hashes.MD5", and "ts -> time" for the event's
+ * time (RFC 3339 or seconds since 1970). '#' starts a comment. Fields of one rule set
+ * that name the same object type and are not "value" fill one object.
+ */
+struct sol_log_mapping;
+SOL_API int sol_log_mapping_parse(const char *text, size_t n, struct sol_log_mapping **out,
+                                  struct sol_error *err);
+SOL_API void sol_log_mapping_free(struct sol_log_mapping *m);
+
+struct sol_log_reader;
+
+/*
+ * Read a log from f (not closed; gzip is detected and inflated), in format fmt
+ * (SOL_LOG_AUTO: detected from the first bytes). mapping may be NULL (the built-in
+ * mappings serve Zeek and eve; jsonl and csv then need one). name is used in messages.
+ * Returns 0, SOL_EINVAL (a format that needs a mapping), SOL_ESYNTAX (format not
+ * recognised) or SOL_ENOMEM.
+ */
+SOL_API int sol_log_reader_open(FILE *f, const char *name, enum sol_log_format fmt,
+                                const struct sol_log_mapping *mapping,
+                                struct sol_log_reader **out, struct sol_error *err);
+SOL_API void sol_log_reader_free(struct sol_log_reader *r);
+
+/*
+ * The next observation. Returns 0 and sets *obs, SOL_EEOF at the end, SOL_EIO on a read
+ * error, or SOL_ESYNTAX for a bad line: err says which line and why, and the next call
+ * goes on after it. Lines that carry nothing to match (Zeek headers) are skipped.
+ * A line that mentions nothing matchable still yields an (empty) observation.
+ */
+SOL_API int sol_log_reader_next(struct sol_log_reader *r, const struct sol_obs **obs,
+                                struct sol_error *err);
+SOL_API enum sol_log_format sol_log_reader_format(const struct sol_log_reader *r);
+/* Bytes consumed so far (uncompressed), for progress. */
+SOL_API uint64_t sol_log_reader_bytes(const struct sol_log_reader *r);
+/* When at end of input: forget it, so that a later _next() tries to read again
+ * (for --follow on a growing file). */
+SOL_API void sol_log_reader_clear_eof(struct sol_log_reader *r);
+
+/* ---- Sightings. ---- */
+
+struct sol_sighting_options {
+    const char *identity_id; /* where_sighted_refs; required */
+    sol_time_t now;          /* created/modified; 0 = the current time */
+};
+
+/*
+ * Append to w one STIX 2.1 sighting (§5.6... "sighting", §4.2 of SROs) per hit: count,
+ * first_seen, last_seen, sighting_of_ref, where_sighted_refs. Its id is a UUIDv5 of the
+ * indicator, identity and first_seen, so a re-run of the same scan names the same
+ * sightings. Returns 0 or SOL_ENOMEM.
+ */
+SOL_API int sol_match_write_sightings(const struct sol_match_index *idx,
+                                      const struct sol_match_hit *hits, size_t n,
+                                      const struct sol_sighting_options *opt,
+                                      struct sol_json_writer *w);
+
+#endif

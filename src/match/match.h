@@ -1,0 +1,125 @@
+/*
+ * match/match.h — internals shared by the files of the matcher (prefix sol__m).
+ *
+ * norm.c      key spaces and value normalisation (domains, addresses, hash names)
+ * exact.c     the exact-value hash table (keys in one arena)
+ * lpm.c       longest-prefix tables for IPv4 and IPv6 networks
+ * compile.c   indicators → compiled patterns → index
+ * eval.c      comparison expressions on observations; multi-observation state
+ * scan.c      the scanner
+ * obs.c       observation building
+ * reader*.c   log readers; mapping.c the mapping files
+ * sighting.c  the sightings writer
+ */
+#ifndef SOLIDARITY_MATCH_INTERNAL_H
+#define SOLIDARITY_MATCH_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "solidarity/match.h"
+
+/* How the values of one (object type, property path) are normalised into keys. */
+enum sol__mnorm {
+    SOL__MNORM_PLAIN = 0, /* bytes as they are */
+    SOL__MNORM_DOMAIN,    /* lower case, no trailing dot */
+    SOL__MNORM_LOWER,     /* lower case (e-mail addresses) */
+    SOL__MNORM_HASH,      /* lower-case hex as bytes when it is hex, else lower case */
+    SOL__MNORM_IP,        /* ipv4-addr/ipv6-addr value: 4 or 16 bytes */
+};
+
+/* The normalisation of a canonical "type:path" (path dotted, hash names canonical). */
+enum sol__mnorm sol__mnorm_of(const char *type, size_t type_n, const char *path, size_t path_n);
+
+/*
+ * The canonical name of a hash algorithm ("MD5", "SHA-1", "SHA-256", "SHA-512",
+ * "SHA3-256", "SHA3-512", "SSDEEP", "TLSH", "SHA-224", "SHA-384") for any of the
+ * spellings feeds use, or NULL when name is not a known algorithm.
+ */
+const char *sol__mhash_canonical(const char *name, size_t n);
+
+/*
+ * Normalise value v (n bytes) of kind norm into out (cap bytes). Returns the key length,
+ * or -1 when the value cannot be a key of that kind (an IP that does not parse, too long).
+ */
+int sol__mnorm_value(enum sol__mnorm norm, const char *v, size_t n, uint8_t *out, size_t cap);
+
+/*
+ * Parse an IPv4 or IPv6 address with an optional "/len". out gets 16 bytes (IPv4 in the
+ * first 4), *v6 the family, *len the prefix length (32 or 128 when absent), *has_len
+ * whether "/len" was given. Returns 0 or -1.
+ */
+int sol__mip_parse(const char *s, size_t n, uint8_t out[16], bool *v6, unsigned *len,
+                   bool *has_len);
+
+/* The 64-bit hash of a key space "type:path". */
+uint64_t sol__mspace_hash(const char *type, size_t type_n, const char *path, size_t path_n);
+
+/* Targets: what a key points at. */
+#define SOL__MT_LIST 0x80000000u    /* index into the list array */
+#define SOL__MT_LEAF 0x40000000u    /* a leaf (bracket) of a compiled pattern */
+#define SOL__MT_MASK 0x3fffffffu    /* otherwise: a simple indicator's number */
+
+/* ---- exact.c ---- */
+struct sol__mexact {
+    uint64_t *slots; /* (tag32 << 32) | (arena offset + 1); 0 = empty */
+    size_t cap, n;
+    uint8_t *arena;  /* entries: u32 target, u16 space, varint len, bytes */
+    size_t arena_n, arena_cap;
+    uint32_t *lists; /* [cap, count, targets...] */
+    size_t lists_n, lists_cap;
+};
+void sol__mexact_init(struct sol__mexact *t);
+void sol__mexact_free(struct sol__mexact *t);
+int sol__mexact_reserve(struct sol__mexact *t, size_t n);
+/* Add (space, key) → target. Returns 0, SOL_ENOMEM or SOL_ELIMIT (key too long). */
+int sol__mexact_add(struct sol__mexact *t, uint16_t space, uint64_t space_hash,
+                    const uint8_t *key, size_t n, uint32_t target);
+/* The targets of (space, key): count, pointer set in *out (valid until the next add). */
+size_t sol__mexact_find(const struct sol__mexact *t, uint16_t space, uint64_t space_hash,
+                        const uint8_t *key, size_t n, const uint32_t **out, uint32_t *one);
+size_t sol__mexact_bytes(const struct sol__mexact *t);
+/* Add a target to a list-or-single slot value; shared with lpm.c. */
+int sol__mlist_add(uint32_t **lists, size_t *lists_n, size_t *lists_cap, uint32_t *slot,
+                   uint32_t target);
+/* Expand a slot value into targets. */
+size_t sol__mlist_get(const uint32_t *lists, uint32_t slot, const uint32_t **out,
+                      uint32_t *one);
+
+/* ---- lpm.c ---- */
+struct sol__mprefix {
+    unsigned __int128 start, end;
+    uint8_t len;
+    uint32_t parent; /* UINT32_MAX: none */
+    uint32_t target; /* single or SOL__MT_LIST */
+};
+struct sol__mlpm {
+    bool v6;
+    struct sol__mprefix *pfx;
+    size_t npfx, cap;
+    unsigned __int128 *istart; /* elementary intervals: start, deepest prefix */
+    uint32_t *ipfx;
+    size_t nint;
+    uint32_t *top; /* IPv4: first interval for each /16 (65537 entries) */
+    uint32_t *lists;
+    size_t lists_n, lists_cap;
+};
+void sol__mlpm_init(struct sol__mlpm *t, bool v6);
+void sol__mlpm_free(struct sol__mlpm *t);
+int sol__mlpm_add(struct sol__mlpm *t, const uint8_t addr[16], unsigned len, uint32_t target);
+int sol__mlpm_build(struct sol__mlpm *t);
+/*
+ * Call fn for every target of every prefix that contains addr and is no longer than
+ * maxlen (deepest first).
+ */
+typedef void (*sol__mlpm_fn)(void *ud, uint32_t target, unsigned len);
+void sol__mlpm_lookup(const struct sol__mlpm *t, const uint8_t addr[16], unsigned maxlen,
+                      sol__mlpm_fn fn, void *ud);
+size_t sol__mlpm_bytes(const struct sol__mlpm *t);
+
+/* ---- LIKE ---- */
+/* STIX 2.1 §9.6.1: LIKE with '%' any run and '_' one code point (bytes when not UTF-8). */
+bool sol__mlike(const char *s, size_t n, const char *pat, size_t pn);
+
+#endif
