@@ -1,0 +1,409 @@
+/*
+ * reader.c — JSON lines and concatenated JSON texts, one record at a time.
+ *
+ * The hot path of a scan: a large buffer is filled from the FILE* in blocks, each
+ * record is found with memchr('\n') and parsed in place (the buffer keeps simdjson's
+ * padding after its data, so no copy is needed), by one doc reused for every record.
+ *
+ * Two framings. JSON lines: one text per line, blank lines skipped; a bad line is an
+ * error for that line only. Concatenated texts (pretty-printed, several lines each):
+ * chosen when the first record is not complete on its first line; records are then
+ * delimited by a scanner that follows strings and brackets.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json/json.h"
+#include "solidarity/alloc.h"
+
+#define READ_BLOCK ((size_t)1 << 20)
+
+enum framing { FRAMING_UNKNOWN, FRAMING_LINES, FRAMING_TEXTS };
+
+struct sol_json_reader {
+    FILE *f; /* NULL when reading from memory */
+    struct sol_json_doc *doc;
+    char *buf; /* FILE mode: the buffer (cap + padding bytes) */
+    size_t cap;
+    const char *data; /* the bytes at hand: buf, or the caller's memory */
+    size_t len;       /* bytes at hand */
+    size_t pos;       /* start of what is not yet consumed */
+    size_t base;      /* stream offset of data[0] */
+    bool eof;         /* no more bytes will come */
+    bool io_error;
+    int io_errno;
+    bool skipping;      /* discarding the rest of an overlong line */
+    size_t line;        /* line number at data[pos] (1-based) */
+    size_t record_line; /* line where the last record started */
+    enum framing framing;
+    size_t max_bytes;
+};
+
+static struct sol_json_reader *
+reader_new(const struct sol_json_limits *limits)
+{
+    struct sol_json_reader *r = sol_calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->doc = sol_json_doc_new(limits);
+    if (!r->doc) {
+        sol_free(r);
+        return NULL;
+    }
+    r->max_bytes = sol__json_doc_limits(r->doc)->max_bytes;
+    r->line = 1;
+    return r;
+}
+
+struct sol_json_reader *
+sol_json_reader_new(FILE *f, const struct sol_json_limits *limits)
+{
+    struct sol_json_reader *r = reader_new(limits);
+    if (!r)
+        return NULL;
+    r->f = f;
+    r->cap = READ_BLOCK;
+    r->buf = sol_malloc(r->cap + SOL__JSON_PADDING);
+    if (!r->buf) {
+        sol_json_reader_free(r);
+        return NULL;
+    }
+    memset(r->buf, ' ', r->cap + SOL__JSON_PADDING);
+    r->data = r->buf;
+    return r;
+}
+
+struct sol_json_reader *
+sol_json_reader_new_mem(const char *p, size_t n, const struct sol_json_limits *limits)
+{
+    struct sol_json_reader *r = reader_new(limits);
+    if (!r)
+        return NULL;
+    r->data = p;
+    r->len = n;
+    r->eof = true;
+    return r;
+}
+
+void
+sol_json_reader_free(struct sol_json_reader *r)
+{
+    if (!r)
+        return;
+    sol_json_doc_free(r->doc);
+    sol_free(r->buf);
+    sol_free(r);
+}
+
+size_t
+sol_json_reader_line(const struct sol_json_reader *r)
+{
+    return r->record_line;
+}
+
+/*
+ * Read more bytes (FILE mode): move what is not consumed to the front, grow the
+ * buffer when it is full, read. Returns false when nothing more can come (end of
+ * file, read error, or out of memory: r->io_error).
+ */
+static bool
+refill(struct sol_json_reader *r)
+{
+    if (r->eof)
+        return false;
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->base += r->pos;
+        r->len -= r->pos;
+        r->pos = 0;
+    }
+    if (r->len == r->cap) {
+        size_t cap = r->cap * 2;
+        char *p = sol_realloc(r->buf, cap + SOL__JSON_PADDING);
+        if (!p) {
+            r->io_error = true;
+            r->io_errno = ENOMEM;
+            r->eof = true;
+            return false;
+        }
+        memset(p + r->cap + SOL__JSON_PADDING, ' ', cap - r->cap);
+        r->buf = p;
+        r->data = p;
+        r->cap = cap;
+    }
+    size_t k = fread(r->buf + r->len, 1, r->cap - r->len, r->f);
+    r->len += k;
+    if (k == 0) {
+        if (ferror(r->f)) {
+            r->io_error = true;
+            r->io_errno = errno;
+        }
+        r->eof = true;
+        return false;
+    }
+    return true;
+}
+
+static bool
+is_blank(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+            return false;
+    return true;
+}
+
+static size_t
+count_lines(const char *p, size_t n)
+{
+    size_t c = 0;
+    const char *end = p + n;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        c++;
+        p++;
+    }
+    return c;
+}
+
+/*
+ * In the concatenated framing, find the end of the JSON text that starts at s (after
+ * white space) in n bytes: the offset just after it, or 0 when the bytes end first.
+ * Follows strings (with escapes) and brackets only; the parser checks the rest.
+ */
+static size_t
+text_end(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+        i++;
+    if (i == n)
+        return 0;
+    char c = s[i];
+    if (c != '{' && c != '[' && c != '"') {
+        /* A scalar (or garbage): up to white space or a structural character. */
+        if (c == '}' || c == ']' || c == ',' || c == ':')
+            return i + 1;
+        while (i < n && !strchr(" \t\r\n{}[],:\"", s[i]))
+            i++;
+        return i < n ? i : 0;
+    }
+    size_t depth = 0;
+    bool in_string = false;
+    for (; i < n; i++) {
+        char b = s[i];
+        if (in_string) {
+            if (b == '\\')
+                i++;
+            else if (b == '"') {
+                in_string = false;
+                if (depth == 0)
+                    return i + 1;
+            }
+            continue;
+        }
+        if (b == '"')
+            in_string = true;
+        else if (b == '{' || b == '[')
+            depth++;
+        else if (b == '}' || b == ']') {
+            if (depth <= 1)
+                return i + 1;
+            depth--;
+        }
+    }
+    return 0;
+}
+
+/* Parse the record of n bytes at p, whose bytes may or may not be followed by padding. */
+static int
+parse_record(struct sol_json_reader *r, const char *p, size_t n, const struct sol_json **root,
+             struct sol_error *err)
+{
+    bool padded = r->f != NULL || (size_t)(r->data + r->len - (p + n)) >= SOL__JSON_PADDING;
+    if (padded)
+        return sol__json_parse_padded(r->doc, p, n, root, err);
+    return sol_json_parse(r->doc, p, n, root, err);
+}
+
+/* Turn an error inside a record at stream offset start, line line, into stream terms. */
+static int
+stream_error(struct sol_error *err, int rc, size_t start, size_t line)
+{
+    if (!err)
+        return rc;
+    if (err->line) {
+        err->offset += start;
+        err->line += (unsigned)line - 1;
+    } else {
+        err->line = (unsigned)line;
+        err->column = 1;
+        err->offset = start;
+    }
+    return rc;
+}
+
+/* Does the record fail only because it ends too early (a pretty-printed text)? */
+static bool
+record_incomplete(struct sol_json_reader *r, const char *p, size_t n)
+{
+    struct sol__json_check c;
+    memset(&c, 0, sizeof(c));
+    c.max_depth = sol__json_doc_limits(r->doc)->max_depth;
+    c.dup_node = SIZE_MAX;
+    return sol__json_check(p, n, &c) != 0 && c.incomplete;
+}
+
+static int
+next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_str *raw,
+          struct sol_error *err)
+{
+    for (;;) {
+        const char *nl = NULL;
+        for (;;) {
+            nl = memchr(r->data + r->pos, '\n', r->len - r->pos);
+            if (nl)
+                break;
+            if (r->len - r->pos > r->max_bytes && !r->skipping) {
+                /* Too long to ever be a record: report it once, then discard. */
+                r->record_line = r->line;
+                r->skipping = true;
+                size_t start = r->base + r->pos;
+                r->pos = r->len;
+                sol_error_set(err, SOL_ELIMIT, "line longer than the limit of %zu bytes",
+                              r->max_bytes);
+                return stream_error(err, SOL_ELIMIT, start, r->record_line);
+            }
+            if (r->skipping)
+                r->pos = r->len;
+            if (!refill(r))
+                break;
+        }
+        size_t start = r->pos;
+        size_t end = nl ? (size_t)(nl - r->data) : r->len;
+        r->pos = nl ? end + 1 : end;
+        size_t line = r->line++;
+        if (r->skipping) {
+            r->skipping = false;
+            continue;
+        }
+        if (start == end && !nl) {
+            r->line--;
+            if (r->io_error) {
+                r->io_error = false;
+                return sol_error_set(err, r->io_errno == ENOMEM ? SOL_ENOMEM : SOL_EIO,
+                                     "read error: %s", strerror(r->io_errno));
+            }
+            return SOL_EEOF;
+        }
+        size_t n = end - start;
+        const char *p = r->data + start;
+        if (n && p[n - 1] == '\r')
+            n--;
+        if (is_blank(p, n))
+            continue;
+        r->record_line = line;
+        if (raw) {
+            raw->p = p;
+            raw->n = n;
+        }
+        if (n > r->max_bytes) {
+            sol_error_set(err, SOL_ELIMIT, "line longer than the limit of %zu bytes", r->max_bytes);
+            return stream_error(err, SOL_ELIMIT, r->base + start, line);
+        }
+        int rc = parse_record(r, p, n, root, err);
+        if (rc && r->framing == FRAMING_UNKNOWN && rc == SOL_ESYNTAX && nl &&
+            record_incomplete(r, p, n)) {
+            /* The first text goes on past its line: concatenated texts. */
+            r->framing = FRAMING_TEXTS;
+            r->pos = start;
+            r->line = line;
+            return 1;
+        }
+        r->framing = FRAMING_LINES;
+        if (rc)
+            return stream_error(err, rc, r->base + start, line);
+        return 0;
+    }
+}
+
+static int
+next_text(struct sol_json_reader *r, const struct sol_json **root, struct sol_str *raw,
+          struct sol_error *err)
+{
+    size_t end;
+    for (;;) {
+        end = text_end(r->data + r->pos, r->len - r->pos);
+        if (end)
+            break;
+        if (r->len - r->pos > r->max_bytes) {
+            /* A text too long, or one that never closes: report it and stop. */
+            r->record_line = r->line;
+            size_t start = r->base + r->pos;
+            r->line += count_lines(r->data + r->pos, r->len - r->pos);
+            r->pos = r->len;
+            r->eof = true;
+            sol_error_set(err, SOL_ELIMIT, "JSON text longer than the limit of %zu bytes",
+                          r->max_bytes);
+            return stream_error(err, SOL_ELIMIT, start, r->record_line);
+        }
+        if (!refill(r)) {
+            end = r->len - r->pos;
+            break;
+        }
+    }
+    const char *p = r->data + r->pos;
+    /* Leading white space belongs to no record: step over it, counting lines. */
+    size_t lead = 0;
+    while (lead < end && (p[lead] == ' ' || p[lead] == '\t' || p[lead] == '\r' || p[lead] == '\n'))
+        lead++;
+    r->line += count_lines(p, lead);
+    if (lead == end) {
+        r->pos += end;
+        if (r->io_error) {
+            r->io_error = false;
+            return sol_error_set(err, r->io_errno == ENOMEM ? SOL_ENOMEM : SOL_EIO,
+                                 "read error: %s", strerror(r->io_errno));
+        }
+        return SOL_EEOF;
+    }
+    p += lead;
+    size_t n = end - lead;
+    size_t start = r->pos + lead;
+    r->pos += end;
+    r->record_line = r->line;
+    size_t line = r->line;
+    r->line += count_lines(p, n);
+    if (raw) {
+        raw->p = p;
+        raw->n = n;
+    }
+    int rc = parse_record(r, p, n, root, err);
+    if (rc) {
+        if (err && err->line) {
+            /* The error's own line within the text, and its column in that line. */
+            err->offset += r->base + start;
+            err->line += (unsigned)line - 1;
+            return rc;
+        }
+        return stream_error(err, rc, r->base + start, line);
+    }
+    return 0;
+}
+
+int
+sol_json_reader_next(struct sol_json_reader *r, const struct sol_json **root, struct sol_str *raw,
+                     struct sol_error *err)
+{
+    *root = NULL;
+    if (raw) {
+        raw->p = NULL;
+        raw->n = 0;
+    }
+    if (r->framing != FRAMING_TEXTS) {
+        int rc = next_line(r, root, raw, err);
+        if (rc != 1)
+            return rc;
+    }
+    return next_text(r, root, raw, err);
+}
