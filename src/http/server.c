@@ -1,0 +1,625 @@
+/*
+ * server.c — libmicrohttpd in front of the TAXII server.
+ *
+ * A request arrives in several calls of on_request(): the first with its headers (the
+ * body's declared length is checked against the cap then), then one per piece of body,
+ * then a last one with no data, where the request is answered. Each request borrows a
+ * store handle from a small pool (SQLite handles belong to one thread at a time) for
+ * the duration of its answer.
+ *
+ * Limits that keep one slow or hostile client from starving the others: a connection
+ * limit overall and per IP address, an idle timeout, a memory cap per connection (which
+ * bounds the request line and headers: libmicrohttpd answers 431 beyond it), a cap on a
+ * body's size (413) and a budget for all bodies held in memory at once (503 beyond it).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "solidarity/alloc.h"
+#include "solidarity/http.h"
+#include "solidarity/store.h"
+#include "solidarity/taxii.h"
+
+#define POOL_MAX 64
+
+/* Counters for /metrics (Prometheus text format 0.0.4). */
+struct metrics {
+    _Atomic uint64_t by_status[600];
+    _Atomic uint64_t bytes_out;
+    _Atomic uint64_t micros_sum;
+    _Atomic uint64_t requests;
+    _Atomic int64_t in_flight;
+    _Atomic uint64_t rejected_busy;
+};
+
+struct sol_http_server {
+    struct MHD_Daemon *daemon;
+    struct sol_taxii_server *taxii;
+    char *store_url;
+    bool quiet, tls;
+    size_t max_body;
+    _Atomic size_t body_bytes; /* bodies held in memory now, against SOL_HTTP_BODY_BUDGET */
+    pthread_mutex_t pool_lock;
+    struct sol_store *pool[POOL_MAX];
+    size_t n_pool;
+    unsigned port;
+    sol_time_t started;
+    char *tls_cert, *tls_key;
+    struct metrics m;
+};
+
+/* One request in progress. */
+struct request_state {
+    struct sol_buf body;
+    size_t counted; /* bytes of body counted against the budget */
+    int64_t content_length;
+    bool truncated, over_budget, answered;
+    struct timespec start;
+};
+
+static struct sol_store *
+pool_take(struct sol_http_server *srv)
+{
+    struct sol_store *s = NULL;
+    pthread_mutex_lock(&srv->pool_lock);
+    if (srv->n_pool)
+        s = srv->pool[--srv->n_pool];
+    pthread_mutex_unlock(&srv->pool_lock);
+    if (!s && sol_store_open(srv->store_url, &s, NULL) < 0)
+        s = NULL;
+    return s;
+}
+
+static void
+pool_give(struct sol_http_server *srv, struct sol_store *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&srv->pool_lock);
+    if (srv->n_pool < POOL_MAX) {
+        srv->pool[srv->n_pool++] = s;
+        s = NULL;
+    }
+    pthread_mutex_unlock(&srv->pool_lock);
+    sol_store_close(s);
+}
+
+static void
+free_body(void *p)
+{
+    sol_free(p);
+}
+
+static double
+elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+           (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+/*
+ * Send status with body (ownership of body passes to libmicrohttpd) and the headers
+ * given as name/value pairs ending with NULL; log and count it.
+ */
+static enum MHD_Result
+respond(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
+     const char *url, struct request_state *st, int status, const char *content_type,
+     char *body, size_t n, const char *principal, const char *const *headers)
+{
+    struct MHD_Response *r =
+        body ? MHD_create_response_from_buffer_with_free_callback(n, body, free_body)
+             : MHD_create_response_from_buffer(0, (void *)(uintptr_t) "", MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        sol_free(body);
+        return MHD_NO;
+    }
+    if (content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    for (size_t i = 0; headers && headers[i]; i += 2)
+        if (headers[i + 1] && *headers[i + 1])
+            MHD_add_response_header(r, headers[i], headers[i + 1]);
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    st->answered = true;
+    double ms = elapsed_ms(&st->start);
+    if (status >= 100 && status < 600)
+        atomic_fetch_add(&srv->m.by_status[status], 1);
+    atomic_fetch_add(&srv->m.requests, 1);
+    atomic_fetch_add(&srv->m.bytes_out, n);
+    atomic_fetch_add(&srv->m.micros_sum, (uint64_t)(ms * 1000));
+    if (!srv->quiet) {
+        /* One line per request: method, path, status, bytes, milliseconds, who. */
+        fprintf(stderr, "%s %s %d %zu %.1fms %s\n", method, url, status, n, ms,
+                principal ? principal : "-");
+    }
+    return ok;
+}
+
+/* The placeholder page at "/": honest about what is (not yet) there. */
+static const char home_page[] =
+    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<title>solidarity node</title></head><body>\n"
+    "<h1>solidarity</h1>\n"
+    "<p>This is a node of a network of partners who share cyber threat intelligence. "
+    "It serves TAXII 2.1 to partners' tools (taxii2-client, OpenCTI, MISP).</p>\n"
+    "<ul>\n<li><a href=\"/taxii2/\">/taxii2/</a>: TAXII 2.1 discovery</li>\n"
+    "<li><a href=\"/healthz\">/healthz</a>: health check</li>\n"
+    "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>\n</ul>\n"
+    "<p>The analysts' web page is not part of this build yet.</p>\n"
+    "</body></html>\n";
+
+static char *
+dup_bytes(const char *p, size_t n)
+{
+    char *d = sol_malloc(n ? n : 1);
+    if (d && n)
+        memcpy(d, p, n);
+    return d;
+}
+
+static enum MHD_Result
+serve_metrics(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
+              const char *url, struct request_state *st)
+{
+    struct sol_buf b;
+    sol_buf_init(&b);
+    sol_buf_puts(&b, "# HELP solidarity_http_requests_total HTTP requests answered, by status.\n"
+                     "# TYPE solidarity_http_requests_total counter\n");
+    for (int code = 100; code < 600; code++) {
+        uint64_t v = atomic_load(&srv->m.by_status[code]);
+        if (v)
+            sol_buf_printf(&b, "solidarity_http_requests_total{code=\"%d\"} %llu\n", code,
+                           (unsigned long long)v);
+    }
+    sol_buf_printf(&b,
+                   "# HELP solidarity_http_response_bytes_total Bytes of response bodies sent.\n"
+                   "# TYPE solidarity_http_response_bytes_total counter\n"
+                   "solidarity_http_response_bytes_total %llu\n"
+                   "# HELP solidarity_http_request_duration_seconds Time to answer requests.\n"
+                   "# TYPE solidarity_http_request_duration_seconds summary\n"
+                   "solidarity_http_request_duration_seconds_sum %.6f\n"
+                   "solidarity_http_request_duration_seconds_count %llu\n"
+                   "# HELP solidarity_http_requests_in_flight Requests being answered now.\n"
+                   "# TYPE solidarity_http_requests_in_flight gauge\n"
+                   "solidarity_http_requests_in_flight %lld\n"
+                   "# HELP solidarity_http_body_budget_rejections_total Requests refused "
+                   "because request bodies in memory were over budget.\n"
+                   "# TYPE solidarity_http_body_budget_rejections_total counter\n"
+                   "solidarity_http_body_budget_rejections_total %llu\n"
+                   "# HELP solidarity_uptime_seconds Seconds since the server started.\n"
+                   "# TYPE solidarity_uptime_seconds gauge\n"
+                   "solidarity_uptime_seconds %.3f\n",
+                   (unsigned long long)atomic_load(&srv->m.bytes_out),
+                   (double)atomic_load(&srv->m.micros_sum) / 1e6,
+                   (unsigned long long)atomic_load(&srv->m.requests),
+                   (long long)atomic_load(&srv->m.in_flight),
+                   (unsigned long long)atomic_load(&srv->m.rejected_busy),
+                   (double)(sol_time_now() - srv->started) / 1e6);
+    if (b.oom) {
+        sol_buf_free(&b);
+        return MHD_NO;
+    }
+    size_t n;
+    char *p = sol_buf_steal(&b, &n);
+    return respond(srv, conn, method, url, st, 200, "text/plain; version=0.0.4; charset=utf-8", p,
+                n, NULL, NULL);
+}
+
+static enum MHD_Result
+serve_own(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
+          const char *url, struct request_state *st)
+{
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (!get) {
+        static const char msg[] = "method not allowed\n";
+        const char *h[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD", NULL};
+        return respond(srv, conn, method, url, st, 405, "text/plain; charset=utf-8",
+                    dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, h);
+    }
+    if (strcmp(url, "/") == 0)
+        return respond(srv, conn, method, url, st, 200, "text/html; charset=utf-8",
+                    dup_bytes(home_page, sizeof(home_page) - 1), sizeof(home_page) - 1, NULL,
+                    NULL);
+    if (strcmp(url, "/metrics") == 0)
+        return serve_metrics(srv, conn, method, url, st);
+    /* /healthz: the store answers. */
+    struct sol_store *s = pool_take(srv);
+    bool ok = s && sol_store_schema_version(s) > 0;
+    pool_give(srv, s);
+    const char *text = ok ? "{\"status\":\"ok\"}\n" : "{\"status\":\"store unavailable\"}\n";
+    return respond(srv, conn, method, url, st, ok ? 200 : 503, "application/json",
+                dup_bytes(text, strlen(text)), strlen(text), NULL, NULL);
+}
+
+static enum MHD_Result
+add_argument(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct sol_buf *q = cls;
+    if (q->n)
+        sol_buf_putc(q, '&');
+    sol_buf_puts(q, key);
+    if (value) {
+        sol_buf_putc(q, '=');
+        sol_buf_puts(q, value);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result
+answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
+             const char *url, struct request_state *st)
+{
+    struct sol_taxii_request req = {
+        .method = method,
+        .path = url,
+        .accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
+        .content_type =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+        .authorization =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+        .body = st->body.p,
+        .body_n = st->body.n,
+        .content_length = st->content_length,
+        .body_truncated = st->truncated,
+    };
+    /* The unescape callback keeps the path and the arguments raw: TAXII reads the query
+     * string itself, so we put it back together in the order it came. */
+    struct sol_buf q;
+    sol_buf_init(&q);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_argument, &q);
+    req.query = q.n ? q.p : NULL;
+    struct sol_taxii_response resp;
+    sol_taxii_response_init(&resp);
+    struct sol_store *s = pool_take(srv);
+    if (!s) {
+        sol_taxii_response_clear(&resp);
+        sol_buf_free(&q);
+        static const char msg[] = "{\"title\":\"Service Unavailable\",\"description\":\"the "
+                                  "store cannot be opened\",\"http_status\":\"503\"}";
+        return respond(srv, conn, method, url, st, 503, SOL_TAXII_MEDIA_TYPE,
+                    dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, NULL);
+    }
+    (void)sol_taxii_handle(srv->taxii, s, &req, &resp);
+    pool_give(srv, s);
+    size_t n = 0;
+    char *body = NULL;
+    if (!resp.no_body) {
+        body = sol_buf_steal(&resp.body, &n);
+        if (!body)
+            body = dup_bytes("", 0);
+    }
+    const char *h[] = {"X-TAXII-Date-Added-First", resp.date_added_first,
+                       "X-TAXII-Date-Added-Last", resp.date_added_last,
+                       MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp.www_authenticate,
+                       MHD_HTTP_HEADER_ALLOW, resp.allow,
+                       NULL};
+    enum MHD_Result rc = respond(srv, conn, method, url, st, resp.status, resp.content_type, body,
+                              n, resp.principal, h);
+    sol_taxii_response_clear(&resp);
+    sol_buf_free(&q);
+    return rc;
+}
+
+/* Keep the path and the query arguments as they came (TAXII decodes them itself). */
+static size_t
+keep_raw(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    return strlen(s);
+}
+
+static bool
+is_own_path(const char *url)
+{
+    return strcmp(url, "/") == 0 || strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+           const char *version, const char *upload_data, size_t *upload_data_size,
+           void **con_cls)
+{
+    (void)version;
+    struct sol_http_server *srv = cls;
+    struct request_state *st = *con_cls;
+    if (!st) {
+        st = sol_calloc(1, sizeof(*st));
+        if (!st)
+            return MHD_NO;
+        sol_buf_init(&st->body);
+        clock_gettime(CLOCK_MONOTONIC, &st->start);
+        st->content_length = -1;
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long v = strtoull(cl, &end, 10);
+            st->content_length = errno || !end || *end || v > INT64_MAX ? INT64_MAX : (int64_t)v;
+        }
+        *con_cls = st;
+        atomic_fetch_add(&srv->m.in_flight, 1);
+        /* A body declared over the cap is not read: answer now (TAXII says 413, or
+         * 401/404 first when the asker may not post here at all). */
+        if (st->content_length > (int64_t)srv->max_body) {
+            st->truncated = true;
+            return answer_taxii(srv, conn, method, url, st);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (st->answered || st->truncated || st->over_budget)
+            return MHD_YES;
+        if (st->body.n + n > srv->max_body) {
+            st->truncated = true; /* discard the rest; 413 at the end */
+            sol_buf_free(&st->body);
+            sol_buf_init(&st->body);
+            atomic_fetch_sub(&srv->body_bytes, st->counted);
+            st->counted = 0;
+            return MHD_YES;
+        }
+        size_t now = atomic_fetch_add(&srv->body_bytes, n) + n;
+        st->counted += n;
+        if (now > SOL_HTTP_BODY_BUDGET) {
+            st->over_budget = true;
+            return MHD_YES;
+        }
+        sol_buf_append(&st->body, upload_data, n);
+        return MHD_YES;
+    }
+    if (st->answered)
+        return MHD_YES;
+    if (st->over_budget || st->body.oom) {
+        atomic_fetch_add(&srv->m.rejected_busy, 1);
+        static const char msg[] = "{\"title\":\"Service Unavailable\",\"description\":\"too "
+                                  "many large requests at once; try again in a moment\","
+                                  "\"http_status\":\"503\"}";
+        const char *h[] = {"Retry-After", "5", NULL};
+        return respond(srv, conn, method, url, st, 503, SOL_TAXII_MEDIA_TYPE,
+                    dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, h);
+    }
+    if (is_own_path(url))
+        return serve_own(srv, conn, method, url, st);
+    return answer_taxii(srv, conn, method, url, st);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    (void)toe;
+    struct sol_http_server *srv = cls;
+    struct request_state *st = *con_cls;
+    if (!st)
+        return;
+    atomic_fetch_sub(&srv->body_bytes, st->counted);
+    atomic_fetch_sub(&srv->m.in_flight, 1);
+    sol_buf_free(&st->body);
+    sol_free(st);
+    *con_cls = NULL;
+}
+
+int
+sol_http_parse_listen(const char *s, void *out, unsigned *out_len, bool *loopback,
+                      struct sol_error *err)
+{
+    if (!s || !*s)
+        return sol_error_set(err, SOL_ESYNTAX, "empty listen address");
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || !colon[1])
+        return sol_error_set(err, SOL_ESYNTAX, "'%s' is not ADDR:PORT", s);
+    char host[256];
+    size_t hn = (size_t)(colon - s);
+    if (s[0] == '[') {
+        if (hn < 2 || s[hn - 1] != ']')
+            return sol_error_set(err, SOL_ESYNTAX, "'%s': an IPv6 address goes in [brackets]",
+                                 s);
+        s++;
+        hn -= 2;
+    }
+    if (hn >= sizeof(host))
+        return sol_error_set(err, SOL_ESYNTAX, "the address of '%s' is too long", s);
+    memcpy(host, s, hn);
+    host[hn] = '\0';
+    char *end = NULL;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (*end || port > 65535)
+        return sol_error_set(err, SOL_ESYNTAX, "'%s' is not a port number", colon + 1);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | (strcmp(host, "localhost") == 0 ? 0 : AI_NUMERICHOST);
+    if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+        return sol_error_set(err, SOL_ESYNTAX,
+                             "'%s' is not an IP address (give a numeric address or localhost)",
+                             host);
+    struct sockaddr_storage *ss = out;
+    memset(ss, 0, sizeof(*ss));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *out_len = (unsigned)res->ai_addrlen;
+    freeaddrinfo(res);
+    if (ss->ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)ss;
+        in->sin_port = htons((uint16_t)port);
+        *loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+        in6->sin6_port = htons((uint16_t)port);
+        *loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+    }
+    return 0;
+}
+
+static void
+log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    struct sol_http_server *srv = cls;
+    if (srv->quiet)
+        return;
+    fputs("solidarity: serve: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    size_t n = strlen(fmt);
+    if (!n || fmt[n - 1] != '\n')
+        fputc('\n', stderr);
+}
+
+int
+sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
+               struct sol_error *err)
+{
+    *out = NULL;
+    if (!o->store_url)
+        return sol_error_set(err, SOL_EINVAL, "no store given");
+    if (!o->tls_cert != !o->tls_key)
+        return sol_error_set(err, SOL_EINVAL, "--tls-cert and --tls-key go together");
+    struct sockaddr_storage addr;
+    unsigned addr_len = 0;
+    bool loopback = false;
+    const char *listen = o->listen ? o->listen : SOL_HTTP_DEFAULT_LISTEN;
+    int rc = sol_http_parse_listen(listen, &addr, &addr_len, &loopback, err);
+    if (rc < 0)
+        return rc;
+    bool tls = o->tls_cert != NULL;
+    /* DESIGN.md: plain HTTP only on loopback unless the operator insists. */
+    if (!tls && !loopback && !o->allow_plain_http)
+        return sol_error_set(err, SOL_EDENIED,
+                             "refusing to serve plain HTTP on the non-loopback address %s: "
+                             "give --tls-cert and --tls-key, or --allow-plain-http",
+                             listen);
+    if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return sol_error_set(err, SOL_EUNSUPPORTED,
+                             "this libmicrohttpd was built without TLS support");
+    struct sol_http_server *srv = sol_calloc(1, sizeof(*srv));
+    if (!srv)
+        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    pthread_mutex_init(&srv->pool_lock, NULL);
+    srv->quiet = o->quiet;
+    srv->tls = tls;
+    srv->started = sol_time_now();
+    srv->max_body = o->max_body ? o->max_body : (size_t)SOL_DEFAULT_MAX_CONTENT_LENGTH;
+    srv->store_url = sol_strdup(o->store_url);
+    if (!srv->store_url) {
+        sol_http_stop(srv);
+        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    }
+    struct sol_store *first = NULL;
+    rc = sol_store_open(o->store_url, &first, err);
+    if (rc < 0) {
+        sol_http_stop(srv);
+        return rc;
+    }
+    struct sol_taxii_config tcfg = o->taxii;
+    if (tcfg.max_content_length <= 0 || tcfg.max_content_length > (int64_t)srv->max_body)
+        tcfg.max_content_length = (int64_t)srv->max_body;
+    rc = sol_taxii_server_new(first, &tcfg, &srv->taxii, err);
+    pool_give(srv, first);
+    if (rc < 0) {
+        sol_http_stop(srv);
+        return rc;
+    }
+    if (tls) {
+        struct sol_buf cert, key;
+        sol_buf_init(&cert);
+        sol_buf_init(&key);
+        rc = sol_read_file(o->tls_cert, 1 << 20, &cert, err);
+        if (rc == 0)
+            rc = sol_read_file(o->tls_key, 1 << 20, &key, err);
+        srv->tls_cert = sol_buf_steal(&cert, NULL);
+        srv->tls_key = sol_buf_steal(&key, NULL);
+        sol_buf_free(&cert);
+        sol_buf_free(&key);
+        if (rc < 0 || !srv->tls_cert || !srv->tls_key) {
+            sol_http_stop(srv);
+            return rc < 0 ? rc : sol_error_set(err, SOL_EIO, "empty TLS certificate or key");
+        }
+    }
+    unsigned threads = o->threads ? o->threads : SOL_HTTP_THREADS;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (tls)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &addr},
+        {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections
+                                                         : SOL_HTTP_MAX_CONNECTIONS, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+         o->per_ip_connections ? o->per_ip_connections : SOL_HTTP_PER_IP_CONNECTIONS, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, o->timeout ? o->timeout : SOL_HTTP_TIMEOUT, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SOL_HTTP_HEADER_MEMORY, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_raw, NULL},
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, srv},
+        {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, srv->tls_cert},
+        {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, srv->tls_key},
+        /* TAXII 2.1 §8.2.2: TLS 1.2 and 1.3 */
+        {tls ? MHD_OPTION_HTTPS_PRIORITIES : MHD_OPTION_END, 0,
+         (void *)(uintptr_t) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY,
+                                   opts, MHD_OPTION_END);
+    if (!srv->daemon) {
+        sol_http_stop(srv);
+        return sol_error_set(err, SOL_ENET, "cannot listen on %s (is the port in use?)",
+                             listen);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : 0;
+    *out = srv;
+    return 0;
+}
+
+unsigned
+sol_http_port(const struct sol_http_server *srv)
+{
+    return srv->port;
+}
+
+bool
+sol_http_tls(const struct sol_http_server *srv)
+{
+    return srv->tls;
+}
+
+void
+sol_http_stop(struct sol_http_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
+    for (size_t i = 0; i < srv->n_pool; i++)
+        sol_store_close(srv->pool[i]);
+    sol_taxii_server_free(srv->taxii);
+    pthread_mutex_destroy(&srv->pool_lock);
+    if (srv->tls_key) {
+        memset(srv->tls_key, 0, strlen(srv->tls_key));
+        sol_free(srv->tls_key);
+    }
+    sol_free(srv->tls_cert);
+    sol_free(srv->store_url);
+    sol_free(srv);
+}
