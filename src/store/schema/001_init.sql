@@ -1,0 +1,137 @@
+-- 001_init.sql — the first schema of the SQLite store (store.h says what each holds).
+-- Times are microseconds since 1970 (INTEGER); TLP levels are enum sol_tlp.
+
+CREATE TABLE settings (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- TAXII 2.1 §4.2
+CREATE TABLE api_roots (
+  name               TEXT PRIMARY KEY,
+  title              TEXT NOT NULL,
+  description        TEXT,
+  max_content_length INTEGER NOT NULL CHECK (max_content_length > 0)
+);
+
+-- TAXII 2.1 §5.2. last_date_added keeps date_added strictly increasing per collection:
+-- each add computes max(now, last_date_added + 1) inside its write transaction.
+CREATE TABLE collections (
+  id              TEXT PRIMARY KEY,
+  api_root        TEXT NOT NULL REFERENCES api_roots(name) ON DELETE CASCADE,
+  title           TEXT NOT NULL,
+  description     TEXT,
+  alias           TEXT,
+  media_types     TEXT,
+  default_tlp     INTEGER NOT NULL CHECK (default_tlp BETWEEN 1 AND 5),
+  created         INTEGER NOT NULL,
+  last_date_added INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX collections_alias ON collections(api_root, alias) WHERE alias IS NOT NULL;
+
+-- Object versions. seq is the keyset cursor's tie-breaker (AUTOINCREMENT: never reused).
+-- version is modified, else created, else (versionless = 1) the first date_added.
+CREATE TABLE objects (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  collection     TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  id             TEXT NOT NULL,
+  version        INTEGER NOT NULL,
+  versionless    INTEGER NOT NULL DEFAULT 0,
+  date_added     INTEGER NOT NULL,
+  type           TEXT NOT NULL,
+  spec_version   TEXT NOT NULL,
+  tlp            INTEGER NOT NULL CHECK (tlp BETWEEN 1 AND 5),
+  red_recipients TEXT NOT NULL DEFAULT '',
+  revoked        INTEGER NOT NULL DEFAULT 0,
+  origin         TEXT,
+  json           TEXT NOT NULL,
+  UNIQUE (collection, id, version)
+);
+-- The keyset cursor walks (collection, date_added, seq); UNIQUE enforces strict increase.
+CREATE UNIQUE INDEX objects_added ON objects(collection, date_added);
+
+-- TAXII 2.1 §4.3
+CREATE TABLE status (
+  id                TEXT PRIMARY KEY,
+  status            TEXT NOT NULL,
+  request_timestamp INTEGER NOT NULL,
+  total_count       INTEGER NOT NULL,
+  success_count     INTEGER NOT NULL,
+  failure_count     INTEGER NOT NULL,
+  pending_count     INTEGER NOT NULL,
+  owner             TEXT
+);
+CREATE INDEX status_time ON status(request_timestamp);
+CREATE TABLE status_entries (
+  status_id TEXT NOT NULL REFERENCES status(id) ON DELETE CASCADE,
+  kind      INTEGER NOT NULL, -- 0 success, 1 failure, 2 pending
+  idx       INTEGER NOT NULL,
+  object_id TEXT NOT NULL,
+  version   TEXT NOT NULL,
+  message   TEXT,
+  PRIMARY KEY (status_id, kind, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE partners (
+  id       INTEGER PRIMARY KEY,
+  name     TEXT NOT NULL UNIQUE,
+  identity TEXT NOT NULL UNIQUE,
+  created  INTEGER NOT NULL
+);
+
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  partner_id    INTEGER NOT NULL REFERENCES partners(id),
+  clearance     INTEGER NOT NULL CHECK (clearance BETWEEN 1 AND 5),
+  is_admin      INTEGER NOT NULL DEFAULT 0,
+  password_hash TEXT,
+  created       INTEGER NOT NULL
+);
+
+-- Only a hash of each token is kept.
+CREATE TABLE tokens (
+  id        INTEGER PRIMARY KEY,
+  name      TEXT,
+  user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  hash      BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),
+  created   INTEGER NOT NULL,
+  last_used INTEGER NOT NULL DEFAULT 0,
+  revoked   INTEGER NOT NULL DEFAULT 0
+);
+
+-- A grant is for a partner or for a user, never both.
+CREATE TABLE grants (
+  collection TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  partner_id INTEGER NOT NULL DEFAULT 0,
+  user_id    INTEGER NOT NULL DEFAULT 0,
+  can_read   INTEGER NOT NULL DEFAULT 0,
+  can_write  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (collection, partner_id, user_id),
+  CHECK ((partner_id = 0) <> (user_id = 0))
+) WITHOUT ROWID;
+
+CREATE TABLE peers (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  url         TEXT NOT NULL,
+  partner     TEXT,
+  token       TEXT,
+  config_json TEXT,
+  created     INTEGER NOT NULL,
+  last_sync   INTEGER NOT NULL DEFAULT 0
+);
+
+-- Append-only: the triggers refuse any change to what was written.
+CREATE TABLE audit (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  at      INTEGER NOT NULL,
+  actor   TEXT NOT NULL,
+  action  TEXT NOT NULL,
+  target  TEXT,
+  details TEXT
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;

@@ -1,0 +1,108 @@
+/*
+ * store/store.h — internals of the store: the backend interface behind store.c.
+ *
+ * A backend is a struct sol__store_ops of function pointers, one per operation of
+ * include/solidarity/store.h; store.c is the only file that calls through it. A
+ * backend's handle starts with struct sol_store (its ops), its cursors with struct
+ * sol_store_cursor.
+ */
+#ifndef SOLIDARITY_STORE_INTERNAL_H
+#define SOLIDARITY_STORE_INTERNAL_H
+
+#include "solidarity/store.h"
+
+struct sol__store_ops;
+
+struct sol_store {
+    const struct sol__store_ops *ops;
+};
+
+struct sol_store_cursor {
+    struct sol_store *store;
+};
+
+struct sol__store_ops {
+    const char *name;
+    bool (*exists)(const char *location);
+    int (*open)(const char *location, struct sol_store **out, struct sol_error *err);
+    void (*close)(struct sol_store *s);
+    const char *(*errmsg)(struct sol_store *s);
+    int (*schema_version)(struct sol_store *s);
+
+    int (*begin)(struct sol_store *s);
+    int (*commit)(struct sol_store *s);
+    int (*rollback)(struct sol_store *s);
+
+    int (*setting_get)(struct sol_store *s, const char *key, struct sol_buf *out);
+    int (*setting_set)(struct sol_store *s, const char *key, const char *value);
+
+    int (*api_root_put)(struct sol_store *s, const struct sol_api_root *r);
+    int (*api_root_get)(struct sol_store *s, const char *name, struct sol_api_root *out);
+    int (*api_root_list)(struct sol_store *s, struct sol_api_root **out, size_t *n);
+
+    int (*collection_put)(struct sol_store *s, const struct sol_collection *c);
+    int (*collection_get)(struct sol_store *s, const char *api_root, const char *id,
+                          struct sol_collection *out);
+    int (*collection_list)(struct sol_store *s, const char *api_root,
+                           struct sol_collection **out, size_t *n);
+    int (*collection_delete)(struct sol_store *s, const char *api_root, const char *id);
+    int (*collection_count)(struct sol_store *s, const char *collection, int64_t *n);
+
+    int (*object_add)(struct sol_store *s, const char *collection,
+                      const struct sol_object_row *row, bool *added, sol_time_t *date_added);
+    int (*objects_query)(struct sol_store *s, const struct sol_object_filter *f,
+                         struct sol_store_cursor **out);
+    int (*cursor_next)(struct sol_store_cursor *c, struct sol_object_row *row);
+    void (*cursor_close)(struct sol_store_cursor *c);
+    int (*objects_delete)(struct sol_store *s, const struct sol_object_filter *f,
+                          size_t *deleted);
+
+    int (*status_put)(struct sol_store *s, const struct sol_status *st);
+    int (*status_get)(struct sol_store *s, const char *id, struct sol_status *out);
+    int (*status_expire)(struct sol_store *s, sol_time_t before, size_t *removed);
+
+    int (*partner_add)(struct sol_store *s, const char *name, const char *identity, int64_t *id);
+    int (*partner_get)(struct sol_store *s, const char *name, struct sol_partner *out);
+    int (*partner_get_by_id)(struct sol_store *s, int64_t id, struct sol_partner *out);
+    int (*partner_list)(struct sol_store *s, struct sol_partner **out, size_t *n);
+    int (*partner_delete)(struct sol_store *s, const char *name);
+
+    int (*user_add)(struct sol_store *s, const struct sol_user *u, int64_t *id);
+    int (*user_get)(struct sol_store *s, const char *name, struct sol_user *out);
+    int (*user_get_by_id)(struct sol_store *s, int64_t id, struct sol_user *out);
+    int (*user_list)(struct sol_store *s, int64_t partner_id, struct sol_user **out, size_t *n);
+    int (*user_update)(struct sol_store *s, const struct sol_user *u);
+    int (*user_delete)(struct sol_store *s, const char *name);
+
+    int (*token_add)(struct sol_store *s, const struct sol_token *t, int64_t *id);
+    int (*token_find)(struct sol_store *s, const uint8_t hash[32], struct sol_token *out);
+    int (*token_list)(struct sol_store *s, int64_t user_id, struct sol_token **out, size_t *n);
+    int (*token_revoke)(struct sol_store *s, int64_t id);
+    int (*token_touch)(struct sol_store *s, int64_t id, sol_time_t at);
+
+    int (*grant_add)(struct sol_store *s, const struct sol_grant *g);
+    int (*grant_remove)(struct sol_store *s, const struct sol_grant *g);
+    int (*grant_check)(struct sol_store *s, const char *collection, int64_t user_id,
+                       int64_t partner_id, bool *can_read, bool *can_write);
+    int (*grant_list)(struct sol_store *s, const char *collection, struct sol_grant **out,
+                      size_t *n);
+
+    int (*peer_put)(struct sol_store *s, const struct sol_peer *p);
+    int (*peer_get)(struct sol_store *s, const char *name, struct sol_peer *out);
+    int (*peer_list)(struct sol_store *s, struct sol_peer **out, size_t *n);
+    int (*peer_delete)(struct sol_store *s, const char *name);
+
+    int (*audit)(struct sol_store *s, const char *actor, const char *action, const char *target,
+                 const char *details_json);
+    int (*audit_list)(struct sol_store *s, int64_t after, size_t limit,
+                      struct sol_audit_entry **out, size_t *n);
+};
+
+/* The SQLite backend (store_sqlite.c). */
+extern const struct sol__store_ops sol__store_sqlite_ops;
+
+/* The schema migrations, in order (store_schema.c, generated from schema/NNN_*.sql). */
+extern const char *const sol__schema_migrations[];
+extern const int sol__schema_migration_count;
+
+#endif
