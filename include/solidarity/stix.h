@@ -30,6 +30,7 @@ struct sol_stix_finding {
     char path[256];      /* where in the document: "objects[12].pattern", "" for the root */
     char object_id[128]; /* the id of the object it concerns ("indicator--..."), or "" */
     char msg[384];       /* what: "required property missing" */
+    unsigned object_path_len; /* path[0..object_path_len) is the object's own path */
 };
 
 /* The findings of one validation run. */

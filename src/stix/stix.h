@@ -1,0 +1,216 @@
+/*
+ * stix/stix.h — what the files of the STIX module share (prefix sol__).
+ *
+ * The validator is table-driven: each object type (types.c) lists its properties
+ * with a kind (string, timestamp, reference, vocabulary, ...), and the engine
+ * (validate.c) walks an object's members against that table. Rules that tie several
+ * properties together are functions beside the tables.
+ */
+#ifndef SOLIDARITY_STIX_INTERNAL_H
+#define SOLIDARITY_STIX_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "solidarity/json.h"
+#include "solidarity/stix.h"
+
+/* An open vocabulary (…-ov) or enumeration (…-enum) of §10. */
+struct sol__vocab {
+    const char *name;    /* "indicator-type-ov" */
+    const char *section; /* "10.10" */
+    bool closed;         /* an enumeration: values outside it are errors, not warnings */
+    const char *const *values;
+};
+
+bool sol__vocab_has(const struct sol__vocab *v, const char *s, size_t n);
+
+extern const struct sol__vocab sol__vocab_account_type_ov; /* §10.1 */
+extern const struct sol__vocab sol__vocab_attack_motivation_ov; /* §10.2 */
+extern const struct sol__vocab sol__vocab_attack_resource_level_ov; /* §10.3 */
+extern const struct sol__vocab sol__vocab_encryption_algorithm_enum; /* §10.4 */
+extern const struct sol__vocab sol__vocab_extension_type_enum; /* §10.5 */
+extern const struct sol__vocab sol__vocab_grouping_context_ov; /* §10.6 */
+extern const struct sol__vocab sol__vocab_hash_algorithm_ov; /* §10.7 */
+extern const struct sol__vocab sol__vocab_identity_class_ov; /* §10.8 */
+extern const struct sol__vocab sol__vocab_implementation_language_ov; /* §10.9 */
+extern const struct sol__vocab sol__vocab_indicator_type_ov; /* §10.10 */
+extern const struct sol__vocab sol__vocab_industry_sector_ov; /* §10.11 */
+extern const struct sol__vocab sol__vocab_infrastructure_type_ov; /* §10.12 */
+extern const struct sol__vocab sol__vocab_malware_capabilities_ov; /* §10.13 */
+extern const struct sol__vocab sol__vocab_malware_result_ov; /* §10.14 */
+extern const struct sol__vocab sol__vocab_malware_type_ov; /* §10.15 */
+extern const struct sol__vocab sol__vocab_network_socket_address_family_enum; /* §10.16 */
+extern const struct sol__vocab sol__vocab_network_socket_type_enum; /* §10.17 */
+extern const struct sol__vocab sol__vocab_opinion_enum; /* §10.18 */
+extern const struct sol__vocab sol__vocab_pattern_type_ov; /* §10.19 */
+extern const struct sol__vocab sol__vocab_processor_architecture_ov; /* §10.20 */
+extern const struct sol__vocab sol__vocab_region_ov; /* §10.21 */
+extern const struct sol__vocab sol__vocab_report_type_ov; /* §10.22 */
+extern const struct sol__vocab sol__vocab_threat_actor_type_ov; /* §10.23 */
+extern const struct sol__vocab sol__vocab_threat_actor_role_ov; /* §10.24 */
+extern const struct sol__vocab sol__vocab_threat_actor_sophistication_ov; /* §10.25 */
+extern const struct sol__vocab sol__vocab_tool_type_ov; /* §10.26 */
+extern const struct sol__vocab sol__vocab_windows_integrity_level_enum; /* §10.27 */
+extern const struct sol__vocab sol__vocab_windows_pebinary_type_ov; /* §10.28 */
+extern const struct sol__vocab sol__vocab_windows_registry_datatype_enum; /* §10.29 */
+extern const struct sol__vocab sol__vocab_windows_service_start_type_enum; /* §10.30 */
+extern const struct sol__vocab sol__vocab_windows_service_type_enum; /* §10.31 */
+extern const struct sol__vocab sol__vocab_windows_service_status_enum; /* §10.32 */
+
+/* The kinds of property value the engine knows how to check. */
+enum sol__pk {
+    PK_STRING = 1,
+    PK_TIMESTAMP,
+    PK_BOOL,
+    PK_INT,         /* integer within [min, max] */
+    PK_FLOAT,       /* number within [min, max] */
+    PK_REF,         /* identifier; arg: the allowed types ("identity", "@sdo", "@sco", ...) */
+    PK_REF_LIST,
+    PK_STRING_LIST,
+    PK_OV,          /* open vocabulary or enumeration; arg: struct sol__vocab */
+    PK_OV_LIST,
+    PK_HASHES,      /* §2.7 */
+    PK_KILL_CHAIN_LIST, /* §2.11 */
+    PK_EXTREF_LIST, /* §2.5 */
+    PK_DICT,        /* §2.3 */
+    PK_HEX,         /* §2.8 */
+    PK_BINARY,      /* §2.1 */
+    PK_GRANULAR_LIST, /* §7.2.3 */
+    PK_EXTENSIONS,  /* §3.2, §7.3 */
+    PK_STRUCT,      /* a nested object; arg: struct sol__struct_def */
+    PK_STRUCT_LIST,
+    PK_LANG,        /* RFC 5646 tag */
+    PK_LANG_LIST,
+    PK_RESERVED,    /* must not be present (§3.8) */
+    PK_ANY,         /* checked by the type's own function */
+    PK_TYPE,
+    PK_ID,
+    PK_SPEC_VERSION,
+};
+
+/* Property flags. */
+enum {
+    SP_REQ = 1,      /* required in STIX 2.1 */
+    SP_REQ20 = 2,    /* required in STIX 2.0 */
+    SP_ONLY21 = 4,   /* not defined in STIX 2.0 */
+    SP_ONLY20 = 8,   /* not defined in STIX 2.1 */
+    SP_MILLIS = 16,  /* timestamp with at least millisecond precision (§3.2) */
+    SP_DEPRECATED = 32,
+};
+#define SP_REQ_BOTH (SP_REQ | SP_REQ20)
+
+struct sol__vctx;
+typedef void (*sol__check_fn)(struct sol__vctx *c, const struct sol_json *obj);
+
+struct sol__prop {
+    const char *name;
+    uint8_t kind;  /* enum sol__pk */
+    uint8_t flags; /* SP_* */
+    const void *arg;
+    double min, max; /* PK_INT, PK_FLOAT; both 0 means no range */
+};
+
+/* A nested object type: kill-chain-phase, email-mime-part-type, an SCO extension... */
+struct sol__struct_def {
+    const char *name;    /* "windows-pebinary-ext" */
+    const char *section; /* "6.7.6" */
+    const struct sol__prop *props;
+    sol__check_fn check; /* NULL or extra rules */
+    bool at_least_one;   /* "MUST contain at least one property from this ..." */
+};
+
+enum sol__class {
+    CLS_SDO = 1,
+    CLS_SRO,
+    CLS_SCO,
+    CLS_LANGUAGE_CONTENT,
+    CLS_MARKING_DEFINITION,
+    CLS_EXTENSION_DEFINITION,
+};
+
+/* Versions a type exists in. */
+enum { TV_20 = 1, TV_21 = 2, TV_BOTH = 3 };
+
+struct sol__ext_def {
+    const char *key; /* "ntfs-ext" */
+    const struct sol__struct_def *def;
+};
+
+struct sol__type_def {
+    const char *type;
+    uint8_t cls;      /* enum sol__class */
+    uint8_t versions; /* TV_* */
+    const char *section;
+    const struct sol__prop *props; /* specific properties, ended by {NULL} */
+    sol__check_fn check;
+    const char *const *id_contrib;   /* SCOs: ID contributing properties (§3.4) */
+    const struct sol__ext_def *exts; /* SCOs: predefined extensions */
+    bool at_least_one;               /* SCOs that need one specific property */
+};
+
+/* The validation context. */
+struct sol__vctx {
+    const struct sol_stix_options *opt;
+    struct sol_stix_report *rep;
+    unsigned version;     /* 20 or 21 */
+    int syserr;           /* SOL_ENOMEM once allocation failed */
+    char path[256];
+    size_t pathlen;
+    size_t obj_pathlen;   /* where the object's own path ends */
+    char obj_id[128];
+    const struct sol__type_def *td; /* type of the current object, or NULL */
+    const struct sol_json *container; /* an observable container when validating inside one */
+    bool toplevel_ext;    /* the object declares a toplevel-property-extension */
+    unsigned depth;
+};
+
+const struct sol__type_def *sol__stix_type_find(const char *type, size_t n);
+extern const struct sol__prop sol__common_sdo[];
+extern const struct sol__prop sol__common_sco[];
+extern const struct sol__prop sol__common_language_content[];
+extern const struct sol__prop sol__common_marking_definition[];
+extern const struct sol__prop sol__common_extension_definition[];
+extern const struct sol__struct_def sol__kill_chain_phase_def;
+
+/* Findings. fmt is printf-style; the path is the context's current path. */
+void sol__err(struct sol__vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sol__warn(struct sol__vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Path handling: push returns the old length to give back to pop. */
+size_t sol__push_key(struct sol__vctx *c, const char *key, size_t n);
+size_t sol__push_index(struct sol__vctx *c, size_t i);
+void sol__pop(struct sol__vctx *c, size_t len);
+
+/* Checks shared by the engine and the type functions. */
+bool sol__check_timestamp(struct sol__vctx *c, const struct sol_json *v, unsigned flags,
+                          sol_time_t *out);
+/* Compare two timestamp members: later must be >= (or > when strict) earlier. */
+void sol__check_order(struct sol__vctx *c, const struct sol_json *obj, const char *earlier,
+                      const char *later, bool strict, const char *section);
+void sol__check_value(struct sol__vctx *c, const struct sol__prop *p, const struct sol_json *v);
+void sol__check_struct(struct sol__vctx *c, const struct sol__struct_def *d,
+                       const struct sol_json *v);
+bool sol__has(const struct sol_json *obj, const char *key);
+/* The type part of an identifier string ("indicator" of "indicator--..."), or {NULL,0}. */
+struct sol_str sol__id_type(struct sol_str id);
+bool sol__type_syntax_ok(const char *s, size_t n, const char **why);
+bool sol__prop_name_ok(const char *s, size_t n);
+bool sol__lang_ok(const char *s, size_t n);
+
+/* Rules in other files: marking definitions (tlp.c), observable containers and IP
+ * values (validate.c). */
+void sol__check_marking_definition(struct sol__vctx *c, const struct sol_json *obj);
+void sol__check_observable_container(struct sol__vctx *c, const struct sol_json *objects);
+bool sol__ip_value_ok(const char *s, size_t n, int family);
+
+/* TLP fixed ids (tlp.c). */
+enum sol_tlp sol__tlp1_of_id(struct sol_str id);
+enum sol_tlp sol__tlp2_of_id(struct sol_str id);
+#define SOL__TLP2_EXTENSION_ID "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+
+/* The pattern checker hook (validate.c). */
+extern sol_stix_pattern_check_fn sol__pattern_checker;
+
+#endif
