@@ -44,6 +44,8 @@ struct sol_pattern_options {
 #define SOL_PATTERN_DEFAULT_MAX_DEPTH 64
 #define SOL_PATTERN_DEFAULT_MAX_LIST 4096
 #define SOL_PATTERN_DEFAULT_MAX_REPEATS 1000
+/* A pattern whose one match needs more observations than this is refused (SOL_ELIMIT). */
+#define SOL_PATTERN_MAX_BINDING 1000
 
 /*
  * The syntax tree.
@@ -176,6 +178,7 @@ struct sol_pattern_obs {
     struct sol_pattern_obs *const *kids; /* AND, OR, FOLLOWEDBY: nkids >= 2; qualifiers: 1 */
     size_t nkids;
     const struct sol_pattern_cmp *cmp; /* BRACKET */
+    uint32_t bracket_index;            /* BRACKET: 0, 1, ... in source order */
     sol_time_t within_us;              /* WITHIN: > 0, microseconds (fractions kept) */
     double within_seconds;             /* WITHIN: as written */
     uint32_t repeats;                  /* REPEATS: >= 1 */
@@ -279,9 +282,9 @@ struct sol_pattern_result {
     /*
      * Indexes into the observation array of the observations that satisfy the pattern,
      * ascending and without repeats. For a pattern whose every match is one observation
-     * (brackets joined by OR, with START/STOP, WITHIN or REPEATS on a single bracket) it
-     * is every such observation. For a pattern that needs several observations (AND,
-     * FOLLOWEDBY, REPEATS over a group) it is the observations of the first complete
+     * (brackets joined by OR, with START/STOP or WITHIN) it
+     * is every such observation. For a pattern that may need several observations (AND,
+     * FOLLOWEDBY, REPEATS) it is the observations of the first complete
      * binding found: a witness, not every possible one.
      */
     size_t *obs;

@@ -1,0 +1,996 @@
+/*
+ * eval.c — the reference evaluator of STIX Patterning (STIX 2.1 §9): plain and exact.
+ *
+ * Two stages. First every bracketed observation expression is evaluated against every
+ * observation, giving each bracket its list of candidate observations (§9.5, §9.6,
+ * §9.7). Then a backtracking search looks for one binding of the whole pattern: a
+ * choice of observations for the brackets that respects the observation operators and
+ * the qualifiers (§9.5.1, §9.5.2). An observed-data object with number_observed = k
+ * stands for k observations (§9.1), so it can be chosen up to k times.
+ *
+ * The search is written in continuation-passing style: eval_obs(node, window, k) tries
+ * each binding of node inside the time window and calls the continuation k for the rest
+ * of the pattern. Qualifiers narrow the window instead of filtering afterwards:
+ *   START x STOP y     every observation in [x, y)
+ *   WITHIN w           an anchor t0 (some observation's first_observed) and every
+ *                      observation in [t0, t0 + w), the binding's earliest being t0
+ *   a FOLLOWEDBY b     a threshold T (some observation's last_observed): a's
+ *                      observations end at or before T, the latest exactly at T, and b's
+ *                      begin at or after T
+ * Each binding is then found once. REPEATS n over one bracket picks n observations in
+ * ascending order (combinations, not permutations); over a group it orders the copies
+ * by their first pick. The search counts its steps and stops with SOL_ELIMIT at
+ * max_steps, so hostile inputs cost bounded time.
+ *
+ * Interval semantics: an observed-data's observations happen somewhere in
+ * [first_observed, last_observed] (§9.1 says it is not defined where), so the evaluator
+ * only accepts what is certain: WITHIN needs max(last) - min(first) < w, START/STOP needs
+ * first >= x and last < y, FOLLOWEDBY needs last(a) <= first(b).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <math.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pattern/pattern.h"
+#include "solidarity/alloc.h"
+#include "solidarity/error.h"
+#include "solidarity/json.h"
+
+bool sol__parse_net(const char *s, size_t n, struct sol_pattern_net *net);
+
+/* The time window an observation must fit in during one branch of the search. */
+struct window {
+    sol_time_t min_first; /* first_observed >= min_first */
+    sol_time_t max_last;  /* last_observed <= max_last */
+    sol_time_t stop;      /* last_observed < stop */
+};
+
+struct ev {
+    const struct sol_pattern *pat;
+    const struct sol_observation *obs;
+    size_t nobs;
+    uint64_t *used; /* units of each observation taken by the current partial binding */
+    size_t **cand;  /* per bracket: candidate observations, ascending */
+    size_t *ncand;
+    sol_time_t *firsts, *lasts; /* distinct first_observed / last_observed values, ascending */
+    size_t nfirsts, nlasts;
+    size_t *stack; /* the observations of the current partial binding, in pick order */
+    size_t nstack, capstack;
+    size_t only; /* when < nobs: only this observation may be picked */
+    uint64_t steps, max_steps;
+    bool over, nomem;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    unsigned regex_hits;
+    const struct sol_json **vals; /* values an object path reached */
+    size_t nvals, capvals;
+    uint8_t *scratch; /* decoded binary property values */
+    size_t capscratch;
+};
+
+/* Comparison of one value with one constant */
+
+enum { INCOMPAT = 2 };
+
+static int
+cmp_bytes(const void *a, size_t an, const void *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return an < bn ? -1 : an > bn ? 1 : 0;
+}
+
+/* Compare an int64 and a double exactly (§9.2: "the full value must be compared"). */
+static int
+cmp_i64_double(int64_t i, double d)
+{
+    if (isnan(d))
+        return INCOMPAT;
+    if (d >= 9223372036854775808.0)
+        return -1;
+    if (d < -9223372036854775808.0)
+        return 1;
+    double t = trunc(d);
+    int64_t ti = (int64_t)t;
+    if (i != ti)
+        return i < ti ? -1 : 1;
+    double frac = d - t;
+    return frac > 0 ? -1 : frac < 0 ? 1 : 0;
+}
+
+static int
+flip(int c)
+{
+    return c == INCOMPAT ? c : -c;
+}
+
+/* Decode a _bin (base64) or _hex property value into ev->scratch. */
+static bool
+decode_prop(struct ev *e, const struct sol_pattern_path *path, struct sol_str s, struct sol_str *out)
+{
+    size_t need = s.n / 2 + s.n / 4 * 3 + 4;
+    if (need > e->capscratch) {
+        uint8_t *b = sol_realloc(e->scratch, need);
+        if (!b) {
+            e->nomem = true;
+            return false;
+        }
+        e->scratch = b;
+        e->capscratch = need;
+    }
+    long n = path->hex ? sol_hex_decode(s.p, s.n, e->scratch)
+                       : (s.n ? sol_base64_decode(s.p, s.n, e->scratch) : 0);
+    if (n < 0)
+        return false;
+    out->p = (const char *)e->scratch;
+    out->n = (size_t)n;
+    return true;
+}
+
+/* A string's code points as octets when all are below U+0100 (§9.6.4), into ev->scratch. */
+static bool
+latin1_of(struct ev *e, struct sol_str s, struct sol_str *out)
+{
+    if (s.n + 1 > e->capscratch) {
+        uint8_t *b = sol_realloc(e->scratch, s.n + 1);
+        if (!b) {
+            e->nomem = true;
+            return false;
+        }
+        e->scratch = b;
+        e->capscratch = s.n + 1;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < s.n;) {
+        uint32_t cp;
+        size_t k = sol_utf8_decode(s.p + i, s.n - i, &cp);
+        if (!k || cp > 0xff)
+            return false;
+        e->scratch[m++] = (uint8_t)cp;
+        i += k;
+    }
+    out->p = (const char *)e->scratch;
+    out->n = m;
+    return true;
+}
+
+/*
+ * Order v against c: -1, 0, 1, or INCOMPAT when the types cannot be compared
+ * (STIX 2.1 §9.2 "comparable data types", §9.6.2-§9.6.4).
+ */
+static int
+order(struct ev *e, const struct sol_pattern_path *path, const struct sol_json *v,
+      const struct sol_pattern_const *c)
+{
+    switch (c->kind) {
+    case SOL_PCONST_STRING: {
+        if (v->type != SOL_JSON_STRING)
+            return INCOMPAT;
+        struct sol_str s = sol_json_str(v);
+        if (path->binary) {
+            struct sol_str b;
+            if (!c->latin1_ok || !decode_prop(e, path, s, &b))
+                return INCOMPAT;
+            return cmp_bytes(b.p, b.n, c->latin1.p, c->latin1.n);
+        }
+        /* UTF-8 byte order is code point order (§9.6.2). */
+        return cmp_bytes(s.p, s.n, c->bytes.p, c->bytes.n);
+    }
+    case SOL_PCONST_INT:
+        if (v->type == SOL_JSON_INT)
+            return v->u.i < c->i ? -1 : v->u.i > c->i;
+        if (v->type == SOL_JSON_UINT)
+            return 1;
+        if (v->type == SOL_JSON_DOUBLE)
+            return flip(cmp_i64_double(c->i, v->u.d));
+        return INCOMPAT;
+    case SOL_PCONST_FLOAT:
+        if (v->type == SOL_JSON_INT)
+            return cmp_i64_double(v->u.i, c->f);
+        if (v->type == SOL_JSON_UINT)
+            return (double)v->u.u < c->f ? -1 : (double)v->u.u > c->f;
+        if (v->type == SOL_JSON_DOUBLE)
+            return v->u.d < c->f ? -1 : v->u.d > c->f ? 1 : v->u.d == c->f ? 0 : INCOMPAT;
+        return INCOMPAT;
+    case SOL_PCONST_BOOL:
+        if (v->type != SOL_JSON_BOOL)
+            return INCOMPAT;
+        return v->u.b == c->b ? 0 : 1;
+    case SOL_PCONST_BINARY:
+    case SOL_PCONST_HEX: {
+        if (v->type != SOL_JSON_STRING)
+            return INCOMPAT;
+        struct sol_str b;
+        if (path->binary ? !decode_prop(e, path, sol_json_str(v), &b)
+                         : !latin1_of(e, sol_json_str(v), &b))
+            return INCOMPAT;
+        return cmp_bytes(b.p, b.n, c->bytes.p, c->bytes.n);
+    }
+    case SOL_PCONST_TIMESTAMP: {
+        if (v->type != SOL_JSON_STRING)
+            return INCOMPAT;
+        sol_time_t t;
+        if (sol_time_parse(v->u.s, v->n, 0, &t, NULL, NULL))
+            return INCOMPAT;
+        return t < c->t ? -1 : t > c->t;
+    }
+    case SOL_PCONST_LIST: return INCOMPAT;
+    }
+    return INCOMPAT;
+}
+
+/*
+ * SQL LIKE over code points (or octets when bytes): '%' is any run, '_' one code point
+ * (§9.6.1). Greedy with one backtrack point, so O(n * m) at worst, never exponential.
+ */
+static size_t
+unit_len(const char *s, size_t n, bool bytes)
+{
+    if (bytes)
+        return 1;
+    uint32_t cp;
+    size_t k = sol_utf8_decode(s, n, &cp);
+    return k ? k : 1;
+}
+
+static bool
+like(const char *s, size_t sn, const char *p, size_t pn, bool bytes)
+{
+    size_t si = 0, pi = 0, star_p = SIZE_MAX, star_s = 0;
+    while (si < sn) {
+        if (pi < pn && p[pi] == '%') {
+            star_p = ++pi;
+            star_s = si;
+            continue;
+        }
+        if (pi < pn && p[pi] == '_') {
+            si += unit_len(s + si, sn - si, bytes);
+            pi++;
+            continue;
+        }
+        if (pi < pn) {
+            size_t k = unit_len(p + pi, pn - pi, bytes);
+            if (k <= sn - si && memcmp(s + si, p + pi, k) == 0) {
+                si += k;
+                pi += k;
+                continue;
+            }
+        }
+        if (star_p == SIZE_MAX)
+            return false;
+        star_s += unit_len(s + star_s, sn - star_s, bytes);
+        si = star_s;
+        pi = star_p;
+    }
+    while (pi < pn && p[pi] == '%')
+        pi++;
+    return pi == pn;
+}
+
+static bool
+net_within(const struct sol_pattern_net *a, const struct sol_pattern_net *b)
+{
+    /* Is network a inside network b? */
+    if (a->family != b->family || a->prefix < b->prefix)
+        return false;
+    unsigned full = b->prefix / 8, rest = b->prefix % 8;
+    if (memcmp(a->addr, b->addr, full) != 0)
+        return false;
+    if (rest) {
+        uint8_t mask = (uint8_t)(0xff << (8 - rest));
+        if ((a->addr[full] & mask) != (b->addr[full] & mask))
+            return false;
+    }
+    return true;
+}
+
+/* Does value v satisfy the test (before NOT)? */
+static bool
+test_value(struct ev *e, const struct sol_pattern_cmp *t, const struct sol_json *v)
+{
+    const struct sol_pattern_path *path = &t->path;
+    switch (t->op) {
+    case SOL_POP_EXISTS: return true;
+    case SOL_POP_EQ:
+    case SOL_POP_NE:
+    case SOL_POP_LT:
+    case SOL_POP_LE:
+    case SOL_POP_GT:
+    case SOL_POP_GE: {
+        int o = order(e, path, v, &t->value);
+        if (o == INCOMPAT)
+            return t->op == SOL_POP_NE; /* §9.6.1: only != is true for incompatible types */
+        switch (t->op) {
+        case SOL_POP_EQ: return o == 0;
+        case SOL_POP_NE: return o != 0;
+        case SOL_POP_LT: return o < 0;
+        case SOL_POP_LE: return o <= 0;
+        case SOL_POP_GT: return o > 0;
+        default: return o >= 0;
+        }
+    }
+    case SOL_POP_IN:
+        for (size_t i = 0; i < t->value.nitems; i++)
+            if (order(e, path, v, &t->value.items[i]) == 0)
+                return true;
+        return false;
+    case SOL_POP_LIKE: {
+        if (v->type != SOL_JSON_STRING)
+            return false;
+        struct sol_str s = sol_json_str(v);
+        if (path->binary) {
+            struct sol_str b;
+            if (!t->value.latin1_ok || !decode_prop(e, path, s, &b))
+                return false;
+            return like(b.p, b.n, t->value.latin1.p, t->value.latin1.n, true);
+        }
+        return like(s.p, s.n, t->value.bytes.p, t->value.bytes.n, false);
+    }
+    case SOL_POP_MATCHES: {
+        if (v->type != SOL_JSON_STRING)
+            return false;
+        struct sol_str s = sol_json_str(v);
+        const pcre2_code *re = t->regex_utf;
+        if (path->binary) {
+            if (!decode_prop(e, path, s, &s))
+                return false;
+            re = t->regex_bytes;
+        }
+        if (!re)
+            return false;
+        int rc = pcre2_match(re, (PCRE2_SPTR)s.p, s.n, 0, 0, e->md, e->mctx);
+        if (rc >= 0)
+            return true;
+        if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+            rc == PCRE2_ERROR_HEAPLIMIT)
+            e->regex_hits++;
+        return false;
+    }
+    case SOL_POP_ISSUBSET:
+    case SOL_POP_ISSUPERSET: {
+        struct sol_pattern_net net;
+        if (v->type != SOL_JSON_STRING || !sol__parse_net(v->u.s, v->n, &net))
+            return false;
+        return t->op == SOL_POP_ISSUBSET ? net_within(&net, &t->net) : net_within(&t->net, &net);
+    }
+    }
+    return false;
+}
+
+/* Find the object of an observation by key (binary search; objects are sorted). */
+static const struct sol_json *
+find_object(const struct sol_observation *o, struct sol_str key)
+{
+    size_t lo = 0, hi = o->nobjects;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_bytes(o->objects[mid].key.p, o->objects[mid].key.n, key.p, key.n);
+        if (c == 0)
+            return o->objects[mid].value;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static bool
+push_val(struct ev *e, const struct sol_json *v)
+{
+    if (e->nvals == e->capvals) {
+        size_t cap = e->capvals ? e->capvals * 2 : 16;
+        const struct sol_json **a = sol_realloc(e->vals, cap * sizeof *a);
+        if (!a) {
+            e->nomem = true;
+            return false;
+        }
+        e->vals = a;
+        e->capvals = cap;
+    }
+    e->vals[e->nvals++] = v;
+    return true;
+}
+
+/*
+ * Follow steps[i..] from v, collecting the values reached into ev->vals. is_ref says v
+ * is a reference (the value of a _ref property or an element of a _refs list) that a
+ * KEY step must dereference first (§9.7.4).
+ */
+static void
+walk(struct ev *e, const struct sol_observation *o, const struct sol_pattern_path *path, size_t i,
+     const struct sol_json *v, bool is_ref)
+{
+    if (e->nomem)
+        return;
+    if (i == path->nsteps) {
+        push_val(e, v);
+        return;
+    }
+    const struct sol_pattern_step *st = &path->steps[i];
+    if (st->kind == SOL_PSTEP_KEY) {
+        if (is_ref) {
+            if (v->type != SOL_JSON_STRING)
+                return;
+            v = find_object(o, sol_json_str(v));
+            if (!v)
+                return;
+        }
+        const struct sol_json *m = sol_json_getn(v, st->key.p, st->key.n);
+        if (!m)
+            return;
+        bool ref = st->key.n >= 4 && memcmp(st->key.p + st->key.n - 4, "_ref", 4) == 0;
+        bool refs = st->key.n >= 5 && memcmp(st->key.p + st->key.n - 5, "_refs", 5) == 0;
+        if (refs && m->type == SOL_JSON_ARRAY) {
+            /* The next step indexes the list; its elements are references. */
+            if (i + 1 < path->nsteps && path->steps[i + 1].kind != SOL_PSTEP_KEY) {
+                const struct sol_pattern_step *ix = &path->steps[i + 1];
+                struct sol_json_iter it;
+                const struct sol_json *el;
+                sol_json_iter_init(&it, m);
+                int64_t k = 0;
+                while (sol_json_iter_next(&it, NULL, &el)) {
+                    if (ix->kind == SOL_PSTEP_ANY || ix->index == k)
+                        walk(e, o, path, i + 2, el, true);
+                    k++;
+                }
+                return;
+            }
+        }
+        walk(e, o, path, i + 1, m, ref);
+        return;
+    }
+    if (v->type != SOL_JSON_ARRAY)
+        return;
+    struct sol_json_iter it;
+    const struct sol_json *el;
+    sol_json_iter_init(&it, v);
+    int64_t k = 0;
+    while (sol_json_iter_next(&it, NULL, &el)) {
+        if (st->kind == SOL_PSTEP_ANY || st->index == k)
+            walk(e, o, path, i + 1, el, false);
+        k++;
+    }
+}
+
+/*
+ * One test against one root object: false when the path reaches nothing (§9.6: "MUST
+ * evaluate to FALSE, regardless of the operators"), except that NOT EXISTS is then true.
+ * With [*], the test holds when any value reached satisfies it (§9.7.2).
+ */
+static bool
+eval_test(struct ev *e, const struct sol_pattern_cmp *t, const struct sol_observation *o,
+          const struct sol_json *root)
+{
+    const struct sol_json *type = sol_json_get(root, "type");
+    if (!type || !sol_str_eq(sol_json_str(type), t->path.object_type))
+        return false;
+    e->nvals = 0;
+    walk(e, o, &t->path, 0, root, false);
+    if (e->nvals == 0)
+        return t->op == SOL_POP_EXISTS && t->negated;
+    if (t->op == SOL_POP_EXISTS)
+        return !t->negated;
+    size_t n = e->nvals;
+    bool any = false;
+    for (size_t i = 0; i < n && !any; i++)
+        any = test_value(e, t, e->vals[i]);
+    return t->negated ? !any : any;
+}
+
+/* STIX 2.1 §9.5: every comparison starts from the same SCO (root). */
+static bool
+eval_cmp_on(struct ev *e, const struct sol_pattern_cmp *c, const struct sol_observation *o,
+            const struct sol_json *root)
+{
+    switch (c->kind) {
+    case SOL_PCMP_TEST: return eval_test(e, c, o, root);
+    case SOL_PCMP_AND:
+        for (size_t i = 0; i < c->nkids; i++)
+            if (!eval_cmp_on(e, c->kids[i], o, root))
+                return false;
+        return true;
+    case SOL_PCMP_OR:
+        for (size_t i = 0; i < c->nkids; i++)
+            if (eval_cmp_on(e, c->kids[i], o, root))
+                return true;
+        return false;
+    }
+    return false;
+}
+
+/* STIX 2.0: each comparison may be satisfied by any object of the observation. */
+static bool
+eval_cmp_any(struct ev *e, const struct sol_pattern_cmp *c, const struct sol_observation *o)
+{
+    switch (c->kind) {
+    case SOL_PCMP_TEST:
+        for (size_t i = 0; i < o->nobjects; i++)
+            if (eval_test(e, c, o, o->objects[i].value))
+                return true;
+        return false;
+    case SOL_PCMP_AND:
+        for (size_t i = 0; i < c->nkids; i++)
+            if (!eval_cmp_any(e, c->kids[i], o))
+                return false;
+        return true;
+    case SOL_PCMP_OR:
+        for (size_t i = 0; i < c->nkids; i++)
+            if (eval_cmp_any(e, c->kids[i], o))
+                return true;
+        return false;
+    }
+    return false;
+}
+
+static bool
+bracket_matches(struct ev *e, const struct sol_pattern_cmp *c, const struct sol_observation *o)
+{
+    if (e->pat->version == 20)
+        return eval_cmp_any(e, c, o);
+    for (size_t i = 0; i < o->nobjects; i++)
+        if (o->objects[i].value && eval_cmp_on(e, c, o, o->objects[i].value))
+            return true;
+    return false;
+}
+
+/* The search */
+
+struct k;
+typedef bool (*k_fn)(struct ev *e, const struct k *k);
+
+/* A continuation: what to do once a sub-pattern has been bound. */
+struct k {
+    k_fn fn;
+    const struct k *next;
+    const struct sol_pattern_obs *node;
+    struct window w;
+    size_t i;       /* the next operand (AND, FOLLOWEDBY) or copy (REPEATS) */
+    size_t mark;    /* where this operand's picks start on the stack */
+    sol_time_t t;   /* WITHIN anchor / FOLLOWEDBY threshold */
+    size_t prevkey; /* REPEATS: the first pick of the previous copy */
+};
+
+static bool eval_obs(struct ev *e, const struct sol_pattern_obs *n, struct window w,
+                     const struct k *k);
+
+static bool
+tick(struct ev *e)
+{
+    if (++e->steps > e->max_steps)
+        e->over = true;
+    return !e->over && !e->nomem;
+}
+
+static bool
+eligible(const struct ev *e, size_t i, const struct window *w)
+{
+    const struct sol_observation *o = &e->obs[i];
+    return o->first_observed >= w->min_first && o->last_observed <= w->max_last &&
+           o->last_observed < w->stop && e->used[i] < o->number_observed &&
+           (e->only >= e->nobs || i == e->only);
+}
+
+static bool
+push_pick(struct ev *e, size_t i)
+{
+    if (e->nstack == e->capstack) {
+        size_t cap = e->capstack ? e->capstack * 2 : 32;
+        size_t *s = sol_realloc(e->stack, cap * sizeof *s);
+        if (!s) {
+            e->nomem = true;
+            return false;
+        }
+        e->stack = s;
+        e->capstack = cap;
+    }
+    e->stack[e->nstack++] = i;
+    e->used[i]++;
+    return true;
+}
+
+static void
+pop_pick(struct ev *e)
+{
+    e->used[e->stack[--e->nstack]]--;
+}
+
+/* Pick one candidate of bracket b at index >= from, then continue with k. */
+static bool
+pick_bracket(struct ev *e, const struct sol_pattern_obs *b, const struct window *w, size_t from,
+             const struct k *k)
+{
+    const size_t *cand = e->cand[b->bracket_index];
+    size_t n = e->ncand[b->bracket_index];
+    for (size_t j = 0; j < n; j++) {
+        size_t i = cand[j];
+        if (i < from || !eligible(e, i, w))
+            continue;
+        if (!tick(e) || !push_pick(e, i))
+            return false;
+        if (k->fn(e, k))
+            return true;
+        pop_pick(e);
+        if (e->over || e->nomem)
+            return false;
+    }
+    return false;
+}
+
+static bool
+k_and(struct ev *e, const struct k *k)
+{
+    if (k->i == k->node->nkids)
+        return k->next->fn(e, k->next);
+    struct k nk = *k;
+    nk.i = k->i + 1;
+    return eval_obs(e, k->node->kids[k->i], k->w, &nk);
+}
+
+static sol_time_t
+max_last_since(const struct ev *e, size_t mark)
+{
+    sol_time_t t = INT64_MIN;
+    for (size_t i = mark; i < e->nstack; i++)
+        if (e->obs[e->stack[i]].last_observed > t)
+            t = e->obs[e->stack[i]].last_observed;
+    return t;
+}
+
+static sol_time_t
+min_first_since(const struct ev *e, size_t mark)
+{
+    sol_time_t t = INT64_MAX;
+    for (size_t i = mark; i < e->nstack; i++)
+        if (e->obs[e->stack[i]].first_observed < t)
+            t = e->obs[e->stack[i]].first_observed;
+    return t;
+}
+
+static bool fb_from(struct ev *e, const struct sol_pattern_obs *n, size_t i, struct window w,
+                    const struct k *next);
+
+/* After operand i of FOLLOWEDBY: its latest observation must end exactly at the threshold. */
+static bool
+k_fb(struct ev *e, const struct k *k)
+{
+    if (max_last_since(e, k->mark) != k->t)
+        return false;
+    struct window w = k->w;
+    if (k->t > w.min_first)
+        w.min_first = k->t;
+    return fb_from(e, k->node, k->i, w, k->next);
+}
+
+/* Bind operands i.. of a FOLLOWEDBY chain in time order (§9.5.2). */
+static bool
+fb_from(struct ev *e, const struct sol_pattern_obs *n, size_t i, struct window w,
+        const struct k *next)
+{
+    if (i + 1 == n->nkids)
+        return eval_obs(e, n->kids[i], w, next);
+    for (size_t j = 0; j < e->nlasts; j++) {
+        sol_time_t t = e->lasts[j];
+        if (t < w.min_first)
+            continue;
+        if (t > w.max_last || t >= w.stop)
+            break;
+        if (!tick(e))
+            return false;
+        struct window lw = w;
+        lw.max_last = t;
+        struct k nk = {k_fb, next, n, w, i + 1, e->nstack, t, 0};
+        if (eval_obs(e, n->kids[i], lw, &nk))
+            return true;
+        if (e->over || e->nomem)
+            return false;
+    }
+    return false;
+}
+
+/* After the operand of WITHIN: its earliest observation must begin exactly at the anchor. */
+static bool
+k_within(struct ev *e, const struct k *k)
+{
+    if (min_first_since(e, k->mark) != k->t)
+        return false;
+    return k->next->fn(e, k->next);
+}
+
+static bool
+k_repeat(struct ev *e, const struct k *k)
+{
+    const struct sol_pattern_obs *n = k->node;
+    size_t key = k->prevkey;
+    if (k->i > 0) {
+        /* The copy just bound: order copies by their first pick to skip permutations. */
+        key = e->stack[k->mark];
+        if (key < k->prevkey)
+            return false;
+    }
+    if (k->i == n->repeats)
+        return k->next->fn(e, k->next);
+    struct k nk = *k;
+    nk.i = k->i + 1;
+    nk.mark = e->nstack;
+    nk.prevkey = key;
+    const struct sol_pattern_obs *kid = n->kids[0];
+    if (kid->kind == SOL_POBS_BRACKET) {
+        nk.i = k->i + 1;
+        struct k leaf = nk;
+        leaf.i = k->i + 1;
+        /* Picks of one bracket: ascending (combinations with repetition). */
+        return pick_bracket(e, kid, &k->w, key, &leaf);
+    }
+    return eval_obs(e, kid, k->w, &nk);
+}
+
+static bool
+k_leaf_repeat_adapter(struct ev *e, const struct k *k)
+{
+    return k_repeat(e, k);
+}
+
+static bool
+eval_obs(struct ev *e, const struct sol_pattern_obs *n, struct window w, const struct k *k)
+{
+    if (!tick(e))
+        return false;
+    switch (n->kind) {
+    case SOL_POBS_BRACKET: return pick_bracket(e, n, &w, 0, k);
+    case SOL_POBS_OR:
+        for (size_t i = 0; i < n->nkids; i++) {
+            if (eval_obs(e, n->kids[i], w, k))
+                return true;
+            if (e->over || e->nomem)
+                return false;
+        }
+        return false;
+    case SOL_POBS_AND: {
+        struct k nk = {k_and, k, n, w, 1, 0, 0, 0};
+        return eval_obs(e, n->kids[0], w, &nk);
+    }
+    case SOL_POBS_FOLLOWEDBY: return fb_from(e, n, 0, w, k);
+    case SOL_POBS_STARTSTOP:
+        if (n->start > w.min_first)
+            w.min_first = n->start;
+        if (n->stop < w.stop)
+            w.stop = n->stop;
+        return eval_obs(e, n->kids[0], w, k);
+    case SOL_POBS_WITHIN:
+        for (size_t j = 0; j < e->nfirsts; j++) {
+            sol_time_t t0 = e->firsts[j];
+            if (t0 < w.min_first)
+                continue;
+            if (t0 >= w.stop || t0 > w.max_last)
+                break;
+            if (!tick(e))
+                return false;
+            struct window ww = w;
+            ww.min_first = t0;
+            if (t0 <= INT64_MAX - n->within_us && t0 + n->within_us < ww.stop)
+                ww.stop = t0 + n->within_us;
+            struct k nk = {k_within, k, n, w, 0, e->nstack, t0, 0};
+            if (eval_obs(e, n->kids[0], ww, &nk))
+                return true;
+            if (e->over || e->nomem)
+                return false;
+        }
+        return false;
+    case SOL_POBS_REPEATS: {
+        struct k nk = {k_leaf_repeat_adapter, k, n, w, 0, e->nstack, 0, 0};
+        return k_repeat(e, &nk);
+    }
+    }
+    return false;
+}
+
+static bool
+k_done(struct ev *e, const struct k *k)
+{
+    (void)e;
+    (void)k;
+    return true;
+}
+
+static int
+cmp_time(const void *a, const void *b)
+{
+    sol_time_t x = *(const sol_time_t *)a, y = *(const sol_time_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int
+cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t
+sort_unique(sol_time_t *v, size_t n)
+{
+    if (!n)
+        return 0;
+    qsort(v, n, sizeof *v, cmp_time);
+    size_t m = 1;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] != v[m - 1])
+            v[m++] = v[i];
+    return m;
+}
+
+/* Collect the brackets of the tree by their index. */
+static void
+collect_brackets(const struct sol_pattern_obs *n, const struct sol_pattern_obs **out)
+{
+    if (n->kind == SOL_POBS_BRACKET) {
+        out[n->bracket_index] = n;
+        return;
+    }
+    for (size_t i = 0; i < n->nkids; i++)
+        collect_brackets(n->kids[i], out);
+}
+
+static void
+ev_free(struct ev *e)
+{
+    if (e->cand)
+        for (size_t i = 0; i < e->pat->nbrackets; i++)
+            sol_free(e->cand[i]);
+    sol_free(e->cand);
+    sol_free(e->ncand);
+    sol_free(e->used);
+    sol_free(e->firsts);
+    sol_free(e->lasts);
+    sol_free(e->stack);
+    sol_free(e->vals);
+    sol_free(e->scratch);
+    if (e->md)
+        pcre2_match_data_free(e->md);
+    if (e->mctx)
+        pcre2_match_context_free(e->mctx);
+}
+
+static bool
+add_result(struct sol_pattern_result *res, size_t i, size_t *cap)
+{
+    if (res->nobs == *cap) {
+        size_t c = *cap ? *cap * 2 : 8;
+        size_t *v = sol_realloc(res->obs, c * sizeof *v);
+        if (!v)
+            return false;
+        res->obs = v;
+        *cap = c;
+    }
+    res->obs[res->nobs++] = i;
+    return true;
+}
+
+int
+sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs, size_t n,
+                  const struct sol_pattern_match_options *opt, struct sol_pattern_result *res,
+                  struct sol_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (!p || !p->root || (n && !obs))
+        return sol_error_set(err, SOL_EINVAL, "no pattern or no observations");
+    struct ev e;
+    memset(&e, 0, sizeof e);
+    e.pat = p;
+    e.obs = obs;
+    e.nobs = n;
+    e.only = SIZE_MAX;
+    e.max_steps = opt && opt->max_steps ? opt->max_steps : 10000000;
+    uint32_t mlimit = opt && opt->regex_match_limit ? opt->regex_match_limit : 100000;
+    int rc = 0;
+    size_t nb = p->nbrackets;
+    const struct sol_pattern_obs **brackets = sol_calloc(nb ? nb : 1, sizeof *brackets);
+    e.cand = sol_calloc(nb ? nb : 1, sizeof *e.cand);
+    e.ncand = sol_calloc(nb ? nb : 1, sizeof *e.ncand);
+    e.used = sol_calloc(n ? n : 1, sizeof *e.used);
+    e.firsts = sol_malloc((n ? n : 1) * sizeof *e.firsts);
+    e.lasts = sol_malloc((n ? n : 1) * sizeof *e.lasts);
+    e.md = pcre2_match_data_create(1, NULL);
+    e.mctx = pcre2_match_context_create(NULL);
+    if (!brackets || !e.cand || !e.ncand || !e.used || !e.firsts || !e.lasts || !e.md || !e.mctx) {
+        rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+        goto out;
+    }
+    pcre2_set_match_limit(e.mctx, mlimit);
+    pcre2_set_depth_limit(e.mctx, mlimit);
+    pcre2_set_heap_limit(e.mctx, 20000); /* KiB */
+    collect_brackets(p->root, brackets);
+
+    /* Stage 1: the candidates of each bracket. */
+    for (size_t b = 0; b < nb; b++) {
+        e.cand[b] = sol_malloc((n ? n : 1) * sizeof **e.cand);
+        if (!e.cand[b]) {
+            rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (obs[i].number_observed == 0 || obs[i].first_observed > obs[i].last_observed)
+                continue;
+            if (bracket_matches(&e, brackets[b]->cmp, &obs[i]))
+                e.cand[b][e.ncand[b]++] = i;
+            if (e.nomem) {
+                rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+                goto out;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        e.firsts[i] = obs[i].first_observed;
+        e.lasts[i] = obs[i].last_observed;
+    }
+    e.nfirsts = sort_unique(e.firsts, n);
+    e.nlasts = sort_unique(e.lasts, n);
+
+    /* Stage 2: the search. */
+    struct window all = {INT64_MIN, INT64_MAX, INT64_MAX};
+    struct k done = {k_done, NULL, NULL, all, 0, 0, 0, 0};
+    size_t cap = 0;
+    if (p->single) {
+        /* Every binding is one observation: report each that binds. */
+        for (size_t i = 0; i < n; i++) {
+            e.only = i;
+            e.nstack = 0;
+            memset(e.used, 0, n * sizeof *e.used);
+            if (eval_obs(&e, p->root, all, &done)) {
+                if (!add_result(res, i, &cap)) {
+                    rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+                    goto out;
+                }
+            }
+            if (e.over || e.nomem)
+                break;
+        }
+    } else if (eval_obs(&e, p->root, all, &done)) {
+        qsort(e.stack, e.nstack, sizeof *e.stack, cmp_size);
+        for (size_t i = 0; i < e.nstack; i++) {
+            if (i && e.stack[i] == e.stack[i - 1])
+                continue;
+            if (!add_result(res, e.stack[i], &cap)) {
+                rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+                goto out;
+            }
+        }
+    }
+    if (e.nomem) {
+        rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+    } else if (e.over) {
+        rc = sol_error_set(err, SOL_ELIMIT,
+                           "the evaluation took more than %llu search steps; giving up",
+                           (unsigned long long)e.max_steps);
+        sol_free(res->obs);
+        res->obs = NULL;
+        res->nobs = 0;
+    }
+    res->matched = rc == 0 && res->nobs > 0;
+out:
+    res->regex_limit_hits = e.regex_hits;
+    res->steps = e.steps;
+    if (rc) {
+        sol_free(res->obs);
+        res->obs = NULL;
+        res->nobs = 0;
+        res->matched = false;
+    }
+    sol_free(brackets);
+    ev_free(&e);
+    return rc;
+}
+
+void
+sol_pattern_result_free(struct sol_pattern_result *res)
+{
+    if (!res)
+        return;
+    sol_free(res->obs);
+    memset(res, 0, sizeof *res);
+}
