@@ -184,7 +184,11 @@ SOL_API size_t sol_json_reader_line(const struct sol_json_reader *r);
  * (and so round-trip): ", \, control characters as \b \f \n \r \t or \u00XX, every
  * other code point as itself. Invalid UTF-8 in a string is replaced by U+FFFD.
  * Doubles print in the shortest form that reads back to the same value (ES6 form,
- * as JCS requires); NaN and infinities, which JSON cannot carry, print as null.
+ * as JCS requires), except that integral doubles from 2^53 to 1e21 print all their
+ * digits (ES6 rounds them: 1844674407370955264 would print as 1844674407370955300,
+ * which reads back as a different integer); NaN and infinities, which JSON cannot
+ * carry, print as null. sol_json_canonical() and sol_json_format_double() keep the
+ * pure ES6 form.
  */
 struct sol_json_writer {
     struct sol_buf *out;

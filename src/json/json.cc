@@ -1,12 +1,12 @@
 /*
  * json.cc — the JSON parser: simdjson's DOM parser behind the C API of json.h.
  *
- * This is the only C++ file of the project. simdjson parses (and validates UTF-8);
- * we convert its DOM into our flat node array, copying strings into an arena owned
- * by the doc. The doc keeps the simdjson parser, the node array, the arena and the
- * padded copy of the input, and reuses them: after warm-up, a parse of a document of
- * similar size allocates nothing. simdjson runs with its error-code API: no C++
- * exception crosses into C.
+ * This is the only C++ file of the project. simdjson parses (and validates UTF-8)
+ * into its tape; we convert the tape into our flat node array, whose strings point
+ * into simdjson's string buffer (NUL-terminated, with their length). The doc keeps
+ * the simdjson parser, the node array and the padded copy of the input, and reuses
+ * them: after warm-up, a parse of a document of similar size allocates nothing. simdjson runs with
+ * its error-code API: no C++ exception crosses into C.
  *
  * When simdjson fails it only gives a code; the C checker (locate.c) then runs over
  * the same bytes to say where and why. simdjson 3.0.1 refuses integers that do not
@@ -29,11 +29,17 @@ extern "C" {
 
 static_assert(SOL__JSON_PADDING >= simdjson::SIMDJSON_PADDING, "padding too small");
 
-/* One key of an object, for the duplicate check of large objects. */
+/* A key of a large object, for the duplicate check. */
 struct key_ref {
     const char *p;
     uint32_t n;
     uint32_t node;
+};
+
+/* An open container during conversion: its node and how many values it has so far. */
+struct conv_frame {
+    uint32_t node;
+    uint32_t count;
 };
 
 struct sol_json_doc {
@@ -42,8 +48,6 @@ struct sol_json_doc {
 
     struct sol_json *nodes = nullptr; /* the node array of the last parse */
     size_t nn = 0, ncap = 0;
-    char *arena = nullptr; /* the strings of the last parse */
-    size_t an = 0, acap = 0;
     char *pad = nullptr; /* a padded copy of the input (sol_json_parse) */
     size_t padcap = 0;
     char *patch = nullptr; /* the input with ".0" after each big integer */
@@ -59,6 +63,8 @@ struct sol_json_doc {
     size_t dup_node = SIZE_MAX; /* first duplicate key found (node number) */
     bool too_deep = false;
     bool nomem = false;
+    bool broken = false;
+    conv_frame stack[SOL__JSON_MAX_DEPTH_HARD + 3]; /* open containers during conversion */
 };
 
 extern "C" void
@@ -99,7 +105,6 @@ sol_json_doc_free(struct sol_json_doc *doc)
     if (!doc)
         return;
     sol_free(doc->nodes);
-    sol_free(doc->arena);
     sol_free(doc->pad);
     sol_free(doc->patch);
     sol_free(doc->keys);
@@ -132,41 +137,53 @@ grow(char **buf, size_t *cap, size_t want)
     return true;
 }
 
-/* A new node at the end of the array: its index, or SIZE_MAX when out of memory. */
-static inline size_t
-push(struct sol_json_doc *doc)
-{
-    if (simdjson_unlikely(doc->nn == doc->ncap)) {
-        size_t c = doc->ncap ? doc->ncap * 2 : 1024;
-        void *p = sol_realloc(doc->nodes, c * sizeof(struct sol_json));
-        if (!p) {
-            doc->nomem = true;
-            return SIZE_MAX;
-        }
-        doc->nodes = static_cast<struct sol_json *>(p);
-        doc->ncap = c;
-    }
-    size_t i = doc->nn++;
-    doc->nodes[i].big = false;
-    doc->nodes[i].skip = 1;
-    return i;
-}
-
-/* Copy a string into the arena (reserved large enough up front) and return it. */
-static inline const char *
-keep_string(struct sol_json_doc *doc, const char *s, size_t n)
-{
-    char *d = doc->arena + doc->an;
-    std::memcpy(d, s, n);
-    d[n] = '\0';
-    doc->an += n + 1;
-    return d;
-}
-
+/* Make room for the node array to hold want nodes. */
 static bool
+reserve_nodes(struct sol_json_doc *doc, size_t want)
+{
+    if (want <= doc->ncap)
+        return true;
+    size_t c = doc->ncap ? doc->ncap : 1024;
+    while (c < want)
+        c *= 2;
+    void *p = sol_realloc(doc->nodes, c * sizeof(struct sol_json));
+    if (!p)
+        return false;
+    doc->nodes = static_cast<struct sol_json *>(p);
+    doc->ncap = c;
+    return true;
+}
+
+static inline bool
 key_equal(const struct sol_json *a, const struct sol_json *b)
 {
     return a->n == b->n && std::memcmp(a->u.s, b->u.s, a->n) == 0;
+}
+
+/*
+ * A cheap hash of a key for the duplicate check of small objects: its length and its
+ * first and last eight bytes. Keys that differ only in the middle collide, which
+ * costs a comparison, never a wrong answer.
+ */
+static inline uint64_t
+key_hash(const char *s, uint32_t n)
+{
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        std::memcpy(&a, s, 8);
+        std::memcpy(&b, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        std::memcpy(&x, s, 4);
+        std::memcpy(&y, s + n - 4, 4);
+        a = x;
+        b = y;
+    } else if (n > 0) {
+        a = static_cast<unsigned char>(s[0]) | static_cast<unsigned char>(s[n / 2]) << 8 |
+            static_cast<unsigned char>(s[n - 1]) << 16;
+    }
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15u) ^ n) * 0xff51afd7ed558ccdu;
+    return h ^ (h >> 29);
 }
 
 static int
@@ -183,8 +200,12 @@ key_ref_cmp(const void *x, const void *y)
 
 /*
  * Find the first repeated key of the object at node obj (m members) and remember
- * it in doc->dup_node when it comes before any found so far. Small objects compare
- * all pairs; large ones sort their keys.
+ * it in doc->dup_node when it comes before any found so far.
+ *
+ * Up to 64 members (nearly every object): the keys' hashes go into an array, with a
+ * 64-bit mask of which hash buckets are taken; only a key whose bucket is taken is
+ * compared, with the earlier keys of the same hash. Larger objects sort their keys
+ * (O(m log m) whatever the keys are: no hash flooding).
  */
 static void
 check_duplicates(struct sol_json_doc *doc, size_t obj, uint32_t m)
@@ -192,20 +213,27 @@ check_duplicates(struct sol_json_doc *doc, size_t obj, uint32_t m)
     const struct sol_json *nodes = doc->nodes;
     if (m < 2)
         return;
-    if (m <= 16) {
-        size_t at[16];
+    if (m <= 64) {
+        uint64_t hashes[64];
+        size_t at[64];
+        uint64_t taken = 0;
         size_t k = obj + 1;
         for (uint32_t j = 0; j < m; j++) {
+            uint64_t h = key_hash(nodes[k].u.s, nodes[k].n);
+            uint64_t bit = uint64_t(1) << (h >> 58);
+            if (taken & bit) {
+                for (uint32_t i = 0; i < j; i++)
+                    if (hashes[i] == h && key_equal(&nodes[at[i]], &nodes[k])) {
+                        if (k < doc->dup_node)
+                            doc->dup_node = k;
+                        return;
+                    }
+            }
+            taken |= bit;
+            hashes[j] = h;
             at[j] = k;
             k += 1 + nodes[k + 1].skip;
         }
-        for (uint32_t j = 1; j < m; j++)
-            for (uint32_t i = 0; i < j; i++)
-                if (key_equal(&nodes[at[i]], &nodes[at[j]])) {
-                    if (at[j] < doc->dup_node)
-                        doc->dup_node = at[j];
-                    return;
-                }
         return;
     }
     if (m > doc->kcap) {
@@ -226,107 +254,141 @@ check_duplicates(struct sol_json_doc *doc, size_t obj, uint32_t m)
     for (uint32_t j = 1; j < m; j++) {
         const key_ref &a = doc->keys[j - 1], &b = doc->keys[j];
         /* Sorted by text, then by node: in a run of equal keys, all but the first repeat. */
-        if (a.n == b.n && std::memcmp(a.p, b.p, a.n) == 0)
-            if (b.node < doc->dup_node)
-                doc->dup_node = b.node;
+        if (a.n == b.n && std::memcmp(a.p, b.p, a.n) == 0 && b.node < doc->dup_node)
+            doc->dup_node = b.node;
     }
 }
 
-/* Convert the simdjson element e (at nesting depth depth) and its subtree into nodes. */
+/*
+ * Convert simdjson's tape into our node array. The tape (simdjson's doc/tape.md,
+ * stable since 0.3) is one 64-bit word per value: the type in the top byte and a
+ * payload in the low 56 bits; containers have a start and an end word, numbers
+ * keep their value in the next word, strings point into string_buf where a 32-bit
+ * length, the bytes and a NUL are. Our strings point there too (the doc keeps the
+ * parser until the next parse), so they cost no copy.
+ *
+ * The walk is iterative, with a stack as deep as simdjson allowed (our limit + 2);
+ * nesting beyond our limit sets doc->too_deep.
+ */
 static void
-convert(struct sol_json_doc *doc, simdjson::dom::element e, size_t depth)
+convert(struct sol_json_doc *doc)
 {
-    using simdjson::dom::element_type;
-    size_t i = push(doc);
-    if (i == SIZE_MAX)
-        return;
-    struct sol_json *v = &doc->nodes[i];
-    switch (e.type()) {
-    case element_type::NULL_VALUE:
-        v->type = SOL_JSON_NULL;
-        v->n = 0;
-        return;
-    case element_type::BOOL:
-        v->type = SOL_JSON_BOOL;
-        v->n = 0;
-        v->u.b = e.get_bool().value_unsafe();
-        return;
-    case element_type::INT64:
-        v->type = SOL_JSON_INT;
-        v->n = 0;
-        v->u.i = e.get_int64().value_unsafe();
-        return;
-    case element_type::UINT64:
-        v->type = SOL_JSON_UINT;
-        v->n = 0;
-        v->u.u = e.get_uint64().value_unsafe();
-        return;
-    case element_type::DOUBLE:
-        v->type = SOL_JSON_DOUBLE;
-        v->n = 0;
-        v->u.d = e.get_double().value_unsafe();
-        if (doc->bigi < doc->nbig && doc->bigs[doc->bigi] == i) {
-            v->big = true;
-            doc->bigi++;
-        }
-        return;
-    case element_type::STRING: {
-        std::string_view s = e.get_string().value_unsafe();
-        v->type = SOL_JSON_STRING;
-        v->n = static_cast<uint32_t>(s.size());
-        v->u.s = keep_string(doc, s.data(), s.size());
+    const uint64_t *tape = doc->parser.doc.tape.get();
+    const uint8_t *strings = doc->parser.doc.string_buf.get();
+    /* tape[0] is the root word; its payload is the index just after the closing root word. */
+    size_t end = (tape[0] & simdjson::internal::JSON_VALUE_MASK) - 1;
+    /* Every node takes at least one tape word: reserve once, push without checks. */
+    if (!reserve_nodes(doc, end)) {
+        doc->nomem = true;
         return;
     }
-    case element_type::ARRAY: {
-        if (depth >= doc->lim.max_depth) {
-            doc->too_deep = true;
+    struct sol_json *nodes = doc->nodes;
+    conv_frame *stack = doc->stack;
+    size_t depth = 0;
+    size_t max_depth = doc->lim.max_depth;
+    size_t nn = 0;
+    bool want_key = false; /* inside an object, between members */
+    for (size_t t = 1; t < end;) {
+        uint64_t w = tape[t];
+        uint8_t type = static_cast<uint8_t>(w >> 56);
+        uint64_t payload = w & simdjson::internal::JSON_VALUE_MASK;
+        struct sol_json *v = &nodes[nn];
+        v->big = false;
+        v->skip = 1;
+        v->n = 0;
+        switch (type) {
+        case '"': {
+            uint32_t len;
+            std::memcpy(&len, strings + payload, sizeof(len));
+            v->type = SOL_JSON_STRING;
+            v->n = len;
+            v->u.s = reinterpret_cast<const char *>(strings + payload + sizeof(len));
+            nn++;
+            t++;
+            if (want_key) {
+                want_key = false;
+                continue; /* the member's value follows */
+            }
+            break;
+        }
+        case 'l':
+            v->type = SOL_JSON_INT;
+            std::memcpy(&v->u.i, &tape[t + 1], sizeof(int64_t));
+            nn++;
+            t += 2;
+            break;
+        case 'u':
+            v->type = SOL_JSON_UINT;
+            std::memcpy(&v->u.u, &tape[t + 1], sizeof(uint64_t));
+            nn++;
+            t += 2;
+            break;
+        case 'd':
+            v->type = SOL_JSON_DOUBLE;
+            std::memcpy(&v->u.d, &tape[t + 1], sizeof(double));
+            if (doc->bigi < doc->nbig && doc->bigs[doc->bigi] == nn) {
+                v->big = true;
+                doc->bigi++;
+            }
+            nn++;
+            t += 2;
+            break;
+        case 't':
+        case 'f':
+            v->type = SOL_JSON_BOOL;
+            v->u.b = type == 't';
+            nn++;
+            t++;
+            break;
+        case 'n':
+            v->type = SOL_JSON_NULL;
+            v->u.i = 0;
+            nn++;
+            t++;
+            break;
+        case '[':
+        case '{':
+            if (depth >= max_depth) {
+                doc->too_deep = true;
+                doc->nn = nn;
+                return;
+            }
+            v->type = type == '[' ? SOL_JSON_ARRAY : SOL_JSON_OBJECT;
+            v->u.s = nullptr;
+            stack[depth].node = static_cast<uint32_t>(nn);
+            stack[depth].count = 0;
+            depth++;
+            nn++;
+            t++;
+            want_key = type == '{';
+            continue; /* not a complete value yet */
+        case ']':
+        case '}': {
+            depth--;
+            size_t i = stack[depth].node;
+            nodes[i].n = stack[depth].count;
+            nodes[i].skip = static_cast<uint32_t>(nn - i);
+            t++;
+            if (type == '}' && !doc->lim.allow_dup_keys) {
+                doc->nn = nn;
+                check_duplicates(doc, i, stack[depth].count);
+                if (doc->nomem)
+                    return;
+            }
+            break;
+        }
+        default:
+            doc->broken = true; /* not a tape simdjson 3 writes */
+            doc->nn = nn;
             return;
         }
-        v->type = SOL_JSON_ARRAY;
-        v->u.s = nullptr;
-        uint32_t m = 0;
-        simdjson::dom::array arr = e.get_array().value_unsafe();
-        for (simdjson::dom::element child : arr) {
-            convert(doc, child, depth + 1);
-            if (doc->nomem || doc->too_deep)
-                return;
-            m++;
+        /* A value is complete: count it in its container. */
+        if (depth) {
+            stack[depth - 1].count++;
+            want_key = nodes[stack[depth - 1].node].type == SOL_JSON_OBJECT;
         }
-        v = &doc->nodes[i];
-        v->n = m;
-        v->skip = static_cast<uint32_t>(doc->nn - i);
-        return;
     }
-    case element_type::OBJECT: {
-        if (depth >= doc->lim.max_depth) {
-            doc->too_deep = true;
-            return;
-        }
-        v->type = SOL_JSON_OBJECT;
-        v->u.s = nullptr;
-        uint32_t m = 0;
-        simdjson::dom::object obj = e.get_object().value_unsafe();
-        for (auto it = obj.begin(); it != obj.end(); ++it) {
-            size_t k = push(doc);
-            if (k == SIZE_MAX)
-                return;
-            struct sol_json *key = &doc->nodes[k];
-            key->type = SOL_JSON_STRING;
-            key->n = static_cast<uint32_t>(it.key_length());
-            key->u.s = keep_string(doc, it.key_c_str(), it.key_length());
-            convert(doc, it.value(), depth + 1);
-            if (doc->nomem || doc->too_deep)
-                return;
-            m++;
-        }
-        v = &doc->nodes[i];
-        v->n = m;
-        v->skip = static_cast<uint32_t>(doc->nn - i);
-        if (!doc->lim.allow_dup_keys)
-            check_duplicates(doc, i, m);
-        return;
-    }
-    }
+    doc->nn = nn;
 }
 
 /* Report the first error of the n bytes at p, found by the checker. */
@@ -354,12 +416,12 @@ parse_and_convert(struct sol_json_doc *doc, const char *p, size_t n, simdjson::e
     if (*ec)
         return -1;
     doc->nn = 0;
-    doc->an = 0;
     doc->bigi = 0;
     doc->dup_node = SIZE_MAX;
     doc->too_deep = false;
     doc->nomem = false;
-    convert(doc, root, 0);
+    doc->broken = false;
+    convert(doc);
     return 0;
 }
 
@@ -392,8 +454,7 @@ parse_with_big_integers(struct sol_json_doc *doc, const char *p, size_t n, size_
     if (sol__json_check(p, n, &c) || c.big_count != count)
         return sol_error_set(err, SOL_EINTERNAL, "JSON checker disagrees with itself");
     size_t m = n + 2 * count;
-    if (!grow(&doc->patch, &doc->patchcap, m + SOL__JSON_PADDING) ||
-        !grow(&doc->arena, &doc->acap, m + 1))
+    if (!grow(&doc->patch, &doc->patchcap, m + SOL__JSON_PADDING))
         return sol_error_set(err, SOL_ENOMEM, "out of memory parsing JSON");
     size_t from = 0, to = 0;
     for (size_t k = 0; k < count; k++) {
@@ -432,9 +493,6 @@ sol__json_parse_padded(struct sol_json_doc *doc, const char *p, size_t n,
         if (doc->parser.allocate(n < 4096 ? 4096 : n, doc->lim.max_depth + 2))
             return sol_error_set(err, SOL_ENOMEM, "out of memory parsing JSON");
     }
-    /* Decoded strings with their NULs never take more room than the text. */
-    if (!grow(&doc->arena, &doc->acap, n + 1))
-        return sol_error_set(err, SOL_ENOMEM, "out of memory parsing JSON");
     simdjson::error_code ec;
     if (parse_and_convert(doc, p, n, &ec)) {
         if (ec == simdjson::MEMALLOC)
@@ -456,6 +514,8 @@ sol__json_parse_padded(struct sol_json_doc *doc, const char *p, size_t n,
     }
     if (doc->nomem)
         return sol_error_set(err, SOL_ENOMEM, "out of memory parsing JSON");
+    if (doc->broken)
+        return sol_error_set(err, SOL_EINTERNAL, "unexpected simdjson tape");
     if (doc->too_deep)
         return locate(doc, p, n, SIZE_MAX, "nesting too deep", err);
     if (doc->dup_node != SIZE_MAX)
@@ -509,4 +569,12 @@ sol_json_parse_file(struct sol_json_doc *doc, const char *path, const struct sol
     rc = sol__json_parse_padded(doc, b.p, b.n, root, err);
     sol_buf_free(&b);
     return rc;
+}
+
+/* For the benchmark's baseline: simdjson's parse of padded input alone, no conversion. */
+extern "C" int
+sol__json_parse_simdjson_only(struct sol_json_doc *doc, const char *p, size_t n)
+{
+    simdjson::dom::element root;
+    return doc->parser.parse(p, n, false).get(root) ? SOL_ESYNTAX : 0;
 }

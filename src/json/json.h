@@ -66,6 +66,9 @@ struct sol__json_check {
  */
 int sol__json_check(const char *p, size_t n, struct sol__json_check *c);
 
+/* simdjson's parse of n padded bytes alone, without conversion (the benchmark's baseline). */
+int sol__json_parse_simdjson_only(struct sol_json_doc *doc, const char *p, size_t n);
+
 /* Fill err with code and msg at offset of the n bytes at p, computing line and column. */
 int sol__json_error_at(struct sol_error *err, int code, const char *p, size_t n, size_t offset,
                        const char *msg);

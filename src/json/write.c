@@ -324,6 +324,19 @@ void
 sol_jw_double(struct sol_json_writer *w, double d)
 {
     before_item(w);
+    /*
+     * ES6 form prints 2^53 < d < 1e21 as an integer rounded to its shortest digits
+     * ("1844674407370955300" for 1844674407370955264), which a reader that keeps
+     * integers exact (ours) takes for a different number. All the digits read back
+     * the same everywhere.
+     */
+    double a = fabs(d);
+    if (a >= 9007199254740992.0 && a < 1e21 && d == floor(d)) {
+        char b[32];
+        int len = snprintf(b, sizeof(b), "%.0f", d);
+        sol_buf_append(w->out, b, (size_t)len);
+        return;
+    }
     sol_json_format_double(w->out, d);
 }
 

@@ -890,6 +890,8 @@ test_writer(void)
     sol_jw_array_begin(&w);
     sol_jw_uint(&w, UINT64_MAX);
     sol_jw_double(&w, 0.5);
+    sol_jw_double(&w, 1844674407370955264.0); /* all digits, not ES6's ...300 */
+    sol_jw_double(&w, -1e21);
     sol_jw_bool(&w, true);
     sol_jw_bool(&w, false);
     sol_jw_null(&w);
@@ -904,7 +906,8 @@ test_writer(void)
     sol_jw_keyn(&w, "k\n", 2);
     sol_jw_double(&w, NAN);
     sol_jw_object_end(&w);
-    CHECK_STR(b.p, "{\"a\":-1,\"b\":[18446744073709551615,0.5,true,false,null,\"q\\\"\","
+    CHECK_STR(b.p, "{\"a\":-1,\"b\":[18446744073709551615,0.5,1844674407370955264,-1e+21,true,"
+                   "false,null,\"q\\\"\","
                    "\"n\\u0000\",[],{},{\"r\":1}],\"k\\n\":null}");
     /* Pretty: two spaces, empty containers stay on one line. */
     sol_buf_reset(&b);
