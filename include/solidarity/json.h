@@ -2,6 +2,9 @@
  * json.h — the JSON layer: a fast parser (simdjson behind a C API), a streaming
  * reader for JSON lines, and a writer with RFC 8785 canonical form (JCS).
  *
+ * Threads: a doc (and a reader) is used by one thread at a time; different docs
+ * may parse in different threads at once.
+ *
  * Ownership: a struct sol_json_doc owns everything it parsed. The value handles it
  * hands out (const struct sol_json *) and the strings inside them stay valid until
  * the next sol_json_parse() on the same doc, or until sol_json_doc_free(). A doc can
@@ -54,7 +57,7 @@ struct sol_json {
 /* Limits against hostile input. Zero fields take the defaults. */
 struct sol_json_limits {
     size_t max_bytes;      /* largest document; default 256 MiB, hard maximum 3 GiB */
-    size_t max_depth;      /* deepest nesting of arrays and objects; default 128 */
+    size_t max_depth;      /* deepest nesting of arrays and objects; default 128, hard maximum 1024 */
     bool allow_dup_keys;   /* default false: a repeated key in one object is an error */
 };
 
@@ -168,9 +171,16 @@ SOL_API void sol_json_reader_free(struct sol_json_reader *r);
 
 /*
  * The next document. Returns 0 and sets *root (valid until the next call), SOL_EEOF at
- * the end, or an error for this record with err->line set to the line where the record
- * started (err->column within it). The raw text of the record is in *raw when raw is
- * not NULL, valid until the next call.
+ * the end, or an error for this record (SOL_ESYNTAX, SOL_ELIMIT for a record longer
+ * than max_bytes, SOL_EIO on a read error, SOL_ENOMEM). err->line and err->column say
+ * where in the stream the error is: for JSON lines, the record's line and the column
+ * within it; for a text over several lines, the line of the error itself; err->offset
+ * is the byte offset in the stream. The raw text of the record (without its newline)
+ * is in *raw when raw is not NULL, valid until the next call.
+ *
+ * Framing: JSON lines (one text per line) unless the first record does not end on its
+ * first line, in which case the stream is read as concatenated texts (pretty-printed
+ * JSON one after another), delimited by following strings and brackets.
  */
 SOL_API int sol_json_reader_next(struct sol_json_reader *r, const struct sol_json **root,
                                  struct sol_str *raw, struct sol_error *err);

@@ -48,7 +48,8 @@ struct sol_json_doc {
 
     struct sol_json *nodes = nullptr; /* the node array of the last parse */
     size_t nn = 0, ncap = 0;
-    char *pad = nullptr; /* a padded copy of the input (sol_json_parse) */
+    char *pad = nullptr;                          /* a padded copy of the input (sol_json_parse) */
+    struct sol_buf file = {nullptr, 0, 0, false}; /* the last file read (sol_json_parse_file) */
     size_t padcap = 0;
     char *patch = nullptr; /* the input with ".0" after each big integer */
     size_t patchcap = 0;
@@ -106,6 +107,7 @@ sol_json_doc_free(struct sol_json_doc *doc)
         return;
     sol_free(doc->nodes);
     sol_free(doc->pad);
+    sol_buf_free(&doc->file);
     sol_free(doc->patch);
     sol_free(doc->keys);
     sol_free(doc->bigs);
@@ -545,30 +547,26 @@ sol_json_parse(struct sol_json_doc *doc, const char *p, size_t n, const struct s
     return sol__json_parse_padded(doc, doc->pad, n, root, err);
 }
 
-/* Read the file (or standard input for "-") into the doc's padded buffer and parse it. */
+/*
+ * Read the file (or standard input for "-") into the doc's file buffer (kept for the
+ * next file) and parse it in place.
+ */
 extern "C" SOL_API int
 sol_json_parse_file(struct sol_json_doc *doc, const char *path, const struct sol_json **root,
                     struct sol_error *err)
 {
     *root = nullptr;
-    struct sol_buf b;
-    sol_buf_init(&b);
-    int rc = sol_read_file(path, doc->lim.max_bytes, &b, err);
-    if (rc == SOL_ELIMIT) {
-        sol_buf_free(&b);
+    struct sol_buf *b = &doc->file;
+    int rc = sol_read_file(path, doc->lim.max_bytes, b, err);
+    if (rc == SOL_ELIMIT)
         return sol_error_set(err, SOL_ELIMIT, "JSON text is larger than the limit of %zu bytes",
                              doc->lim.max_bytes);
-    }
-    if (rc == 0 && !sol_buf_reserve(&b, SOL__JSON_PADDING))
+    if (rc == 0 && !sol_buf_reserve(b, SOL__JSON_PADDING))
         rc = sol_error_set(err, SOL_ENOMEM, "out of memory reading the file");
-    if (rc) {
-        sol_buf_free(&b);
+    if (rc)
         return rc;
-    }
-    std::memset(b.p + b.n, ' ', SOL__JSON_PADDING);
-    rc = sol__json_parse_padded(doc, b.p, b.n, root, err);
-    sol_buf_free(&b);
-    return rc;
+    std::memset(b->p + b->n, ' ', SOL__JSON_PADDING);
+    return sol__json_parse_padded(doc, b->p, b->n, root, err);
 }
 
 /* For the benchmark's baseline: simdjson's parse of padded input alone, no conversion. */

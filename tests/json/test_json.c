@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "solidarity/alloc.h"
@@ -430,6 +431,24 @@ test_limits(void)
     CHECK_STR(err.msg, "nesting deeper than 3");
     CHECK_INT(err.column, 8);
     sol_json_doc_free(d);
+    /* The hard maximum, 1024, with everything that walks a value recursively. */
+    lim = (struct sol_json_limits){0, 5000, false};
+    d = sol_json_doc_new(&lim);
+    nested(&b, 1025, '[', ']');
+    CHECK_INT(sol_json_parse(d, b.p, b.n, &root, &err), SOL_ELIMIT);
+    CHECK_STR(err.msg, "nesting deeper than 1024");
+    nested(&b, 1024, '{', '}');
+    CHECK_INT(sol_json_parse(d, b.p, b.n, &root, &err), 0);
+    if (root) {
+        struct sol_buf out;
+        sol_buf_init(&out);
+        CHECK_INT(sol_json_canonical(&out, root), 0);
+        CHECK(out.n == b.n && memcmp(out.p, b.p, b.n) == 0);
+        CHECK(sol_json_equal(root, root));
+        CHECK_STR(written(root, false), b.p);
+        sol_buf_free(&out);
+    }
+    sol_json_doc_free(d);
     /* Size: a small limit, and a 3 GiB request refused before anything is read. */
     lim = (struct sol_json_limits){10, 0, false};
     d = sol_json_doc_new(&lim);
@@ -472,6 +491,47 @@ test_truncated(void)
     }
     CHECK_INT(ok, 0);
     CHECK(parse(text) != NULL);
+}
+
+static void
+test_parse_file(void)
+{
+    char path[] = "/tmp/solidarity-json-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    const char *text = "{\"type\": \"bundle\",\n \"objects\": [1, 2,]}";
+    CHECK_INT(write(fd, text, strlen(text)), (long long)strlen(text));
+    close(fd);
+    struct sol_json_doc *d = sol_json_doc_new(NULL);
+    const struct sol_json *root;
+    struct sol_error err;
+    CHECK_INT(sol_json_parse_file(d, path, &root, &err), SOL_ESYNTAX);
+    CHECK_STR(err.msg, "expected a value, found ']'");
+    CHECK_INT(err.line, 2);
+    CHECK_INT(err.column, 19);
+    /* Standard input. */
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("[\"from stdin\"]\n", f);
+        fclose(f);
+    }
+    CHECK(freopen(path, "r", stdin) != NULL);
+    CHECK_INT(sol_json_parse_file(d, "-", &root, &err), 0);
+    CHECK_STR(sol_json_at(root, 0)->u.s, "from stdin");
+    /* Too large, and missing. */
+    struct sol_json_limits lim = {8, 0, false};
+    struct sol_json_doc *small = sol_json_doc_new(&lim);
+    CHECK_INT(sol_json_parse_file(small, path, &root, &err), SOL_ELIMIT);
+    CHECK_STR(err.msg, "JSON text is larger than the limit of 8 bytes");
+    sol_json_doc_free(small);
+    unlink(path);
+    CHECK_INT(sol_json_parse_file(d, path, &root, &err), SOL_EIO);
+    CHECK_STR(err.msg, "cannot open: No such file or directory");
+    CHECK(root == NULL);
+    sol_json_doc_free(d);
 }
 
 static void
@@ -670,6 +730,41 @@ test_reader_lines(void)
     r = sol_json_reader_new_mem(longl, strlen(longl), &lim);
     check_reader(r, long_want, 3, "long line");
     sol_json_reader_free(r);
+}
+
+/* A line longer than the limit and than the reader's buffer is skipped, in bounded memory. */
+static void
+test_reader_long_line_file(void)
+{
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs("[1]\n[", f);
+    for (int i = 0; i < 1500000; i++)
+        fputs("1,", f);
+    fputs("1]\n[2]\n[", f);
+    for (int i = 0; i < 1500000; i++)
+        fputs("1,", f);
+    rewind(f);
+    struct sol_json_limits lim = {(size_t)1 << 20, 0, false};
+    struct sol_json_reader *r = sol_json_reader_new(f, &lim);
+    const struct sol_json *root;
+    struct sol_error err;
+    CHECK_INT(sol_json_reader_next(r, &root, NULL, &err), 0);
+    CHECK_INT(sol_json_reader_next(r, &root, NULL, &err), SOL_ELIMIT);
+    CHECK_STR(err.msg, "line longer than the limit of 1048576 bytes");
+    CHECK_INT(err.line, 2);
+    CHECK_INT(sol_json_reader_line(r), 2);
+    CHECK_INT(sol_json_reader_next(r, &root, NULL, &err), 0);
+    CHECK_INT(sol_json_reader_line(r), 3);
+    CHECK(root && root->type == SOL_JSON_ARRAY && sol_json_at(root, 0)->u.i == 2);
+    /* The last line, without its newline, is over the limit too. */
+    CHECK_INT(sol_json_reader_next(r, &root, NULL, &err), SOL_ELIMIT);
+    CHECK_INT(err.line, 4);
+    CHECK_INT(sol_json_reader_next(r, &root, NULL, &err), SOL_EEOF);
+    sol_json_reader_free(r);
+    fclose(f);
 }
 
 /* A stream larger than the reader's block, through a FILE*: every record, in order. */
@@ -1112,10 +1207,12 @@ main(void)
     RUN(test_duplicates_large);
     RUN(test_limits);
     RUN(test_truncated);
+    RUN(test_parse_file);
     RUN(test_reuse_no_alloc);
     RUN(test_alloc_failures);
     RUN(test_reader_lines);
     RUN(test_reader_big_file);
+    RUN(test_reader_long_line_file);
     RUN(test_reader_texts);
     RUN(test_escape);
     RUN(test_format_double);
