@@ -805,7 +805,7 @@ compile_regex(struct parser *p, struct sol_pattern_cmp *c)
     int ec;
     PCRE2_SIZE eo;
     pcre2_code *utf = pcre2_compile((PCRE2_SPTR)c->value.bytes.p, c->value.bytes.n,
-                                    PCRE2_DOTALL | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &eo,
+                                    PCRE2_DOTALL | PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &ec, &eo,
                                     NULL);
     if (!utf) {
         PCRE2_UCHAR msg[200];

@@ -116,15 +116,35 @@ is_json_literal(const char *w, size_t n)
     if ((n == 4 && !memcmp(w, "true", 4)) || (n == 5 && !memcmp(w, "false", 5)) ||
         (n == 4 && !memcmp(w, "null", 4)))
         return true;
+    /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
     size_t i = 0;
     if (i < n && w[i] == '-')
         i++;
-    if (i == n || w[i] < '0' || w[i] > '9')
+    if (i < n && w[i] == '0')
+        i++;
+    else if (i < n && w[i] >= '1' && w[i] <= '9')
+        while (i < n && w[i] >= '0' && w[i] <= '9')
+            i++;
+    else
         return false;
-    for (; i < n; i++)
-        if (!strchr("0123456789.eE+-", w[i]))
+    if (i < n && w[i] == '.') {
+        size_t d = ++i;
+        while (i < n && w[i] >= '0' && w[i] <= '9')
+            i++;
+        if (i == d)
             return false;
-    return true;
+    }
+    if (i < n && (w[i] == 'e' || w[i] == 'E')) {
+        i++;
+        if (i < n && (w[i] == '+' || w[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && w[i] >= '0' && w[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    return i == n;
 }
 
 /* A JSON value at s: balanced brackets, strings skipped. Returns its length. */
