@@ -203,7 +203,7 @@ sol__check_marking_definition(struct sol__vctx *c, const struct sol_json *obj)
             sol__pop(c, old);
         } else if (want && !sol_str_eqc(id, want->id)) {
             size_t old = sol__push_key(c, "id", 2);
-            sol__err(c, "a TLP:%s marking definition must have the fixed id %s (§7.2.1.4)",
+            sol__err(c, "a TLP %s marking definition must have the fixed id %s (§7.2.1.4)",
                      want->value, want->id);
             sol__pop(c, old);
         }
@@ -229,8 +229,8 @@ sol__check_marking_definition(struct sol__vctx *c, const struct sol_json *obj)
     enum sol_tlp t1 = sol__tlp1_of_id(id);
     if (t1 && !(dts.p && sol_str_eqc(dts, "tlp"))) {
         size_t old = sol__push_key(c, "id", 2);
-        sol__err(c, "the fixed id of %s must be a definition_type tlp marking (§7.2.1.4)",
-                 sol_tlp_name(t1));
+        sol__err(c, "the fixed id of TLP %s must be a definition_type tlp marking (§7.2.1.4)",
+                 find(tlp1, N(tlp1), id)->value);
         sol__pop(c, old);
     }
     /* TLP 2.0: the extension's tlp_2_0 level and the fixed ids go together. */
@@ -245,13 +245,13 @@ sol__check_marking_definition(struct sol__vctx *c, const struct sol_json *obj)
         if (want && want != fixed2) {
             size_t old = sol__push_key(c, "id", 2);
             sol__err(c, "a TLP 2.0 %s marking definition must have the fixed id %s",
-                     sol_tlp_name(want->tlp), want->id);
+                     want->value, want->id);
             sol__pop(c, old);
         }
     } else if (fixed2) {
         size_t old = sol__push_key(c, "extensions", 10);
         sol__err(c, "the fixed id of TLP 2.0 %s requires the TLP 2.0 extension %s",
-                 sol_tlp_name(fixed2->tlp), SOL__TLP2_EXTENSION_ID);
+                 fixed2->value, SOL__TLP2_EXTENSION_ID);
         sol__pop(c, old);
     }
 }

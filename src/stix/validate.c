@@ -476,7 +476,7 @@ check_ref(struct sol__vctx *c, const struct sol__prop *p, const struct sol_json 
     if (!ref_type_allowed(t, spec)) {
         char words[160];
         sol__err(c, "must reference %s, not %.*s (§%s)", ref_spec_words(spec, words, sizeof words),
-                 SHOWN(t), c->td ? c->td->section : "3.2");
+                 SHOWN(t), c->sect);
     }
 }
 
@@ -844,8 +844,7 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
         double d = t == SOL_JSON_INT ? (double)v->u.i : (double)v->u.u;
         if (p->min != 0 || p->max != 0) {
             if (d < p->min || d > p->max)
-                sol__err(c, "%s must be between %.0f and %.0f", t == SOL_JSON_INT ? "value" : "value",
-                         p->min, p->max);
+                sol__err(c, "value must be between %.0f and %.0f (§%s)", p->min, p->max, c->sect);
         } else if (fabs(d) > 9007199254740991.0) {
             /* STIX 2.1 §2.10: integers fit in 54 bits. */
             sol__err(c, "integer out of the range -(2^53)+1 to (2^53)-1 (§2.10)");
@@ -859,7 +858,7 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
         }
         if ((p->min != 0 || p->max != 0) &&
             (sol_json_number(v) < p->min || sol_json_number(v) > p->max))
-            sol__err(c, "value must be between %.1f and %.1f", p->min, p->max);
+            sol__err(c, "value must be between %.1f and %.1f (§%s)", p->min, p->max, c->sect);
         break;
     case PK_REF:
         check_ref(c, p, v);
@@ -966,7 +965,8 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
         break;
     case PK_LANG:
         if (expect(c, v, SOL_JSON_STRING, "a language code") && !sol__lang_ok(v->u.s, v->n))
-            sol__err(c, "'%.*s' is not an RFC 5646 language code (§3.2)", SHOWN(sol_json_str(v)));
+            sol__err(c, "'%.*s' is not an RFC 5646 language code (§%s)", SHOWN(sol_json_str(v)),
+                     c->sect);
         break;
     case PK_LANG_LIST: {
         struct sol__prop ep = *p;
@@ -1045,8 +1045,11 @@ sol__check_struct(struct sol__vctx *c, const struct sol__struct_def *d, const st
         const struct sol__prop *p = find_prop(d->props, k);
         size_t old = sol__push_key(c, k.p, k.n);
         if (p && in_version(c, p)) {
+            const char *saved = c->sect;
             known++;
+            c->sect = d->section;
             check_value_inner(c, p, e);
+            c->sect = saved;
         } else if (!sol__prop_name_ok(k.p, k.n)) {
             sol__err(c, "custom property name must be 3 to 250 characters of a-z, 0-9 and "
                         "underscore (§11.1.1)");
@@ -1343,6 +1346,7 @@ check_properties(struct sol__vctx *c, const struct sol_json *obj, const struct s
         if (p && !in_version(c, p) && !(c->version == 20 && sol_str_eqc(k, "spec_version")))
             p = NULL;
         size_t old = sol__push_key(c, k.p, k.n);
+        c->sect = find_prop(common, k) ? "3.2" : (c->td ? c->td->section : "11.2");
         if (p) {
             if (sol_str_eqc(k, "spec_version") && c->version == 20) {
                 /* STIX 2.0 objects carry no spec_version (only 2.0 bundles do). */
@@ -1397,9 +1401,11 @@ check_properties(struct sol__vctx *c, const struct sol_json *obj, const struct s
 static void
 validate_object(struct sol__vctx *c, const struct sol_json *obj, bool in_container)
 {
-    c->rep->objects++;
-    c->obj_pathlen = c->pathlen;
-    c->obj_id[0] = '\0';
+    if (!in_container) {
+        c->rep->objects++;
+        c->obj_pathlen = c->pathlen;
+        c->obj_id[0] = '\0';
+    }
     c->td = NULL;
     c->toplevel_ext = false;
     if (sol_json_type(obj) != SOL_JSON_OBJECT) {
@@ -1407,7 +1413,7 @@ validate_object(struct sol__vctx *c, const struct sol_json *obj, bool in_contain
         return;
     }
     struct sol_str id = sol_json_str(sol_json_get(obj, "id"));
-    if (id.p)
+    if (id.p && !in_container)
         snprintf(c->obj_id, sizeof c->obj_id, "%.*s", (int)(id.n > 127 ? 127 : id.n), id.p);
     const struct sol_json *tv = sol_json_get(obj, "type");
     if (!tv) {
@@ -1468,7 +1474,11 @@ validate_object(struct sol__vctx *c, const struct sol_json *obj, bool in_contain
         enum sol__class cls = ext_cls;
         if (!cls) {
             cls = sol__has(obj, "created") ? CLS_SDO : CLS_SCO;
-            if (c->version == 21) {
+            if (c->version == 20) {
+                size_t old = push_c(c, "type");
+                sol__warn(c, "'%.*s' is not a STIX 2.0 object type: a custom object", SHOWN(type));
+                sol__pop(c, old);
+            } else {
                 size_t old = push_c(c, "type");
                 sol__warn(c, "custom object type '%.*s' (deprecated): define it with an "
                              "extension-definition of extension_type new-sdo, new-sco or new-sro "
@@ -1521,7 +1531,7 @@ detect_20(const struct sol_json *root)
             return false;
         objs = sol_json_get(root, "objects");
         if (!sol_str_eqc(t, "bundle") && t.p) {
-            if (sv.p)
+            if (sol__has(root, "spec_version"))
                 return sol_str_eqc(sv, "2.0");
             return sol__has(root, "created"); /* an SDO without spec_version */
         }
@@ -1536,7 +1546,7 @@ detect_20(const struct sol_json *root)
             return false;
         if (sol_str_eqc(sv, "2.0"))
             return true;
-        if (!sv.p && sol__has(o, "created"))
+        if (!sol__has(o, "spec_version") && sol__has(o, "created"))
             any_sdo_without = true;
     }
     return any_sdo_without;
@@ -1691,6 +1701,7 @@ ctx_init(struct sol__vctx *c, const struct sol_stix_options *opt, struct sol_sti
          unsigned version)
 {
     memset(c, 0, sizeof *c);
+    c->sect = "3.2";
     c->opt = opt;
     c->rep = rep;
     c->version = version;
