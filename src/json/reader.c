@@ -254,6 +254,29 @@ record_incomplete(struct sol_json_reader *r, const char *p, size_t n)
     return sol__json_check(p, n, &c) != 0 && c.incomplete;
 }
 
+/*
+ * Does the text that starts at r->pos, delimited as in the concatenated framing,
+ * parse? (Reads more as needed; r->pos stays at the text's start.)
+ */
+static bool
+first_text_parses(struct sol_json_reader *r)
+{
+    size_t end;
+    for (;;) {
+        end = text_end(r->data + r->pos, r->len - r->pos);
+        if (end)
+            break;
+        if (r->len - r->pos > r->max_bytes)
+            return false;
+        if (!refill(r)) {
+            end = r->len - r->pos;
+            break;
+        }
+    }
+    const struct sol_json *root;
+    return parse_record(r, r->data + r->pos, end, &root, NULL) == 0;
+}
+
 static int
 next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_str *raw,
           struct sol_error *err)
@@ -314,11 +337,19 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
         int rc = parse_record(r, p, n, root, err);
         if (rc && r->framing == FRAMING_UNKNOWN && rc == SOL_ESYNTAX && nl &&
             record_incomplete(r, p, n)) {
-            /* The first text goes on past its line: concatenated texts. */
-            r->framing = FRAMING_TEXTS;
+            /*
+             * The first text goes on past its line: concatenated texts, if the text
+             * that starts here is whole and good. Otherwise these are JSON lines with
+             * a bad first line, which must not swallow the good lines after it.
+             */
             r->pos = start;
             r->line = line;
-            return 1;
+            if (first_text_parses(r)) {
+                r->framing = FRAMING_TEXTS;
+                return 1;
+            }
+            r->framing = FRAMING_LINES;
+            continue;
         }
         r->framing = FRAMING_LINES;
         if (rc)

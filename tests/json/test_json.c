@@ -836,6 +836,17 @@ test_reader_texts(void)
     struct sol_json_reader *r = sol_json_reader_new_mem(text, strlen(text), NULL);
     check_reader(r, want, sizeof(want) / sizeof(want[0]), "texts");
     sol_json_reader_free(r);
+    /* JSON lines whose first line is cut short stay JSON lines. */
+    static const struct record cut[] = {
+        {SOL_ESYNTAX, 1, "{\"a\": [1,", "unexpected end of input", 1, 10},
+        {0, 2, "{\"b\": 1}", "{\"b\":1}", 0, 0},
+        {SOL_ESYNTAX, 3, "{\"c\":", "unexpected end of input", 3, 6},
+        {0, 4, "[2]", "[2]", 0, 0},
+    };
+    const char *cut_text = "{\"a\": [1,\n{\"b\": 1}\n{\"c\":\n[2]\n";
+    r = sol_json_reader_new_mem(cut_text, strlen(cut_text), NULL);
+    check_reader(r, cut, 4, "cut first line");
+    sol_json_reader_free(r);
     FILE *f = tmpfile();
     if (!f)
         return;
