@@ -1,13 +1,246 @@
 /*
- * cmd_collection.c — solidarity collection: not yet built (its issue is open).
+ * cmd_collection.c — solidarity collection: the TAXII collections of the node.
+ *
+ *   solidarity collection add [--id UUID] --title T [--description D] [--alias A]
+ *                             [--api-root R] [--default-tlp TLP]
+ *   solidarity collection list [--api-root R]
+ *   solidarity collection remove ID|ALIAS [--api-root R]
+ *
+ * --id mirrors a partner's collection under its own id; without it a new UUIDv4 is
+ * made. The API root defaults to "intel". default-tlp (default amber) is the TLP of
+ * objects that carry no TLP marking. Removing a collection removes its objects and
+ * grants. Every change is audited.
  */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/admin.h"
 #include "cli/cli.h"
+#include "solidarity/json.h"
+#include "solidarity/stix.h"
+
+static void
+help(FILE *f)
+{
+    fprintf(f,
+            "usage: solidarity collection add [--id UUID] --title T [--description D] [--alias A]\n"
+            "                                 [--api-root R] [--default-tlp TLP]\n"
+            "       solidarity collection list [--api-root R]\n"
+            "       solidarity collection remove ID|ALIAS [--api-root R]\n\n"
+            "Collections hold STIX objects under an API root (default 'intel', served at\n"
+            "/intel/). --id gives an explicit UUID, to mirror a partner's collection. Objects\n"
+            "without a TLP marking take the collection's --default-tlp (default amber).\n"
+            "'add' prints the new collection's id. Removing a collection deletes its objects.\n\n"
+            "exit status: 0 done, 1 no such collection, 2 usage or store error.\n");
+}
+
+static int
+failed(struct sol_store *s, const char *what, int rc)
+{
+    if (rc == SOL_ENOTFOUND) {
+        cli_error("collection", "%s: not found", what);
+        return CLI_NO;
+    }
+    cli_error("collection", "%s: %s (%s)", what, sol_strerror(rc), sol_store_errmsg(s));
+    return CLI_ERR;
+}
+
+static int
+add(struct sol_store *s, int argc, char **argv)
+{
+    const char *id = NULL, *title = NULL, *description = NULL, *alias = NULL;
+    const char *root = SOL_DEFAULT_API_ROOT, *tlp = NULL;
+    for (int i = 2; i < argc; i++) {
+        int r = 0;
+        if ((r = cli_opt_value("collection", argv, argc, &i, "--id", &id)) ||
+            (r = cli_opt_value("collection", argv, argc, &i, "--title", &title)) ||
+            (r = cli_opt_value("collection", argv, argc, &i, "--description", &description)) ||
+            (r = cli_opt_value("collection", argv, argc, &i, "--alias", &alias)) ||
+            (r = cli_opt_value("collection", argv, argc, &i, "--api-root", &root)) ||
+            (r = cli_opt_value("collection", argv, argc, &i, "--default-tlp", &tlp))) {
+            if (r < 0)
+                return CLI_ERR;
+        } else {
+            return cli_usage("collection", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!title || !*title)
+        return cli_usage("collection", "add: --title T is required");
+    int level = SOL_TLP_AMBER;
+    if (tlp && cli_parse_tlp("collection", "--default-tlp", tlp, &level) != CLI_OK)
+        return CLI_ERR;
+    char made[40];
+    struct sol_uuid u;
+    if (id) {
+        /* TAXII 2.1 §5.2.1: a collection's id is a UUID. */
+        if (sol_uuid_parse(id, strlen(id), &u) != 0 || strlen(id) != 36)
+            return cli_usage("collection", "--id: '%s' is not a UUID", id);
+        sol_uuid_format(&u, made); /* lower case, as TAXII writes them */
+    } else {
+        sol_uuid_v4(&u);
+        sol_uuid_format(&u, made);
+    }
+    if (alias && !*alias)
+        alias = NULL;
+    struct sol_api_root r;
+    int rc = sol_store_api_root_get(s, root, &r);
+    if (rc != 0) {
+        if (rc == SOL_ENOTFOUND) {
+            cli_error("collection", "%s: no such API root", root);
+            return CLI_ERR;
+        }
+        return failed(s, root, rc);
+    }
+    sol_api_root_clear(&r);
+    struct sol_collection existing;
+    if (sol_store_collection_get(s, NULL, made, &existing) == 0) {
+        sol_collection_clear(&existing);
+        cli_error("collection", "%s: a collection with this id exists already", made);
+        return CLI_ERR;
+    }
+    struct sol_collection c = {.id = made, .api_root = (char *)(uintptr_t)root,
+                               .title = (char *)(uintptr_t)title,
+                               .description = (char *)(uintptr_t)description,
+                               .alias = (char *)(uintptr_t)alias, .default_tlp = level};
+    rc = sol_store_begin(s);
+    if (rc == 0)
+        rc = sol_store_collection_put(s, &c);
+    struct sol_buf d;
+    sol_buf_init(&d);
+    rc = cli_audited("collection", s, "collection.add", made,
+                     cli_details(&d, "api_root", root, "title", title, "alias", alias,
+                                 "default_tlp", cli_tlp_word(level), NULL),
+                     rc);
+    sol_buf_free(&d);
+    if (rc == SOL_EEXISTS) {
+        cli_error("collection", "%s: the alias is taken in API root %s", alias ? alias : made, root);
+        return CLI_ERR;
+    }
+    if (rc != 0)
+        return failed(s, made, rc);
+    printf("%s\n", made);
+    return CLI_OK;
+}
+
+static int
+list(struct sol_store *s, int argc, char **argv)
+{
+    const char *root = NULL;
+    for (int i = 2; i < argc; i++) {
+        int r = cli_opt_value("collection", argv, argc, &i, "--api-root", &root);
+        if (r < 0)
+            return CLI_ERR;
+        if (r == 0)
+            return cli_usage("collection", "unexpected argument '%s'", argv[i]);
+    }
+    struct sol_collection *v;
+    size_t n;
+    int rc = sol_store_collection_list(s, root, &v, &n);
+    if (rc != 0)
+        return failed(s, "collections", rc);
+    struct sol_buf b;
+    sol_buf_init(&b);
+    struct sol_json_writer w;
+    sol_jw_init(&w, &b, false);
+    sol_jw_array_begin(&w);
+    for (size_t i = 0; i < n; i++) {
+        int64_t count = 0;
+        sol_store_collection_count(s, v[i].id, &count);
+        if (cli_globals.json) {
+            sol_jw_object_begin(&w);
+            sol_jw_key(&w, "id");
+            sol_jw_string(&w, v[i].id);
+            sol_jw_key(&w, "api_root");
+            sol_jw_string(&w, v[i].api_root);
+            sol_jw_key(&w, "title");
+            sol_jw_string(&w, v[i].title);
+            if (v[i].description) {
+                sol_jw_key(&w, "description");
+                sol_jw_string(&w, v[i].description);
+            }
+            if (v[i].alias) {
+                sol_jw_key(&w, "alias");
+                sol_jw_string(&w, v[i].alias);
+            }
+            sol_jw_key(&w, "default_tlp");
+            sol_jw_string(&w, cli_tlp_word(v[i].default_tlp));
+            sol_jw_key(&w, "objects");
+            sol_jw_int(&w, count);
+            sol_jw_object_end(&w);
+        } else {
+            printf("%s %-8s %-12s %-13s %8lld %s\n", v[i].id, v[i].api_root,
+                   v[i].alias ? v[i].alias : "-", cli_tlp_word(v[i].default_tlp),
+                   (long long)count, v[i].title);
+        }
+    }
+    sol_jw_array_end(&w);
+    if (cli_globals.json)
+        printf("%s\n", b.p);
+    sol_buf_free(&b);
+    sol_collection_list_free(v, n);
+    return CLI_OK;
+}
+
+static int
+remove_collection(struct sol_store *s, int argc, char **argv)
+{
+    const char *root = NULL, *which = NULL;
+    for (int i = 2; i < argc; i++) {
+        int r = cli_opt_value("collection", argv, argc, &i, "--api-root", &root);
+        if (r < 0)
+            return CLI_ERR;
+        if (r == 0) {
+            if (which)
+                return cli_usage("collection", "unexpected argument '%s'", argv[i]);
+            which = argv[i];
+        }
+    }
+    if (!which)
+        return cli_usage("collection", "remove: which collection?");
+    struct sol_collection c;
+    int rc = sol_store_collection_get(s, root, which, &c);
+    if (rc != 0)
+        return failed(s, which, rc);
+    int64_t count = 0;
+    sol_store_collection_count(s, c.id, &count);
+    char counts[32];
+    snprintf(counts, sizeof counts, "%lld", (long long)count);
+    rc = sol_store_begin(s);
+    if (rc == 0)
+        rc = sol_store_collection_delete(s, c.api_root, c.id);
+    struct sol_buf d;
+    sol_buf_init(&d);
+    rc = cli_audited("collection", s, "collection.remove", c.id,
+                     cli_details(&d, "title", c.title, "objects", counts, NULL), rc);
+    sol_buf_free(&d);
+    sol_collection_clear(&c);
+    return rc ? failed(s, which, rc) : CLI_OK;
+}
 
 int
 cli_cmd_collection(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("collection", "this command is not available in this build yet");
-    return CLI_ERR;
+    if (argc < 2) {
+        help(stderr);
+        return CLI_ERR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        help(stdout);
+        return CLI_OK;
+    }
+    int (*action)(struct sol_store *, int, char **) = NULL;
+    if (strcmp(argv[1], "add") == 0)
+        action = add;
+    else if (strcmp(argv[1], "list") == 0)
+        action = list;
+    else if (strcmp(argv[1], "remove") == 0)
+        action = remove_collection;
+    else
+        return cli_usage("collection", "unknown action '%s' (add, list, remove)", argv[1]);
+    struct sol_store *s;
+    if (cli_open_store("collection", &s) != CLI_OK)
+        return CLI_ERR;
+    int rc = action(s, argc, argv);
+    sol_store_close(s);
+    return rc;
 }

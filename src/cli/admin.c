@@ -1,0 +1,165 @@
+/*
+ * admin.c — helpers of the administration commands (admin.h).
+ */
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/admin.h"
+#include "cli/cli.h"
+#include "solidarity/json.h"
+#include "solidarity/stix.h"
+
+int
+cli_open_store(const char *cmd, struct sol_store **out)
+{
+    *out = NULL;
+    const char *dir = cli_globals.data_dir;
+    if (!sol_store_exists(dir)) {
+        cli_error(cmd, "%s: no node here (create one with 'solidarity init', or say where with --data DIR)",
+                  dir);
+        return CLI_ERR;
+    }
+    struct sol_error err;
+    int rc = sol_store_open(dir, out, &err);
+    if (rc != 0) {
+        cli_error(cmd, "%s", err.msg);
+        return CLI_ERR;
+    }
+    return CLI_OK;
+}
+
+const char *
+cli_actor(void)
+{
+    static char actor[128];
+    if (!actor[0]) {
+        const char *name = getenv("USER");
+        struct passwd *pw = getpwuid(getuid());
+        if (pw && pw->pw_name)
+            name = pw->pw_name;
+        snprintf(actor, sizeof actor, "local:%s", name && *name ? name : "unknown");
+    }
+    return actor;
+}
+
+int
+cli_opt_value(const char *cmd, char **argv, int argc, int *i, const char *name,
+              const char **value)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return 1;
+    }
+    if (a[n] != 0)
+        return 0;
+    if (*i + 1 >= argc) {
+        cli_usage(cmd, "%s needs a value", name);
+        return -1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+int
+cli_parse_tlp(const char *cmd, const char *option, const char *word, int *out)
+{
+    enum sol_tlp t;
+    if (sol_tlp_parse(word, &t) != 0 || t == SOL_TLP_NONE) {
+        cli_usage(cmd, "%s: '%s' is not a TLP level (clear, green, amber, amber+strict, red)",
+                  option, word);
+        return CLI_ERR;
+    }
+    *out = (int)t;
+    return CLI_OK;
+}
+
+const char *
+cli_tlp_word(int tlp)
+{
+    static const char *const words[] = {"none", "clear", "green", "amber", "amber+strict", "red"};
+    return tlp >= 0 && tlp <= 5 ? words[tlp] : "?";
+}
+
+int
+cli_read_password(const char *cmd, char *buf, size_t n)
+{
+    if (!fgets(buf, (int)n, stdin)) {
+        cli_error(cmd, "no password on standard input");
+        return CLI_ERR;
+    }
+    size_t len = strlen(buf);
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        buf[--len] = 0;
+    if (!len) {
+        cli_error(cmd, "the password is empty");
+        return CLI_ERR;
+    }
+    return CLI_OK;
+}
+
+const char *
+cli_time(long long t, char *buf)
+{
+    if (t == 0) {
+        strcpy(buf, "-");
+        return buf;
+    }
+    sol_time_format((sol_time_t)t, 0, buf);
+    return buf;
+}
+
+int
+cli_audit(const char *cmd, struct sol_store *s, const char *action, const char *target,
+          const char *details_json)
+{
+    int rc = sol_store_audit(s, cli_actor(), action, target, details_json);
+    if (rc != 0)
+        cli_error(cmd, "cannot write the audit log: %s", sol_store_errmsg(s));
+    return rc;
+}
+
+const char *
+cli_details(struct sol_buf *b, ...)
+{
+    sol_buf_reset(b);
+    struct sol_json_writer w;
+    sol_jw_init(&w, b, false);
+    sol_jw_object_begin(&w);
+    va_list ap;
+    va_start(ap, b);
+    const char *k;
+    while ((k = va_arg(ap, const char *)) != NULL) {
+        const char *v = va_arg(ap, const char *);
+        if (!v)
+            continue;
+        sol_jw_key(&w, k);
+        sol_jw_string(&w, v);
+    }
+    va_end(ap);
+    sol_jw_object_end(&w);
+    return b->oom ? "{}" : b->p;
+}
+
+int
+cli_audited(const char *cmd, struct sol_store *s, const char *action, const char *target,
+            const char *details_json, int rc_of_change)
+{
+    if (rc_of_change != 0) {
+        sol_store_rollback(s);
+        return rc_of_change;
+    }
+    int rc = cli_audit(cmd, s, action, target, details_json);
+    if (rc != 0) {
+        sol_store_rollback(s);
+        return rc;
+    }
+    return sol_store_commit(s);
+}

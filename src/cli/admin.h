@@ -1,0 +1,61 @@
+/*
+ * admin.h — what the administration commands (init, user, token, collection, grant,
+ * import) share: opening the node's store, option parsing, TLP words, the audit actor.
+ */
+#ifndef SOLIDARITY_CLI_ADMIN_H
+#define SOLIDARITY_CLI_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "solidarity/store.h"
+
+/*
+ * Open the store of the node in cli_globals.data_dir. On failure prints
+ * "solidarity: CMD: DIR: ..." and returns CLI_ERR (no node there: says to run init).
+ */
+int cli_open_store(const char *cmd, struct sol_store **out);
+
+/* Who acts, for the audit log: "local:<login name>". */
+const char *cli_actor(void);
+
+/*
+ * Option parsing: when argv[*i] is "--name VALUE" or "--name=VALUE", set *value,
+ * advance *i past it and return 1; return 0 when it is another argument; print a usage
+ * error and return -1 when the value is missing.
+ */
+int cli_opt_value(const char *cmd, char **argv, int argc, int *i, const char *name,
+                  const char **value);
+
+/* Parse a TLP word for a clearance or default ("clear", "green", "amber", "amber+strict", "red"). */
+int cli_parse_tlp(const char *cmd, const char *option, const char *word, int *out);
+
+/* The lower-case word of a TLP level ("amber+strict"), "none" for 0. */
+const char *cli_tlp_word(int tlp);
+
+/* Read one line (a password) from standard input, without its newline; CLI_ERR if empty. */
+int cli_read_password(const char *cmd, char *buf, size_t n);
+
+/* Format a time as RFC 3339 with seconds, or "-" for 0, into buf (32 bytes). */
+const char *cli_time(long long t, char *buf);
+
+/* Audit an administrative action; prints a warning when the log cannot be written. */
+int cli_audit(const char *cmd, struct sol_store *s, const char *action, const char *target,
+              const char *details_json);
+
+/*
+ * Finish an administrative change made inside a transaction (sol_store_begin()): when
+ * rc_of_change is 0, write its audit entry and commit, so the change and its entry
+ * are durable together; otherwise roll back. Returns 0 or the first error.
+ */
+int cli_audited(const char *cmd, struct sol_store *s, const char *action, const char *target,
+                const char *details_json, int rc_of_change);
+
+/*
+ * The details of an audit entry: a JSON object of string members given as key, value
+ * pairs ending with NULL (a NULL value is skipped), written into b (reset first).
+ * Returns b->p.
+ */
+const char *cli_details(struct sol_buf *b, ...);
+
+#endif
