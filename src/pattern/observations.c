@@ -19,7 +19,7 @@ struct indexed {
 
 struct pending {
     const struct sol_json *obj;
-    char path[64];
+    char path[128];
 };
 
 struct sol_observation_set {
@@ -120,6 +120,48 @@ add_object(struct sol_observation_set *s, const struct sol_json *o, const char *
     return 0;
 }
 
+/* Add a bundle, an array or one object; bundles and arrays may nest a few levels. */
+static int
+add_value(struct sol_observation_set *s, const struct sol_json *v, const char *prefix,
+          unsigned depth, struct sol_error *err)
+{
+    const struct sol_json *list = v;
+    char where[64];
+    snprintf(where, sizeof where, "%s", prefix);
+    if (sol_json_type(v) == SOL_JSON_OBJECT) {
+        if (!sol_str_eqc(sol_json_str(sol_json_get(v, "type")), "bundle"))
+            return add_object(s, v, prefix, err);
+        list = sol_json_get(v, "objects");
+        snprintf(where, sizeof where, "%s%sobjects", prefix, *prefix ? "." : "");
+        if (!list)
+            return 0;
+    }
+    if (sol_json_type(list) != SOL_JSON_ARRAY || depth > 4) {
+        int rc = sol_error_set(err, SOL_EINVALID,
+                               "expected a bundle, an array of STIX objects or an observed-data "
+                               "object");
+        if (err)
+            snprintf(err->path, sizeof err->path, "%s", where);
+        return rc;
+    }
+    struct sol_json_iter it;
+    const struct sol_json *el;
+    sol_json_iter_init(&it, list);
+    size_t i = 0;
+    while (sol_json_iter_next(&it, NULL, &el)) {
+        char path[128];
+        snprintf(path, sizeof path, "%s[%zu]", where, i++);
+        int rc = sol_json_type(el) == SOL_JSON_ARRAY ||
+                         (sol_json_type(el) == SOL_JSON_OBJECT &&
+                          sol_str_eqc(sol_json_str(sol_json_get(el, "type")), "bundle"))
+                     ? add_value(s, el, path, depth + 1, err)
+                     : add_object(s, el, path, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int
 sol_observation_set_add_json(struct sol_observation_set *s, const struct sol_json *root,
                              struct sol_error *err)
@@ -127,35 +169,7 @@ sol_observation_set_add_json(struct sol_observation_set *s, const struct sol_jso
     if (s->finished)
         return sol_error_set(err, SOL_EINVAL, "the observation set is already finished");
     s->files++;
-    const struct sol_json *list = root;
-    const char *prefix = "";
-    if (sol_json_type(root) == SOL_JSON_OBJECT) {
-        if (!sol_str_eqc(sol_json_str(sol_json_get(root, "type")), "bundle"))
-            return add_object(s, root, "", err);
-        list = sol_json_get(root, "objects");
-        prefix = "objects";
-        if (!list)
-            return 0;
-    }
-    if (sol_json_type(list) != SOL_JSON_ARRAY) {
-        int rc = sol_error_set(err, SOL_EINVALID, "expected a bundle, an array of STIX objects or an "
-                                                  "observed-data object");
-        if (err)
-            snprintf(err->path, sizeof err->path, "%s", prefix);
-        return rc;
-    }
-    struct sol_json_iter it;
-    const struct sol_json *v;
-    sol_json_iter_init(&it, list);
-    size_t i = 0;
-    while (sol_json_iter_next(&it, NULL, &v)) {
-        char path[64];
-        snprintf(path, sizeof path, "%s[%zu]", prefix, i++);
-        int rc = add_object(s, v, path, err);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return add_value(s, root, "", 0, err);
 }
 
 static const struct sol_json *

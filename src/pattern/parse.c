@@ -332,6 +332,7 @@ decode_hex(struct parser *p, const struct sol__token *t, struct sol_pattern_cons
 {
     const char *s = p->lx.s + t->off + 2;
     size_t n = t->len - 3;
+    bool warned = false;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         bool lower = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
@@ -341,8 +342,10 @@ decode_hex(struct parser *p, const struct sol__token *t, struct sol_pattern_cons
                     "invalid hex constant: only the digits 0-9 and a-f may appear");
             return false;
         }
-        if (upper)
+        if (upper && !warned) {
             warn(p, t->off + 2 + i, "hex constants should use the lower-case letters a-f");
+            warned = true;
+        }
     }
     if (n % 2) {
         fail_at(p, SOL_ESYNTAX, t->off, "invalid hex constant: an odd number of hex digits");
