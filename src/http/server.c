@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -261,6 +262,20 @@ add_argument(void *cls, enum MHD_ValueKind kind, const char *key, const char *va
     return MHD_YES;
 }
 
+/* RFC 9110 §5.3: several Accept fields are one comma-separated list. */
+static enum MHD_Result
+add_accept(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct sol_buf *b = cls;
+    if (value && strcasecmp(key, MHD_HTTP_HEADER_ACCEPT) == 0) {
+        if (b->n)
+            sol_buf_puts(b, ", ");
+        sol_buf_puts(b, value);
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result
 answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
              const char *url, struct request_state *st)
@@ -268,7 +283,6 @@ answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const cha
     struct sol_taxii_request req = {
         .method = method,
         .path = url,
-        .accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
         .content_type =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
         .authorization =
@@ -284,12 +298,19 @@ answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const cha
     sol_buf_init(&q);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_argument, &q);
     req.query = q.n ? q.p : NULL;
+    struct sol_buf accept;
+    sol_buf_init(&accept);
+    if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT)) {
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, add_accept, &accept);
+        req.accept = accept.p ? accept.p : "";
+    }
     struct sol_taxii_response resp;
     sol_taxii_response_init(&resp);
     struct sol_store *s = pool_take(srv);
     if (!s) {
         sol_taxii_response_clear(&resp);
         sol_buf_free(&q);
+        sol_buf_free(&accept);
         static const char msg[] = "{\"title\":\"Service Unavailable\",\"description\":\"the "
                                   "store cannot be opened\",\"http_status\":\"503\"}";
         return respond(srv, conn, method, url, st, 503, SOL_TAXII_MEDIA_TYPE,
@@ -313,6 +334,7 @@ answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const cha
                               n, resp.principal, h);
     sol_taxii_response_clear(&resp);
     sol_buf_free(&q);
+    sol_buf_free(&accept);
     return rc;
 }
 

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "harness.h"
 #include "solidarity/access.h"
 #include "solidarity/alloc.h"
@@ -38,13 +39,6 @@
 #include "solidarity/stix.h"
 #include "solidarity/store.h"
 #include "solidarity/taxii.h"
-
-#define COL_A "11111111-1111-4111-8111-111111111111"
-#define COL_B "22222222-2222-4222-8222-222222222222"
-#define COL_S "33333333-3333-4333-8333-333333333333"
-#define ACME "identity--a0a0a0a0-0000-4000-8000-000000000001"
-#define OTHER "identity--b0b0b0b0-0000-4000-8000-000000000002"
-#define HOME "identity--c0c0c0c0-0000-4000-8000-000000000003"
 
 struct var {
     char name[64];
@@ -108,96 +102,6 @@ expand(const char *s)
     }
     sol_buf_putc(&b, '\0');
     return b.p;
-}
-
-struct user_spec {
-    const char *name, *partner;
-    int clearance;
-    bool admin;
-    bool read, write; /* on COL_A */
-};
-
-static const struct user_spec users[] = {
-    {"admin", "home", SOL_TLP_RED, true, false, false},
-    {"alice", "acme", SOL_TLP_AMBER, false, true, true},    /* reads and writes A and S */
-    {"bob", "other", SOL_TLP_GREEN, false, true, false},    /* reads A */
-    {"carol", "acme", SOL_TLP_CLEAR, false, true, false},   /* reads A, sees CLEAR only */
-    {"stella", "acme", SOL_TLP_AMBER_STRICT, false, true, false},
-    {"rita", "acme", SOL_TLP_RED, false, true, false},      /* acme is named on RED */
-    {"eve", "other", SOL_TLP_RED, false, false, false},     /* no grants at all */
-    {"oscar", "other", SOL_TLP_RED, false, true, false},    /* RED, but other's partner */
-    {"walt", "other", SOL_TLP_AMBER, false, false, true},   /* writes A, cannot read */
-};
-
-static int
-setup_fixture(struct sol_store *s)
-{
-    int rc = 0;
-    struct sol_api_root intel = {.name = (char *)"intel", .title = (char *)"Intelligence",
-                                 .description = (char *)"the node's collections",
-                                 .max_content_length = SOL_DEFAULT_MAX_CONTENT_LENGTH};
-    struct sol_api_root small = {.name = (char *)"small", .title = (char *)"Small",
-                                 .max_content_length = 700};
-    rc = rc ? rc : sol_store_api_root_put(s, &intel);
-    rc = rc ? rc : sol_store_api_root_put(s, &small);
-    int64_t pid[3] = {0};
-    rc = rc ? rc : sol_store_partner_add(s, "home", HOME, &pid[0]);
-    rc = rc ? rc : sol_store_partner_add(s, "acme", ACME, &pid[1]);
-    rc = rc ? rc : sol_store_partner_add(s, "other", OTHER, &pid[2]);
-    struct sol_collection a = {.id = (char *)COL_A, .api_root = (char *)"intel",
-                               .title = (char *)"Demo", .description = (char *)"spyware",
-                               .alias = (char *)"demo", .default_tlp = SOL_TLP_AMBER};
-    struct sol_collection b = {.id = (char *)COL_B, .api_root = (char *)"intel",
-                               .title = (char *)"Hidden", .default_tlp = SOL_TLP_AMBER};
-    struct sol_collection sm = {.id = (char *)COL_S, .api_root = (char *)"small",
-                                .title = (char *)"Small one", .default_tlp = SOL_TLP_GREEN};
-    rc = rc ? rc : sol_store_collection_put(s, &a);
-    rc = rc ? rc : sol_store_collection_put(s, &b);
-    rc = rc ? rc : sol_store_collection_put(s, &sm);
-    for (size_t i = 0; rc == 0 && i < sizeof(users) / sizeof(users[0]); i++) {
-        const struct user_spec *u = &users[i];
-        char pass[64], hash[128];
-        snprintf(pass, sizeof(pass), "%s-pass", u->name);
-        rc = sol_access_password_hash(pass, hash);
-        int64_t partner = strcmp(u->partner, "home") == 0   ? pid[0]
-                          : strcmp(u->partner, "acme") == 0 ? pid[1]
-                                                            : pid[2];
-        char uname[64];
-        snprintf(uname, sizeof(uname), "%s", u->name);
-        struct sol_user su = {.name = uname, .partner_id = partner,
-                              .clearance = u->clearance, .is_admin = u->admin,
-                              .password_hash = hash};
-        int64_t uid = 0;
-        rc = rc ? rc : sol_store_user_add(s, &su, &uid);
-        if (rc == 0 && (u->read || u->write)) {
-            struct sol_grant g = {.collection = (char *)COL_A, .user_id = uid,
-                                  .can_read = u->read, .can_write = u->write};
-            rc = sol_store_grant_add(s, &g);
-            if (rc == 0 && strcmp(u->name, "alice") == 0) {
-                g.collection = (char *)COL_S;
-                rc = sol_store_grant_add(s, &g);
-            }
-        }
-        char token[SOL_TOKEN_LEN + 1];
-        rc = rc ? rc : sol_access_token_issue(s, uid, "test", token, NULL);
-        if (rc == 0) {
-            var_set(u->name, token);
-            char up[128], key[80];
-            snprintf(up, sizeof(up), "%s:%s", u->name, pass);
-            struct sol_buf b64;
-            sol_buf_init(&b64);
-            sol_base64_encode(&b64, up, strlen(up));
-            snprintf(key, sizeof(key), "basic_%s", u->name);
-            var_set(key, b64.p);
-            sol_buf_free(&b64);
-        }
-    }
-    var_set("A", COL_A);
-    var_set("B", COL_B);
-    var_set("S", COL_S);
-    var_set("ACME", ACME);
-    var_set("OTHER", OTHER);
-    return rc;
 }
 
 /* A step as read from the file. */
@@ -490,7 +394,7 @@ run_file(const char *dir, const char *file)
     struct sol_taxii_server *srv = NULL;
     struct sol_error err;
     sol_error_clear(&err);
-    if (!mkdtemp(tmp) || sol_store_open(tmp, &s, &err) < 0 || setup_fixture(s) < 0 ||
+    if (!mkdtemp(tmp) || sol_store_open(tmp, &s, &err) < 0 || taxii_fixture_setup(s, var_set) < 0 ||
         sol_taxii_server_new(s, NULL, &srv, &err) < 0) {
         printf("# %s: fixture: %s\n", file, err.msg);
         harness_report(file, 1);
