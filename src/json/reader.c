@@ -56,6 +56,7 @@ reader_new(const struct sol_json_limits *limits)
     return r;
 }
 
+/* A reader of f with a 1 MiB buffer that grows only for longer records (up to max_bytes). */
 struct sol_json_reader *
 sol_json_reader_new(FILE *f, const struct sol_json_limits *limits)
 {
@@ -74,6 +75,7 @@ sol_json_reader_new(FILE *f, const struct sol_json_limits *limits)
     return r;
 }
 
+/* A reader of caller memory: records are parsed in place when simdjson's padding fits. */
 struct sol_json_reader *
 sol_json_reader_new_mem(const char *p, size_t n, const struct sol_json_limits *limits)
 {
@@ -86,6 +88,7 @@ sol_json_reader_new_mem(const char *p, size_t n, const struct sol_json_limits *l
     return r;
 }
 
+/* Free the reader, its doc and its buffer (not the FILE*). */
 void
 sol_json_reader_free(struct sol_json_reader *r)
 {
@@ -96,6 +99,7 @@ sol_json_reader_free(struct sol_json_reader *r)
     sol_free(r);
 }
 
+/* The line where the last record returned started. */
 size_t
 sol_json_reader_line(const struct sol_json_reader *r)
 {
@@ -422,6 +426,7 @@ next_text(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
     return 0;
 }
 
+/* The next record, in the framing chosen at the first record (see json.h). */
 int
 sol_json_reader_next(struct sol_json_reader *r, const struct sol_json **root, struct sol_str *raw,
                      struct sol_error *err)

@@ -7,6 +7,7 @@
 
 #include "json/json.h"
 
+/* The name of a type for messages; "unknown" for anything else. */
 const char *
 sol_json_type_name(enum sol_json_type t)
 {
@@ -30,6 +31,7 @@ sol_json_type_name(enum sol_json_type t)
     return "unknown";
 }
 
+/* A number as a double (integers converted, UINT above 2^53 rounded); 0 for a non-number. */
 double
 sol_json_number(const struct sol_json *v)
 {
@@ -45,6 +47,7 @@ sol_json_number(const struct sol_json *v)
     }
 }
 
+/* The member named by keylen bytes at key: a linear scan of the members, first match wins. */
 const struct sol_json *
 sol_json_getn(const struct sol_json *v, const char *key, size_t keylen)
 {
@@ -59,12 +62,14 @@ sol_json_getn(const struct sol_json *v, const char *key, size_t keylen)
     return NULL;
 }
 
+/* As sol_json_getn() with a NUL-terminated key. */
 const struct sol_json *
 sol_json_get(const struct sol_json *v, const char *key)
 {
     return sol_json_getn(v, key, strlen(key));
 }
 
+/* The i-th element of an array: skips i subtrees, so linear in i. */
 const struct sol_json *
 sol_json_at(const struct sol_json *v, size_t i)
 {
@@ -76,6 +81,7 @@ sol_json_at(const struct sol_json *v, size_t i)
     return e;
 }
 
+/* Start iterating v's elements or members; a non-container yields nothing. */
 void
 sol_json_iter_init(struct sol_json_iter *it, const struct sol_json *v)
 {
@@ -89,6 +95,7 @@ sol_json_iter_init(struct sol_json_iter *it, const struct sol_json *v)
     }
 }
 
+/* The next element or member, or false at the end. */
 bool
 sol_json_iter_next(struct sol_json_iter *it, struct sol_str *key, const struct sol_json **val)
 {
@@ -136,6 +143,11 @@ number_equal(const struct sol_json *a, const struct sol_json *b)
     return a->type == SOL_JSON_INT ? a->u.i == b->u.i : a->u.u == b->u.u;
 }
 
+/*
+ * Deep equality: numbers compare by exact value across INT, UINT and DOUBLE; object
+ * members in any order (each key of a looked up in b). Recursion is bounded by the
+ * documents' depth limit.
+ */
 bool
 sol_json_equal(const struct sol_json *a, const struct sol_json *b)
 {

@@ -178,6 +178,7 @@ sol_json_format_double(struct sol_buf *out, double d)
 
 /* The writer. */
 
+/* Start writing into out (not owned by the writer). */
 void
 sol_jw_init(struct sol_json_writer *w, struct sol_buf *out, bool pretty)
 {
@@ -247,6 +248,7 @@ container_end(struct sol_json_writer *w, char c)
     w->after_key = false;
 }
 
+/* Containers: begin and end in matching pairs; an unmatched end is ignored. */
 void
 sol_jw_object_begin(struct sol_json_writer *w)
 {
@@ -271,6 +273,7 @@ sol_jw_array_end(struct sol_json_writer *w)
     container_end(w, ']');
 }
 
+/* A member's key (escaped); the value written next belongs to it. */
 void
 sol_jw_keyn(struct sol_json_writer *w, const char *key, size_t n)
 {
@@ -289,6 +292,7 @@ sol_jw_key(struct sol_json_writer *w, const char *key)
     sol_jw_keyn(w, key, strlen(key));
 }
 
+/* Scalars: each places its comma (and new line and indent when pretty) first. */
 void
 sol_jw_stringn(struct sol_json_writer *w, const char *s, size_t n)
 {
@@ -357,6 +361,7 @@ sol_jw_null(struct sol_json_writer *w)
     sol_buf_append(w->out, "null", 4);
 }
 
+/* Already-serialised JSON, copied as it is: the caller vouches for it. */
 void
 sol_jw_raw(struct sol_json_writer *w, const char *json, size_t n)
 {
@@ -364,6 +369,7 @@ sol_jw_raw(struct sol_json_writer *w, const char *json, size_t n)
     sol_buf_append(w->out, json, n);
 }
 
+/* A parsed value, members in their order; recursion bounded by the doc's depth limit. */
 void
 sol_jw_value(struct sol_json_writer *w, const struct sol_json *v)
 {
@@ -538,6 +544,7 @@ canonical(struct sol_buf *out, const struct sol_json *v)
     }
 }
 
+/* RFC 8785: the canonical form of v; SOL_ENOMEM when out (or a sort array) ran out of memory. */
 int
 sol_json_canonical(struct sol_buf *out, const struct sol_json *v)
 {
