@@ -104,11 +104,11 @@ struct sol_match_index;
 
 /* What one indicator is, for the summary and the sightings. Views into the index. */
 struct sol_match_indicator {
-    const char *id;      /* "indicator--..." */
-    const char *name;    /* "" when none */
-    const char *pattern; /* the pattern text */
+    char id[256];          /* "indicator--..." (copied) */
+    const char *name;      /* "" when none */
+    const char *pattern;   /* the pattern text; "" for a one-equality pattern (not kept) */
     const char *indicates; /* names of the malware it indicates, ", "-separated, or "" */
-    const char *created_by_ref; /* "" when none */
+    bool superseded;       /* a later version of the same id replaced it */
 };
 
 SOL_API struct sol_match_index *sol_match_index_new(void);

@@ -4,6 +4,7 @@
  *
  * Memory per key: a slot (8 bytes at load <= 0.75, so ~11) plus the arena entry
  * (4-byte target, 2-byte key space, a 1- or 2-byte length, the normalised bytes).
+ * The owner keeps the hash of each key space in ->space_hash, which rehashing needs.
  * A key with several targets points into a shared list array instead.
  */
 #include <string.h>
@@ -64,9 +65,7 @@ rehash(struct sol__mexact *t, size_t cap)
             kn = (kn & 0x7f) | (size_t)e[7] << 7;
             hdr = 8;
         }
-        uint64_t sh;
-        memcpy(&sh, e + hdr + kn, 8);
-        uint64_t h = key_hash(sh, e + hdr, kn);
+        uint64_t h = key_hash(t->space_hash[space], e + hdr, kn);
         size_t j = slot_of(h, cap);
         while (ns[j])
             j = j + 1 == cap ? 0 : j + 1;
@@ -200,8 +199,7 @@ sol__mexact_add(struct sol__mexact *t, uint16_t space, uint64_t space_hash, cons
         }
         j = j + 1 == t->cap ? 0 : j + 1;
     }
-    /* The entry keeps the space's hash after the key bytes, so rehashing needs nothing else. */
-    size_t need = 4 + 2 + 2 + n + 8;
+    size_t need = 4 + 2 + 2 + n;
     if (t->arena_n + need > t->arena_cap) {
         size_t nc = t->arena_cap ? t->arena_cap * 2 : 65536;
         while (nc < t->arena_n + need)
@@ -227,9 +225,8 @@ sol__mexact_add(struct sol__mexact *t, uint16_t space, uint64_t space_hash, cons
         hdr = 8;
     }
     memcpy(e + hdr, key, n);
-    memcpy(e + hdr + n, &space_hash, 8);
     t->slots[j] = (uint64_t)tag << 32 | (uint64_t)(t->arena_n + 1);
-    t->arena_n += hdr + n + 8;
+    t->arena_n += hdr + n;
     t->n++;
     return 0;
 }

@@ -65,6 +65,7 @@ uint64_t sol__mspace_hash(const char *type, size_t type_n, const char *path, siz
 struct sol__mexact {
     uint64_t *slots; /* (tag32 << 32) | (arena offset + 1); 0 = empty */
     size_t cap, n;
+    const uint64_t *space_hash; /* the owner's: hash of each key space, by number */
     uint8_t *arena;  /* entries: u32 target, u16 space, varint len, bytes */
     size_t arena_n, arena_cap;
     uint32_t *lists; /* [cap, count, targets...] */
@@ -117,6 +118,107 @@ typedef void (*sol__mlpm_fn)(void *ud, uint32_t target, unsigned len);
 void sol__mlpm_lookup(const struct sol__mlpm *t, const uint8_t addr[16], unsigned maxlen,
                       sol__mlpm_fn fn, void *ud);
 size_t sol__mlpm_bytes(const struct sol__mlpm *t);
+
+/* ---- The index (compile.c) ---- */
+
+struct sol_pattern;
+struct sol_pattern_cmp;
+
+/* One indicator: 36 bytes, so that a million of them fit the memory budget. */
+struct sol__mind {
+    uint8_t uuid[16];
+    uint32_t id_off;   /* 0: the id is "indicator--" and the uuid; else in the strings */
+    uint32_t name_off; /* 0: no name */
+    uint32_t from_s, until_s; /* validity in whole seconds (from rounded down, until up);
+                                 0 / UINT32_MAX: unbounded */
+    uint32_t pat;      /* a compiled pattern (SOL__MIND_SIMPLE: the key alone decides),
+                          | SOL__MIND_DEAD when a later version replaced it */
+};
+#define SOL__MIND_SIMPLE 0x7fffffffu
+#define SOL__MIND_DEAD 0x80000000u
+
+/* A key space: one (object type, property path). */
+struct sol__mspace {
+    char *type, *path; /* owned, NUL-terminated */
+    uint16_t type_n, path_n;
+    uint8_t norm;      /* enum sol__mnorm */
+    bool exact, lpm;
+    int32_t hs;        /* index into ->hs, or -1 */
+};
+
+/* A bracket (observation expression of one observation) to confirm on candidates. */
+struct sol__mleaf {
+    uint32_t pat;
+    const struct sol_pattern_cmp *cmp;
+    struct sol_pattern *sub; /* the bracket alone as a pattern, for multi-observation
+                                patterns; NULL: confirm with the whole pattern */
+    bool fast;               /* a single test the scanner confirms itself */
+    uint16_t fast_space;
+};
+
+struct sol__mpat {
+    struct sol_pattern *p;
+    uint32_t ind;
+    uint32_t text_off;
+    bool multi;        /* needs several observations */
+    sol_time_t window; /* WITHIN at the root: older buffered observations cannot help */
+};
+
+struct sol__mregex { /* a LIKE or MATCHES term waiting for the Vectorscan compile */
+    uint16_t space;
+    uint32_t leaf;
+    char *expr;
+    unsigned flags;
+};
+
+struct sol__mhs {
+    uint16_t space;
+    void *db; /* hs_database_t */
+    uint32_t *leaf_of;
+    size_t n;
+};
+
+struct sol_match_index {
+    struct sol__mind *ind;
+    size_t nind, capind;
+    char *strs;
+    size_t strs_n, strs_cap;
+    struct sol__mspace *spaces;
+    uint64_t *space_hash;
+    size_t nspaces, capspaces;
+    uint32_t *spacemap; /* open addressing: space number + 1 by hash; 0 empty */
+    size_t spacemap_cap;
+    struct sol__mexact exact;
+    struct sol__mlpm lpm4, lpm6;
+    struct sol__mpat *pats;
+    size_t npats, cappats;
+    struct sol__mleaf *leaves;
+    size_t nleaves, capleaves;
+    uint32_t *always;
+    size_t nalways, capalways;
+    struct sol__mregex *rx;
+    size_t nrx, caprx;
+    struct sol__mhs *hs;
+    size_t nhs;
+    uint32_t *indicates; /* per indicator: string offset (0 none); NULL when none at all */
+    /* Only while adding: */
+    struct sol__mexact ids;   /* indicator id → number */
+    int64_t *modified;        /* per indicator, for versions */
+    struct sol__mrel *rels;
+    size_t nrels, caprels;
+    struct sol__mexact names; /* malware/tool id → string offset */
+    struct sol_match_index_stats stats;
+    bool built;
+};
+
+struct sol__mrel {
+    uint32_t ind;
+    char *target;
+};
+
+/* The space number of (type, path), or -1 when no indicator uses it. */
+int sol__mspace_find(const struct sol_match_index *idx, uint64_t hash, const char *type,
+                     size_t type_n, const char *path, size_t path_n);
 
 /* ---- LIKE ---- */
 /* STIX 2.1 §9.6.1: LIKE with '%' any run and '_' one code point (bytes when not UTF-8). */

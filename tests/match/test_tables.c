@@ -69,6 +69,8 @@ test_exact_table(void)
 {
     struct sol__mexact t;
     sol__mexact_init(&t);
+    static const uint64_t space_hash[3] = {1000, 1001, 1002};
+    t.space_hash = space_hash;
     enum { N = 50000 };
     char key[32];
     for (uint32_t i = 0; i < N; i++) {

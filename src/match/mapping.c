@@ -1,0 +1,444 @@
+/*
+ * mapping.c — mapping files (log field → STIX object path) and the built-in mappings
+ * for Zeek and Suricata eve, and how a rule turns one field's value into objects.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "match/match.h"
+#include "match/reader.h"
+#include "solidarity/alloc.h"
+#include "solidarity/error.h"
+
+/* Zeek conn, dns, http, ssl, files, x509 (and smtp addresses); JSON and TSV alike. */
+static const struct sol__mrule zeek_rules[] = {
+    {"ts", "", "", SOL__MR_TIME, NULL},
+    {"id.orig_h", "network-traffic", "src_ref", SOL__MR_REF, NULL},
+    {"id.resp_h", "network-traffic", "dst_ref", SOL__MR_REF, NULL},
+    {"id.orig_p", "network-traffic", "src_port", SOL__MR_PROP, NULL},
+    {"id.resp_p", "network-traffic", "dst_port", SOL__MR_PROP, NULL},
+    {"proto", "network-traffic", "protocols", SOL__MR_LOWER, NULL},
+    {"query", "domain-name", "value", SOL__MR_VALUE, NULL},
+    {"answers", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
+    {"host", "domain-name", "value", SOL__MR_VALUE, NULL},
+    {"uri", "url", "value", SOL__MR_URI, "host"},
+    {"user_agent", "network-traffic", "extensions.http-request-ext.request_header.User-Agent",
+     SOL__MR_PROP, NULL},
+    {"method", "network-traffic", "extensions.http-request-ext.request_method", SOL__MR_PROP,
+     NULL},
+    {"server_name", "domain-name", "value", SOL__MR_VALUE, NULL},
+    {"subject", "x509-certificate", "subject", SOL__MR_PROP, NULL},
+    {"issuer", "x509-certificate", "issuer", SOL__MR_PROP, NULL},
+    {"cert_chain_fps", "x509-certificate", "hashes.*", SOL__MR_HASHLEN, NULL},
+    {"certificate.subject", "x509-certificate", "subject", SOL__MR_PROP, NULL},
+    {"certificate.issuer", "x509-certificate", "issuer", SOL__MR_PROP, NULL},
+    {"certificate.serial", "x509-certificate", "serial_number", SOL__MR_PROP, NULL},
+    {"fingerprint", "x509-certificate", "hashes.*", SOL__MR_HASHLEN, NULL},
+    {"san.dns", "domain-name", "value", SOL__MR_VALUE, NULL},
+    {"md5", "file", "hashes.MD5", SOL__MR_PROP, NULL},
+    {"sha1", "file", "hashes.SHA-1", SOL__MR_PROP, NULL},
+    {"sha256", "file", "hashes.SHA-256", SOL__MR_PROP, NULL},
+    {"filename", "file", "name", SOL__MR_PROP, NULL},
+    {"mime_type", "file", "mime_type", SOL__MR_PROP, NULL},
+    {"total_bytes", "file", "size", SOL__MR_PROP, NULL},
+    {"tx_hosts", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
+    {"rx_hosts", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
+    {"mailfrom", "email-addr", "value", SOL__MR_VALUE, NULL},
+    {"rcptto", "email-addr", "value", SOL__MR_VALUE, NULL},
+};
+
+/* Suricata eve.json: dns (v1, v2 and v3 layouts), http, tls, fileinfo, flow, alert. */
+static const struct sol__mrule eve_rules[] = {
+    {"timestamp", "", "", SOL__MR_TIME, NULL},
+    {"src_ip", "network-traffic", "src_ref", SOL__MR_REF, NULL},
+    {"dest_ip", "network-traffic", "dst_ref", SOL__MR_REF, NULL},
+    {"src_port", "network-traffic", "src_port", SOL__MR_PROP, NULL},
+    {"dest_port", "network-traffic", "dst_port", SOL__MR_PROP, NULL},
+    {"proto", "network-traffic", "protocols", SOL__MR_LOWER, NULL},
+    {"dns.rrname", "domain-name", "value", SOL__MR_VALUE, NULL},
+    {"dns.rdata", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
+    {"dns.queries.rrname", "domain-name", "value", SOL__MR_VALUE, NULL},
+    {"dns.answers.rrname", "domain-name", "value", SOL__MR_VALUE, NULL},
+    {"dns.answers.rdata", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
+    {"dns.grouped.A", "ipv4-addr", "value", SOL__MR_VALUE, NULL},
+    {"dns.grouped.AAAA", "ipv6-addr", "value", SOL__MR_VALUE, NULL},
+    {"dns.grouped.CNAME", "domain-name", "value", SOL__MR_VALUE, NULL},
+    {"http.hostname", "domain-name", "value", SOL__MR_VALUE, NULL},
+    {"http.url", "url", "value", SOL__MR_URI, "http.hostname"},
+    {"http.http_user_agent", "network-traffic",
+     "extensions.http-request-ext.request_header.User-Agent", SOL__MR_PROP, NULL},
+    {"http.http_method", "network-traffic", "extensions.http-request-ext.request_method",
+     SOL__MR_PROP, NULL},
+    {"tls.sni", "domain-name", "value", SOL__MR_VALUE, NULL},
+    {"tls.subject", "x509-certificate", "subject", SOL__MR_PROP, NULL},
+    {"tls.issuerdn", "x509-certificate", "issuer", SOL__MR_PROP, NULL},
+    {"tls.serial", "x509-certificate", "serial_number", SOL__MR_PROP, NULL},
+    {"tls.fingerprint", "x509-certificate", "hashes.*", SOL__MR_HASHLEN, NULL},
+    {"fileinfo.filename", "file", "name", SOL__MR_PROP, NULL},
+    {"fileinfo.md5", "file", "hashes.MD5", SOL__MR_PROP, NULL},
+    {"fileinfo.sha1", "file", "hashes.SHA-1", SOL__MR_PROP, NULL},
+    {"fileinfo.sha256", "file", "hashes.SHA-256", SOL__MR_PROP, NULL},
+    {"fileinfo.magic", "file", "magic_number_hex", SOL__MR_NONE, NULL},
+    {"fileinfo.size", "file", "size", SOL__MR_PROP, NULL},
+};
+
+const struct sol_log_mapping sol__mzeek = {zeek_rules, sizeof zeek_rules / sizeof zeek_rules[0],
+                                           false, NULL};
+const struct sol_log_mapping sol__meve = {eve_rules, sizeof eve_rules / sizeof eve_rules[0], false,
+                                          NULL};
+
+void
+sol_log_mapping_free(struct sol_log_mapping *m)
+{
+    if (!m || !m->owned)
+        return;
+    for (size_t i = 0; i < m->n; i++) {
+        sol_free(m->owned_rules[i].field);
+        sol_free(m->owned_rules[i].type);
+        sol_free(m->owned_rules[i].path);
+    }
+    sol_free(m->owned_rules);
+    sol_free(m);
+}
+
+static bool
+valid_type(const char *s, size_t n)
+{
+    if (n < 3)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return false;
+    return true;
+}
+
+/* The path with a hash algorithm after "hashes." in its canonical spelling. */
+static char *
+canonical_path(const char *p, size_t n)
+{
+    const char *h = NULL;
+    for (size_t i = 0; i + 7 <= n; i++)
+        if ((i == 0 || p[i - 1] == '.') && memcmp(p + i, "hashes.", 7) == 0)
+            h = p + i + 7;
+    if (h) {
+        const char *canon = sol__mhash_canonical(h, (size_t)(p + n - h));
+        if (canon) {
+            size_t pre = (size_t)(h - p), cn = strlen(canon);
+            char *r = sol_malloc(pre + cn + 1);
+            if (r) {
+                memcpy(r, p, pre);
+                memcpy(r + pre, canon, cn + 1);
+            }
+            return r;
+        }
+    }
+    return sol_strndup(p, n);
+}
+
+/*
+ * mapping := ( rule? comment? "\n" )*
+ * rule    := field ws* "->" ws* ( "time" | object-type ":" path )
+ */
+int
+sol_log_mapping_parse(const char *text, size_t n, struct sol_log_mapping **out,
+                      struct sol_error *err)
+{
+    *out = NULL;
+    struct sol_log_mapping *m = sol_calloc(1, sizeof *m);
+    if (!m)
+        return SOL_ENOMEM;
+    m->owned = true;
+    size_t cap = 0;
+    unsigned line = 0;
+    for (size_t i = 0; i < n;) {
+        const char *ls = text + i;
+        const char *nl = memchr(ls, '\n', n - i);
+        size_t ln = nl ? (size_t)(nl - ls) : n - i;
+        i += ln + (nl ? 1 : 0);
+        line++;
+        const char *hash = memchr(ls, '#', ln);
+        if (hash)
+            ln = (size_t)(hash - ls);
+        while (ln && isspace((unsigned char)ls[ln - 1]))
+            ln--;
+        size_t a = 0;
+        while (a < ln && isspace((unsigned char)ls[a]))
+            a++;
+        if (a == ln)
+            continue;
+        const char *arrow = NULL;
+        for (size_t k = a; k + 1 < ln; k++)
+            if (ls[k] == '-' && ls[k + 1] == '>') {
+                arrow = ls + k;
+                break;
+            }
+        int rc = SOL_ESYNTAX;
+        if (!arrow) {
+            sol_error_set(err, rc, "line %u: expected 'field -> object-type:path'", line);
+            goto fail;
+        }
+        size_t fe = (size_t)(arrow - ls);
+        while (fe > a && isspace((unsigned char)ls[fe - 1]))
+            fe--;
+        size_t ts = (size_t)(arrow - ls) + 2;
+        while (ts < ln && isspace((unsigned char)ls[ts]))
+            ts++;
+        if (fe == a) {
+            sol_error_set(err, rc, "line %u: the field name is missing before '->'", line);
+            goto fail;
+        }
+        struct sol__mrule r = {NULL, NULL, NULL, SOL__MR_PROP, NULL};
+        const char *tgt = ls + ts;
+        size_t tn = ln - ts;
+        if (tn == 4 && memcmp(tgt, "time", 4) == 0) {
+            r.kind = SOL__MR_TIME;
+            r.type = sol_strdup("");
+            r.path = sol_strdup("");
+        } else {
+            const char *colon = memchr(tgt, ':', tn);
+            if (!colon || !valid_type(tgt, (size_t)(colon - tgt)) || colon + 1 == tgt + tn) {
+                sol_error_set(err, rc,
+                              "line %u: expected 'object-type:path' or 'time' after '->', got '%.*s'",
+                              line, (int)(tn > 80 ? 80 : tn), tgt);
+                goto fail;
+            }
+            const char *p = colon + 1;
+            size_t pn = (size_t)(tgt + tn - p);
+            for (size_t k = 0; k < pn; k++)
+                if (isspace((unsigned char)p[k])) {
+                    sol_error_set(err, rc, "line %u: white space in the path '%.*s'", line,
+                                  (int)pn, p);
+                    goto fail;
+                }
+            r.type = sol_strndup(tgt, (size_t)(colon - tgt));
+            r.path = canonical_path(p, pn);
+            if (pn == 5 && memcmp(p, "value", 5) == 0)
+                r.kind = SOL__MR_VALUE;
+            else if (pn > 4 && memcmp(p + pn - 4, "_ref", 4) == 0)
+                r.kind = SOL__MR_REF;
+        }
+        r.field = sol_strndup(ls + a, fe - a);
+        if (!r.field || !r.type || !r.path) {
+            sol_free(r.field);
+            sol_free(r.type);
+            sol_free(r.path);
+            rc = SOL_ENOMEM;
+            goto fail;
+        }
+        if (m->n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            struct sol__mrule *nr = sol_realloc(m->owned_rules, nc * sizeof *nr);
+            if (!nr) {
+                sol_free(r.field);
+                sol_free(r.type);
+                sol_free(r.path);
+                rc = SOL_ENOMEM;
+                goto fail;
+            }
+            m->owned_rules = nr;
+            m->rules = nr;
+            cap = nc;
+        }
+        m->owned_rules[m->n++] = r;
+        continue;
+    fail:
+        if (err)
+            err->line = line;
+        sol_log_mapping_free(m);
+        return rc;
+    }
+    if (!m->n) {
+        sol_log_mapping_free(m);
+        return sol_error_set(err, SOL_ESYNTAX, "the mapping has no rules");
+    }
+    *out = m;
+    return 0;
+}
+
+/* ---- Applying rules ---- */
+
+static int
+one_object(struct sol__mline *ln, const char *type)
+{
+    for (size_t i = 0; i < ln->ntyped; i++)
+        if (strcmp(ln->typed[i].type, type) == 0)
+            return ln->typed[i].obj;
+    int o = sol_obs_add_object(ln->obs, type);
+    if (o >= 0 && ln->ntyped < sizeof ln->typed / sizeof ln->typed[0]) {
+        ln->typed[ln->ntyped].type = type;
+        ln->typed[ln->ntyped].obj = o;
+        ln->ntyped++;
+    }
+    return o;
+}
+
+static bool
+looks_ip(const char *s, size_t n)
+{
+    uint8_t a[16];
+    bool v6, has;
+    unsigned len;
+    return sol__mip_parse(s, n, a, &v6, &len, &has) == 0 && !has;
+}
+
+static bool
+is_int_path(const char *path)
+{
+    return strcmp(path, "src_port") == 0 || strcmp(path, "dst_port") == 0 ||
+           strcmp(path, "size") == 0;
+}
+
+/* A value object for an address or name: IP text → ipv4/ipv6-addr, else domain-name. */
+static int
+address_object(struct sol_obs *obs, const char *s, size_t n)
+{
+    if (looks_ip(s, n))
+        return sol_obs_value_object(obs, "ip", s, n, false);
+    return sol_obs_value_object(obs, "domain-name", s, n, false);
+}
+
+int
+sol__mrule_apply(struct sol__mline *ln, const struct sol__mrule *r, const char *s, size_t n,
+                 bool is_number, double number)
+{
+    struct sol_obs *obs = ln->obs;
+    switch (r->kind) {
+    case SOL__MR_NONE:
+        return 0;
+    case SOL__MR_TIME:
+        return sol__mparse_time(s, n, is_number, number, &obs->time);
+    case SOL__MR_VALUE:
+        if (!n)
+            return 0;
+        if (strcmp(r->type, "ip-or-domain") == 0)
+            return address_object(obs, s, n) < 0 ? -1 : 0;
+        if (strcmp(r->type, "ipv4-addr") == 0 || strcmp(r->type, "ipv6-addr") == 0)
+            return sol_obs_value_object(obs, looks_ip(s, n) ? "ip" : r->type, s, n, false) < 0
+                       ? -1
+                       : 0;
+        return sol_obs_value_object(obs, r->type, s, n, false) < 0 ? -1 : 0;
+    case SOL__MR_REF: {
+        if (!n)
+            return 0;
+        int target = address_object(obs, s, n);
+        int o = one_object(ln, r->type);
+        if (target < 0 || o < 0)
+            return -1;
+        return sol_obs_add_ref(obs, o, r->path, target);
+    }
+    case SOL__MR_URI: {
+        if (!n)
+            return 0;
+        if (n > 7 && (memcmp(s, "http://", 7) == 0 || memcmp(s, "https://", 8) == 0))
+            return sol_obs_value_object(obs, "url", s, n, false) < 0 ? -1 : 0;
+        struct sol_str host = ln->lookup ? ln->lookup(ln, r->aux) : (struct sol_str){NULL, 0};
+        if (!host.n)
+            return 0;
+        char buf[4096];
+        int k = snprintf(buf, sizeof buf, "http://%.*s%s%.*s", (int)host.n, host.p,
+                         s[0] == '/' ? "" : "/", (int)n, s);
+        if (k < 0 || (size_t)k >= sizeof buf)
+            return 0;
+        return sol_obs_value_object(obs, "url", buf, (size_t)k, true) < 0 ? -1 : 0;
+    }
+    case SOL__MR_LOWER: {
+        int o = one_object(ln, r->type);
+        char buf[64];
+        if (o < 0 || n >= sizeof buf)
+            return o < 0 ? -1 : 0;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (char)tolower((unsigned char)s[i]);
+        return sol_obs_add_strcopy(obs, o, r->path, buf, n);
+    }
+    case SOL__MR_HASHLEN: {
+        /* Colons between bytes (Suricata) go; the length names the algorithm. */
+        char buf[160];
+        size_t k = 0;
+        for (size_t i = 0; i < n && k + 1 < sizeof buf; i++)
+            if (s[i] != ':')
+                buf[k++] = (char)tolower((unsigned char)s[i]);
+        const char *path = k == 32 ? "hashes.MD5"
+                           : k == 40 ? "hashes.SHA-1"
+                           : k == 64 ? "hashes.SHA-256"
+                           : k == 128 ? "hashes.SHA-512"
+                                      : NULL;
+        if (!path)
+            return 0;
+        int o = one_object(ln, r->type);
+        return o < 0 ? -1 : sol_obs_add_strcopy(obs, o, path, buf, k);
+    }
+    case SOL__MR_PROP:
+    default: {
+        if (!n && !is_number)
+            return 0;
+        int o = one_object(ln, r->type);
+        if (o < 0)
+            return -1;
+        if (is_int_path(r->path)) {
+            if (is_number)
+                return sol_obs_add_int(obs, o, r->path, (int64_t)number);
+            int64_t v = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9' || v > 100000000000000LL)
+                    return 0;
+                v = v * 10 + (s[i] - '0');
+            }
+            return sol_obs_add_int(obs, o, r->path, v);
+        }
+        if (is_number) {
+            char buf[32];
+            int k = snprintf(buf, sizeof buf, "%.17g", number);
+            return sol_obs_add_strcopy(obs, o, r->path, buf, (size_t)k);
+        }
+        return sol_obs_add_str(obs, o, r->path, s, n);
+    }
+    }
+}
+
+/*
+ * A log time: RFC 3339 (with "+0000" offsets as Suricata writes them), or seconds since
+ * 1970 with a fraction (Zeek).
+ */
+int
+sol__mparse_time(const char *s, size_t n, bool is_number, double number, sol_time_t *out)
+{
+    if (is_number) {
+        if (!(number >= 0 && number < 1e11))
+            return -1;
+        *out = (sol_time_t)(number * 1e6 + 0.5);
+        return 0;
+    }
+    if (!n)
+        return 0;
+    bool digits = true;
+    for (size_t i = 0; i < n; i++)
+        digits = digits && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.');
+    if (digits) {
+        double d = 0, scale = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] == '.') {
+                scale = 1;
+                continue;
+            }
+            if (scale > 0) {
+                scale /= 10;
+                d += (s[i] - '0') * scale;
+            } else {
+                d = d * 10 + (s[i] - '0');
+            }
+        }
+        return sol__mparse_time(NULL, 0, true, d, out);
+    }
+    if (sol_time_parse(s, n, SOL_TIME_ALLOW_LOWER, out, NULL, NULL) == 0)
+        return 0;
+    /* "...+0000" → "...+00:00" */
+    char buf[64];
+    if (n >= 5 && n + 1 < sizeof buf && (s[n - 5] == '+' || s[n - 5] == '-')) {
+        memcpy(buf, s, n - 2);
+        buf[n - 2] = ':';
+        memcpy(buf + n - 1, s + n - 2, 2);
+        if (sol_time_parse(buf, n + 1, SOL_TIME_ALLOW_LOWER, out, NULL, NULL) == 0)
+            return 0;
+    }
+    return -1;
+}

@@ -1,0 +1,747 @@
+/*
+ * scan.c — matching observations against the index.
+ *
+ * For each string property of an observation the scanner finds its key space (a small
+ * cache in front of the index's map), looks the normalised value up in the exact table,
+ * the prefix tables and the space's Vectorscan database, and gets targets: indicators
+ * whose key alone decides, or brackets to confirm. A bracket that is a single test is
+ * confirmed here; any other is confirmed by the reference evaluator on the observation
+ * converted to STIX objects, so that the two cannot disagree. Patterns over several
+ * observations keep a bounded buffer of the observations that satisfied one of their
+ * brackets and are evaluated by the reference evaluator on that buffer.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "match/match.h"
+#include "solidarity/alloc.h"
+#include "solidarity/error.h"
+#include "solidarity/pattern.h"
+
+#define MULTI_CAP 32
+#define LAST_CAP 256
+#define CACHE_SIZE 256
+
+struct multi_entry {
+    sol_time_t t;
+    struct sol_buf text;
+    struct sol_json_doc *doc;
+    struct sol_observation_object objs[SOL_OBS_MAX_OBJECTS];
+    size_t nobj;
+};
+
+/* The observations that satisfied a bracket of one multi-observation pattern. */
+struct multi_state {
+    size_t n, head;
+    uint64_t last_event;
+    struct multi_entry e[MULTI_CAP];
+};
+
+struct space_cache {
+    const char *type, *path;
+    int sp;
+};
+
+struct hitslot {
+    uint32_t key; /* indicator + 1; 0 = empty */
+    struct sol_match_hit h;
+};
+
+struct sol_match_scanner {
+    const struct sol_match_index *idx;
+    uint64_t event;
+    sol_time_t now, t;
+    const struct sol_obs *obs;
+    uint64_t *leaf_seen; /* per leaf: the event it was last decided in */
+    uint32_t last[LAST_CAP];
+    size_t nlast, completed;
+    struct space_cache cache[CACHE_SIZE];
+    hs_scratch_t *scratch;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    /* The observation as STIX objects, made when a bracket needs the reference. */
+    uint64_t json_event;
+    bool json_ok;
+    struct sol_buf json;
+    struct sol_json_doc *doc;
+    struct sol_observation_object objs[SOL_OBS_MAX_OBJECTS];
+    size_t nobj;
+    struct multi_state **multi; /* per pattern, made on first use */
+    struct hitslot *hits;
+    size_t hits_cap, hits_n;
+    struct sol_match_hit *sorted;
+    bool oom;
+};
+
+static const char *const obj_keys[SOL_OBS_MAX_OBJECTS] = {
+    "0",  "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11", "12",
+    "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25",
+    "26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38",
+    "39", "40", "41", "42", "43", "44", "45", "46", "47", "48", "49", "50", "51",
+    "52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63"};
+
+struct sol_match_scanner *
+sol_match_scanner_new(const struct sol_match_index *idx)
+{
+    struct sol_match_scanner *sc = sol_calloc(1, sizeof *sc);
+    if (!sc)
+        return NULL;
+    sc->idx = idx;
+    sc->now = sol_time_now();
+    sol_buf_init(&sc->json);
+    sc->leaf_seen = sol_calloc(idx->nleaves + 1, sizeof *sc->leaf_seen);
+    sc->multi = sol_calloc(idx->npats + 1, sizeof *sc->multi);
+    sc->doc = sol_json_doc_new(NULL);
+    sc->md = pcre2_match_data_create(32, NULL);
+    sc->mctx = pcre2_match_context_create(NULL);
+    if (!sc->leaf_seen || !sc->multi || !sc->doc || !sc->md || !sc->mctx)
+        goto fail;
+    pcre2_set_match_limit(sc->mctx, 100000);
+    for (size_t i = 0; i < idx->nhs; i++)
+        if (hs_alloc_scratch(idx->hs[i].db, &sc->scratch) != HS_SUCCESS)
+            goto fail;
+    for (size_t i = 0; i < CACHE_SIZE; i++)
+        sc->cache[i].sp = -2;
+    return sc;
+fail:
+    sol_match_scanner_free(sc);
+    return NULL;
+}
+
+void
+sol_match_scanner_free(struct sol_match_scanner *sc)
+{
+    if (!sc)
+        return;
+    if (sc->multi) {
+        for (size_t i = 0; i < sc->idx->npats; i++) {
+            struct multi_state *m = sc->multi[i];
+            if (!m)
+                continue;
+            for (size_t k = 0; k < MULTI_CAP; k++) {
+                sol_buf_free(&m->e[k].text);
+                sol_json_doc_free(m->e[k].doc);
+            }
+            sol_free(m);
+        }
+    }
+    sol_free(sc->multi);
+    sol_free(sc->leaf_seen);
+    sol_buf_free(&sc->json);
+    sol_json_doc_free(sc->doc);
+    if (sc->md)
+        pcre2_match_data_free(sc->md);
+    if (sc->mctx)
+        pcre2_match_context_free(sc->mctx);
+    if (sc->scratch)
+        hs_free_scratch(sc->scratch);
+    sol_free(sc->hits);
+    sol_free(sc->sorted);
+    sol_free(sc);
+}
+
+/* ---- Hits ---- */
+
+static struct sol_match_hit *
+hit_slot(struct sol_match_scanner *sc, uint32_t ind)
+{
+    if ((sc->hits_n + 1) * 4 > sc->hits_cap * 3) {
+        size_t nc = sc->hits_cap ? sc->hits_cap * 2 : 256;
+        struct hitslot *nh = sol_calloc(nc, sizeof *nh);
+        if (!nh) {
+            sc->oom = true;
+            return NULL;
+        }
+        for (size_t i = 0; i < sc->hits_cap; i++) {
+            if (!sc->hits[i].key)
+                continue;
+            size_t j = (sc->hits[i].key * 2654435761u) & (nc - 1);
+            while (nh[j].key)
+                j = (j + 1) & (nc - 1);
+            nh[j] = sc->hits[i];
+        }
+        sol_free(sc->hits);
+        sc->hits = nh;
+        sc->hits_cap = nc;
+    }
+    uint32_t key = ind + 1;
+    size_t j = (key * 2654435761u) & (sc->hits_cap - 1);
+    while (sc->hits[j].key && sc->hits[j].key != key)
+        j = (j + 1) & (sc->hits_cap - 1);
+    if (!sc->hits[j].key) {
+        sc->hits[j].key = key;
+        sc->hits[j].h.indicator = ind;
+        sc->hits[j].h.count = 0;
+        sc->hits_n++;
+    }
+    return &sc->hits[j].h;
+}
+
+static void
+record(struct sol_match_scanner *sc, uint32_t ind, uint64_t count, sol_time_t first,
+       sol_time_t last)
+{
+    struct sol_match_hit *h = hit_slot(sc, ind);
+    if (!h)
+        return;
+    if (!h->count || first < h->first_seen)
+        h->first_seen = first;
+    if (!h->count || last > h->last_seen)
+        h->last_seen = last;
+    h->count += count;
+}
+
+/* An indicator matched this observation: count it once per observation. */
+static void
+indicator_hit(struct sol_match_scanner *sc, uint32_t ind)
+{
+    const struct sol__mind *mi = &sc->idx->ind[ind];
+    if (mi->pat & SOL__MIND_DEAD)
+        return;
+    int64_t secs = sc->t / 1000000;
+    if (secs < (int64_t)mi->from_s || (mi->until_s != UINT32_MAX && secs >= (int64_t)mi->until_s))
+        return;
+    for (size_t i = 0; i < sc->nlast; i++)
+        if (sc->last[i] == ind)
+            return;
+    if (sc->nlast < LAST_CAP)
+        sc->last[sc->nlast++] = ind;
+    sc->completed++;
+    record(sc, ind, 1, sc->t, sc->t);
+}
+
+/* ---- The observation as STIX objects ---- */
+
+/* Compare paths component by component ('.' sorts before every other byte). */
+static int
+path_cmp(const struct sol_obs_prop *a, const struct sol_obs_prop *b)
+{
+    size_t n = a->path_n < b->path_n ? a->path_n : b->path_n;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a->path[i], y = (unsigned char)b->path[i];
+        if (x == y)
+            continue;
+        if (x == '.')
+            return -1;
+        if (y == '.')
+            return 1;
+        return x < y ? -1 : 1;
+    }
+    return (int)a->path_n - (int)b->path_n;
+}
+
+static bool
+is_list_path(const char *p, size_t n)
+{
+    return (n >= 5 && memcmp(p + n - 5, "_refs", 5) == 0) ||
+           (n >= 9 && memcmp(p + n - 9, "protocols", 9) == 0);
+}
+
+static void
+write_value(struct sol_json_writer *w, const struct sol_obs_prop *p)
+{
+    switch (p->kind) {
+    case SOL_OBS_INT:
+        sol_jw_int(w, p->i);
+        break;
+    case SOL_OBS_BOOL:
+        sol_jw_bool(w, p->i != 0);
+        break;
+    case SOL_OBS_REF:
+        sol_jw_string(w, p->i >= 0 && p->i < SOL_OBS_MAX_OBJECTS ? obj_keys[p->i] : "");
+        break;
+    default:
+        sol_jw_stringn(w, p->s, p->n);
+        break;
+    }
+}
+
+static void
+write_object(struct sol_json_writer *w, const struct sol_obs *obs, uint32_t o)
+{
+    const struct sol_obs_prop *ps[SOL_OBS_MAX_PROPS];
+    size_t n = 0;
+    for (uint32_t i = 0; i < obs->nprop; i++)
+        if (obs->prop[i].obj == o)
+            ps[n++] = &obs->prop[i];
+    /* Insertion sort: stable, and objects have a handful of properties. */
+    for (size_t i = 1; i < n; i++) {
+        const struct sol_obs_prop *x = ps[i];
+        size_t j = i;
+        while (j > 0 && path_cmp(ps[j - 1], x) > 0) {
+            ps[j] = ps[j - 1];
+            j--;
+        }
+        ps[j] = x;
+    }
+    sol_jw_object_begin(w);
+    sol_jw_key(w, "type");
+    sol_jw_stringn(w, obs->obj[o].type, obs->obj[o].type_n);
+    struct sol_str open[16];
+    size_t nopen = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && ps[j]->path_n == ps[i]->path_n &&
+               memcmp(ps[j]->path, ps[i]->path, ps[i]->path_n) == 0)
+            j++;
+        /* Split the path. */
+        struct sol_str comp[16];
+        size_t nc = 0;
+        const char *p = ps[i]->path, *end = p + ps[i]->path_n;
+        while (p < end && nc < 16) {
+            const char *dot = memchr(p, '.', (size_t)(end - p));
+            const char *e = dot ? dot : end;
+            comp[nc].p = p;
+            comp[nc].n = (size_t)(e - p);
+            nc++;
+            p = dot ? dot + 1 : end;
+        }
+        size_t common = 0;
+        while (common < nopen && common + 1 < nc && sol_str_eq(open[common], comp[common]))
+            common++;
+        while (nopen > common) {
+            sol_jw_object_end(w);
+            nopen--;
+        }
+        while (nopen + 1 < nc) {
+            sol_jw_keyn(w, comp[nopen].p, comp[nopen].n);
+            sol_jw_object_begin(w);
+            open[nopen] = comp[nopen];
+            nopen++;
+        }
+        sol_jw_keyn(w, comp[nc - 1].p, comp[nc - 1].n);
+        if (j - i > 1 || is_list_path(ps[i]->path, ps[i]->path_n)) {
+            sol_jw_array_begin(w);
+            for (size_t k = i; k < j; k++)
+                write_value(w, ps[k]);
+            sol_jw_array_end(w);
+        } else {
+            write_value(w, ps[i]);
+        }
+        i = j;
+    }
+    while (nopen--)
+        sol_jw_object_end(w);
+    sol_jw_object_end(w);
+}
+
+/* Parse text (a JSON array of objects) into doc and objs; returns the count or -1. */
+static int
+parse_objects(struct sol_json_doc *doc, const struct sol_buf *text,
+              struct sol_observation_object *objs)
+{
+    const struct sol_json *root;
+    if (sol_json_parse(doc, text->p, text->n, &root, NULL) != 0)
+        return -1;
+    struct sol_json_iter it;
+    const struct sol_json *v;
+    size_t k = 0;
+    sol_json_iter_init(&it, root);
+    while (sol_json_iter_next(&it, NULL, &v) && k < SOL_OBS_MAX_OBJECTS) {
+        objs[k].key = sol_str_c(obj_keys[k]);
+        objs[k].value = v;
+        k++;
+    }
+    return (int)k;
+}
+
+static bool
+make_json(struct sol_match_scanner *sc)
+{
+    if (sc->json_event == sc->event)
+        return sc->json_ok;
+    sc->json_event = sc->event;
+    sc->json_ok = false;
+    sol_buf_reset(&sc->json);
+    struct sol_json_writer w;
+    sol_jw_init(&w, &sc->json, false);
+    sol_jw_array_begin(&w);
+    for (uint32_t o = 0; o < sc->obs->nobj; o++)
+        write_object(&w, sc->obs, o);
+    sol_jw_array_end(&w);
+    if (sc->json.oom) {
+        sc->oom = true;
+        return false;
+    }
+    int k = parse_objects(sc->doc, &sc->json, sc->objs);
+    if (k < 0)
+        return false;
+    sc->nobj = (size_t)k;
+    sc->json_ok = true;
+    return true;
+}
+
+static bool
+reference_match(struct sol_match_scanner *sc, const struct sol_pattern *p)
+{
+    if (!make_json(sc))
+        return false;
+    struct sol_observation ob = {
+        .id = {"", 0},
+        .first_observed = sc->t,
+        .last_observed = sc->t,
+        .number_observed = 1,
+        .objects = sc->objs,
+        .nobjects = sc->nobj,
+    };
+    struct sol_pattern_result res;
+    memset(&res, 0, sizeof res);
+    int rc = sol_pattern_match(p, &ob, 1, NULL, &res, NULL);
+    bool m = rc == 0 && res.matched;
+    sol_pattern_result_free(&res);
+    return m;
+}
+
+/* ---- Single tests ---- */
+
+static bool
+ip_in(const char *v, size_t n, const struct sol_pattern_net *net, bool want6)
+{
+    uint8_t a[16];
+    bool v6, has_len;
+    unsigned len;
+    if (sol__mip_parse(v, n, a, &v6, &len, &has_len) < 0 || v6 != want6)
+        return false;
+    if ((net->family == 6) != v6 || len < net->prefix)
+        return false;
+    unsigned full = net->prefix / 8, rest = net->prefix % 8;
+    if (memcmp(a, net->addr, full) != 0)
+        return false;
+    if (rest) {
+        uint8_t m = (uint8_t)(0xff << (8 - rest));
+        if ((a[full] & m) != (net->addr[full] & m))
+            return false;
+    }
+    return true;
+}
+
+static bool
+const_equal(const struct sol__mspace *s, const struct sol_obs_prop *p,
+            const struct sol_pattern_const *c)
+{
+    if (s->norm == SOL__MNORM_IP) {
+        struct sol_pattern_net net;
+        bool v6, has_len;
+        unsigned len;
+        memset(&net, 0, sizeof net);
+        if (sol__mip_parse(c->bytes.p, c->bytes.n, net.addr, &v6, &len, &has_len) < 0)
+            return false;
+        net.family = v6 ? 6 : 4;
+        net.prefix = (uint8_t)len;
+        return ip_in(p->s, p->n, &net, s->type[3] == '6');
+    }
+    if (s->norm == SOL__MNORM_PLAIN)
+        return p->n == c->bytes.n && memcmp(p->s, c->bytes.p, p->n) == 0;
+    uint8_t a[1024], b[1024];
+    int an = sol__mnorm_value((enum sol__mnorm)s->norm, p->s, p->n, a, sizeof a);
+    int bn = sol__mnorm_value((enum sol__mnorm)s->norm, c->bytes.p, c->bytes.n, b, sizeof b);
+    return an >= 0 && an == bn && memcmp(a, b, (size_t)an) == 0;
+}
+
+static bool
+test_value(struct sol_match_scanner *sc, const struct sol__mspace *s,
+           const struct sol_pattern_cmp *c, const struct sol_obs_prop *p)
+{
+    switch (c->op) {
+    case SOL_POP_EQ:
+        return const_equal(s, p, &c->value);
+    case SOL_POP_IN:
+        for (size_t i = 0; i < c->value.nitems; i++)
+            if (const_equal(s, p, &c->value.items[i]))
+                return true;
+        return false;
+    case SOL_POP_LIKE:
+        return sol__mlike(p->s, p->n, c->value.bytes.p, c->value.bytes.n);
+    case SOL_POP_MATCHES: {
+        bool utf = sol_utf8_check(p->s, p->n) == p->n;
+        const pcre2_code *re = utf && c->regex_utf ? c->regex_utf : c->regex_bytes;
+        if (!re)
+            return false;
+        int rc = pcre2_match(re, (PCRE2_SPTR)p->s, p->n, 0, 0, sc->md, sc->mctx);
+        return rc >= 0;
+    }
+    case SOL_POP_ISSUBSET:
+        return ip_in(p->s, p->n, &c->net, s->type[3] == '6');
+    default:
+        return false;
+    }
+}
+
+static bool
+fast_confirm(struct sol_match_scanner *sc, const struct sol__mleaf *l)
+{
+    const struct sol__mspace *s = &sc->idx->spaces[l->fast_space];
+    const struct sol_obs *obs = sc->obs;
+    for (uint32_t i = 0; i < obs->nprop; i++) {
+        const struct sol_obs_prop *p = &obs->prop[i];
+        if (p->kind != SOL_OBS_STR || p->path_n != s->path_n ||
+            memcmp(p->path, s->path, s->path_n) != 0)
+            continue;
+        const struct sol_obs_object *o = &obs->obj[p->obj];
+        if (o->type_n != s->type_n || memcmp(o->type, s->type, s->type_n) != 0)
+            continue;
+        if (test_value(sc, s, l->cmp, p))
+            return true;
+    }
+    return false;
+}
+
+/* ---- Several observations ---- */
+
+static void
+multi_feed(struct sol_match_scanner *sc, uint32_t pat)
+{
+    const struct sol__mpat *mp = &sc->idx->pats[pat];
+    struct multi_state *m = sc->multi[pat];
+    if (!m) {
+        m = sc->multi[pat] = sol_calloc(1, sizeof *m);
+        if (!m) {
+            sc->oom = true;
+            return;
+        }
+    }
+    if (m->last_event == sc->event)
+        return;
+    m->last_event = sc->event;
+    if (!make_json(sc))
+        return;
+    /* Forget what is too old to help, and the oldest when full. */
+    while (m->n && mp->window > 0 && m->e[m->head].t + mp->window < sc->t) {
+        m->head = (m->head + 1) % MULTI_CAP;
+        m->n--;
+    }
+    if (m->n == MULTI_CAP) {
+        m->head = (m->head + 1) % MULTI_CAP;
+        m->n--;
+    }
+    struct multi_entry *e = &m->e[(m->head + m->n) % MULTI_CAP];
+    if (!e->doc && !(e->doc = sol_json_doc_new(NULL))) {
+        sc->oom = true;
+        return;
+    }
+    sol_buf_reset(&e->text);
+    sol_buf_append(&e->text, sc->json.p, sc->json.n);
+    int k = e->text.oom ? -1 : parse_objects(e->doc, &e->text, e->objs);
+    if (k < 0)
+        return;
+    e->nobj = (size_t)k;
+    e->t = sc->t;
+    m->n++;
+
+    struct sol_observation ob[MULTI_CAP];
+    for (size_t i = 0; i < m->n; i++) {
+        const struct multi_entry *x = &m->e[(m->head + i) % MULTI_CAP];
+        ob[i].id.p = "";
+        ob[i].id.n = 0;
+        ob[i].first_observed = ob[i].last_observed = x->t;
+        ob[i].number_observed = 1;
+        ob[i].objects = x->objs;
+        ob[i].nobjects = x->nobj;
+    }
+    struct sol_pattern_result res;
+    memset(&res, 0, sizeof res);
+    int rc = sol_pattern_match(mp->p, ob, m->n, NULL, &res, NULL);
+    bool matched = rc == 0 && res.matched;
+    sol_time_t first = sc->t;
+    for (size_t i = 0; matched && i < res.nobs; i++)
+        if (res.obs[i] < m->n && ob[res.obs[i]].first_observed < first)
+            first = ob[res.obs[i]].first_observed;
+    sol_pattern_result_free(&res);
+    if (!matched)
+        return;
+    /* A completed match consumes its observations: the next needs new ones. */
+    m->n = 0;
+    m->head = 0;
+    uint32_t ind = mp->ind;
+    const struct sol__mind *mi = &sc->idx->ind[ind];
+    if (mi->pat & SOL__MIND_DEAD)
+        return;
+    int64_t secs = sc->t / 1000000;
+    if (secs < (int64_t)mi->from_s || (mi->until_s != UINT32_MAX && secs >= (int64_t)mi->until_s))
+        return;
+    if (sc->nlast < LAST_CAP)
+        sc->last[sc->nlast++] = ind;
+    sc->completed++;
+    record(sc, ind, 1, first, sc->t);
+}
+
+static void
+leaf_candidate(struct sol_match_scanner *sc, uint32_t leaf)
+{
+    if (sc->leaf_seen[leaf] == sc->event)
+        return;
+    sc->leaf_seen[leaf] = sc->event;
+    const struct sol__mleaf *l = &sc->idx->leaves[leaf];
+    const struct sol__mpat *mp = &sc->idx->pats[l->pat];
+    bool ok;
+    if (l->fast)
+        ok = fast_confirm(sc, l);
+    else if (l->sub)
+        ok = reference_match(sc, l->sub);
+    else if (mp->multi)
+        ok = true; /* the evaluation over the buffer decides */
+    else
+        ok = reference_match(sc, mp->p);
+    if (!ok)
+        return;
+    if (mp->multi)
+        multi_feed(sc, l->pat);
+    else
+        indicator_hit(sc, mp->ind);
+}
+
+static void
+target(struct sol_match_scanner *sc, uint32_t t)
+{
+    if (t & SOL__MT_LEAF)
+        leaf_candidate(sc, t & SOL__MT_MASK);
+    else
+        indicator_hit(sc, t);
+}
+
+struct lpm_ud {
+    struct sol_match_scanner *sc;
+};
+
+static void
+lpm_fn(void *ud, uint32_t t, unsigned len)
+{
+    (void)len;
+    target(((struct lpm_ud *)ud)->sc, t);
+}
+
+struct hs_ctx {
+    struct sol_match_scanner *sc;
+    const struct sol__mhs *h;
+};
+
+static int
+hs_collect(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+           void *ctx)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    struct hs_ctx *c = ctx;
+    if (id < c->h->n)
+        leaf_candidate(c->sc, c->h->leaf_of[id]);
+    return 0;
+}
+
+static int
+space_of(struct sol_match_scanner *sc, const struct sol_obs_object *o,
+         const struct sol_obs_prop *p)
+{
+    uintptr_t k = ((uintptr_t)o->type >> 3) ^ ((uintptr_t)p->path * 31u);
+    struct space_cache *c = &sc->cache[(k ^ (k >> 11)) & (CACHE_SIZE - 1)];
+    if (c->type == o->type && c->path == p->path && c->sp != -2)
+        return c->sp;
+    uint64_t h = sol__mspace_hash(o->type, o->type_n, p->path, p->path_n);
+    int sp = sol__mspace_find(sc->idx, h, o->type, o->type_n, p->path, p->path_n);
+    c->type = o->type;
+    c->path = p->path;
+    c->sp = sp;
+    return sp;
+}
+
+size_t
+sol_match_scan(struct sol_match_scanner *sc, const struct sol_obs *obs)
+{
+    const struct sol_match_index *idx = sc->idx;
+    sc->event++;
+    sc->obs = obs;
+    sc->nlast = 0;
+    sc->completed = 0;
+    sc->t = obs->time ? obs->time : sc->now;
+    for (uint32_t i = 0; i < obs->nprop; i++) {
+        const struct sol_obs_prop *p = &obs->prop[i];
+        if (p->kind != SOL_OBS_STR)
+            continue;
+        int sp = space_of(sc, &obs->obj[p->obj], p);
+        if (sp < 0)
+            continue;
+        const struct sol__mspace *s = &idx->spaces[sp];
+        const uint32_t *tg;
+        uint32_t one;
+        if (s->norm == SOL__MNORM_IP) {
+            uint8_t a[16];
+            bool v6, has_len;
+            unsigned len;
+            if (sol__mip_parse(p->s, p->n, a, &v6, &len, &has_len) == 0) {
+                if (s->exact && len == (v6 ? 128u : 32u)) {
+                    size_t k = sol__mexact_find(&idx->exact, (uint16_t)sp, idx->space_hash[sp],
+                                                a, v6 ? 16 : 4, &tg, &one);
+                    for (size_t j = 0; j < k; j++)
+                        target(sc, tg[j]);
+                }
+                if (s->lpm) {
+                    struct lpm_ud ud = {sc};
+                    sol__mlpm_lookup(v6 ? &idx->lpm6 : &idx->lpm4, a, len, lpm_fn, &ud);
+                }
+            }
+        } else if (s->exact) {
+            uint8_t key[1024];
+            int kn = sol__mnorm_value((enum sol__mnorm)s->norm, p->s, p->n, key, sizeof key);
+            if (kn >= 0) {
+                size_t k = sol__mexact_find(&idx->exact, (uint16_t)sp, idx->space_hash[sp], key,
+                                            (size_t)kn, &tg, &one);
+                for (size_t j = 0; j < k; j++)
+                    target(sc, tg[j]);
+            }
+        }
+        if (s->hs >= 0) {
+            struct hs_ctx c = {sc, &idx->hs[s->hs]};
+            hs_scan(c.h->db, p->s ? p->s : "", p->n, 0, sc->scratch, hs_collect, &c);
+        }
+    }
+    for (size_t i = 0; i < idx->nalways; i++)
+        leaf_candidate(sc, idx->always[i]);
+    return sc->completed;
+}
+
+const uint32_t *
+sol_match_scanner_last(const struct sol_match_scanner *sc, size_t *n)
+{
+    *n = sc->nlast;
+    return sc->last;
+}
+
+static int
+cmp_hit(const void *a, const void *b)
+{
+    const struct sol_match_hit *x = a, *y = b;
+    return x->indicator < y->indicator ? -1 : x->indicator > y->indicator;
+}
+
+const struct sol_match_hit *
+sol_match_scanner_hits(struct sol_match_scanner *sc, size_t *n)
+{
+    sol_free(sc->sorted);
+    sc->sorted = sol_malloc((sc->hits_n + 1) * sizeof *sc->sorted);
+    if (!sc->sorted) {
+        *n = 0;
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < sc->hits_cap; i++)
+        if (sc->hits[i].key)
+            sc->sorted[k++] = sc->hits[i].h;
+    qsort(sc->sorted, k, sizeof *sc->sorted, cmp_hit);
+    *n = k;
+    return sc->sorted;
+}
+
+int
+sol_match_scanner_merge(struct sol_match_scanner *sc, const struct sol_match_scanner *other)
+{
+    for (size_t i = 0; i < other->hits_cap; i++) {
+        const struct hitslot *s = &other->hits[i];
+        if (s->key)
+            record(sc, s->h.indicator, s->h.count, s->h.first_seen, s->h.last_seen);
+    }
+    return sc->oom ? SOL_ENOMEM : 0;
+}
