@@ -325,7 +325,7 @@ SOL_API int sol_store_grant_remove(struct sol_store *s, const struct sol_grant *
 /* What the grants of a user and their partner together give on a collection. */
 SOL_API int sol_store_grant_check(struct sol_store *s, const char *collection, int64_t user_id,
                                   int64_t partner_id, bool *can_read, bool *can_write);
-/* Grants on one collection (NULL: all), ordered by collection, partner, user. */
+/* Grants on one collection (NULL: all): by collection, partners (by name) before users. */
 SOL_API int sol_store_grant_list(struct sol_store *s, const char *collection,
                                  struct sol_grant **out, size_t *n);
 SOL_API void sol_grant_list_free(struct sol_grant *v, size_t n);

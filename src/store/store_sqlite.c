@@ -1896,7 +1896,7 @@ sq_grant_list(struct sol_store *s, const char *collection, struct sol_grant **ou
                                "LEFT JOIN partners p ON p.id = g.partner_id "
                                "LEFT JOIN users u ON u.id = g.user_id "
                                "WHERE ?1 IS NULL OR g.collection = ?1 "
-                               "ORDER BY g.collection, p.name, u.name");
+                               "ORDER BY g.collection, g.user_id <> 0, p.name, u.name");
     if (!st)
         return SOL_ESTORE;
     bind_text(st, 1, collection);

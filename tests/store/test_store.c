@@ -656,8 +656,8 @@ test_partners_users_tokens_grants(void)
     CHECK_INT(sol_store_grant_list(s, "c", &gl, &n), 0);
     CHECK_INT(n, 2);
     if (n == 2) {
-        CHECK_STR(gl[1].partner_name, "acme");
-        CHECK_STR(gl[0].user_name, "alice");
+        CHECK_STR(gl[0].partner_name, "acme"); /* partners first, then users */
+        CHECK_STR(gl[1].user_name, "alice");
     }
     sol_grant_list_free(gl, n);
     struct sol_grant rm = {.collection = "c", .partner_id = p1, .can_read = true};
