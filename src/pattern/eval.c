@@ -599,6 +599,8 @@ pop_pick(struct ev *e)
     e->used[e->stack[--e->nstack]]--;
 }
 
+static int cmp_size(const void *a, const void *b);
+
 /* Pick one candidate of bracket b at index >= from, then continue with k. */
 static bool
 pick_bracket(struct ev *e, const struct sol_pattern_obs *b, const struct window *w, size_t from,
@@ -606,7 +608,16 @@ pick_bracket(struct ev *e, const struct sol_pattern_obs *b, const struct window 
 {
     const size_t *cand = e->cand[b->bracket_index];
     size_t n = e->ncand[b->bracket_index];
-    for (size_t j = 0; j < n; j++) {
+    size_t j0 = 0;
+    if (e->only < e->nobs) {
+        /* One observation only: find it in the sorted candidates instead of scanning. */
+        const size_t *hit = bsearch(&e->only, cand, n, sizeof *cand, cmp_size);
+        if (!hit)
+            return false;
+        j0 = (size_t)(hit - cand);
+        n = j0 + 1;
+    }
+    for (size_t j = j0; j < n; j++) {
         size_t i = cand[j];
         if (i < from || !eligible(e, i, w))
             continue;
@@ -720,19 +731,19 @@ k_repeat(struct ev *e, const struct k *k)
     nk.prevkey = key;
     const struct sol_pattern_obs *kid = n->kids[0];
     if (kid->kind == SOL_POBS_BRACKET) {
-        nk.i = k->i + 1;
+        /* Enough units left at or after key for the remaining copies? */
+        uint64_t need = n->repeats - k->i, units = 0;
+        const size_t *c = e->cand[kid->bracket_index];
+        for (size_t j = 0; j < e->ncand[kid->bracket_index] && units < need; j++)
+            if (c[j] >= key && eligible(e, c[j], &k->w))
+                units += e->obs[c[j]].number_observed - e->used[c[j]];
+        if (units < need)
+            return false;
         struct k leaf = nk;
-        leaf.i = k->i + 1;
         /* Picks of one bracket: ascending (combinations with repetition). */
         return pick_bracket(e, kid, &k->w, key, &leaf);
     }
     return eval_obs(e, kid, k->w, &nk);
-}
-
-static bool
-k_leaf_repeat_adapter(struct ev *e, const struct k *k)
-{
-    return k_repeat(e, k);
 }
 
 static bool
@@ -764,6 +775,9 @@ eval_obs(struct ev *e, const struct sol_pattern_obs *n, struct window w, const s
     case SOL_POBS_WITHIN:
         for (size_t j = 0; j < e->nfirsts; j++) {
             sol_time_t t0 = e->firsts[j];
+            /* A binding of the one allowed observation starts at its own first_observed. */
+            if (e->only < e->nobs && t0 != e->obs[e->only].first_observed)
+                continue;
             if (t0 < w.min_first)
                 continue;
             if (t0 >= w.stop || t0 > w.max_last)
@@ -782,11 +796,42 @@ eval_obs(struct ev *e, const struct sol_pattern_obs *n, struct window w, const s
         }
         return false;
     case SOL_POBS_REPEATS: {
-        struct k nk = {k_leaf_repeat_adapter, k, n, w, 0, e->nstack, 0, 0};
+        struct k nk = {k_repeat, k, n, w, 0, e->nstack, 0, 0};
         return k_repeat(e, &nk);
     }
     }
     return false;
+}
+
+/*
+ * Can n match at all, ignoring time and distinctness? A cheap test that spares the
+ * search from enumerating the bindings of some operands when another has none.
+ */
+static bool
+feasible(const struct ev *e, const struct sol_pattern_obs *n)
+{
+    switch (n->kind) {
+    case SOL_POBS_BRACKET: return e->ncand[n->bracket_index] > 0;
+    case SOL_POBS_OR:
+        for (size_t i = 0; i < n->nkids; i++)
+            if (feasible(e, n->kids[i]))
+                return true;
+        return false;
+    case SOL_POBS_REPEATS:
+        if (n->kids[0]->kind == SOL_POBS_BRACKET) {
+            uint64_t units = 0;
+            const size_t *c = e->cand[n->kids[0]->bracket_index];
+            for (size_t i = 0; i < e->ncand[n->kids[0]->bracket_index] && units < n->repeats; i++)
+                units += e->obs[c[i]].number_observed;
+            return units >= n->repeats;
+        }
+        return feasible(e, n->kids[0]);
+    default:
+        for (size_t i = 0; i < n->nkids; i++)
+            if (!feasible(e, n->kids[i]))
+                return false;
+        return true;
+    }
 }
 
 static bool
@@ -935,7 +980,9 @@ sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs
     struct window all = {INT64_MIN, INT64_MAX, INT64_MAX};
     struct k done = {k_done, NULL, NULL, all, 0, 0, 0, 0};
     size_t cap = 0;
-    if (p->single) {
+    if (!feasible(&e, p->root)) {
+        /* Some operand every match needs has no candidate: nothing to search. */
+    } else if (p->single) {
         /* Every binding is one observation: report each that binds. */
         for (size_t i = 0; i < n; i++) {
             e.only = i;

@@ -1,0 +1,398 @@
+/*
+ * test_pattern_api.c — the pattern API beyond the case files: hostile inputs and
+ * limits, allocation failures, the evaluation budget, the tree handed to the scan
+ * engine, and observation sets built from JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness.h"
+#include "solidarity/alloc.h"
+#include "solidarity/error.h"
+#include "solidarity/json.h"
+#include "solidarity/pattern.h"
+#include "solidarity/util.h"
+
+static int
+parse(const char *s, size_t n, const struct sol_pattern_options *o, struct sol_error *err)
+{
+    struct sol_pattern *p = NULL;
+    int rc = sol_pattern_parse(s, n, o, &p, err);
+    sol_pattern_free(p);
+    return rc;
+}
+
+static void
+test_deep_nesting(void)
+{
+    size_t n = 60000;
+    char *s = malloc(n + 1);
+    memset(s, '(', n);
+    s[n] = '\0';
+    struct sol_error err = {0};
+    CHECK_INT(parse(s, n, NULL, &err), SOL_ELIMIT);
+    CHECK_INT(err.column, 65);
+    CHECK_STR(err.msg, "brackets and parentheses nest deeper than the limit of 64");
+    /* Inside brackets too. */
+    s[0] = '[';
+    CHECK_INT(parse(s, n, NULL, &err), SOL_ELIMIT);
+    CHECK_INT(err.column, 65);
+    free(s);
+
+    struct sol_pattern_options o = {0};
+    o.max_depth = 2;
+    CHECK_INT(parse("(([a:b = 1]))", 13, &o, &err), SOL_ELIMIT);
+    CHECK_INT(err.column, 3);
+    CHECK_INT(parse("([a:b = 1])", 11, &o, &err), 0);
+}
+
+static void
+test_length_limit(void)
+{
+    struct sol_buf b;
+    sol_buf_init(&b);
+    sol_buf_puts(&b, "[a:b = '");
+    while (b.n < 70000)
+        sol_buf_puts(&b, "xxxxxxxxxx");
+    sol_buf_puts(&b, "']");
+    struct sol_error err = {0};
+    CHECK_INT(parse(b.p, b.n, NULL, &err), SOL_ELIMIT);
+    CHECK_INT(err.column, 0);
+    CHECK(strstr(err.msg, "more than the limit of 65536") != NULL);
+    struct sol_pattern_options o = {0};
+    o.max_length = 1 << 20;
+    CHECK_INT(parse(b.p, b.n, &o, &err), 0);
+    sol_buf_free(&b);
+}
+
+/* Long chains are n-ary nodes: parsing and evaluating them is linear. */
+static void
+test_long_chains(void)
+{
+    struct sol_buf b;
+    sol_buf_init(&b);
+    sol_buf_puts(&b, "[a:b = 0");
+    for (int i = 1; i < 4000; i++)
+        sol_buf_printf(&b, " OR a:b = %d", i);
+    sol_buf_puts(&b, "]");
+    for (int i = 0; i < 300; i++)
+        sol_buf_printf(&b, " OR [a:c = %d]", i);
+    struct sol_pattern *p = NULL;
+    struct sol_error err = {0};
+    clock_t t0 = clock();
+    CHECK_INT(sol_pattern_parse(b.p, b.n, NULL, &p, &err), 0);
+    if (p) {
+        const struct sol_pattern_obs *root = sol_pattern_root(p);
+        CHECK_INT(root->kind, SOL_POBS_OR);
+        CHECK_INT(root->nkids, 301);
+        CHECK_INT(root->kids[0]->kind, SOL_POBS_BRACKET);
+        CHECK_INT(root->kids[0]->cmp->kind, SOL_PCMP_OR);
+        CHECK_INT(root->kids[0]->cmp->nkids, 4000);
+        CHECK_INT(root->kids[300]->bracket_index, 300);
+    }
+    CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+    sol_pattern_free(p);
+    sol_buf_free(&b);
+}
+
+static void
+test_in_list_limit(void)
+{
+    struct sol_buf b;
+    sol_buf_init(&b);
+    sol_buf_puts(&b, "[a:b IN (0");
+    for (int i = 1; i < 5000; i++)
+        sol_buf_printf(&b, ",%d", i);
+    sol_buf_puts(&b, ")]");
+    struct sol_error err = {0};
+    CHECK_INT(parse(b.p, b.n, NULL, &err), SOL_ELIMIT);
+    CHECK_STR(err.msg, "an IN list has more than the limit of 4096 constants");
+    struct sol_pattern_options o = {0};
+    o.max_list = 10000;
+    CHECK_INT(parse(b.p, b.n, &o, &err), 0);
+    sol_buf_free(&b);
+}
+
+static void
+test_odd_bytes(void)
+{
+    struct sol_error err = {0};
+    CHECK_INT(parse(NULL, 0, NULL, &err), SOL_ESYNTAX);
+    CHECK_INT(err.column, 1);
+    CHECK_STR(err.msg, "expected '[' to start an observation expression");
+    CHECK_INT(parse("[a:b = '\xff']", 12, NULL, &err), SOL_ESYNTAX);
+    CHECK_INT(err.column, 9);
+    CHECK_STR(err.msg, "invalid UTF-8: a pattern is Unicode text (§9.4)");
+    /* A NUL inside a string is a code point like any other. */
+    static const char nul[] = "[a:b = 'x\0y']";
+    struct sol_pattern *p = NULL;
+    CHECK_INT(sol_pattern_parse(nul, sizeof nul - 1, NULL, &p, &err), 0);
+    if (p) {
+        const struct sol_pattern_cmp *c = sol_pattern_root(p)->cmp;
+        CHECK_INT(c->value.bytes.n, 3);
+        CHECK(memcmp(c->value.bytes.p, "x\0y", 3) == 0);
+    }
+    sol_pattern_free(p);
+    CHECK_INT(parse("[a:b = 1]\0", 10, NULL, &err), SOL_ESYNTAX);
+    CHECK_STR(err.msg, "unexpected control character 0x00");
+    /* NBSP and other Unicode white space separate tokens (§9.4). */
+    const char *ws = "[a:b\xc2\xa0=\xe2\x80\x83" "1]";
+    CHECK_INT(parse(ws, strlen(ws), NULL, &err), 0);
+    struct sol_pattern_options o = {0};
+    o.stix_version = 22;
+    CHECK_INT(parse("[a:b = 1]", 9, &o, &err), SOL_EINVAL);
+}
+
+/* The tree the scan engine compiles: one pattern walked by hand. */
+static void
+test_tree(void)
+{
+    const char *s = "([file:hashes.'SHA-256' = h'00ff' AND file:size IN (1, 2)] FOLLOWEDBY "
+                    "[network-traffic:protocols[*] NOT LIKE 'x%']) WITHIN 2.5 SECONDS";
+    struct sol_pattern *p = NULL;
+    struct sol_error err = {0};
+    CHECK_INT(sol_pattern_parse(s, strlen(s), NULL, &p, &err), 0);
+    if (!p)
+        return;
+    const struct sol_pattern_obs *w = sol_pattern_root(p);
+    CHECK_INT(w->kind, SOL_POBS_WITHIN);
+    CHECK_INT(w->within_us, 2500000);
+    const struct sol_pattern_obs *fb = w->kids[0];
+    CHECK_INT(fb->kind, SOL_POBS_FOLLOWEDBY);
+    CHECK_INT(fb->nkids, 2);
+    const struct sol_pattern_cmp *and = fb->kids[0]->cmp;
+    CHECK_INT(and->kind, SOL_PCMP_AND);
+    const struct sol_pattern_cmp *hash = and->kids[0];
+    CHECK_INT(hash->op, SOL_POP_EQ);
+    CHECK_STRN(hash->path.object_type.p, hash->path.object_type.n, "file");
+    CHECK_INT(hash->path.nsteps, 2);
+    CHECK_STRN(hash->path.steps[1].key.p, hash->path.steps[1].key.n, "SHA-256");
+    CHECK_INT(hash->value.kind, SOL_PCONST_HEX);
+    CHECK_INT(hash->value.bytes.n, 2);
+    CHECK_INT((unsigned char)hash->value.bytes.p[1], 0xff);
+    const struct sol_pattern_cmp *in = and->kids[1];
+    CHECK_INT(in->value.kind, SOL_PCONST_LIST);
+    CHECK_INT(in->value.nitems, 2);
+    CHECK_INT(in->value.items[1].i, 2);
+    const struct sol_pattern_cmp *like = fb->kids[1]->cmp;
+    CHECK(like->negated);
+    CHECK_INT(like->op, SOL_POP_LIKE);
+    CHECK_INT(like->path.steps[1].kind, SOL_PSTEP_ANY);
+    CHECK_INT(like->column, 72);
+    CHECK_INT(fb->kids[1]->bracket_index, 1);
+    CHECK_INT(sol_pattern_stix_version(p), 21);
+    sol_pattern_free(p);
+}
+
+/* Every allocation failing in turn: clean errors, no leaks (ASan checks). */
+static void
+test_alloc_failures(void)
+{
+    const char *s = "([a:b MATCHES '^x' AND a:c IN ('a','b')] FOLLOWEDBY [a:d = 'x' OR a:e < 2] "
+                    "REPEATS 2 TIMES) WITHIN 5 SECONDS";
+    int ok = 0;
+    for (long i = 0; i < 500 && !ok; i++) {
+        sol_alloc_fail_after(i);
+        struct sol_pattern *p = NULL;
+        struct sol_error err = {0};
+        int rc = sol_pattern_parse(s, strlen(s), NULL, &p, &err);
+        sol_alloc_fail_after(-1);
+        if (rc == 0) {
+            ok = 1;
+            sol_pattern_free(p);
+        } else {
+            CHECK_INT(rc, SOL_ENOMEM);
+            CHECK(p == NULL);
+        }
+    }
+    CHECK(ok);
+}
+
+static const char *obs_json =
+    "[{\"type\":\"observed-data\",\"id\":\"od1\",\"first_observed\":\"2020-01-01T00:00:00Z\","
+    "\"last_observed\":\"2020-01-01T00:00:00Z\",\"number_observed\":1,"
+    "\"objects\":{\"0\":{\"type\":\"a\",\"x\":1,\"y\":1}}}]";
+
+static void
+test_eval_budget(void)
+{
+    /* Nine brackets that each match the nine observations, but a tenth needs one of
+     * them too: the search must try the assignments, and the budget stops it. */
+    struct sol_buf js, pat;
+    sol_buf_init(&js);
+    sol_buf_init(&pat);
+    sol_buf_putc(&js, '[');
+    for (int i = 0; i < 9; i++)
+        sol_buf_printf(&js,
+                       "%s{\"type\":\"observed-data\",\"id\":\"od%d\",\"first_observed\":"
+                       "\"2020-01-01T00:00:00Z\",\"last_observed\":\"2020-01-01T00:00:00Z\","
+                       "\"number_observed\":1,\"objects\":{\"0\":{\"type\":\"a\",\"x\":1%s}}}",
+                       i ? "," : "", i, i == 0 ? ",\"y\":1" : "");
+    sol_buf_putc(&js, ']');
+    for (int i = 0; i < 9; i++)
+        sol_buf_puts(&pat, "[a:x = 1] AND ");
+    sol_buf_puts(&pat, "[a:y = 1]");
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    const struct sol_json *root = NULL;
+    struct sol_error err = {0};
+    CHECK_INT(sol_json_parse(doc, js.p, js.n, &root, &err), 0);
+    struct sol_observation_set *set = sol_observation_set_new();
+    CHECK_INT(sol_observation_set_add_json(set, root, &err), 0);
+    CHECK_INT(sol_observation_set_finish(set, &err), 0);
+    size_t n = 0;
+    const struct sol_observation *obs = sol_observation_set_items(set, &n);
+    CHECK_INT(n, 9);
+    struct sol_pattern *p = NULL;
+    CHECK_INT(sol_pattern_parse(pat.p, pat.n, NULL, &p, &err), 0);
+    struct sol_pattern_match_options mo = {0};
+    mo.max_steps = 100000;
+    struct sol_pattern_result res = {0};
+    CHECK_INT(sol_pattern_match(p, obs, n, &mo, &res, &err), SOL_ELIMIT);
+    CHECK(!res.matched);
+    CHECK_STR(err.msg, "the evaluation took more than 100000 search steps; giving up");
+    sol_pattern_result_free(&res);
+    sol_pattern_free(p);
+    sol_observation_set_free(set);
+    sol_json_doc_free(doc);
+    sol_buf_free(&js);
+    sol_buf_free(&pat);
+}
+
+/* A REPEATS that cannot be met fails at once, not after trying combinations. */
+static void
+test_repeats_fast_fail(void)
+{
+    struct sol_buf js;
+    sol_buf_init(&js);
+    sol_buf_putc(&js, '[');
+    for (int i = 0; i < 999; i++)
+        sol_buf_printf(&js,
+                       "%s{\"type\":\"observed-data\",\"id\":\"od%d\",\"first_observed\":"
+                       "\"2020-01-01T00:00:00Z\",\"last_observed\":\"2020-01-01T00:00:00Z\","
+                       "\"number_observed\":1,\"objects\":{\"0\":{\"type\":\"a\",\"x\":1}}}",
+                       i ? "," : "", i);
+    sol_buf_putc(&js, ']');
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    const struct sol_json *root = NULL;
+    struct sol_error err = {0};
+    CHECK_INT(sol_json_parse(doc, js.p, js.n, &root, &err), 0);
+    struct sol_observation_set *set = sol_observation_set_new();
+    sol_observation_set_add_json(set, root, &err);
+    sol_observation_set_finish(set, &err);
+    size_t n = 0;
+    const struct sol_observation *obs = sol_observation_set_items(set, &n);
+    struct sol_pattern *p = NULL;
+    const char *s1 = "[a:x = 1] REPEATS 1000 TIMES";
+    CHECK_INT(sol_pattern_parse(s1, strlen(s1), NULL, &p, &err), 0);
+    struct sol_pattern_result res = {0};
+    CHECK_INT(sol_pattern_match(p, obs, n, NULL, &res, &err), 0);
+    CHECK(!res.matched);
+    CHECK(res.steps < 10000);
+    sol_pattern_result_free(&res);
+    sol_pattern_free(p);
+    const char *s2 = "[a:x = 1] REPEATS 999 TIMES";
+    CHECK_INT(sol_pattern_parse(s2, strlen(s2), NULL, &p, &err), 0);
+    CHECK_INT(sol_pattern_match(p, obs, n, NULL, &res, &err), 0);
+    CHECK(res.matched);
+    CHECK_INT(res.nobs, 999);
+    sol_pattern_result_free(&res);
+    sol_pattern_free(p);
+    /* WITHIN over many observations that each match alone stays linear. */
+    const char *s3 = "[a:x = 1] WITHIN 10 SECONDS";
+    CHECK_INT(sol_pattern_parse(s3, strlen(s3), NULL, &p, &err), 0);
+    CHECK_INT(sol_pattern_match(p, obs, n, NULL, &res, &err), 0);
+    CHECK_INT(res.nobs, 999);
+    CHECK(res.steps < 20000);
+    sol_pattern_result_free(&res);
+    sol_pattern_free(p);
+    sol_observation_set_free(set);
+    sol_json_doc_free(doc);
+    sol_buf_free(&js);
+}
+
+static void
+test_observation_errors(void)
+{
+    const char *cases[][3] = {
+        {"{\"type\":\"bundle\",\"objects\":[{\"type\":\"observed-data\",\"id\":\"x\"}]}",
+         "objects[0]", "observed-data needs first_observed as an RFC 3339 timestamp"},
+        {"[{\"type\":\"observed-data\",\"first_observed\":\"2020-01-01T00:00:00Z\","
+         "\"last_observed\":\"2019-01-01T00:00:00Z\"}]",
+         "[0]", "observed-data has last_observed before first_observed"},
+        {"[{\"type\":\"observed-data\",\"first_observed\":\"2020-01-01T00:00:00Z\","
+         "\"last_observed\":\"2020-01-01T00:00:00Z\",\"number_observed\":0}]",
+         "[0]", "observed-data needs number_observed as an integer >= 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sol_json_doc *doc = sol_json_doc_new(NULL);
+        const struct sol_json *root = NULL;
+        struct sol_error err = {0};
+        CHECK_INT(sol_json_parse(doc, cases[i][0], strlen(cases[i][0]), &root, &err), 0);
+        struct sol_observation_set *set = sol_observation_set_new();
+        CHECK_INT(sol_observation_set_add_json(set, root, &err), 0);
+        CHECK_INT(sol_observation_set_finish(set, &err), SOL_EINVALID);
+        CHECK_STR(err.path, cases[i][1]);
+        CHECK_STR(err.msg, cases[i][2]);
+        sol_observation_set_free(set);
+        sol_json_doc_free(doc);
+    }
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    const struct sol_json *root = NULL;
+    struct sol_error err = {0};
+    CHECK_INT(sol_json_parse(doc, "42", 2, &root, &err), 0);
+    struct sol_observation_set *set = sol_observation_set_new();
+    CHECK_INT(sol_observation_set_add_json(set, root, &err), SOL_EINVALID);
+    sol_observation_set_free(set);
+    /* One object that is not observed-data: no observations, no error. */
+    CHECK_INT(sol_json_parse(doc, obs_json, strlen(obs_json), &root, &err), 0);
+    set = sol_observation_set_new();
+    CHECK_INT(sol_observation_set_add_json(set, root, &err), 0);
+    CHECK_INT(sol_observation_set_finish(set, &err), 0);
+    size_t n;
+    sol_observation_set_items(set, &n);
+    CHECK_INT(n, 1);
+    sol_observation_set_free(set);
+    sol_json_doc_free(doc);
+}
+
+static void
+test_warnings_api(void)
+{
+    struct sol_pattern_options o = {0};
+    o.strict = true;
+    struct sol_pattern *p = NULL;
+    struct sol_error err = {0};
+    const char *s = "[foo:bar = 1] AND [file:nope = 2]";
+    CHECK_INT(sol_pattern_parse(s, strlen(s), &o, &p, &err), 0);
+    CHECK_INT(sol_pattern_warning_count(p), 2);
+    unsigned col = 0;
+    CHECK_STR(sol_pattern_warning(p, 0, &col), "unknown object type 'foo'");
+    CHECK_INT(col, 2);
+    CHECK_STR(sol_pattern_warning(p, 1, &col), "unknown property 'nope' of file");
+    CHECK_INT(col, 25);
+    CHECK(sol_pattern_warning(p, 2, &col) == NULL);
+    sol_pattern_free(p);
+    CHECK_INT(sol_pattern_warning_count(NULL), 0);
+    sol_pattern_free(NULL);
+    sol_pattern_result_free(NULL);
+    sol_observation_set_free(NULL);
+}
+
+int
+main(void)
+{
+    RUN(test_deep_nesting);
+    RUN(test_length_limit);
+    RUN(test_long_chains);
+    RUN(test_in_list_limit);
+    RUN(test_odd_bytes);
+    RUN(test_tree);
+    RUN(test_alloc_failures);
+    RUN(test_eval_budget);
+    RUN(test_repeats_fast_fail);
+    RUN(test_observation_errors);
+    RUN(test_warnings_api);
+    return harness_done();
+}
