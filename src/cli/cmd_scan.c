@@ -123,9 +123,12 @@ run_job(struct scan_ctx *cx, struct sol_match_scanner *sc, struct job *j)
         if (rc == SOL_EEOF)
             break;
         if (rc == SOL_ESYNTAX) {
-            if (j->nbad_shown < BAD_LINES_SHOWN)
+            if (j->nbad_shown < BAD_LINES_SHOWN && err.line)
                 snprintf(j->bad_shown[j->nbad_shown++], sizeof j->bad_shown[0], "%s:%u: %s",
                          j->path, err.line, err.msg);
+            else if (j->nbad_shown < BAD_LINES_SHOWN)
+                snprintf(j->bad_shown[j->nbad_shown++], sizeof j->bad_shown[0], "%s: %s",
+                         j->path, err.msg);
             j->bad++;
             continue;
         }
@@ -331,7 +334,7 @@ print_summary(const struct sol_match_index *idx, const struct sol_match_hit *hit
 {
     if (!n)
         return;
-    fprintf(stderr, "%-48s %-20s %8s  %-20s  %-20s\n", "indicator", "indicates", "hits",
+    fprintf(stderr, "%-48s %-20s %8s  %-20s  %s\n", "indicator", "indicates", "hits",
             "first seen", "last seen");
     for (size_t i = 0; i < n; i++) {
         struct sol_match_indicator ind;
@@ -339,7 +342,7 @@ print_summary(const struct sol_match_index *idx, const struct sol_match_hit *hit
         char fs[40], ls[40];
         sol_time_format(hits[i].first_seen, 0, fs);
         sol_time_format(hits[i].last_seen, 0, ls);
-        fprintf(stderr, "%-48.48s %-20.20s %8llu  %-20s  %-20s\n", ind.name[0] ? ind.name : ind.id,
+        fprintf(stderr, "%-48.48s %-20.20s %8llu  %-20s  %s\n", ind.name[0] ? ind.name : ind.id,
                 ind.indicates[0] ? ind.indicates : "-", (unsigned long long)hits[i].count, fs,
                 ls);
     }
@@ -565,11 +568,11 @@ cli_cmd_scan(int argc, char **argv)
         struct sol_match_index_stats st;
         sol_match_index_stats(idx, &st);
         fprintf(stderr,
-                "scan: %llu events in %zu log%s (%llu bad lines); %zu indicators (%zu exact keys, "
+                "scan: %llu events in %zu log%s (%llu bad line%s); %zu indicators (%zu exact keys, "
                 "%zu networks, %zu regex, %zu evaluated always, %zu multi-observation); "
                 "%zu sighted; identity %s%s\n",
                 (unsigned long long)events, nlogs, nlogs == 1 ? "" : "s",
-                (unsigned long long)bad, st.indicators, st.exact_keys, st.cidr_prefixes,
+                (unsigned long long)bad, bad == 1 ? "" : "s", st.indicators, st.exact_keys, st.cidr_prefixes,
                 st.regex_terms, st.always_leaves, st.multi_patterns, nh, identity,
                 identity_arg ? "" : " (derived from the host name)");
         print_summary(idx, hits, nh);

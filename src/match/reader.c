@@ -257,7 +257,8 @@ detect(struct sol_log_reader *r, struct sol_error *err)
             r->fmt = SOL_LOG_JSONL;
         else if (sol_json_get(root, "ts") &&
                  (sol_json_get(root, "uid") || sol_json_get(root, "id.orig_h") ||
-                  sol_json_get(root, "_path") || sol_json_get(root, "fuid")))
+                  sol_json_get(root, "_path") || sol_json_get(root, "fuid") ||
+                  sol_json_get(root, "certificate.subject")))
             r->fmt = SOL_LOG_ZEEK_JSON;
         else
             return sol_error_set(err, SOL_EINVAL,
@@ -949,10 +950,8 @@ next_stix(struct sol_log_reader *r, struct sol_error *err)
             snprintf(what, sizeof what, "objects[%zu]", at);
             sol_error_set(err, SOL_ESYNTAX, "%s: observed-data without objects or object_refs",
                           what);
-            if (err) {
+            if (err)
                 snprintf(err->path, sizeof err->path, "objects[%zu]", at);
-                err->line = (unsigned)r->lineno;
-            }
             return SOL_ESYNTAX;
         }
         struct sol_str fo = sol_json_str(sol_json_get(od, "first_observed"));
