@@ -593,7 +593,6 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SOL_HTTP_HEADER_MEMORY, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_raw, NULL},
-        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, srv},
         {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, srv->tls_cert},
         {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, srv->tls_key},
         /* TAXII 2.1 §8.2.2: TLS 1.2 and 1.3 */
@@ -601,7 +600,9 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
          (void *)(uintptr_t) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
         {MHD_OPTION_END, 0, NULL},
     };
-    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY,
+    /* the logger must come first, or libmicrohttpd logs the options before it its way */
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+                                   MHD_OPTION_EXTERNAL_LOGGER, log_mhd, srv, MHD_OPTION_ARRAY,
                                    opts, MHD_OPTION_END);
     if (!srv->daemon) {
         sol_http_stop(srv);
