@@ -70,7 +70,7 @@ sol_json_reader_new(FILE *f, const struct sol_json_limits *limits)
         sol_json_reader_free(r);
         return NULL;
     }
-    memset(r->buf, ' ', r->cap + SOL__JSON_PADDING);
+    memset(r->buf, ' ', SOL__JSON_PADDING);
     r->data = r->buf;
     return r;
 }
@@ -131,13 +131,14 @@ refill(struct sol_json_reader *r)
             r->eof = true;
             return false;
         }
-        memset(p + r->cap + SOL__JSON_PADDING, ' ', cap - r->cap);
         r->buf = p;
         r->data = p;
         r->cap = cap;
     }
     size_t k = fread(r->buf + r->len, 1, r->cap - r->len, r->f);
     r->len += k;
+    /* simdjson may read the padding after the data: keep it initialised. */
+    memset(r->buf + r->len, ' ', SOL__JSON_PADDING);
     if (k == 0) {
         if (ferror(r->f)) {
             r->io_error = true;
