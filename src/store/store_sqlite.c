@@ -1030,8 +1030,10 @@ build_where(struct query *b, const struct sol_object_filter *f, bool with_cursor
     /* Step 4: the keyset cursor. */
     if (with_cursor && f->has_after) {
         int d = param_int(b, f->after_date_added), q = param_int(b, f->after_seq);
-        sol_buf_printf(&b->sql, " AND (o.date_added > ?%d OR (o.date_added = ?%d AND o.seq > ?%d))",
-                       d, d, q);
+        /* The first term bounds the index range; the second breaks ties by seq. */
+        sol_buf_printf(&b->sql,
+                       " AND o.date_added >= ?%d AND (o.date_added > ?%d OR o.seq > ?%d)", d, d,
+                       q);
     }
 }
 
@@ -1068,8 +1070,10 @@ sq_objects_query(struct sol_store *s, const struct sol_object_filter *f,
     struct query b = {0};
     sol_buf_init(&b.sql);
     sol_buf_printf(&b.sql, "SELECT o.seq, o.date_added, o.id, o.type, o.spec_version, o.version, "
-                           "o.tlp, o.red_recipients, o.revoked, o.origin, %s FROM objects o",
-                   f->skip_json ? "NULL" : "o.json");
+                           "o.tlp, o.red_recipients, o.revoked, o.origin, %s FROM objects o%s",
+                   f->skip_json ? "NULL" : "o.json",
+                   /* By id: a few rows, sorted after; else walk date_added in order. */
+                   f->n_ids ? " INDEXED BY objects_version" : "");
     build_where(&b, f, true, SOL_VERSION_LAST);
     sol_buf_puts(&b.sql, " ORDER BY o.date_added, o.seq");
     if (f->limit)
@@ -1168,7 +1172,8 @@ sq_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t
         return SOL_EINVAL;
     struct query b = {0};
     sol_buf_init(&b.sql);
-    sol_buf_puts(&b.sql, "DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o");
+    sol_buf_puts(&b.sql, "DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o "
+                         "INDEXED BY objects_version");
     build_where(&b, f, false, SOL_VERSION_ALL);
     sol_buf_puts(&b.sql, ")");
     if (b.oom || b.sql.oom) {

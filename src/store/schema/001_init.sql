@@ -44,9 +44,11 @@ CREATE TABLE objects (
   red_recipients TEXT NOT NULL DEFAULT '',
   revoked        INTEGER NOT NULL DEFAULT 0,
   origin         TEXT,
-  json           TEXT NOT NULL,
-  UNIQUE (collection, id, version)
+  json           TEXT NOT NULL
 );
+-- One row per (collection, id, version); also the index of id lookups and of the
+-- per-object version subqueries. Named, so that queries by id can insist on it.
+CREATE UNIQUE INDEX objects_version ON objects(collection, id, version);
 -- The keyset cursor walks (collection, date_added, seq); UNIQUE enforces strict increase.
 CREATE UNIQUE INDEX objects_added ON objects(collection, date_added);
 
