@@ -253,13 +253,13 @@ detect(struct sol_log_reader *r, struct sol_error *err)
             r->fmt = SOL_LOG_EVE;
         else if (type.p && (sol_str_eqc(type, "bundle") || sol_str_eqc(type, "observed-data")))
             r->fmt = SOL_LOG_STIX;
-        else if (r->map)
-            r->fmt = SOL_LOG_JSONL;
         else if (sol_json_get(root, "ts") &&
                  (sol_json_get(root, "uid") || sol_json_get(root, "id.orig_h") ||
                   sol_json_get(root, "_path") || sol_json_get(root, "fuid") ||
                   sol_json_get(root, "certificate.subject")))
             r->fmt = SOL_LOG_ZEEK_JSON;
+        else if (r->map)
+            r->fmt = SOL_LOG_JSONL;
         else
             return sol_error_set(err, SOL_EINVAL,
                                  "%s: JSON lines that are neither Zeek nor eve need a mapping "
@@ -313,7 +313,9 @@ sol_log_reader_open(FILE *f, const char *name, enum sol_log_format fmt,
     int rc = 0;
     if (fmt == SOL_LOG_AUTO)
         rc = detect(r, err);
-    if (!rc && !r->map) {
+    /* A detected Zeek or eve log reads through the built-in mapping; a mapping given
+       serves the generic formats, or Zeek and eve when the format is given too. */
+    if (!rc && (!r->map || fmt == SOL_LOG_AUTO)) {
         if (r->fmt == SOL_LOG_ZEEK_TSV || r->fmt == SOL_LOG_ZEEK_JSON)
             r->map = &sol__mzeek;
         else if (r->fmt == SOL_LOG_EVE)

@@ -241,8 +241,34 @@ is_list_path(const char *p, size_t n)
            (n >= 9 && memcmp(p + n - 9, "protocols", 9) == 0);
 }
 
+/*
+ * A value as the index sees it: hashes, domain names and e-mail addresses in their
+ * normal form (match.h), so that a bracket confirmed by the reference evaluator and a
+ * one-equality pattern decided by its key agree on them.
+ */
 static void
-write_value(struct sol_json_writer *w, const struct sol_obs_prop *p)
+write_string(struct sol_json_writer *w, const struct sol_obs_object *o,
+             const struct sol_obs_prop *p)
+{
+    enum sol__mnorm norm = sol__mnorm_of(o->type, o->type_n, p->path, p->path_n);
+    if (norm == SOL__MNORM_PLAIN || norm == SOL__MNORM_IP || p->n > 1024) {
+        sol_jw_stringn(w, p->s, p->n);
+        return;
+    }
+    char buf[1024];
+    size_t n = p->n;
+    if (norm == SOL__MNORM_DOMAIN && n > 0 && p->s[n - 1] == '.')
+        n--;
+    for (size_t i = 0; i < n; i++) {
+        char c = p->s[i];
+        buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    sol_jw_stringn(w, buf, n);
+}
+
+static void
+write_value(struct sol_json_writer *w, const struct sol_obs_object *o,
+            const struct sol_obs_prop *p)
 {
     switch (p->kind) {
     case SOL_OBS_INT:
@@ -255,7 +281,7 @@ write_value(struct sol_json_writer *w, const struct sol_obs_prop *p)
         sol_jw_string(w, p->i >= 0 && p->i < SOL_OBS_MAX_OBJECTS ? obj_keys[p->i] : "");
         break;
     default:
-        sol_jw_stringn(w, p->s, p->n);
+        write_string(w, o, p);
         break;
     }
 }
@@ -317,10 +343,10 @@ write_object(struct sol_json_writer *w, const struct sol_obs *obs, uint32_t o)
         if (j - i > 1 || is_list_path(ps[i]->path, ps[i]->path_n)) {
             sol_jw_array_begin(w);
             for (size_t k = i; k < j; k++)
-                write_value(w, ps[k]);
+                write_value(w, &obs->obj[o], ps[k]);
             sol_jw_array_end(w);
         } else {
-            write_value(w, ps[i]);
+            write_value(w, &obs->obj[o], ps[i]);
         }
         i = j;
     }
@@ -546,10 +572,15 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
     memset(&res, 0, sizeof res);
     int rc = sol_pattern_match(mp->p, ob, m->n, NULL, &res, NULL);
     bool matched = rc == 0 && res.matched;
-    sol_time_t first = sc->t;
-    for (size_t i = 0; matched && i < res.nobs; i++)
-        if (res.obs[i] < m->n && ob[res.obs[i]].first_observed < first)
+    sol_time_t first = sc->t, last = sc->t;
+    for (size_t i = 0; matched && i < res.nobs; i++) {
+        if (res.obs[i] >= m->n)
+            continue;
+        if (ob[res.obs[i]].first_observed < first)
             first = ob[res.obs[i]].first_observed;
+        if (ob[res.obs[i]].last_observed > last)
+            last = ob[res.obs[i]].last_observed;
+    }
     sol_pattern_result_free(&res);
     if (!matched)
         return;
@@ -566,7 +597,7 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
     if (sc->nlast < LAST_CAP)
         sc->last[sc->nlast++] = ind;
     sc->completed++;
-    record(sc, ind, 1, first, sc->t);
+    record(sc, ind, 1, first, last);
 }
 
 static void
