@@ -1373,7 +1373,15 @@ sol_pattern_parse(const char *text, size_t n, const struct sol_pattern_options *
     if (bad < n) {
         fail_at(&p, SOL_ESYNTAX, bad, "invalid UTF-8: a pattern is Unicode text (§9.4)");
     } else {
-        sol__lex_init(&p.lx, text ? text : "", n);
+        /* The tree's names are views of the text: keep a copy that lives with it. */
+        char *copy = sol__arena_alloc(&pat->arena, n + 1);
+        if (!copy) {
+            sol_pattern_free(pat);
+            return sol_error_set(err, SOL_ENOMEM, "out of memory");
+        }
+        if (n)
+            memcpy(copy, text, n);
+        sol__lex_init(&p.lx, copy, n);
         if (advance(&p)) {
             if (p.tok.kind == SOL__T_EOF) {
                 expected(&p, "'[' to start an observation expression");

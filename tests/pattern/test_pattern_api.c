@@ -153,7 +153,11 @@ test_tree(void)
                     "[network-traffic:protocols[*] NOT LIKE 'x%']) WITHIN 2.5 SECONDS";
     struct sol_pattern *p = NULL;
     struct sol_error err = {0};
-    CHECK_INT(sol_pattern_parse(s, strlen(s), NULL, &p, &err), 0);
+    /* The tree owns its strings: the text may go away after parsing. */
+    char *text = strdup(s);
+    CHECK_INT(sol_pattern_parse(text, strlen(text), NULL, &p, &err), 0);
+    memset(text, 'Z', strlen(text));
+    free(text);
     if (!p)
         return;
     const struct sol_pattern_obs *w = sol_pattern_root(p);
