@@ -7,6 +7,7 @@
  * cannot overflow the C stack, and it allocates nothing.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -217,7 +218,7 @@ number_overflows(const unsigned char *s, size_t len)
         memcpy(buf, s, len);
         buf[len] = '\0';
         double d = strtod(buf, NULL);
-        return d > 1.7976931348623157e308 || d < -1.7976931348623157e308;
+        return isinf(d);
     }
     /*
      * A long literal: its magnitude is 10^(digits before the point after leading zeros,

@@ -76,8 +76,10 @@ sol_json_escape(struct sol_buf *out, const char *s, size_t n)
                 esc[5] = hex[b & 15];
                 elen = 6;
             } else {
-                /* A byte that does not start valid UTF-8. */
-                memcpy(esc, "\xEF\xBF\xBD", 3);
+                /* A byte that does not start valid UTF-8: U+FFFD in its place. */
+                esc[0] = (char)0xEF;
+                esc[1] = (char)0xBF;
+                esc[2] = (char)0xBD;
                 elen = 3;
             }
         }
@@ -113,7 +115,7 @@ shortest_digits(double d, char digits[24], int *e)
     while (k > 1 && digits[k - 1] == '0')
         k--;
     digits[k] = '\0';
-    *e = atoi(p + 1) + 1;
+    *e = (int)strtol(p + 1, NULL, 10) + 1;
     return k;
 }
 
@@ -515,7 +517,7 @@ canonical(struct sol_buf *out, const struct sol_json *v)
         const struct sol_json *small[16];
         const struct sol_json **keys = small;
         if (v->n > 16) {
-            keys = sol_malloc(v->n * sizeof(*keys));
+            keys = sol_malloc(v->n * sizeof(const struct sol_json *));
             if (!keys)
                 return SOL_ENOMEM;
         }
@@ -524,7 +526,7 @@ canonical(struct sol_buf *out, const struct sol_json *v)
             keys[i] = k;
             k += 1 + k[1].skip;
         }
-        qsort(keys, v->n, sizeof(*keys), member_compare);
+        qsort(keys, v->n, sizeof(const struct sol_json *), member_compare);
         sol_buf_putc(out, '{');
         int rc = 0;
         for (uint32_t i = 0; i < v->n && rc == 0; i++) {
