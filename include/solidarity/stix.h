@@ -79,12 +79,14 @@ SOL_API int sol_stix_validate_document(const struct sol_json *root,
 /*
  * The hook for STIX Patterning syntax (§9): checks pattern (n bytes) and returns 0 when
  * it is well formed, else non-zero with a reason in why (why_n bytes). The validator
- * calls it for indicators with pattern_type "stix". Until a checker is installed with
- * sol_stix_set_pattern_checker(), patterns are not checked beyond being strings.
+ * calls it for indicators with pattern_type "stix" (and every STIX 2.0 indicator). By
+ * default patterns are parsed with sol_pattern_parse() (pattern.h); a checker installed
+ * with sol_stix_set_pattern_checker() replaces that, and NULL restores the default. A
+ * checker may return SOL_ENOMEM, which makes the validation fail with it.
  */
 typedef int (*sol_stix_pattern_check_fn)(const char *pattern, size_t n, unsigned stix_version,
                                          char *why, size_t why_n);
-/* Install (or with NULL, remove) the pattern checker. Not thread-safe: call at start-up. */
+/* Install a pattern checker (NULL: back to the default). Not thread-safe: call at start-up. */
 SOL_API void sol_stix_set_pattern_checker(sol_stix_pattern_check_fn fn);
 
 enum sol_tlp {

@@ -211,7 +211,10 @@ enum sol_tlp sol__tlp1_of_id(struct sol_str id);
 enum sol_tlp sol__tlp2_of_id(struct sol_str id);
 #define SOL__TLP2_EXTENSION_ID "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
-/* The pattern checker hook (validate.c). */
+/* The pattern checker hook (validate.c): NULL means sol__pattern_check_default, which
+ * parses with src/pattern (STIX 2.1 §9). */
 extern sol_stix_pattern_check_fn sol__pattern_checker;
+int sol__pattern_check_default(const char *pattern, size_t n, unsigned stix_version, char *why,
+                               size_t why_n);
 
 #endif

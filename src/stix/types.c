@@ -199,13 +199,16 @@ check_indicator(struct sol__vctx *c, const struct sol_json *obj)
         sol__pop(c, old);
         return;
     }
-    if (sol__pattern_checker) {
-        char why[256] = "";
-        if (sol__pattern_checker(pattern->u.s, pattern->n, c->version, why, sizeof why) != 0) {
-            size_t old = sol__push_key(c, "pattern", 7);
-            sol__err(c, "invalid STIX pattern: %s (§9)", why[0] ? why : "syntax error");
-            sol__pop(c, old);
-        }
+    char why[400] = "";
+    sol_stix_pattern_check_fn check = sol__pattern_checker ? sol__pattern_checker
+                                                           : sol__pattern_check_default;
+    int rc = check(pattern->u.s, pattern->n, c->version, why, sizeof why);
+    if (rc == SOL_ENOMEM) {
+        c->syserr = SOL_ENOMEM;
+    } else if (rc != 0) {
+        size_t old = sol__push_key(c, "pattern", 7);
+        sol__err(c, "invalid STIX pattern: %s (§9)", why[0] ? why : "syntax error");
+        sol__pop(c, old);
     }
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "solidarity/alloc.h"
+#include "solidarity/pattern.h"
 #include "stix/stix.h"
 
 sol_stix_pattern_check_fn sol__pattern_checker;
@@ -25,6 +26,31 @@ void
 sol_stix_set_pattern_checker(sol_stix_pattern_check_fn fn)
 {
     sol__pattern_checker = fn;
+}
+
+/* STIX 2.1 §9: the pattern must parse (src/pattern). Returns 0, 1 with why, or SOL_ENOMEM. */
+int
+sol__pattern_check_default(const char *pattern, size_t n, unsigned stix_version, char *why,
+                           size_t why_n)
+{
+    struct sol_pattern_options po;
+    memset(&po, 0, sizeof po);
+    po.stix_version = stix_version;
+    struct sol_pattern *p = NULL;
+    struct sol_error err;
+    sol_error_clear(&err);
+    int rc = sol_pattern_parse(pattern, n, &po, &p, &err);
+    if (rc == 0) {
+        sol_pattern_free(p);
+        return 0;
+    }
+    if (rc == SOL_ENOMEM)
+        return rc;
+    if (err.column)
+        snprintf(why, why_n, "column %u: %s", err.column, err.msg);
+    else
+        snprintf(why, why_n, "%s", err.msg[0] ? err.msg : sol_strerror(rc));
+    return 1;
 }
 
 /* ---- Reports ---- */
