@@ -1,13 +1,277 @@
 /*
- * cmd_export.c — solidarity export: not yet built (its issue is open).
+ * cmd_export.c — solidarity export --format F [--collection ID] [--output FILE]: a
+ * collection written out in a format, through the one policy check (access.h).
+ *
+ * Formats are siblings in the table `formats` below: each gets an open output, the
+ * store, a query filter already restricted by the policy, and the options; only
+ * "stix" (a STIX 2.1 bundle, optionally signed: sign.h) is built so far.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/admin.h"
 #include "cli/cli.h"
+#include "solidarity/access.h"
+#include "solidarity/json.h"
+#include "solidarity/sign.h"
+#include "solidarity/stix.h"
+#include "solidarity/store.h"
+
+struct export_opts {
+    const char *format, *collection, *output, *for_partner;
+    bool signed_;
+    int max_tlp;
+};
+
+typedef int (*export_fn)(FILE *out, struct sol_store *s, struct sol_object_filter *f,
+                         const struct export_opts *eo);
+
+static void
+usage(FILE *f)
+{
+    fputs("usage: solidarity export --format stix [--signed] [--collection ID]\n"
+          "                         [--for PARTNER] [--max-tlp LEVEL] [--output FILE]\n"
+          "Write the current version of every object of a collection (default: the first\n"
+          "one) that the reader may see: the partner named by --for (TLP:RED only when it is\n"
+          "a recipient, and it needs a read grant), with clearance --max-tlp (default amber).\n"
+          "--signed signs each object with this node's key (solidarity-export(1)).\n",
+          f);
+}
+
+/* STIX 2.1 §8: one bundle, written object by object (constant memory). */
+static int
+export_stix(FILE *out, struct sol_store *s, struct sol_object_filter *f,
+            const struct export_opts *eo)
+{
+    struct sol_sign_key key;
+    struct sol_json_doc *doc = NULL;
+    struct sol_buf one;
+    sol_buf_init(&one);
+    if (eo->signed_) {
+        struct sol_error err;
+        sol_error_clear(&err);
+        if (sol_sign_node_key(s, cli_globals.data_dir, &key, &err) != 0) {
+            cli_error("export", "%s", err.msg);
+            return CLI_ERR;
+        }
+        doc = sol_json_doc_new(NULL);
+        if (!doc) {
+            cli_error("export", "out of memory");
+            sol_sign_key_clear(&key);
+            return CLI_ERR;
+        }
+    }
+    struct sol_uuid u;
+    char uid[37];
+    sol_uuid_v4(&u);
+    sol_uuid_format(&u, uid);
+    fprintf(out, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", uid);
+    size_t n = 0;
+    if (eo->signed_) {
+        fputs(sol_sign_extension_definition(), out);
+        n++;
+    }
+    struct sol_store_cursor *cur = NULL;
+    int rc = sol_store_objects_query(s, f, &cur);
+    if (rc != 0) {
+        cli_error("export", "%s", sol_store_errmsg(s));
+        rc = CLI_ERR;
+        goto out;
+    }
+    struct sol_object_row row;
+    size_t count = 0;
+    while ((rc = sol_store_cursor_next(cur, &row)) == 0) {
+        if (n++)
+            fputc(',', out);
+        count++;
+        if (!eo->signed_) {
+            fwrite(row.json.p, 1, row.json.n, out);
+            continue;
+        }
+        const struct sol_json *obj = NULL;
+        struct sol_error err;
+        sol_error_clear(&err);
+        if (sol_str_eqc(row.id, SOL_SIGN_EXTENSION_ID)) {
+            n--, count--; /* already written first */
+            continue;
+        }
+        if (sol_json_parse(doc, row.json.p, row.json.n, &obj, &err) != 0) {
+            rc = SOL_EINVALID;
+            cli_error("export", "%.*s: the stored JSON cannot be read", (int)row.id.n, row.id.p);
+            break;
+        }
+        enum sol_sign_verdict vd;
+        (void)sol_sign_verify(obj, NULL, 0, &vd, NULL, 0, NULL);
+        if (vd != SOL_SIGN_UNSIGNED) {
+            /* signed already (by us or by its author): keep that signature */
+            fwrite(row.json.p, 1, row.json.n, out);
+            continue;
+        }
+        sol_buf_reset(&one);
+        if (sol_sign_object(&key, obj, &one, &err) != 0) {
+            rc = err.code ? err.code : SOL_ECRYPTO;
+            cli_error("export", "%.*s: %s", (int)row.id.n, row.id.p, err.msg);
+            break;
+        }
+        fwrite(one.p, 1, one.n, out);
+    }
+    sol_store_cursor_close(cur);
+    if (rc == SOL_EEOF) {
+        rc = CLI_OK;
+        fputs("]}\n", out);
+        if (!cli_globals.quiet)
+            fprintf(stderr, "solidarity: export: %zu objects%s\n", count,
+                    eo->signed_ ? ", signed" : "");
+    } else {
+        if (rc < 0 && rc != SOL_EINVALID)
+            cli_error("export", "%s", sol_store_errmsg(s));
+        rc = CLI_ERR;
+    }
+out:
+    if (eo->signed_)
+        sol_sign_key_clear(&key);
+    sol_json_doc_free(doc);
+    sol_buf_free(&one);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    export_fn fn;
+} formats[] = {
+    {"stix", export_stix},
+};
 
 int
 cli_cmd_export(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("export", "this command is not available in this build yet");
-    return CLI_ERR;
+    struct export_opts eo = {.max_tlp = SOL_TLP_AMBER};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        int k;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (strcmp(a, "--signed") == 0) {
+            eo.signed_ = true;
+        } else if ((k = cli_opt_value("export", argv, argc, &i, "--format", &v)) != 0) {
+            if (k < 0)
+                return CLI_ERR;
+            eo.format = v;
+        } else if ((k = cli_opt_value("export", argv, argc, &i, "--collection", &v)) != 0) {
+            if (k < 0)
+                return CLI_ERR;
+            eo.collection = v;
+        } else if ((k = cli_opt_value("export", argv, argc, &i, "--output", &v)) != 0) {
+            if (k < 0)
+                return CLI_ERR;
+            eo.output = v;
+        } else if ((k = cli_opt_value("export", argv, argc, &i, "--for", &v)) != 0) {
+            if (k < 0)
+                return CLI_ERR;
+            eo.for_partner = v;
+        } else if ((k = cli_opt_value("export", argv, argc, &i, "--max-tlp", &v)) != 0) {
+            if (k < 0 || cli_parse_tlp("export", "--max-tlp", v, &eo.max_tlp) != CLI_OK)
+                return CLI_ERR;
+        } else {
+            return cli_usage("export", "unknown argument '%s'", a);
+        }
+    }
+    if (!eo.format)
+        return cli_usage("export", "--format is required (stix)");
+    export_fn fn = NULL;
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+        if (strcmp(formats[i].name, eo.format) == 0)
+            fn = formats[i].fn;
+    if (!fn)
+        return cli_usage("export", "--format: '%s' is not available in this build (stix)",
+                         eo.format);
+    if (eo.signed_ && strcmp(eo.format, "stix") != 0)
+        return cli_usage("export", "--signed applies to --format stix only");
+    struct sol_store *s = NULL;
+    int rc = cli_open_store("export", &s);
+    if (rc != CLI_OK)
+        return rc;
+    struct sol_collection col;
+    memset(&col, 0, sizeof col);
+    if (eo.collection) {
+        int r = sol_store_collection_get(s, NULL, eo.collection, &col);
+        if (r != 0) {
+            cli_error("export", "%s: %s", eo.collection,
+                      r == SOL_ENOTFOUND ? "no such collection" : sol_store_errmsg(s));
+            sol_store_close(s);
+            return CLI_ERR;
+        }
+    } else {
+        struct sol_collection *v = NULL;
+        size_t n = 0;
+        if (sol_store_collection_list(s, NULL, &v, &n) != 0 || n == 0) {
+            cli_error("export", "this node has no collection to export");
+            sol_collection_list_free(v, n);
+            sol_store_close(s);
+            return CLI_ERR;
+        }
+        col = v[0];
+        memset(&v[0], 0, sizeof v[0]);
+        sol_collection_list_free(v, n);
+    }
+    /* The one policy check: what the reader may see. */
+    struct sol_principal who;
+    memset(&who, 0, sizeof who);
+    who.clearance = eo.max_tlp;
+    who.is_admin = true; /* the node's operator, unless exporting for a partner */
+    if (eo.for_partner) {
+        struct sol_partner p;
+        int r = sol_store_partner_get(s, eo.for_partner, &p);
+        if (r != 0) {
+            cli_error("export", "%s: %s", eo.for_partner,
+                      r == SOL_ENOTFOUND ? "no such partner" : sol_store_errmsg(s));
+            sol_collection_clear(&col);
+            sol_store_close(s);
+            return CLI_ERR;
+        }
+        who.is_admin = false;
+        who.partner_id = p.id;
+        snprintf(who.partner_name, sizeof who.partner_name, "%s", p.name);
+        snprintf(who.partner_identity, sizeof who.partner_identity, "%s",
+                 p.identity ? p.identity : "");
+        sol_partner_clear(&p);
+        if (!sol_access_can_read(s, &who, col.id)) {
+            cli_error("export", "partner %s may not read the collection %s", eo.for_partner,
+                      col.id);
+            sol_collection_clear(&col);
+            sol_store_close(s);
+            return CLI_ERR;
+        }
+    } else {
+        struct sol_buf ident;
+        sol_buf_init(&ident);
+        if (sol_store_setting_get(s, SOL_SETTING_NODE_IDENTITY, &ident) == 0)
+            snprintf(who.partner_identity, sizeof who.partner_identity, "%s", ident.p);
+        sol_buf_free(&ident);
+    }
+    struct sol_object_filter f = {.collection = col.id};
+    sol_access_filter(&who, &f);
+    FILE *out = stdout;
+    if (eo.output && strcmp(eo.output, "-") != 0 && !(out = fopen(eo.output, "w"))) {
+        cli_error("export", "%s: cannot write", eo.output);
+        sol_collection_clear(&col);
+        sol_store_close(s);
+        return CLI_ERR;
+    }
+    rc = fn(out, s, &f, &eo);
+    if ((out != stdout ? fclose(out) : fflush(out)) != 0 && rc == CLI_OK) {
+        cli_error("export", "%s: write failed", eo.output ? eo.output : "standard output");
+        rc = CLI_ERR;
+    }
+    if (rc == CLI_OK) {
+        char d[200];
+        snprintf(d, sizeof d, "{\"format\":\"%s\",\"signed\":%s}", eo.format,
+                 eo.signed_ ? "true" : "false");
+        cli_audit("export", s, "export", col.id, d);
+    }
+    sol_collection_clear(&col);
+    sol_store_close(s);
+    return rc;
 }
