@@ -91,32 +91,71 @@ sol_json_escape(struct sol_buf *out, const char *s, size_t n)
     sol_buf_putc(out, '"');
 }
 
-/*
- * The shortest decimal digits that read back as d (> 0, finite): digits without a
- * point into digits (NUL-terminated), and the decimal exponent e such that
- * d = 0.DIGITS × 10^e. Returns the number of digits.
- */
+/* Split "D.DDDe+XX" (or "De+XX") into its digits, without trailing zeros, and exponent X. */
 static int
-shortest_digits(double d, char digits[24], int *e)
+split_exponential(const char *buf, char digits[24], int *x)
 {
-    char buf[40];
-    int prec;
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(buf, sizeof(buf), "%.*e", prec - 1, d);
-        if (strtod(buf, NULL) == d)
-            break;
-    }
-    /* buf is "D.DDDDe+XX" or "De+XX". */
     int k = 0;
     const char *p = buf;
     for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9')
+        if (*p >= '0' && *p <= '9' && k < 23)
             digits[k++] = *p;
     while (k > 1 && digits[k - 1] == '0')
         k--;
     digits[k] = '\0';
-    *e = (int)strtol(p + 1, NULL, 10) + 1;
+    *x = *p ? (int)strtol(p + 1, NULL, 10) : 0;
     return k;
+}
+
+/*
+ * The shortest decimal digits that read back as d (> 0, finite): digits without a
+ * point into digits (NUL-terminated), and the decimal exponent e such that
+ * d = 0.DIGITS × 10^e. Returns the number of digits.
+ *
+ * For each precision p from 1 up, the correctly rounded p-digit value is the
+ * closest candidate; when it does not read back as d, the p-digit value on the
+ * other side of d may still (when d is a power of two, the values that read back
+ * as d reach twice as far above d as below it), and nothing further away can.
+ * The first p where one of the two reads back gives the shortest digits, and the
+ * closest of them as ECMAScript asks.
+ */
+static int
+shortest_digits(double d, char digits[24], int *e)
+{
+    char buf[48];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof(buf), "%.*e", prec - 1, d);
+        double v = strtod(buf, NULL);
+        int x;
+        if (v == d || prec == 17) {
+            int k = split_exponential(buf, digits, &x);
+            *e = x + 1;
+            return k;
+        }
+        /* The neighbour: the mantissa as a prec-digit integer, one step towards d. */
+        uint64_t m = 0;
+        for (const char *p = buf; *p && *p != 'e'; p++)
+            if (*p >= '0' && *p <= '9')
+                m = m * 10 + (uint64_t)(*p - '0');
+        const char *ep = strchr(buf, 'e');
+        x = ep ? (int)strtol(ep + 1, NULL, 10) : 0;
+        m = v < d ? m + 1 : m - 1;
+        if (m == 0)
+            continue;
+        int scale = x - prec + 1; /* d ~ m × 10^scale */
+        snprintf(buf, sizeof(buf), "%" PRIu64 "e%d", m, scale);
+        if (strtod(buf, NULL) == d) {
+            int len = snprintf(buf, sizeof(buf), "%" PRIu64, m);
+            int k = len;
+            while (k > 1 && buf[k - 1] == '0')
+                k--;
+            memcpy(digits, buf, (size_t)k);
+            digits[k] = '\0';
+            *e = len + scale;
+            return k;
+        }
+    }
+    return 0; /* not reached: 17 digits always read back */
 }
 
 /*

@@ -966,6 +966,28 @@ test_format_double(void)
         if (strcmp(got, rfc[i].want) != 0)
             HARNESS_FAIL("0x%016" PRIx64 ": got %s, expected %s", rfc[i].bits, got, rfc[i].want);
     }
+    /*
+     * Powers of two, where the values that read back reach twice as far above as
+     * below: the correctly rounded digits at a precision may fail where the next
+     * ones up succeed (these came out one digit too long before).
+     */
+    static const struct {
+        double d;
+        const char *want;
+    } pow2[] = {
+        {7.120236347223045e-307, "7.120236347223045e-307"},
+        {7.291122019556398e-304, "7.291122019556398e-304"},
+        {8.209073602596753e-289, "8.209073602596753e-289"},
+        {5.641232424577593e-278, "5.641232424577593e-278"},
+        {5.858190679279809e-244, "5.858190679279809e-244"},
+        {6.290184345309701e-235, "6.290184345309701e-235"},
+        {5.940911144672375e-213, "5.940911144672375e-213"},
+        {2.2250738585072014e-308, "2.2250738585072014e-308"},
+        {9223372036854775808.0, "9223372036854776000"},
+        {8.98846567431158e307, "8.98846567431158e+307"},
+    };
+    for (size_t i = 0; i < sizeof(pow2) / sizeof(pow2[0]); i++)
+        CHECK_STR(fmt_double(pow2[i].d), pow2[i].want);
     /* Round trip over many values. */
     uint64_t x = 0x9e3779b97f4a7c15u;
     int bad = 0;
