@@ -9,7 +9,7 @@
  * hands out (const struct sol_json *) and the strings inside them stay valid until
  * the next sol_json_parse() on the same doc, or until sol_json_doc_free(). A doc can
  * be reused for many parses: after the first few it allocates nothing, which is what
- * the scan hot path needs. Strings are UTF-8, validated, with their length: they may
+ * the scan hot path needs (it keeps the memory of its largest parse until freed). Strings are UTF-8, validated, with their length: they may
  * contain NUL bytes, and they are also NUL-terminated for convenience.
  *
  * A parsed value is a node in a flat array: its children follow it, and ->skip says
