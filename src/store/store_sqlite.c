@@ -37,6 +37,8 @@
 
 struct cached_stmt {
     char *sql;
+    const char *literal; /* the caller's string when it is a literal (prep()), else NULL */
+    uint64_t hash;       /* of sql */
     sqlite3_stmt *st;
     bool busy; /* held by an open cursor */
 };
@@ -49,6 +51,17 @@ struct sq_store {
     char errmsg[512];
     struct cached_stmt cache[CACHE_SIZE];
     size_t n_cache, evict_next;
+    /*
+     * Inside a write transaction, the collection last added to: its last_date_added
+     * and default TLP, read once and written back once at commit (no other writer
+     * can change them while this one holds the write lock).
+     */
+    struct {
+        char *id;
+        sol_time_t last;
+        int default_tlp;
+        bool dirty;
+    } txc;
 };
 
 struct sq_cursor {
@@ -104,19 +117,43 @@ sq_exec(struct sq_store *q, const char *sql)
     return rc == SQLITE_OK ? 0 : sq_fail(q, rc);
 }
 
+/* FNV-1a, to find a statement in the cache without comparing long SQL texts. */
+static uint64_t
+sql_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
 /*
  * A prepared statement for sql from the cache (prepared on first use), reset and with
- * its bindings cleared. NULL on failure (message in q->errmsg). Statements handed out
- * here are returned with done(); cursors take theirs with take().
+ * its bindings cleared. NULL on failure (message in q->errmsg). literal is sql itself
+ * when sql is a string literal, whose address then identifies it on later calls; NULL
+ * for texts built at run time. Statements handed out here are returned with done().
  */
 static sqlite3_stmt *
-prep(struct sq_store *q, const char *sql)
+prep_cached(struct sq_store *q, const char *sql, const char *literal)
 {
+    if (literal) {
+        for (size_t i = 0; i < q->n_cache; i++) {
+            struct cached_stmt *c = &q->cache[i];
+            if (c->literal == literal && !c->busy) {
+                sqlite3_reset(c->st);
+                sqlite3_clear_bindings(c->st);
+                return c->st;
+            }
+        }
+    }
+    uint64_t h = sql_hash(sql);
     for (size_t i = 0; i < q->n_cache; i++) {
         struct cached_stmt *c = &q->cache[i];
-        if (!c->busy && strcmp(c->sql, sql) == 0) {
+        if (!c->busy && c->hash == h && strcmp(c->sql, sql) == 0) {
             sqlite3_reset(c->st);
             sqlite3_clear_bindings(c->st);
+            if (literal)
+                c->literal = literal;
             return c->st;
         }
     }
@@ -142,18 +179,23 @@ prep(struct sq_store *q, const char *sql)
                 slot = c;
         }
         q->evict_next = (q->evict_next + 1) % CACHE_SIZE;
-        if (!slot) { /* every slot held by a cursor: do not cache */
+        if (!slot) { /* every slot held by a cursor: do not cache; done() finalizes it */
             sol_free(copy);
-            return st; /* the caller finalizes via done(): see below */
+            return st;
         }
         sqlite3_finalize(slot->st);
         sol_free(slot->sql);
     }
     slot->sql = copy;
+    slot->literal = literal;
+    slot->hash = h;
     slot->st = st;
     slot->busy = false;
     return st;
 }
+
+/* A statement for a string literal (see prep_cached()). */
+#define prep(q, sql) prep_cached((q), (sql), (sql))
 
 /* The cache slot of st, or -1 when it is not cached. */
 static int
@@ -212,6 +254,43 @@ step_done(struct sq_store *q, sqlite3_stmt *st)
     return r;
 }
 
+static void
+txc_forget(struct sq_store *q)
+{
+    sol_free(q->txc.id);
+    memset(&q->txc, 0, sizeof q->txc);
+}
+
+/* Write the cached last_date_added back (before a commit, or before switching collection). */
+static int
+txc_flush(struct sq_store *q)
+{
+    if (!q->txc.dirty)
+        return 0;
+    sqlite3_stmt *st = prep(q, "UPDATE collections SET last_date_added = ?2 WHERE id = ?1");
+    if (!st)
+        return SOL_ESTORE;
+    bind_text(st, 1, q->txc.id);
+    sqlite3_bind_int64(st, 2, q->txc.last);
+    int rc = step_done(q, st);
+    if (rc == 0)
+        q->txc.dirty = false;
+    return rc;
+}
+
+/* COMMIT, with the cached collection state written first; ROLLBACK when that fails. */
+static int
+commit_txn(struct sq_store *q)
+{
+    int rc = txc_flush(q);
+    if (rc == 0)
+        rc = sq_exec(q, "COMMIT");
+    if (rc != 0)
+        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    txc_forget(q);
+    return rc;
+}
+
 /*
  * Write transactions: a write outside sol_store_begin() takes the write lock itself
  * and commits before returning; inside one, it joins it.
@@ -228,13 +307,10 @@ wend(struct sq_store *q, bool own, int rc)
 {
     if (!own)
         return rc;
-    if (rc == 0) {
-        int c = sq_exec(q, "COMMIT");
-        if (c == 0)
-            return 0;
-        rc = c;
-    }
+    if (rc == 0)
+        return commit_txn(q);
     sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    txc_forget(q);
     return rc;
 }
 
@@ -378,6 +454,7 @@ sq_close(struct sol_store *s)
             sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_close_v2(q->db);
     }
+    txc_forget(q);
     sol_free(q);
 }
 
@@ -411,9 +488,7 @@ sq_commit(struct sol_store *s)
     struct sq_store *q = sq(s);
     if (!q->in_txn)
         return SOL_EINVAL;
-    int rc = sq_exec(q, "COMMIT");
-    if (rc != 0)
-        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    int rc = commit_txn(q);
     q->in_txn = false;
     return rc;
 }
@@ -425,6 +500,7 @@ sq_rollback(struct sol_store *s)
     if (!q->in_txn)
         return SOL_EINVAL;
     q->in_txn = false;
+    txc_forget(q);
     return sq_exec(q, "ROLLBACK");
 }
 
@@ -771,42 +847,62 @@ find_version(struct sq_store *q, const char *collection, const struct sol_object
     return r;
 }
 
+/* The collection's last_date_added and default TLP, cached for the transaction. */
 static int
-add_locked(struct sq_store *q, const char *collection, const struct sol_object_row *row,
-           bool *added, sol_time_t *date_added)
+collection_state(struct sq_store *q, const char *collection)
 {
+    if (q->txc.id && strcmp(q->txc.id, collection) == 0)
+        return 0;
+    int rc = txc_flush(q);
+    if (rc != 0)
+        return rc;
+    txc_forget(q);
     sqlite3_stmt *st =
         prep(q, "SELECT last_date_added, default_tlp FROM collections WHERE id = ?1");
     if (!st)
         return SOL_ESTORE;
     bind_text(st, 1, collection);
-    int rc = sqlite3_step(st);
-    sol_time_t last = 0;
-    int default_tlp = 3;
-    if (rc == SQLITE_ROW) {
-        last = sqlite3_column_int64(st, 0);
-        default_tlp = sqlite3_column_int(st, 1);
+    int s2 = sqlite3_step(st);
+    if (s2 == SQLITE_ROW) {
+        q->txc.last = sqlite3_column_int64(st, 0);
+        q->txc.default_tlp = sqlite3_column_int(st, 1);
     }
     done(q, st);
-    if (rc == SQLITE_DONE)
+    if (s2 == SQLITE_DONE)
         return SOL_ENOTFOUND;
-    if (rc != SQLITE_ROW)
-        return sq_fail(q, rc);
+    if (s2 != SQLITE_ROW)
+        return sq_fail(q, s2);
+    q->txc.id = sol_strdup(collection);
+    return q->txc.id ? 0 : SOL_ENOMEM;
+}
 
-    sol_time_t held = 0;
-    int r = find_version(q, collection, row, &held);
+/* Inside the write transaction: add the version, or find the one already held. */
+static int
+add_locked(struct sq_store *q, const char *collection, const struct sol_object_row *row,
+           bool *added, sol_time_t *date_added)
+{
+    int r = collection_state(q, collection);
     if (r != 0)
         return r;
-    if (held) {
-        *added = false;
-        *date_added = held;
-        return 0;
+    sol_time_t held = 0;
+    if (!row->version) { /* versionless: held when any versionless row of the id is */
+        r = find_version(q, collection, row, &held);
+        if (r != 0)
+            return r;
+        if (held) {
+            *added = false;
+            *date_added = held;
+            return 0;
+        }
     }
     sol_time_t now = sol_time_now();
-    sol_time_t da = now > last ? now : last + 1;
-    st = prep(q, "INSERT INTO objects (collection, id, version, versionless, date_added, type, "
-                 "spec_version, tlp, red_recipients, revoked, origin, json) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    sol_time_t da = now > q->txc.last ? now : q->txc.last + 1;
+    /* A version already held conflicts on objects_version: nothing is written then. */
+    sqlite3_stmt *st =
+        prep(q, "INSERT INTO objects (collection, id, version, versionless, date_added, type, "
+                "spec_version, tlp, red_recipients, revoked, origin, json) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                "ON CONFLICT (collection, id, version) DO NOTHING");
     if (!st)
         return SOL_ESTORE;
     bind_text(st, 1, collection);
@@ -819,7 +915,7 @@ add_locked(struct sq_store *q, const char *collection, const struct sol_object_r
         bind_str(st, 7, row->spec_version);
     else
         bind_text(st, 7, "2.1");
-    sqlite3_bind_int(st, 8, row->tlp > 0 ? row->tlp : default_tlp);
+    sqlite3_bind_int(st, 8, row->tlp > 0 ? row->tlp : q->txc.default_tlp);
     if (row->tlp_red_recipients.p)
         bind_str(st, 9, row->tlp_red_recipients);
     else
@@ -830,14 +926,16 @@ add_locked(struct sq_store *q, const char *collection, const struct sol_object_r
     r = step_done(q, st);
     if (r != 0)
         return r;
-    st = prep(q, "UPDATE collections SET last_date_added = ?2 WHERE id = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, collection);
-    sqlite3_bind_int64(st, 2, da);
-    r = step_done(q, st);
-    if (r != 0)
-        return r;
+    if (sqlite3_changes(q->db) == 0) {
+        r = find_version(q, collection, row, &held);
+        if (r != 0)
+            return r;
+        *added = false;
+        *date_added = held;
+        return 0;
+    }
+    q->txc.last = da;
+    q->txc.dirty = true;
     *added = true;
     *date_added = da;
     return 0;
@@ -1083,7 +1181,7 @@ sq_objects_query(struct sol_store *s, const struct sol_object_filter *f,
         return SOL_ENOMEM;
     }
     struct sq_cursor *c = sol_calloc(1, sizeof *c);
-    sqlite3_stmt *st = c ? prep(q, b.sql.p) : NULL;
+    sqlite3_stmt *st = c ? prep_cached(q, b.sql.p, NULL) : NULL;
     int r = 0;
     if (!c)
         r = SOL_ENOMEM;
