@@ -869,6 +869,18 @@ sort_unique(sol_time_t *v, size_t n)
     return m;
 }
 
+/* Does the tree under n have a node of kind k? */
+static bool
+uses(const struct sol_pattern_obs *n, enum sol_pattern_obs_kind k)
+{
+    if (n->kind == k)
+        return true;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (uses(n->kids[i], k))
+            return true;
+    return false;
+}
+
 /* Collect the brackets of the tree by their index. */
 static void
 collect_brackets(const struct sol_pattern_obs *n, const struct sol_pattern_obs **out)
@@ -969,12 +981,17 @@ sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs
             }
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        e.firsts[i] = obs[i].first_observed;
-        e.lasts[i] = obs[i].last_observed;
+    /* The anchors of WITHIN and the thresholds of FOLLOWEDBY, only when used. */
+    if (uses(p->root, SOL_POBS_WITHIN)) {
+        for (size_t i = 0; i < n; i++)
+            e.firsts[i] = obs[i].first_observed;
+        e.nfirsts = sort_unique(e.firsts, n);
     }
-    e.nfirsts = sort_unique(e.firsts, n);
-    e.nlasts = sort_unique(e.lasts, n);
+    if (uses(p->root, SOL_POBS_FOLLOWEDBY)) {
+        for (size_t i = 0; i < n; i++)
+            e.lasts[i] = obs[i].last_observed;
+        e.nlasts = sort_unique(e.lasts, n);
+    }
 
     /* Stage 2: the search. */
     struct window all = {INT64_MIN, INT64_MAX, INT64_MAX};

@@ -31,7 +31,9 @@ sol__arena_alloc(struct sol__arena *a, size_t n)
         n = sizeof(max_align_t);
     struct sol__arena_chunk *c = a->head;
     if (!c || c->cap - c->used < n) {
-        size_t cap = n > 8192 ? n : 8192;
+        /* Small first (most patterns are one short bracket), doubling up to 64 KiB. */
+        size_t next = c ? (c->cap < 65536 ? c->cap * 2 : 65536) : 1024;
+        size_t cap = n > next ? n : next;
         c = sol_malloc(sizeof *c + cap);
         if (!c)
             return NULL;
