@@ -237,7 +237,9 @@ cli_cmd_export(int argc, char **argv)
         snprintf(who.partner_identity, sizeof who.partner_identity, "%s",
                  p.identity ? p.identity : "");
         sol_partner_clear(&p);
-        if (!sol_access_can_read(s, &who, col.id)) {
+        bool can_read = false, can_write = false;
+        if (sol_store_grant_check(s, col.id, 0, who.partner_id, &can_read, &can_write) != 0 ||
+            !can_read) {
             cli_error("export", "partner %s may not read the collection %s", eo.for_partner,
                       col.id);
             sol_collection_clear(&col);

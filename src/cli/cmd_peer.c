@@ -148,11 +148,14 @@ peer_add(int argc, char **argv)
             cli_error("peer", "%s", err.msg);
             rc = CLI_ERR;
         } else if (!cli_globals.quiet) {
-            printf("peer %s: %s %s/%s/collections/%s/ into %s\n", c.name,
+            size_t un = strlen(c.url);
+            while (un && c.url[un - 1] == '/')
+                un--;
+            printf("peer %s: %s %.*s/%s/collections/%s/ into %s\n", c.name,
                    c.direction == SOL_PEER_PULL   ? "pulls from"
                    : c.direction == SOL_PEER_PUSH ? "pushes to"
                                                   : "pulls from and pushes to",
-                   c.url, c.api_root, c.collection, c.into);
+                   (int)un, c.url, c.api_root, c.collection, c.into);
         }
     }
     sol_store_close(s);

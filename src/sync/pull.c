@@ -165,6 +165,9 @@ enum sorted { S_MAIN = 0, S_QUARANTINE = 1, S_REFUSE = 2, S_SKIP = 3 };
 struct page_ctx {
     struct sol_store *s;
     const struct sol_peer_config *c;
+    /* the peer's keys and this node's own (our objects come back from peers we push to) */
+    uint8_t keys[SOL_PEER_MAX_KEYS + 1][SOL_SIGN_PUBLIC_BYTES];
+    size_t n_keys;
     struct sol_sync_report *rep;
     char origin[80];
     int into_default_tlp;
@@ -276,8 +279,8 @@ handle_page(struct page_ctx *pc, struct sol_sign_scratch *sc, const struct sol_j
             continue;
         }
         enum sol_sign_verdict vd = SOL_SIGN_UNSIGNED;
-        rc = sol__sign_verify(sc, v, (const uint8_t(*)[SOL_SIGN_PUBLIC_BYTES])c->keys, c->n_keys,
-                              &vd, NULL, 0, NULL);
+        rc = sol__sign_verify(sc, v, (const uint8_t(*)[SOL_SIGN_PUBLIC_BYTES])pc->keys,
+                              pc->n_keys, &vd, NULL, 0, NULL);
         if (rc != 0)
             break;
         int action = sol_sync_sign_action(vd, c->unsigned_policy);
@@ -335,8 +338,8 @@ handle_page(struct page_ctx *pc, struct sol_sign_scratch *sc, const struct sol_j
             } else {
                 enum sol_sign_verdict vd = SOL_SIGN_UNSIGNED;
                 char vwhy[200] = "";
-                rc = sol__sign_verify(sc, v, (const uint8_t(*)[SOL_SIGN_PUBLIC_BYTES])c->keys,
-                                      c->n_keys, &vd, vwhy, sizeof vwhy, NULL);
+                rc = sol__sign_verify(sc, v, (const uint8_t(*)[SOL_SIGN_PUBLIC_BYTES])pc->keys,
+                                      pc->n_keys, &vd, vwhy, sizeof vwhy, NULL);
                 snprintf(why, sizeof why, "%s (policy %s): %s", sol_sign_verdict_name(vd),
                          sol_sign_policy_name((enum sol_sign_policy)c->unsigned_policy), vwhy);
             }
@@ -402,6 +405,14 @@ sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
     struct page_ctx pc = {.s = s, .c = c, .rep = rep};
     sol__peer_origin(c->name, pc.origin, sizeof pc.origin);
     pc.into_default_tlp = into_default_tlp(s, c->into);
+    memcpy(pc.keys, c->keys, c->n_keys * SOL_SIGN_PUBLIC_BYTES);
+    pc.n_keys = c->n_keys;
+    struct sol_buf own;
+    sol_buf_init(&own);
+    if (sol_store_setting_get(s, SOL_SETTING_SIGN_PUBLIC, &own) == 0 &&
+        sol_sign_public_parse(own.p, own.n, pc.keys[pc.n_keys]) == 0)
+        pc.n_keys++;
+    sol_buf_free(&own);
     struct sol_partner partner;
     memset(&partner, 0, sizeof partner);
     if (c->partner && sol_store_partner_get(s, c->partner, &partner) == 0 && partner.identity) {

@@ -208,7 +208,12 @@ sol__push(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
              partner.identity ? partner.identity : "");
     who.clearance = c->max_tlp;
     sol_partner_clear(&partner);
-    if (!sol_access_can_read(s, &who, from))
+    /* access.h's can_read asks about a user; a peer speaks for a whole partner, so ask
+     * the grants of the partner itself (user 0). */
+    bool can_read = false, can_write = false;
+    if (sol_store_grant_check(s, from, 0, who.partner_id, &can_read, &can_write) != 0)
+        can_read = false;
+    if (!can_read)
         return sol_error_set(err, SOL_EDENIED, "peer %s: partner %s may not read the collection "
                                                "%s here, so nothing of it is pushed (grant it "
                                                "read first)",
@@ -260,10 +265,10 @@ sol__push(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
         int qrc;
         while (!full && (qrc = sol_store_cursor_next(cur, &row)) == 0) {
             rows++;
-            if (sol_str_eqc(row.origin, p.origin)) {
+            if (sol_str_eqc(row.origin, p.origin) || !sol_access_may_see(&who, &row)) {
                 upto.date_added = row.date_added;
                 upto.seq = row.seq;
-                continue; /* it came from this peer: no echo */
+                continue; /* from this peer (no echo), or not for it (checked twice) */
             }
             const struct sol_json *obj = NULL;
             struct sol_error perr;
