@@ -254,6 +254,16 @@ a_text(struct args *a, const char *s)
         a_bytes(a, s, strlen(s));
 }
 
+/* A NUL-terminated string in text format: for parameters of other types (arrays). */
+static void
+a_ctext(struct args *a, const char *s)
+{
+    a->v[a->n] = s;
+    a->len[a->n] = 0;
+    a->fmt[a->n] = 0;
+    a->n++;
+}
+
 static void
 a_str(struct args *a, struct sol_str s)
 {
@@ -1523,7 +1533,7 @@ pgs_status_put(struct sol_store *s, const struct sol_status *stt)
             struct args a = {0};
             a_text(&a, stt->id);
             for (int i = 0; i < 5; i++)
-                a_text(&a, all[i]->p);
+                a_ctext(&a, all[i]->p);
             rc = pg_do(q,
                        "INSERT INTO status_entries (status_id, kind, idx, object_id, version, "
                        "message) SELECT $1, k, i, o, v, m FROM unnest($2::integer[], "
@@ -2070,14 +2080,15 @@ pgs_grant_list(struct sol_store *s, const char *collection, struct sol_grant **o
 {
     struct args a = {0};
     a_text(&a, collection);
-    /* NULLS FIRST: SQLite's order, so that both backends list grants alike. */
+    /* store.h: partners' grants (by name) before users' (by name), as store_sqlite.c. */
     return collect(pg(s),
                    "SELECT g.collection, g.partner_id, g.user_id, p.name, u.name, "
                    "g.can_read, g.can_write FROM grants g "
                    "LEFT JOIN partners p ON p.id = g.partner_id "
                    "LEFT JOIN users u ON u.id = g.user_id "
                    "WHERE $1::text IS NULL OR g.collection = $1 "
-                   "ORDER BY g.collection, p.name NULLS FIRST, u.name NULLS FIRST",
+                   "ORDER BY g.collection, g.user_id <> 0, p.name NULLS FIRST, "
+                   "u.name NULLS FIRST",
                    &a, sizeof **out, read_grant, grant_list_free_v, (void **)out, n);
 }
 

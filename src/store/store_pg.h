@@ -10,7 +10,7 @@
 
 #include "store/store.h"
 
-/* The PostgreSQL backend (store_pg.c). */
+/* The PostgreSQL backend (store_pg.c; also declared beside the others in store.h). */
 extern const struct sol__store_ops sol__store_pg_ops;
 
 /* Whether s was opened by the PostgreSQL backend. */
