@@ -173,6 +173,31 @@ check "a header larger than the connection's memory is refused ($status)" test "
 req GET /taxii2/
 check "and the server still answers" test "$status" = 200
 
+# Raw sockets: a body declared over the cap is refused before it is sent, and clients
+# that stall mid-request do not hold up the others.
+port=${url##*:}
+python3 - "$port" "$alice" "$A" >"$tmp/raw" 2>&1 <<'PY'
+import socket, sys, time
+port, token, col = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(("POST /intel/collections/%s/objects/ HTTP/1.1\r\nHost: x\r\n"
+           "Authorization: Bearer %s\r\nContent-Type: application/taxii+json;version=2.1\r\n"
+           "Content-Length: 999999999999\r\n\r\n" % (col, token)).encode())
+print("early", s.recv(4096).split(b"\r\n")[0].decode())
+s.close()
+stalled = []
+for i in range(20):
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    c.sendall(b"GET /taxii2/ HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    stalled.append(c)
+t = time.time()
+c = socket.create_connection(("127.0.0.1", port), timeout=10)
+c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+print("others", c.recv(4096).split(b"\r\n")[0].decode(), "%.1f" % (time.time() - t))
+PY
+check "a body declared over the cap gets 413 before it is sent" grep -q '^early HTTP/1.1 413' "$tmp/raw"
+check "20 stalled clients do not hold up another request ($(grep ^others "$tmp/raw"))" grep -q '^others HTTP/1.1 200 OK 0\.' "$tmp/raw"
+
 # Concurrency: 4 writers post 10 envelopes of 5 objects each while 2 readers page.
 for w in 1 2 3 4; do bundle "$tmp/w$w.json" 5 "w$w"; done
 for w in 1 2 3 4; do
