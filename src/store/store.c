@@ -19,8 +19,10 @@ backend_of(const char *url, const char **location)
         *location = url;
         return &sol__store_sqlite_ops;
     }
-    if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0)
-        return NULL;
+    if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0) {
+        *location = url;
+        return &sol__store_pg_ops;
+    }
     *location = url;
     return &sol__store_sqlite_ops;
 }

@@ -100,6 +100,8 @@ struct sol__store_ops {
 
 /* The SQLite backend (store_sqlite.c). */
 extern const struct sol__store_ops sol__store_sqlite_ops;
+/* The PostgreSQL backend (store_pg.c): "postgresql://..." and "postgres://...". */
+extern const struct sol__store_ops sol__store_pg_ops;
 
 /* The schema migrations, in order (store_schema.c, generated from schema/NNN_*.sql). */
 extern const char *const sol__schema_migrations[];
