@@ -58,6 +58,7 @@ struct sq_store {
      */
     struct {
         char *id;
+        int64_t key;
         sol_time_t last;
         int default_tlp;
         bool dirty;
@@ -267,10 +268,10 @@ txc_flush(struct sq_store *q)
 {
     if (!q->txc.dirty)
         return 0;
-    sqlite3_stmt *st = prep(q, "UPDATE collections SET last_date_added = ?2 WHERE id = ?1");
+    sqlite3_stmt *st = prep(q, "UPDATE collections SET last_date_added = ?2 WHERE key = ?1");
     if (!st)
         return SOL_ESTORE;
-    bind_text(st, 1, q->txc.id);
+    sqlite3_bind_int64(st, 1, q->txc.key);
     sqlite3_bind_int64(st, 2, q->txc.last);
     int rc = step_done(q, st);
     if (rc == 0)
@@ -805,7 +806,8 @@ static int
 sq_collection_count(struct sol_store *s, const char *collection, int64_t *n)
 {
     struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, "SELECT count(*) FROM objects WHERE collection = ?1");
+    sqlite3_stmt *st = prep(q, "SELECT count(*) FROM objects "
+                               "WHERE collection = (SELECT key FROM collections WHERE id = ?1)");
     if (!st)
         return SOL_ESTORE;
     bind_text(st, 1, collection);
@@ -822,7 +824,7 @@ sq_collection_count(struct sol_store *s, const char *collection, int64_t *n)
 
 /* The date_added of a version already held, into *found; 0 when it is not there. */
 static int
-find_version(struct sq_store *q, const char *collection, const struct sol_object_row *row,
+find_version(struct sq_store *q, int64_t collection, const struct sol_object_row *row,
              sol_time_t *found)
 {
     sqlite3_stmt *st = row->version
@@ -833,7 +835,7 @@ find_version(struct sq_store *q, const char *collection, const struct sol_object
                                      "LIMIT 1");
     if (!st)
         return SOL_ESTORE;
-    bind_text(st, 1, collection);
+    sqlite3_bind_int64(st, 1, collection);
     bind_str(st, 2, row->id);
     if (row->version)
         sqlite3_bind_int64(st, 3, row->version);
@@ -858,14 +860,15 @@ collection_state(struct sq_store *q, const char *collection)
         return rc;
     txc_forget(q);
     sqlite3_stmt *st =
-        prep(q, "SELECT last_date_added, default_tlp FROM collections WHERE id = ?1");
+        prep(q, "SELECT key, last_date_added, default_tlp FROM collections WHERE id = ?1");
     if (!st)
         return SOL_ESTORE;
     bind_text(st, 1, collection);
     int s2 = sqlite3_step(st);
     if (s2 == SQLITE_ROW) {
-        q->txc.last = sqlite3_column_int64(st, 0);
-        q->txc.default_tlp = sqlite3_column_int(st, 1);
+        q->txc.key = sqlite3_column_int64(st, 0);
+        q->txc.last = sqlite3_column_int64(st, 1);
+        q->txc.default_tlp = sqlite3_column_int(st, 2);
     }
     done(q, st);
     if (s2 == SQLITE_DONE)
@@ -886,7 +889,7 @@ add_locked(struct sq_store *q, const char *collection, const struct sol_object_r
         return r;
     sol_time_t held = 0;
     if (!row->version) { /* versionless: held when any versionless row of the id is */
-        r = find_version(q, collection, row, &held);
+        r = find_version(q, q->txc.key, row, &held);
         if (r != 0)
             return r;
         if (held) {
@@ -905,7 +908,7 @@ add_locked(struct sq_store *q, const char *collection, const struct sol_object_r
                 "ON CONFLICT (collection, id, version) DO NOTHING");
     if (!st)
         return SOL_ESTORE;
-    bind_text(st, 1, collection);
+    sqlite3_bind_int64(st, 1, q->txc.key);
     bind_str(st, 2, row->id);
     sqlite3_bind_int64(st, 3, row->version ? row->version : da);
     sqlite3_bind_int(st, 4, row->version ? 0 : 1);
@@ -927,7 +930,7 @@ add_locked(struct sq_store *q, const char *collection, const struct sol_object_r
     if (r != 0)
         return r;
     if (sqlite3_changes(q->db) == 0) {
-        r = find_version(q, collection, row, &held);
+        r = find_version(q, q->txc.key, row, &held);
         if (r != 0)
             return r;
         *added = false;
@@ -978,6 +981,7 @@ struct query {
     int n_params, cap_params;
     bool oom;
     char *asker; /* ",identity--...," for the RED recipients test */
+    int64_t collection_key; /* the filter's collection, -1 when there is none such */
 };
 
 static int
@@ -1053,7 +1057,7 @@ build_where(struct query *b, const struct sol_object_filter *f, bool with_cursor
             unsigned version_default)
 {
     struct shared_params p = {0};
-    p.collection = param_text(b, f->collection ? f->collection : "");
+    p.collection = param_int(b, b->collection_key);
     if (f->has_added_after)
         p.added_after = param_int(b, f->added_after);
     if (f->max_tlp > 0) /* else nothing is visible, and the parameter is not used */
@@ -1157,6 +1161,22 @@ bind_params(struct query *b, sqlite3_stmt *st)
     return SQLITE_OK;
 }
 
+/* The key of a collection by id; -1 when there is none (its queries match nothing). */
+static int
+collection_key(struct sq_store *q, const char *id, int64_t *key)
+{
+    *key = -1;
+    sqlite3_stmt *st = prep(q, "SELECT key FROM collections WHERE id = ?1");
+    if (!st)
+        return SOL_ESTORE;
+    bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *key = sqlite3_column_int64(st, 0);
+    done(q, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sq_fail(q, rc);
+}
+
 static int
 sq_objects_query(struct sol_store *s, const struct sol_object_filter *f,
                  struct sol_store_cursor **out)
@@ -1166,6 +1186,9 @@ sq_objects_query(struct sol_store *s, const struct sol_object_filter *f,
     if (!f || !f->collection)
         return SOL_EINVAL;
     struct query b = {0};
+    int r0 = collection_key(q, f->collection, &b.collection_key);
+    if (r0 != 0)
+        return r0;
     sol_buf_init(&b.sql);
     sol_buf_printf(&b.sql, "SELECT o.seq, o.date_added, o.id, o.type, o.spec_version, o.version, "
                            "o.tlp, o.red_recipients, o.revoked, o.origin, %s FROM objects o%s",
@@ -1269,6 +1292,9 @@ sq_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t
     if (!f || !f->collection || !f->n_ids)
         return SOL_EINVAL;
     struct query b = {0};
+    int r0 = collection_key(q, f->collection, &b.collection_key);
+    if (r0 != 0)
+        return r0;
     sol_buf_init(&b.sql);
     sol_buf_puts(&b.sql, "DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o "
                          "INDEXED BY objects_version");

@@ -61,11 +61,11 @@ echo "# killed=$killed after $acked acknowledged objects of $N"
 ok $? "the import was killed (-9) in the middle, after acknowledging some batches"
 
 [ "$(q 'PRAGMA integrity_check')" = ok ]; ok $? "the store passes PRAGMA integrity_check"
-held=$(q "SELECT count(*) FROM objects WHERE collection = '$coll'")
+held=$(q "SELECT count(*) FROM objects WHERE collection = (SELECT key FROM collections WHERE id = '$coll')")
 [ "$held" -ge "$acked" ] && [ $((held % 250)) = 0 ]
 ok $? "whole batches only: $held objects held, at least the $acked acknowledged"
 awk -v n="$acked" 'BEGIN { for (i = 0; i < n; i++) printf "indicator--a%07d-0000-4000-8000-000000000000\n", i }' >"$T/want"
-q "SELECT id FROM objects WHERE collection = '$coll' ORDER BY id" >"$T/have"
+q "SELECT id FROM objects WHERE collection = (SELECT key FROM collections WHERE id = '$coll') ORDER BY id" >"$T/have"
 missing=$(comm -23 "$T/want" "$T/have" | wc -l)
 [ "$missing" = 0 ]; ok $? "every acknowledged object is there ($missing missing)"
 [ "$(q "SELECT coalesce(sum(json_extract(details, '\$.stored')), 0) FROM audit WHERE action = 'objects.add'")" = "$held" ]
@@ -91,7 +91,7 @@ wait $p1; r1=$?
 wait $p2; r2=$?
 [ $r1 = 0 ] && [ $r2 = 0 ] && [ "$(cat "$T/o1")" = "stored 3000, already held 0, rejected 0" ] && [ "$(cat "$T/o2")" = "stored 3000, already held 0, rejected 0" ]
 ok $? "two concurrent imports both complete"
-[ "$(q "SELECT count(*) FROM objects WHERE collection = '$coll'")" = $((N + 6000)) ]
+[ "$(q "SELECT count(*) FROM objects WHERE collection = (SELECT key FROM collections WHERE id = '$coll')")" = $((N + 6000)) ]
 ok $? "nothing lost between the two writers"
 [ "$(q 'SELECT count(*) FROM (SELECT date_added, lag(date_added) OVER (ORDER BY seq) AS prev FROM objects) WHERE prev >= date_added')" = 0 ]
 ok $? "date_added stays strictly increasing across processes"

@@ -16,8 +16,11 @@ CREATE TABLE api_roots (
 
 -- TAXII 2.1 §5.2. last_date_added keeps date_added strictly increasing per collection:
 -- each add computes max(now, last_date_added + 1) inside its write transaction.
+-- key is the short handle objects refer to (a UUID text in every object row and index
+-- entry would cost ~100 bytes per version).
 CREATE TABLE collections (
-  id              TEXT PRIMARY KEY,
+  key             INTEGER PRIMARY KEY,
+  id              TEXT NOT NULL UNIQUE,
   api_root        TEXT NOT NULL REFERENCES api_roots(name) ON DELETE CASCADE,
   title           TEXT NOT NULL,
   description     TEXT,
@@ -33,7 +36,7 @@ CREATE UNIQUE INDEX collections_alias ON collections(api_root, alias) WHERE alia
 -- version is modified, else created, else (versionless = 1) the first date_added.
 CREATE TABLE objects (
   seq            INTEGER PRIMARY KEY AUTOINCREMENT,
-  collection     TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  collection     INTEGER NOT NULL REFERENCES collections(key) ON DELETE CASCADE,
   id             TEXT NOT NULL,
   version        INTEGER NOT NULL,
   versionless    INTEGER NOT NULL DEFAULT 0,
