@@ -35,7 +35,8 @@ struct sol_pattern_options {
     bool strict;           /* report unknown object types and properties, and non-canonical
                               forms, as warnings (see sol_pattern_warning()) */
     size_t max_length;     /* longest pattern text in bytes; default 65536 */
-    size_t max_depth;      /* deepest nesting of brackets and parentheses; default 64 */
+    size_t max_depth;      /* deepest nesting of brackets and parentheses; default 64,
+                              at most 1000 */
     size_t max_list;       /* most constants in one IN list; default 4096 */
     uint32_t max_repeats;  /* largest REPEATS count; default 1000 */
 };

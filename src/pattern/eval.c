@@ -52,8 +52,9 @@ struct ev {
     const struct sol_observation *obs;
     size_t nobs;
     uint64_t *used; /* units of each observation taken by the current partial binding */
-    size_t **cand;  /* per bracket: candidate observations, ascending */
+    size_t **cand;  /* per bracket: candidate observations by first_observed, then index */
     size_t *ncand;
+    uint8_t **isc;  /* per bracket: isc[b][i] when observation i is a candidate */
     sol_time_t *firsts, *lasts; /* distinct first_observed / last_observed values, ascending */
     size_t nfirsts, nlasts;
     size_t *stack; /* the observations of the current partial binding, in pick order */
@@ -599,26 +600,48 @@ pop_pick(struct ev *e)
     e->used[e->stack[--e->nstack]]--;
 }
 
-static int cmp_size(const void *a, const void *b);
+/* The first position in bracket b's candidates whose first_observed is >= t. */
+static size_t
+first_at_or_after(const struct ev *e, const size_t *cand, size_t n, sol_time_t t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->obs[cand[mid]].first_observed < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
 
-/* Pick one candidate of bracket b at index >= from, then continue with k. */
+/*
+ * Pick one candidate of bracket b inside the window (and, for REPEATS, with index
+ * >= from), then continue with k. Candidates are sorted by first_observed, so the
+ * window's bounds become a binary search and an early stop.
+ */
 static bool
 pick_bracket(struct ev *e, const struct sol_pattern_obs *b, const struct window *w, size_t from,
              const struct k *k)
 {
+    if (e->only < e->nobs) {
+        size_t i = e->only;
+        if (!e->isc[b->bracket_index][i] || i < from || !eligible(e, i, w))
+            return false;
+        if (!tick(e) || !push_pick(e, i))
+            return false;
+        if (k->fn(e, k))
+            return true;
+        pop_pick(e);
+        return false;
+    }
     const size_t *cand = e->cand[b->bracket_index];
     size_t n = e->ncand[b->bracket_index];
-    size_t j0 = 0;
-    if (e->only < e->nobs) {
-        /* One observation only: find it in the sorted candidates instead of scanning. */
-        const size_t *hit = bsearch(&e->only, cand, n, sizeof *cand, cmp_size);
-        if (!hit)
-            return false;
-        j0 = (size_t)(hit - cand);
-        n = j0 + 1;
-    }
-    for (size_t j = j0; j < n; j++) {
+    for (size_t j = first_at_or_after(e, cand, n, w->min_first); j < n; j++) {
         size_t i = cand[j];
+        sol_time_t first = e->obs[i].first_observed;
+        if (first >= w->stop || first > w->max_last)
+            break; /* last_observed >= first_observed: nothing later fits */
         if (i < from || !eligible(e, i, w))
             continue;
         if (!tick(e) || !push_pick(e, i))
@@ -677,6 +700,17 @@ k_fb(struct ev *e, const struct k *k)
     return fb_from(e, k->node, k->i, w, k->next);
 }
 
+/* After a one-bracket operand of FOLLOWEDBY: the next begins at or after its end. */
+static bool
+k_fb_pick(struct ev *e, const struct k *k)
+{
+    struct window w = k->w;
+    sol_time_t t = e->obs[e->stack[e->nstack - 1]].last_observed;
+    if (t > w.min_first)
+        w.min_first = t;
+    return fb_from(e, k->node, k->i, w, k->next);
+}
+
 /* Bind operands i.. of a FOLLOWEDBY chain in time order (§9.5.2). */
 static bool
 fb_from(struct ev *e, const struct sol_pattern_obs *n, size_t i, struct window w,
@@ -684,6 +718,11 @@ fb_from(struct ev *e, const struct sol_pattern_obs *n, size_t i, struct window w
 {
     if (i + 1 == n->nkids)
         return eval_obs(e, n->kids[i], w, next);
+    if (n->kids[i]->kind == SOL_POBS_BRACKET) {
+        /* One observation: its own last_observed is the threshold; no need to try all. */
+        struct k nk = {k_fb_pick, next, n, w, i + 1, e->nstack, 0, 0};
+        return pick_bracket(e, n->kids[i], &w, 0, &nk);
+    }
     for (size_t j = 0; j < e->nlasts; j++) {
         sol_time_t t = e->lasts[j];
         if (t < w.min_first)
@@ -856,6 +895,19 @@ cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* qsort has no context argument: the observations being sorted, set just before. */
+static _Thread_local const struct sol_observation *sort_obs;
+
+static int
+cmp_by_first(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    sol_time_t fx = sort_obs[x].first_observed, fy = sort_obs[y].first_observed;
+    if (fx != fy)
+        return fx < fy ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
 static size_t
 sort_unique(sol_time_t *v, size_t n)
 {
@@ -899,6 +951,10 @@ ev_free(struct ev *e)
     if (e->cand)
         for (size_t i = 0; i < e->pat->nbrackets; i++)
             sol_free(e->cand[i]);
+    if (e->isc)
+        for (size_t i = 0; i < e->pat->nbrackets; i++)
+            sol_free(e->isc[i]);
+    sol_free(e->isc);
     sol_free(e->cand);
     sol_free(e->ncand);
     sol_free(e->used);
@@ -949,12 +1005,13 @@ sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs
     const struct sol_pattern_obs **brackets = sol_calloc(nb ? nb : 1, sizeof *brackets);
     e.cand = sol_calloc(nb ? nb : 1, sizeof *e.cand);
     e.ncand = sol_calloc(nb ? nb : 1, sizeof *e.ncand);
+    e.isc = sol_calloc(nb ? nb : 1, sizeof *e.isc);
     e.used = sol_calloc(n ? n : 1, sizeof *e.used);
     e.firsts = sol_malloc((n ? n : 1) * sizeof *e.firsts);
     e.lasts = sol_malloc((n ? n : 1) * sizeof *e.lasts);
     e.md = pcre2_match_data_create(1, NULL);
     e.mctx = pcre2_match_context_create(NULL);
-    if (!brackets || !e.cand || !e.ncand || !e.used || !e.firsts || !e.lasts || !e.md || !e.mctx) {
+    if (!brackets || !e.cand || !e.ncand || !e.isc || !e.used || !e.firsts || !e.lasts || !e.md || !e.mctx) {
         rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
         goto out;
     }
@@ -966,21 +1023,27 @@ sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs
     /* Stage 1: the candidates of each bracket. */
     for (size_t b = 0; b < nb; b++) {
         e.cand[b] = sol_malloc((n ? n : 1) * sizeof **e.cand);
-        if (!e.cand[b]) {
+        e.isc[b] = sol_calloc(n ? n : 1, 1);
+        if (!e.cand[b] || !e.isc[b]) {
             rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
             goto out;
         }
         for (size_t i = 0; i < n; i++) {
             if (obs[i].number_observed == 0 || obs[i].first_observed > obs[i].last_observed)
                 continue;
-            if (bracket_matches(&e, brackets[b]->cmp, &obs[i]))
+            if (bracket_matches(&e, brackets[b]->cmp, &obs[i])) {
                 e.cand[b][e.ncand[b]++] = i;
+                e.isc[b][i] = 1;
+            }
             if (e.nomem) {
                 rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
                 goto out;
             }
         }
     }
+    sort_obs = obs;
+    for (size_t b = 0; b < nb; b++)
+        qsort(e.cand[b], e.ncand[b], sizeof *e.cand[b], cmp_by_first);
     /* The anchors of WITHIN and the thresholds of FOLLOWEDBY, only when used. */
     if (uses(p->root, SOL_POBS_WITHIN)) {
         for (size_t i = 0; i < n; i++)

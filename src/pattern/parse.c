@@ -1353,8 +1353,8 @@ sol_pattern_parse(const char *text, size_t n, const struct sol_pattern_options *
         p.opt.max_length = SOL_PATTERN_DEFAULT_MAX_LENGTH;
     if (!p.opt.max_depth)
         p.opt.max_depth = SOL_PATTERN_DEFAULT_MAX_DEPTH;
-    if (p.opt.max_depth > 10000)
-        p.opt.max_depth = 10000;
+    if (p.opt.max_depth > 1000)
+        p.opt.max_depth = 1000; /* the parser recurses per level: keep the stack bounded */
     if (!p.opt.max_list)
         p.opt.max_list = SOL_PATTERN_DEFAULT_MAX_LIST;
     if (!p.opt.max_repeats)

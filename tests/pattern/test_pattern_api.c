@@ -384,6 +384,166 @@ test_warnings_api(void)
     sol_observation_set_free(NULL);
 }
 
+
+/* A random set of n observations of objects {type f, n a|b|c} as JSON text. */
+static const char *
+build_json(struct sol_buf *b, unsigned seed, size_t n, char *names, sol_time_t *firsts,
+           sol_time_t *lasts, unsigned *counts)
+{
+    srand(seed);
+    sol_buf_reset(b);
+    sol_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        names[i] = (char)('a' + rand() % 3);
+        firsts[i] = (sol_time_t)(rand() % 100) * 1000000;
+        lasts[i] = firsts[i] + (rand() % 3 == 0 ? (sol_time_t)(rand() % 20) * 1000000 : 0);
+        counts[i] = rand() % 4 == 0 ? 2 : 1;
+        char f[40], l[40];
+        sol_time_format(firsts[i], 0, f);
+        sol_time_format(lasts[i], 0, l);
+        sol_buf_printf(b,
+                       "%s{\"type\":\"observed-data\",\"id\":\"o%zu\",\"first_observed\":\"%s\","
+                       "\"last_observed\":\"%s\",\"number_observed\":%u,\"objects\":{\"0\":"
+                       "{\"type\":\"f\",\"n\":\"%c\"}}}",
+                       i ? "," : "", i, f, l, counts[i], names[i]);
+    }
+    sol_buf_putc(b, ']');
+    return b->p;
+}
+
+static int
+run_match(const char *pattern, const struct sol_observation *obs, size_t n)
+{
+    struct sol_pattern *p = NULL;
+    struct sol_error err = {0};
+    if (sol_pattern_parse(pattern, strlen(pattern), NULL, &p, &err))
+        return -1;
+    struct sol_pattern_result res = {0};
+    int rc = sol_pattern_match(p, obs, n, NULL, &res, &err);
+    int m = rc ? -2 : res.matched;
+    sol_pattern_result_free(&res);
+    sol_pattern_free(p);
+    return m;
+}
+
+/*
+ * Differential: the search's fast paths against plain definitions on random small sets,
+ * and both against brute force for FOLLOWEDBY and AND ... WITHIN.
+ */
+static void
+test_differential(void)
+{
+    struct sol_buf b;
+    sol_buf_init(&b);
+    char names[12];
+    sol_time_t firsts[12], lasts[12];
+    unsigned counts[12];
+    int disagreements = 0;
+    for (unsigned seed = 1; seed <= 300; seed++) {
+        size_t n = 2 + seed % 10;
+        build_json(&b, seed, n, names, firsts, lasts, counts);
+        struct sol_json_doc *doc = sol_json_doc_new(NULL);
+        const struct sol_json *root;
+        struct sol_error err = {0};
+        if (sol_json_parse(doc, b.p, b.n, &root, &err)) {
+            HARNESS_FAIL("json: %s", err.msg);
+            sol_json_doc_free(doc);
+            break;
+        }
+        struct sol_observation_set *set = sol_observation_set_new();
+        sol_observation_set_add_json(set, root, &err);
+        sol_observation_set_finish(set, &err);
+        size_t m;
+        const struct sol_observation *obs = sol_observation_set_items(set, &m);
+        /* Brute force: a FOLLOWEDBY b, and (a AND b) WITHIN 10 SECONDS. */
+        int fb = 0, within = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                bool distinct = i != j || counts[i] >= 2;
+                if (!distinct || names[i] != 'a' || names[j] != 'b')
+                    continue;
+                if (lasts[i] <= firsts[j])
+                    fb = 1;
+                sol_time_t lo = firsts[i] < firsts[j] ? firsts[i] : firsts[j];
+                sol_time_t hi = lasts[i] > lasts[j] ? lasts[i] : lasts[j];
+                if (hi - lo < 10000000)
+                    within = 1;
+            }
+        int r1 = run_match("[f:n = 'a'] FOLLOWEDBY [f:n = 'b']", obs, m);
+        int r2 = run_match("([f:n = 'a'] OR [f:n = 'a']) FOLLOWEDBY ([f:n = 'b'] OR [f:n = 'b'])", obs, m);
+        int r3 = run_match("([f:n = 'a'] AND [f:n = 'b']) WITHIN 10 SECONDS", obs, m);
+        int r4 = run_match("[f:n = 'a'] REPEATS 2 TIMES", obs, m);
+        int r5 = run_match("([f:n = 'a'] OR [f:n = 'a']) AND [f:n = 'a']", obs, m);
+        int r6 = run_match("[f:n = 'a'] FOLLOWEDBY [f:n = 'b'] FOLLOWEDBY [f:n = 'c']", obs, m);
+        int r7 = run_match("([f:n = 'a'] AND [f:n = 'a']) FOLLOWEDBY ([f:n = 'b'] OR [f:n = 'b']) "
+                           "FOLLOWEDBY ([f:n = 'c'] OR [f:n = 'c'])",
+                           obs, m);
+        int r8 = run_match("[f:n = 'a'] REPEATS 2 TIMES FOLLOWEDBY [f:n = 'b'] FOLLOWEDBY [f:n = 'c']", obs, m);
+        if (r1 != fb || r2 != fb || r3 != within || r4 != r5 || r7 != r8 || r6 < 0) {
+            if (disagreements++ < 5)
+                HARNESS_FAIL("seed %u: fb %d %d (brute %d), within %d (brute %d), repeats %d %d, chain %d %d",
+                             seed, r1, r2, fb, r3, within, r4, r5, r7, r8);
+        }
+        sol_observation_set_free(set);
+        sol_json_doc_free(doc);
+    }
+    CHECK_INT(disagreements, 0);
+    sol_buf_free(&b);
+}
+
+/* Many observations: the window searches stay far below the budget. */
+static void
+test_scale(void)
+{
+    size_t n = 20000;
+    struct sol_buf b;
+    sol_buf_init(&b);
+    sol_buf_putc(&b, '[');
+    for (size_t i = 0; i < n; i++) {
+        char t[40];
+        sol_time_format((sol_time_t)i * 7000000, 0, t);
+        sol_buf_printf(&b,
+                       "%s{\"type\":\"observed-data\",\"id\":\"o%zu\",\"first_observed\":\"%s\","
+                       "\"last_observed\":\"%s\",\"number_observed\":1,\"objects\":{\"0\":"
+                       "{\"type\":\"f\",\"n\":\"%c\"}}}",
+                       i ? "," : "", i, t, t, i < n / 2 ? 'b' : 'a');
+    }
+    sol_buf_putc(&b, ']');
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    const struct sol_json *root;
+    struct sol_error err = {0};
+    CHECK_INT(sol_json_parse(doc, b.p, b.n, &root, &err), 0);
+    struct sol_observation_set *set = sol_observation_set_new();
+    sol_observation_set_add_json(set, root, &err);
+    sol_observation_set_finish(set, &err);
+    size_t m;
+    const struct sol_observation *obs = sol_observation_set_items(set, &m);
+    const char *pats[] = {
+        "[f:n = 'a'] FOLLOWEDBY [f:n = 'b']",          /* every b is before every a: none */
+        "[f:n = 'b'] FOLLOWEDBY [f:n = 'a']",          /* at once */
+        "([f:n = 'a'] AND [f:n = 'b']) WITHIN 10 SECONDS", /* only around the middle */
+        "[f:n = 'a'] REPEATS 3 TIMES WITHIN 15 SECONDS",  /* 3 a's are 14 s apart: yes */
+        "[f:n = 'a'] REPEATS 4 TIMES WITHIN 15 SECONDS",  /* no */
+    };
+    int want[] = {0, 1, 1, 1, 0};
+    for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+        struct sol_pattern *p = NULL;
+        CHECK_INT(sol_pattern_parse(pats[i], strlen(pats[i]), NULL, &p, &err), 0);
+        struct sol_pattern_result res = {0};
+        int rc = sol_pattern_match(p, obs, m, NULL, &res, &err);
+        if (rc)
+            HARNESS_FAIL("%s: %s", pats[i], err.msg);
+        CHECK_INT(res.matched, want[i]);
+        if (res.steps > 2000000)
+            HARNESS_FAIL("%s: %llu steps", pats[i], (unsigned long long)res.steps);
+        sol_pattern_result_free(&res);
+        sol_pattern_free(p);
+    }
+    sol_observation_set_free(set);
+    sol_json_doc_free(doc);
+    sol_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -398,5 +558,7 @@ main(void)
     RUN(test_repeats_fast_fail);
     RUN(test_observation_errors);
     RUN(test_warnings_api);
+    RUN(test_differential);
+    RUN(test_scale);
     return harness_done();
 }
