@@ -511,7 +511,8 @@ sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
 static int
 reconcile_batch(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxii_client *cl,
                 struct sol_json_doc *doc, char **ids, size_t n, struct sol__taxii_reply *r,
-                struct sol_sync_report *rep, const char *origin, struct sol_error *err)
+                struct sol_sync_report *rep, const char *origin, const char *red_as,
+                struct sol_error *err)
 {
     struct sol_buf list, url;
     sol_buf_init(&list);
@@ -555,7 +556,8 @@ reconcile_batch(struct sol_store *s, const struct sol_peer_config *c, struct sol
         if (seen[i])
             continue;
         const char *one[1] = {ids[i]};
-        struct sol_object_filter f = {.collection = c->into, .ids = one, .n_ids = 1};
+        struct sol_object_filter f = {.collection = c->into, .ids = one, .n_ids = 1,
+                                      .max_tlp = SOL_TLP_RED, .asker_identity = red_as};
         rc = sol_store_begin(s);
         size_t deleted = 0;
         if (rc == 0)
@@ -600,6 +602,13 @@ sol__reconcile(struct sol_store *s, const struct sol_peer_config *c, struct sol_
         return 0;
     char origin[80];
     sol__peer_origin(c->name, origin, sizeof origin);
+    /* TLP:RED versions from the peer list its partner among their recipients (pull adds
+     * it), so asking as that partner reaches them too. */
+    struct sol_partner partner;
+    memset(&partner, 0, sizeof partner);
+    const char *red_as = NULL;
+    if (c->partner && sol_store_partner_get(s, c->partner, &partner) == 0)
+        red_as = partner.identity;
     char *ids[RECONCILE_BATCH];
     size_t n = 0;
     bool has_after = false;
@@ -617,6 +626,7 @@ sol__reconcile(struct sol_store *s, const struct sol_peer_config *c, struct sol_
             .after_date_added = after_da,
             .after_seq = after_seq,
             .max_tlp = SOL_TLP_RED,
+            .asker_identity = red_as,
             .skip_json = true,
             .limit = 1000,
         };
@@ -648,7 +658,7 @@ sol__reconcile(struct sol_store *s, const struct sol_peer_config *c, struct sol_
         if (seen_rows == 0 || (n < RECONCILE_BATCH && seen_rows < 1000))
             done = true;
         if (n == RECONCILE_BATCH || (done && n)) {
-            rc = reconcile_batch(s, c, cl, doc, ids, n, &r, rep, origin, err);
+            rc = reconcile_batch(s, c, cl, doc, ids, n, &r, rep, origin, red_as, err);
             for (size_t i = 0; i < n; i++)
                 sol_free(ids[i]);
             n = 0;
@@ -658,6 +668,7 @@ sol__reconcile(struct sol_store *s, const struct sol_peer_config *c, struct sol_
         sol_free(ids[i]);
     sol__reply_free(&r);
     sol_json_doc_free(doc);
+    sol_partner_clear(&partner);
     if (rc == 0) {
         /* Re-read: the pull of this run wrote its own state. */
         rc = state_load(s, c->name, &st);
