@@ -549,7 +549,8 @@ sol_json_parse(struct sol_json_doc *doc, const char *p, size_t n, const struct s
 
 /*
  * Read the file (or standard input for "-") into the doc's file buffer (kept for the
- * next file) and parse it in place.
+ * next file) and parse it in place. A UTF-8 byte order mark at the start is skipped
+ * (error places still count its bytes).
  */
 extern "C" SOL_API int
 sol_json_parse_file(struct sol_json_doc *doc, const char *path, const struct sol_json **root,
@@ -566,7 +567,15 @@ sol_json_parse_file(struct sol_json_doc *doc, const char *path, const struct sol
     if (rc)
         return rc;
     std::memset(b->p + b->n, ' ', SOL__JSON_PADDING);
-    return sol__json_parse_padded(doc, b->p, b->n, root, err);
+    /* RFC 8259 §8.1 lets a parser ignore a byte order mark: Windows tools write one. */
+    size_t bom = b->n >= 3 && std::memcmp(b->p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    rc = sol__json_parse_padded(doc, b->p + bom, b->n - bom, root, err);
+    if (rc && err && err->line) {
+        err->offset += bom;
+        if (err->line == 1)
+            err->column += static_cast<unsigned>(bom);
+    }
+    return rc;
 }
 
 /* For the benchmark's baseline: simdjson's parse of padded input alone, no conversion. */

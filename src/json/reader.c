@@ -34,6 +34,7 @@ struct sol_json_reader {
     bool io_error;
     int io_errno;
     bool skipping;      /* discarding the rest of an overlong line */
+    bool started;       /* the byte order mark check is done */
     size_t line;        /* line number at data[pos] (1-based) */
     size_t record_line; /* line where the last record started */
     enum framing framing;
@@ -231,19 +232,36 @@ parse_record(struct sol_json_reader *r, const char *p, size_t n, const struct so
     return sol_json_parse(r->doc, p, n, root, err);
 }
 
-/* Turn an error inside a record at stream offset start, line line, into stream terms. */
+/* The column (0-based) where the record at data offset start begins in its line. */
+static size_t
+record_column(const struct sol_json_reader *r, size_t start)
+{
+    for (size_t i = start; i > 0; i--)
+        if (r->data[i - 1] == '\n')
+            return start - i;
+    return r->base == 0 ? start : 0; /* the line began before the buffer: unknown */
+}
+
+/*
+ * Turn an error inside the record at data offset start, which begins on line line,
+ * into stream terms: offset in the stream, line in the stream, and on the record's
+ * first line the column in the line rather than in the record.
+ */
 static int
-stream_error(struct sol_error *err, int rc, size_t start, size_t line)
+stream_error(const struct sol_json_reader *r, struct sol_error *err, int rc, size_t start,
+             size_t line)
 {
     if (!err)
         return rc;
     if (err->line) {
-        err->offset += start;
+        if (err->line == 1)
+            err->column += (unsigned)record_column(r, start);
+        err->offset += r->base + start;
         err->line += (unsigned)line - 1;
     } else {
         err->line = (unsigned)line;
-        err->column = 1;
-        err->offset = start;
+        err->column = (unsigned)record_column(r, start) + 1;
+        err->offset = r->base + start;
     }
     return rc;
 }
@@ -296,11 +314,12 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
                 /* Too long to ever be a record: report it once, then discard. */
                 r->record_line = r->line;
                 r->skipping = true;
-                size_t start = r->base + r->pos;
-                r->pos = r->len;
+                size_t start = r->pos;
                 sol_error_set(err, SOL_ELIMIT, "line longer than the limit of %zu bytes",
                               r->max_bytes);
-                return stream_error(err, SOL_ELIMIT, start, r->record_line);
+                stream_error(r, err, SOL_ELIMIT, start, r->record_line);
+                r->pos = r->len;
+                return SOL_ELIMIT;
             }
             if (r->skipping)
                 r->pos = r->len;
@@ -337,7 +356,7 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
         }
         if (n > r->max_bytes) {
             sol_error_set(err, SOL_ELIMIT, "line longer than the limit of %zu bytes", r->max_bytes);
-            return stream_error(err, SOL_ELIMIT, r->base + start, line);
+            return stream_error(r, err, SOL_ELIMIT, start, line);
         }
         int rc = parse_record(r, p, n, root, err);
         if (rc && r->framing == FRAMING_UNKNOWN && rc == SOL_ESYNTAX && nl &&
@@ -358,7 +377,7 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
         }
         r->framing = FRAMING_LINES;
         if (rc)
-            return stream_error(err, rc, r->base + start, line);
+            return stream_error(r, err, rc, start, line);
         return 0;
     }
 }
@@ -375,13 +394,13 @@ next_text(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
         if (r->len - r->pos > r->max_bytes) {
             /* A text too long, or one that never closes: report it and stop. */
             r->record_line = r->line;
-            size_t start = r->base + r->pos;
+            sol_error_set(err, SOL_ELIMIT, "JSON text longer than the limit of %zu bytes",
+                          r->max_bytes);
+            stream_error(r, err, SOL_ELIMIT, r->pos, r->record_line);
             r->line += count_lines(r->data + r->pos, r->len - r->pos);
             r->pos = r->len;
             r->eof = true;
-            sol_error_set(err, SOL_ELIMIT, "JSON text longer than the limit of %zu bytes",
-                          r->max_bytes);
-            return stream_error(err, SOL_ELIMIT, start, r->record_line);
+            return SOL_ELIMIT;
         }
         if (!refill(r)) {
             end = r->len - r->pos;
@@ -415,15 +434,8 @@ next_text(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
         raw->n = n;
     }
     int rc = parse_record(r, p, n, root, err);
-    if (rc) {
-        if (err && err->line) {
-            /* The error's own line within the text, and its column in that line. */
-            err->offset += r->base + start;
-            err->line += (unsigned)line - 1;
-            return rc;
-        }
-        return stream_error(err, rc, r->base + start, line);
-    }
+    if (rc)
+        return stream_error(r, err, rc, start, line);
     return 0;
 }
 
@@ -436,6 +448,14 @@ sol_json_reader_next(struct sol_json_reader *r, const struct sol_json **root, st
     if (raw) {
         raw->p = NULL;
         raw->n = 0;
+    }
+    if (!r->started) {
+        /* RFC 8259 §8.1 lets a parser ignore a byte order mark: Windows tools write one. */
+        r->started = true;
+        while (r->f && r->len < 3 && refill(r))
+            ;
+        if (r->len >= 3 && memcmp(r->data, "\xEF\xBB\xBF", 3) == 0)
+            r->pos = 3;
     }
     if (r->framing != FRAMING_TEXTS) {
         int rc = next_line(r, root, raw, err);

@@ -521,6 +521,23 @@ test_parse_file(void)
     CHECK(freopen(path, "r", stdin) != NULL);
     CHECK_INT(sol_json_parse_file(d, "-", &root, &err), 0);
     CHECK_STR(sol_json_at(root, 0)->u.s, "from stdin");
+    /* A byte order mark is skipped in files, and counted in error places. */
+    f = fopen(path, "w");
+    if (f) {
+        fputs("\xEF\xBB\xBF[1,]", f);
+        fclose(f);
+    }
+    CHECK_INT(sol_json_parse_file(d, path, &root, &err), SOL_ESYNTAX);
+    CHECK_STR(err.msg, "expected a value, found ']'");
+    CHECK_INT(err.offset, 6);
+    CHECK_INT(err.column, 7);
+    f = fopen(path, "w");
+    if (f) {
+        fputs("\xEF\xBB\xBF{\"a\": 1}", f);
+        fclose(f);
+    }
+    CHECK_INT(sol_json_parse_file(d, path, &root, &err), 0);
+    CHECK_INT(sol_json_get(root, "a")->u.i, 1);
     /* Too large, and missing. */
     struct sol_json_limits lim = {8, 0, false};
     struct sol_json_doc *small = sol_json_doc_new(&lim);
@@ -699,6 +716,26 @@ test_reader_lines(void)
     sol_json_reader_free(r);
     fclose(f);
 
+    /* A byte order mark before the first line is skipped, and counted in columns. */
+    static const struct record bom_want[] = {
+        {SOL_ESYNTAX, 1, "[1,]", "expected a value, found ']'", 1, 7},
+        {0, 2, "{\"a\":1}", "{\"a\":1}", 0, 0},
+        {SOL_ESYNTAX, 3, "{\"b\":,}", "expected a value, found ','", 3, 6},
+    };
+    const char *bom = "\xEF\xBB\xBF[1,]\n{\"a\":1}\n{\"b\":,}\n";
+    r = sol_json_reader_new_mem(bom, strlen(bom), NULL);
+    check_reader(r, bom_want, 3, "bom memory");
+    sol_json_reader_free(r);
+    f = tmpfile();
+    if (f) {
+        fputs(bom, f);
+        rewind(f);
+        r = sol_json_reader_new(f, NULL);
+        check_reader(r, bom_want, 3, "bom file");
+        sol_json_reader_free(r);
+        fclose(f);
+    }
+
     /* Empty input, and only blank lines. */
     r = sol_json_reader_new_mem("", 0, NULL);
     CHECK_INT(sol_json_reader_next(r, &root, NULL, NULL), SOL_EEOF);
@@ -824,7 +861,9 @@ test_reader_texts(void)
                        "]\n"
                        "{\n"
                        "  \"e\": true\n"
-                       "}\n";
+                       "}\n"
+                       "{\n"
+                       "\"f\": 1}  {\"g\": x}\n";
     static const struct record want[] = {
         {0, 1, "{\n  \"a\": 1,\n  \"b\": [\n    \"}{\\\"\"\n  ]\n}", "{\"a\":1,\"b\":[\"}{\\\"\"]}",
          0, 0},
@@ -832,6 +871,8 @@ test_reader_texts(void)
         {0, 8, "{\"d\": 3}", "{\"d\":3}", 0, 0},
         {SOL_ESYNTAX, 9, "[\n  1,\n  x\n]", "expected a value, found 'x'", 11, 3},
         {0, 13, "{\n  \"e\": true\n}", "{\"e\":true}", 0, 0},
+        {0, 16, "{\n\"f\": 1}", "{\"f\":1}", 0, 0},
+        {SOL_ESYNTAX, 17, "{\"g\": x}", "expected a value, found 'x'", 17, 16},
     };
     struct sol_json_reader *r = sol_json_reader_new_mem(text, strlen(text), NULL);
     check_reader(r, want, sizeof(want) / sizeof(want[0]), "texts");
