@@ -57,6 +57,7 @@
 #define CACHE_SIZE 128
 #define CURSOR_CHUNK 500
 #define MIGRATION_LOCK_KEY 0x736f6c696461LL /* "solida": the schema migration lock */
+#define WRITE_LOCK_KEY 0x736f6c697772LL     /* "solwr": sol_store_begin()'s write lock */
 
 /* The database server's clock in microseconds since 1970. */
 #define NOW_US "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
@@ -720,15 +721,27 @@ pgs_schema_version(struct sol_store *s)
     return pg(s)->schema_version;
 }
 
+/*
+ * store.h: begin takes the write lock at once. SQLite has one write lock per database;
+ * here a transaction-level advisory lock plays its part, so that callers that read then
+ * write inside a transaction (the TAXII cursor key made on first use, an import batch)
+ * see the same serialisation on both backends. Writes outside a transaction take only
+ * the row locks they need, and readers never wait.
+ */
 static int
 pgs_begin(struct sol_store *s)
 {
     struct pg_store *q = pg(s);
     if (q->in_txn)
         return SOL_EINVAL;
-    int rc = pg_exec(q, "BEGIN");
+    char sql[128];
+    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
+             (long long)WRITE_LOCK_KEY);
+    int rc = pg_exec(q, sql);
     if (rc == 0)
         q->in_txn = true;
+    else
+        PQclear(PQexec(q->conn, "ROLLBACK"));
     return rc;
 }
 
