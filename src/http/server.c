@@ -441,6 +441,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/*
+ * ADDR:PORT, [ADDR]:PORT or localhost:PORT into a socket address, with whether it is a
+ * loopback address (127.0.0.0/8, ::1). Numeric addresses only, apart from localhost:
+ * the server must not depend on name resolution to decide what it exposes.
+ */
 int
 sol_http_parse_listen(const char *s, void *out, unsigned *out_len, bool *loopback,
                       struct sol_error *err)
@@ -506,6 +511,11 @@ log_mhd(void *cls, const char *fmt, va_list ap)
         fputc('\n', stderr);
 }
 
+/*
+ * Check the options (TLS both or neither; no plain HTTP off loopback unless allowed),
+ * open the first store handle, make the TAXII server and start libmicrohttpd's thread
+ * pool. On failure nothing is left running and err says why.
+ */
 int
 sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
                struct sol_error *err)
@@ -615,18 +625,24 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
     return 0;
 }
 
+/* The bound port (the real one when the address asked for port 0). */
 unsigned
 sol_http_port(const struct sol_http_server *srv)
 {
     return srv->port;
 }
 
+/* Whether the server was started with a certificate. */
 bool
 sol_http_tls(const struct sol_http_server *srv)
 {
     return srv->tls;
 }
 
+/*
+ * Stop accepting, let libmicrohttpd finish the requests in progress, then close the
+ * pooled store handles and wipe the TLS key from memory. NULL does nothing.
+ */
 void
 sol_http_stop(struct sol_http_server *srv)
 {

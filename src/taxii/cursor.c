@@ -28,6 +28,11 @@ put_list(struct sol_buf *b, const char *name, const char *raw)
     sol_buf_printf(b, "%s=%s\n", name, raw ? raw : "");
 }
 
+/*
+ * The text the MAC binds a cursor to: the endpoint, its path parameters and every filter
+ * but limit and next, with the match lists as the client wrote them (the same query
+ * resends the same text). Replaces what scope held.
+ */
 void
 sol__taxii_cursor_scope(const struct taxii_route *rt, const struct taxii_query *q,
                         struct sol_buf *scope)
@@ -54,6 +59,7 @@ mac_input(uint8_t in[CURSOR_BODY + crypto_generichash_BYTES], const uint8_t body
                        scope->n, NULL, 0);
 }
 
+/* Write the cursor for the row (date_added, seq) of the query scope into out (replaced). */
 void
 sol__taxii_cursor_encode(const uint8_t key[TAXII_CURSOR_KEY_BYTES], const struct sol_buf *scope,
                          sol_time_t date_added, int64_t seq, struct sol_buf *out)
@@ -76,6 +82,11 @@ sol__taxii_cursor_encode(const uint8_t key[TAXII_CURSOR_KEY_BYTES], const struct
     sol_buf_puts(out, text);
 }
 
+/*
+ * Check text against the key and the query scope and give back its position. Any
+ * failure (bad base64, wrong length or version, a MAC that does not verify) is the same
+ * SOL_ESIGNATURE: a client learns nothing about why.
+ */
 int
 sol__taxii_cursor_decode(const uint8_t key[TAXII_CURSOR_KEY_BYTES], const struct sol_buf *scope,
                          const char *text, sol_time_t *date_added, int64_t *seq)

@@ -8,6 +8,7 @@
 #include "solidarity/json.h"
 #include "taxii/taxii.h"
 
+/* An empty response: status 500 until an endpoint sets it, the TAXII media type. */
 void
 sol_taxii_response_init(struct sol_taxii_response *r)
 {
@@ -17,6 +18,7 @@ sol_taxii_response_init(struct sol_taxii_response *r)
     r->status = 500;
 }
 
+/* Free the body and make r empty again (reusable); NULL does nothing. */
 void
 sol_taxii_response_clear(struct sol_taxii_response *r)
 {

@@ -153,6 +153,7 @@ out:
     return rc;
 }
 
+/* Release what sol__taxii_query_parse() allocated; q is zeroed and may be parsed into again. */
 void
 sol__taxii_query_free(struct taxii_query *q)
 {

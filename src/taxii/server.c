@@ -63,6 +63,11 @@ load_key(struct sol_store *s, uint8_t key[TAXII_CURSOR_KEY_BYTES])
     return rc;
 }
 
+/*
+ * Copy the configuration (defaults for zero fields) and load or create the cursor key.
+ * The store is only used during the call. Errors: SOL_ENOMEM, SOL_ECRYPTO, store errors,
+ * SOL_EINVALID for a stored key that is not 64 hex digits; err says which.
+ */
 int
 sol_taxii_server_new(struct sol_store *s, const struct sol_taxii_config *cfg,
                      struct sol_taxii_server **out, struct sol_error *err)
@@ -103,6 +108,7 @@ sol_taxii_server_new(struct sol_store *s, const struct sol_taxii_config *cfg,
     return 0;
 }
 
+/* Wipe the key and free the server; NULL does nothing. */
 void
 sol_taxii_server_free(struct sol_taxii_server *srv)
 {
@@ -115,6 +121,7 @@ sol_taxii_server_free(struct sol_taxii_server *srv)
     sol_free(srv);
 }
 
+/* The max_content_length for API roots that set none (the configured one). */
 int64_t
 sol_taxii_max_content_length(const struct sol_taxii_server *srv)
 {
@@ -888,6 +895,10 @@ method_allowed(enum taxii_endpoint ep, const char *m)
 /* RFC 7235 §4.1: the schemes we accept, for every 401. */
 #define WWW_AUTHENTICATE "Basic realm=\"solidarity\", Bearer realm=\"solidarity\", Token"
 
+/*
+ * Answer one request (see the order of checks at the top of this file). resp's body
+ * is replaced; everything the request borrowed is released before returning.
+ */
 int
 sol_taxii_handle(const struct sol_taxii_server *srv, struct sol_store *s,
                  const struct sol_taxii_request *req, struct sol_taxii_response *resp)
