@@ -63,7 +63,8 @@ collect(const struct sol_json *v, unsigned depth)
     const struct sol_json *m;
     if (v->type == SOL_JSON_OBJECT) {
         const struct sol_json *pat = sol_json_get(v, "pattern");
-        if (sol_json_is_string(pat) && sol_str_eqc(sol_json_str(sol_json_get(v, "type")), "indicator"))
+        if (sol_json_is_string(pat) &&
+            sol_str_eqc(sol_json_str(sol_json_get(v, "type")), "indicator"))
             add_text(pat->u.s, pat->n);
     }
     if (v->type == SOL_JSON_OBJECT || v->type == SOL_JSON_ARRAY) {
@@ -79,8 +80,8 @@ visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
     (void)st;
     (void)ftw;
     size_t l = strlen(path);
-    if (flag != FTW_F || !((l > 5 && !strcmp(path + l - 5, ".json")) ||
-                           (l > 6 && !strcmp(path + l - 6, ".stix2"))))
+    if (flag != FTW_F ||
+        !((l > 5 && !strcmp(path + l - 5, ".json")) || (l > 6 && !strcmp(path + l - 6, ".stix2"))))
         return 0;
     struct sol_json_doc *doc = sol_json_doc_new(NULL);
     const struct sol_json *root;
@@ -100,11 +101,13 @@ bench_parse(const char *dir)
         source = "generated patterns (no shared data)";
         char buf[256];
         for (int i = 0; i < 5000; i++) {
-            int k = snprintf(buf, sizeof buf,
-                             i % 3 == 0   ? "[domain-name:value = 'host%d.example.com']"
-                             : i % 3 == 1 ? "[file:hashes.'SHA-256' = '%064d']"
-                                          : "[url:value = 'http://x%d.example/' OR ipv4-addr:value = '10.0.0.1']",
-                             i);
+            int k = snprintf(
+                buf, sizeof buf,
+                i % 3 == 0 ? "[domain-name:value = 'host%d.example.com']"
+                : i % 3 == 1
+                    ? "[file:hashes.'SHA-256' = '%064d']"
+                    : "[url:value = 'http://x%d.example/' OR ipv4-addr:value = '10.0.0.1']",
+                i);
             add_text(buf, (size_t)k);
         }
     }
@@ -157,7 +160,8 @@ static const char *eval_patterns[] = {
     "[ipv4-addr:value ISSUBSET '10.1.0.0/16']",
     "[network-traffic:dst_ref.value = '10.1.2.3' AND network-traffic:dst_port = 443]",
     "[EXISTS file:hashes.'SHA-256']",
-    "([domain-name:value = 'host5.example.com'] FOLLOWEDBY [file:name = 'f7.exe']) WITHIN 600 SECONDS",
+    "([domain-name:value = 'host5.example.com'] FOLLOWEDBY [file:name = 'f7.exe']) WITHIN 600 "
+    "SECONDS",
     "[ipv4-addr:value = '10.1.0.9'] REPEATS 3 TIMES WITHIN 3600 SECONDS",
 };
 
@@ -222,8 +226,8 @@ bench_eval(void)
                        sec / 60 % 60, sec % 60);
         switch (i % 4) {
         case 0:
-            sol_buf_printf(&js, "\"0\":{\"type\":\"domain-name\",\"value\":\"host%zu.example.com\"}",
-                           i % 50);
+            sol_buf_printf(
+                &js, "\"0\":{\"type\":\"domain-name\",\"value\":\"host%zu.example.com\"}", i % 50);
             break;
         case 1:
             sol_buf_printf(&js,
@@ -232,14 +236,16 @@ bench_eval(void)
                            i % 20, i * 997 % 300000, i % 100, i);
             break;
         case 2:
-            sol_buf_printf(&js,
-                           "\"0\":{\"type\":\"network-traffic\",\"dst_ref\":\"1\",\"dst_port\":%zu},"
-                           "\"1\":{\"type\":\"ipv4-addr\",\"value\":\"10.1.%zu.%zu\"}",
-                           i % 2 ? (size_t)443 : (size_t)80, i % 7, i % 13);
+            sol_buf_printf(
+                &js,
+                "\"0\":{\"type\":\"network-traffic\",\"dst_ref\":\"1\",\"dst_port\":%zu},"
+                "\"1\":{\"type\":\"ipv4-addr\",\"value\":\"10.1.%zu.%zu\"}",
+                i % 2 ? (size_t)443 : (size_t)80, i % 7, i % 13);
             break;
         default:
-            sol_buf_printf(&js, "\"0\":{\"type\":\"url\",\"value\":\"http://site%zu.example/login.php\"}",
-                           i % 30);
+            sol_buf_printf(
+                &js, "\"0\":{\"type\":\"url\",\"value\":\"http://site%zu.example/login.php\"}",
+                i % 30);
             break;
         }
         sol_buf_puts(&js, "}}");

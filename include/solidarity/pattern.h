@@ -41,9 +41,9 @@ struct sol_pattern_options {
     uint32_t max_repeats;  /* largest REPEATS count; default 1000 */
 };
 
-#define SOL_PATTERN_DEFAULT_MAX_LENGTH 65536
-#define SOL_PATTERN_DEFAULT_MAX_DEPTH 64
-#define SOL_PATTERN_DEFAULT_MAX_LIST 4096
+#define SOL_PATTERN_DEFAULT_MAX_LENGTH  65536
+#define SOL_PATTERN_DEFAULT_MAX_DEPTH   64
+#define SOL_PATTERN_DEFAULT_MAX_LIST    4096
 #define SOL_PATTERN_DEFAULT_MAX_REPEATS 1000
 /* A pattern whose one match needs more observations than this is refused (SOL_ELIMIT). */
 #define SOL_PATTERN_MAX_BINDING 1000
@@ -109,9 +109,9 @@ enum sol_pattern_const_kind {
 
 struct sol_pattern_const {
     enum sol_pattern_const_kind kind;
-    unsigned column;      /* where the constant starts in the pattern text */
-    struct sol_str bytes; /* STRING, BINARY, HEX: NUL-terminated too, may hold NULs */
-    bool latin1_ok;       /* STRING: every code point < U+0100, so it converts to octets */
+    unsigned column;       /* where the constant starts in the pattern text */
+    struct sol_str bytes;  /* STRING, BINARY, HEX: NUL-terminated too, may hold NULs */
+    bool latin1_ok;        /* STRING: every code point < U+0100, so it converts to octets */
     struct sol_str latin1; /* STRING with latin1_ok: those octets (§9.6.4) */
     int64_t i;
     double f;
@@ -275,7 +275,7 @@ SOL_API int sol_observation_set_finish(struct sol_observation_set *s, struct sol
 
 /* The observations of a finished set, in the order they were added. */
 SOL_API const struct sol_observation *sol_observation_set_items(const struct sol_observation_set *s,
-                                                               size_t *n);
+                                                                size_t *n);
 
 /* The result of an evaluation. */
 struct sol_pattern_result {
@@ -296,7 +296,7 @@ struct sol_pattern_result {
 
 /* Evaluation options: zero fields take the defaults. */
 struct sol_pattern_match_options {
-    uint64_t max_steps;       /* search budget; default 10,000,000; past it: SOL_ELIMIT */
+    uint64_t max_steps;         /* search budget; default 10,000,000; past it: SOL_ELIMIT */
     uint32_t regex_match_limit; /* PCRE2 match limit; default 100,000 */
 };
 

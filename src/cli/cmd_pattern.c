@@ -104,8 +104,9 @@ match(const struct sol_pattern *pat, int nfiles, char **files)
         goto out;
     }
     if (res.regex_limit_hits)
-        cli_error("pattern", "warning: %u regular expression matches hit the match limit and "
-                             "counted as no match",
+        cli_error("pattern",
+                  "warning: %u regular expression matches hit the match limit and "
+                  "counted as no match",
                   res.regex_limit_hits);
     for (size_t i = 0; i < res.nobs; i++) {
         const struct sol_observation *o = &obs[res.obs[i]];
@@ -145,8 +146,8 @@ cli_cmd_pattern(int argc, char **argv)
             return CLI_OK;
         } else if (!dashdash && strcmp(a, "--strict") == 0) {
             opt.strict = true;
-        } else if (!dashdash && (strcmp(a, "--stix-version") == 0 ||
-                                 strncmp(a, "--stix-version=", 15) == 0)) {
+        } else if (!dashdash &&
+                   (strcmp(a, "--stix-version") == 0 || strncmp(a, "--stix-version=", 15) == 0)) {
             const char *v = a[14] == '=' ? a + 15 : (i + 1 < argc ? argv[++i] : "");
             if (strcmp(v, "2.0") == 0 || strcmp(v, "20") == 0)
                 opt.stix_version = 20;
@@ -178,9 +179,9 @@ cli_cmd_pattern(int argc, char **argv)
     }
     if (nargs < 2 || (!is_match && nfiles) || (is_match && !nfiles)) {
         free(files);
-        return cli_usage("pattern", is_match ? "match takes a PATTERN and at least one FILE"
-                                             : "%s takes one PATTERN",
-                         sub);
+        return cli_usage(
+            "pattern",
+            is_match ? "match takes a PATTERN and at least one FILE" : "%s takes one PATTERN", sub);
     }
     struct sol_buf text;
     sol_buf_init(&text);

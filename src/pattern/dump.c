@@ -64,8 +64,12 @@ static void
 put_const(struct sol_buf *out, const struct sol_pattern_const *c)
 {
     switch (c->kind) {
-    case SOL_PCONST_STRING: put_quoted(out, c->bytes); break;
-    case SOL_PCONST_INT: sol_buf_printf(out, "%" PRId64, c->i); break;
+    case SOL_PCONST_STRING:
+        put_quoted(out, c->bytes);
+        break;
+    case SOL_PCONST_INT:
+        sol_buf_printf(out, "%" PRId64, c->i);
+        break;
     case SOL_PCONST_FLOAT: {
         char buf[64];
         snprintf(buf, sizeof buf, "%.17g", c->f);
@@ -83,7 +87,9 @@ put_const(struct sol_buf *out, const struct sol_pattern_const *c)
             sol_buf_puts(out, ".0");
         break;
     }
-    case SOL_PCONST_BOOL: sol_buf_puts(out, c->b ? "true" : "false"); break;
+    case SOL_PCONST_BOOL:
+        sol_buf_puts(out, c->b ? "true" : "false");
+        break;
     case SOL_PCONST_BINARY:
         sol_buf_puts(out, "b'");
         sol_base64_encode(out, c->bytes.p, c->bytes.n);
@@ -94,7 +100,9 @@ put_const(struct sol_buf *out, const struct sol_pattern_const *c)
         sol_hex_encode(out, c->bytes.p, c->bytes.n);
         sol_buf_putc(out, '\'');
         break;
-    case SOL_PCONST_TIMESTAMP: put_time(out, c->t, c->t_digits); break;
+    case SOL_PCONST_TIMESTAMP:
+        put_time(out, c->t, c->t_digits);
+        break;
     case SOL_PCONST_LIST:
         sol_buf_putc(out, '(');
         for (size_t i = 0; i < c->nitems; i++) {
@@ -123,8 +131,12 @@ put_path(struct sol_buf *out, const struct sol_pattern_path *path)
             else
                 put_quoted(out, st->key);
             break;
-        case SOL_PSTEP_INDEX: sol_buf_printf(out, "[%" PRId64 "]", st->index); break;
-        case SOL_PSTEP_ANY: sol_buf_puts(out, "[*]"); break;
+        case SOL_PSTEP_INDEX:
+            sol_buf_printf(out, "[%" PRId64 "]", st->index);
+            break;
+        case SOL_PSTEP_ANY:
+            sol_buf_puts(out, "[*]");
+            break;
         }
     }
 }
@@ -174,7 +186,9 @@ dump_obs(struct sol_buf *out, const struct sol_pattern_obs *o, unsigned depth)
         sol_buf_puts(out, " SECONDS\n");
         break;
     }
-    case SOL_POBS_REPEATS: sol_buf_printf(out, "REPEATS %u TIMES\n", (unsigned)o->repeats); break;
+    case SOL_POBS_REPEATS:
+        sol_buf_printf(out, "REPEATS %u TIMES\n", (unsigned)o->repeats);
+        break;
     case SOL_POBS_STARTSTOP:
         sol_buf_puts(out, "START ");
         put_time(out, o->start, (unsigned)(o->start % 1000000 ? 6 : 0));

@@ -54,7 +54,7 @@ struct ev {
     uint64_t *used; /* units of each observation taken by the current partial binding */
     size_t **cand;  /* per bracket: candidate observations by first_observed, then index */
     size_t *ncand;
-    uint8_t **isc;  /* per bracket: isc[b][i] when observation i is a candidate */
+    uint8_t **isc;              /* per bracket: isc[b][i] when observation i is a candidate */
     sol_time_t *firsts, *lasts; /* distinct first_observed / last_observed values, ascending */
     size_t nfirsts, nlasts;
     size_t *stack; /* the observations of the current partial binding, in pick order */
@@ -111,7 +111,8 @@ flip(int c)
 
 /* Decode a _bin (base64) or _hex property value into ev->scratch. */
 static bool
-decode_prop(struct ev *e, const struct sol_pattern_path *path, struct sol_str s, struct sol_str *out)
+decode_prop(struct ev *e, const struct sol_pattern_path *path, struct sol_str s,
+            struct sol_str *out)
 {
     size_t need = s.n / 2 + s.n / 4 * 3 + 4;
     if (need > e->capscratch) {
@@ -219,7 +220,8 @@ order(struct ev *e, const struct sol_pattern_path *path, const struct sol_json *
             return INCOMPAT;
         return t < c->t ? -1 : t > c->t;
     }
-    case SOL_PCONST_LIST: return INCOMPAT;
+    case SOL_PCONST_LIST:
+        return INCOMPAT;
     }
     return INCOMPAT;
 }
@@ -295,7 +297,8 @@ test_value(struct ev *e, const struct sol_pattern_cmp *t, const struct sol_json 
 {
     const struct sol_pattern_path *path = &t->path;
     switch (t->op) {
-    case SOL_POP_EXISTS: return true;
+    case SOL_POP_EXISTS:
+        return true;
     case SOL_POP_EQ:
     case SOL_POP_NE:
     case SOL_POP_LT:
@@ -306,12 +309,18 @@ test_value(struct ev *e, const struct sol_pattern_cmp *t, const struct sol_json 
         if (o == INCOMPAT)
             return t->op == SOL_POP_NE; /* §9.6.1: only != is true for incompatible types */
         switch (t->op) {
-        case SOL_POP_EQ: return o == 0;
-        case SOL_POP_NE: return o != 0;
-        case SOL_POP_LT: return o < 0;
-        case SOL_POP_LE: return o <= 0;
-        case SOL_POP_GT: return o > 0;
-        default: return o >= 0;
+        case SOL_POP_EQ:
+            return o == 0;
+        case SOL_POP_NE:
+            return o != 0;
+        case SOL_POP_LT:
+            return o < 0;
+        case SOL_POP_LE:
+            return o <= 0;
+        case SOL_POP_GT:
+            return o > 0;
+        default:
+            return o >= 0;
         }
     }
     case SOL_POP_IN:
@@ -489,7 +498,8 @@ eval_cmp_on(struct ev *e, const struct sol_pattern_cmp *c, const struct sol_obse
             const struct sol_json *root)
 {
     switch (c->kind) {
-    case SOL_PCMP_TEST: return eval_test(e, c, o, root);
+    case SOL_PCMP_TEST:
+        return eval_test(e, c, o, root);
     case SOL_PCMP_AND:
         for (size_t i = 0; i < c->nkids; i++)
             if (!eval_cmp_on(e, c->kids[i], o, root))
@@ -791,7 +801,8 @@ eval_obs(struct ev *e, const struct sol_pattern_obs *n, struct window w, const s
     if (!tick(e))
         return false;
     switch (n->kind) {
-    case SOL_POBS_BRACKET: return pick_bracket(e, n, &w, 0, k);
+    case SOL_POBS_BRACKET:
+        return pick_bracket(e, n, &w, 0, k);
     case SOL_POBS_OR:
         for (size_t i = 0; i < n->nkids; i++) {
             if (eval_obs(e, n->kids[i], w, k))
@@ -804,7 +815,8 @@ eval_obs(struct ev *e, const struct sol_pattern_obs *n, struct window w, const s
         struct k nk = {k_and, k, n, w, 1, 0, 0, 0};
         return eval_obs(e, n->kids[0], w, &nk);
     }
-    case SOL_POBS_FOLLOWEDBY: return fb_from(e, n, 0, w, k);
+    case SOL_POBS_FOLLOWEDBY:
+        return fb_from(e, n, 0, w, k);
     case SOL_POBS_STARTSTOP:
         if (n->start > w.min_first)
             w.min_first = n->start;
@@ -850,7 +862,8 @@ static bool
 feasible(const struct ev *e, const struct sol_pattern_obs *n)
 {
     switch (n->kind) {
-    case SOL_POBS_BRACKET: return e->ncand[n->bracket_index] > 0;
+    case SOL_POBS_BRACKET:
+        return e->ncand[n->bracket_index] > 0;
     case SOL_POBS_OR:
         for (size_t i = 0; i < n->nkids; i++)
             if (feasible(e, n->kids[i]))
@@ -1011,7 +1024,8 @@ sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs
     e.lasts = sol_malloc((n ? n : 1) * sizeof *e.lasts);
     e.md = pcre2_match_data_create(1, NULL);
     e.mctx = pcre2_match_context_create(NULL);
-    if (!brackets || !e.cand || !e.ncand || !e.isc || !e.used || !e.firsts || !e.lasts || !e.md || !e.mctx) {
+    if (!brackets || !e.cand || !e.ncand || !e.isc || !e.used || !e.firsts || !e.lasts || !e.md ||
+        !e.mctx) {
         rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
         goto out;
     }
@@ -1078,7 +1092,8 @@ sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs
                 break;
         }
     } else if (eval_obs(&e, p->root, all, &done)) {
-        qsort(e.stack, e.nstack, sizeof *e.stack, cmp_size);
+        if (e.nstack > 1)
+            qsort(e.stack, e.nstack, sizeof *e.stack, cmp_size);
         for (size_t i = 0; i < e.nstack; i++) {
             if (i && e.stack[i] == e.stack[i - 1])
                 continue;

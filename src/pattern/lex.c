@@ -103,8 +103,7 @@ scan_quoted(struct sol__lexer *lx, size_t start, size_t off, bool escapes, size_
         i++;
     }
     char m[120];
-    snprintf(m, sizeof m, "unterminated string: no closing ' for the one at column %zu",
-             off + 1);
+    snprintf(m, sizeof m, "unterminated string: no closing ' for the one at column %zu", off + 1);
     (void)start;
     return lex_fail(lx, lx->n, m);
 }
@@ -137,8 +136,9 @@ scan_number(struct sol__lexer *lx, struct sol__token *t)
     if (kind == SOL__T_INT && nd > 1 && lx->s[d0] == '0')
         return lex_fail(lx, d0, "an integer must not have leading zeros");
     if (i < lx->n && (is_ident_start(lx->s[i]) || lx->s[i] == '.')) {
-        return lex_fail(lx, i, lx->s[i] == '.' ? "unexpected '.' after a number"
-                                               : "expected a space or an operator after a number");
+        return lex_fail(lx, i,
+                        lx->s[i] == '.' ? "unexpected '.' after a number"
+                                        : "expected a space or an operator after a number");
     }
     t->kind = kind;
     t->len = i - lx->pos;
@@ -169,14 +169,30 @@ sol__lex_next(struct sol__lexer *lx, struct sol__token *t)
     char c = s[i];
     char c1 = i + 1 < lx->n ? s[i + 1] : '\0';
     switch (c) {
-    case '[': t->kind = SOL__T_LBRACK; break;
-    case ']': t->kind = SOL__T_RBRACK; break;
-    case '(': t->kind = SOL__T_LPAREN; break;
-    case ')': t->kind = SOL__T_RPAREN; break;
-    case ':': t->kind = SOL__T_COLON; break;
-    case ',': t->kind = SOL__T_COMMA; break;
-    case '*': t->kind = SOL__T_STAR; break;
-    case '=': t->kind = SOL__T_EQ; break;
+    case '[':
+        t->kind = SOL__T_LBRACK;
+        break;
+    case ']':
+        t->kind = SOL__T_RBRACK;
+        break;
+    case '(':
+        t->kind = SOL__T_LPAREN;
+        break;
+    case ')':
+        t->kind = SOL__T_RPAREN;
+        break;
+    case ':':
+        t->kind = SOL__T_COLON;
+        break;
+    case ',':
+        t->kind = SOL__T_COMMA;
+        break;
+    case '*':
+        t->kind = SOL__T_STAR;
+        break;
+    case '=':
+        t->kind = SOL__T_EQ;
+        break;
     case '!':
         if (c1 != '=')
             return lex_fail(lx, i, "expected '=' after '!'");
@@ -247,28 +263,50 @@ const char *
 sol__tok_name(enum sol__tok k)
 {
     switch (k) {
-    case SOL__T_EOF: return "end of pattern";
-    case SOL__T_LBRACK: return "'['";
-    case SOL__T_RBRACK: return "']'";
-    case SOL__T_LPAREN: return "'('";
-    case SOL__T_RPAREN: return "')'";
-    case SOL__T_COLON: return "':'";
-    case SOL__T_DOT: return "'.'";
-    case SOL__T_COMMA: return "','";
-    case SOL__T_STAR: return "'*'";
-    case SOL__T_EQ: return "'='";
-    case SOL__T_NE: return "'!='";
-    case SOL__T_LT: return "'<'";
-    case SOL__T_LE: return "'<='";
-    case SOL__T_GT: return "'>'";
-    case SOL__T_GE: return "'>='";
-    case SOL__T_IDENT: return "a name";
-    case SOL__T_STRING: return "a string";
-    case SOL__T_HEX: return "a hex constant";
-    case SOL__T_BINARY: return "a binary constant";
-    case SOL__T_TIME: return "a timestamp";
-    case SOL__T_INT: return "an integer";
-    case SOL__T_FLOAT: return "a float";
+    case SOL__T_EOF:
+        return "end of pattern";
+    case SOL__T_LBRACK:
+        return "'['";
+    case SOL__T_RBRACK:
+        return "']'";
+    case SOL__T_LPAREN:
+        return "'('";
+    case SOL__T_RPAREN:
+        return "')'";
+    case SOL__T_COLON:
+        return "':'";
+    case SOL__T_DOT:
+        return "'.'";
+    case SOL__T_COMMA:
+        return "','";
+    case SOL__T_STAR:
+        return "'*'";
+    case SOL__T_EQ:
+        return "'='";
+    case SOL__T_NE:
+        return "'!='";
+    case SOL__T_LT:
+        return "'<'";
+    case SOL__T_LE:
+        return "'<='";
+    case SOL__T_GT:
+        return "'>'";
+    case SOL__T_GE:
+        return "'>='";
+    case SOL__T_IDENT:
+        return "a name";
+    case SOL__T_STRING:
+        return "a string";
+    case SOL__T_HEX:
+        return "a hex constant";
+    case SOL__T_BINARY:
+        return "a binary constant";
+    case SOL__T_TIME:
+        return "a timestamp";
+    case SOL__T_INT:
+        return "an integer";
+    case SOL__T_FLOAT:
+        return "a float";
     }
     return "a token";
 }

@@ -79,8 +79,7 @@ col_of(size_t off)
 }
 
 /* Record an error at byte offset off (the first one wins). Returns NULL for convenience. */
-static void *
-fail_at(struct parser *p, int code, size_t off, const char *fmt, ...)
+static void *fail_at(struct parser *p, int code, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void *
@@ -141,8 +140,7 @@ found(struct parser *p, char *buf, size_t n)
  * Fail at the current token with "expected <what>", adding ", found <token>" unless the
  * pattern has ended (then the column points just past its end).
  */
-static void *
-expected(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void *expected(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void *
 expected(struct parser *p, const char *fmt, ...)
@@ -158,8 +156,8 @@ expected(struct parser *p, const char *fmt, ...)
                    found(p, fb, sizeof fb));
 }
 
-static void
-warn(struct parser *p, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void warn(struct parser *p, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
 warn(struct parser *p, size_t off, const char *fmt, ...)
@@ -208,7 +206,8 @@ static bool
 is_kw(struct parser *p, const char *kw)
 {
     size_t n = strlen(kw);
-    return p->tok.kind == SOL__T_IDENT && p->tok.len == n && memcmp(p->lx.s + p->tok.off, kw, n) == 0;
+    return p->tok.kind == SOL__T_IDENT && p->tok.len == n &&
+           memcmp(p->lx.s + p->tok.off, kw, n) == 0;
 }
 
 static struct sol_str
@@ -455,12 +454,22 @@ parse_constant(struct parser *p, struct sol_pattern_const *c, const char *for_wh
     c->column = col_of(t.off);
     bool ok;
     switch (t.kind) {
-    case SOL__T_STRING: ok = decode_string(p, &t, c); break;
-    case SOL__T_HEX: ok = decode_hex(p, &t, c); break;
-    case SOL__T_BINARY: ok = decode_binary(p, &t, c); break;
-    case SOL__T_TIME: ok = decode_time(p, t.off, p->lx.s + t.off + 2, t.len - 3, c); break;
+    case SOL__T_STRING:
+        ok = decode_string(p, &t, c);
+        break;
+    case SOL__T_HEX:
+        ok = decode_hex(p, &t, c);
+        break;
+    case SOL__T_BINARY:
+        ok = decode_binary(p, &t, c);
+        break;
+    case SOL__T_TIME:
+        ok = decode_time(p, t.off, p->lx.s + t.off + 2, t.len - 3, c);
+        break;
     case SOL__T_INT:
-    case SOL__T_FLOAT: ok = decode_number(p, &t, c); break;
+    case SOL__T_FLOAT:
+        ok = decode_number(p, &t, c);
+        break;
     case SOL__T_IDENT:
         if (is_kw(p, "true") || is_kw(p, "false")) {
             c->kind = SOL_PCONST_BOOL;
@@ -482,10 +491,13 @@ const_group(enum sol_pattern_const_kind k)
 {
     switch (k) {
     case SOL_PCONST_INT:
-    case SOL_PCONST_FLOAT: return 1;
+    case SOL_PCONST_FLOAT:
+        return 1;
     case SOL_PCONST_BINARY:
-    case SOL_PCONST_HEX: return 2;
-    default: return (int)k + 10;
+    case SOL_PCONST_HEX:
+        return 2;
+    default:
+        return (int)k + 10;
     }
 }
 
@@ -493,14 +505,22 @@ static const char *
 const_article(enum sol_pattern_const_kind k)
 {
     switch (k) {
-    case SOL_PCONST_STRING: return "a string";
-    case SOL_PCONST_INT: return "an integer";
-    case SOL_PCONST_FLOAT: return "a float";
-    case SOL_PCONST_BOOL: return "a boolean";
-    case SOL_PCONST_BINARY: return "a binary constant";
-    case SOL_PCONST_HEX: return "a hex constant";
-    case SOL_PCONST_TIMESTAMP: return "a timestamp";
-    case SOL_PCONST_LIST: return "a list";
+    case SOL_PCONST_STRING:
+        return "a string";
+    case SOL_PCONST_INT:
+        return "an integer";
+    case SOL_PCONST_FLOAT:
+        return "a float";
+    case SOL_PCONST_BOOL:
+        return "a boolean";
+    case SOL_PCONST_BINARY:
+        return "a binary constant";
+    case SOL_PCONST_HEX:
+        return "a hex constant";
+    case SOL_PCONST_TIMESTAMP:
+        return "a timestamp";
+    case SOL_PCONST_LIST:
+        return "a list";
     }
     return "a constant";
 }
@@ -529,8 +549,8 @@ parse_set(struct parser *p, struct sol_pattern_const *c)
     if (p->tok.kind != SOL__T_RPAREN) {
         for (;;) {
             if (n == p->opt.max_list) {
-                fail_at(p, SOL_ELIMIT, p->tok.off, "an IN list has more than the limit of %zu constants",
-                        p->opt.max_list);
+                fail_at(p, SOL_ELIMIT, p->tok.off,
+                        "an IN list has more than the limit of %zu constants", p->opt.max_list);
                 ok = false;
                 break;
             }
@@ -638,10 +658,10 @@ parse_object_path(struct parser *p, struct sol_pattern_path *path)
         expected(p, "an object path (object-type:property) or EXISTS");
         return false;
     }
-    static const char *const reserved[] = {"AND", "OR", "NOT", "FOLLOWEDBY", "LIKE", "MATCHES",
-                                           "ISSUBSET", "ISSUPERSET", "EXISTS", "IN", "START",
-                                           "STOP", "SECONDS", "TIMES", "WITHIN", "REPEATS",
-                                           "true", "false"};
+    static const char *const reserved[] = {
+        "AND",      "OR",         "NOT",    "FOLLOWEDBY", "LIKE",  "MATCHES",
+        "ISSUBSET", "ISSUPERSET", "EXISTS", "IN",         "START", "STOP",
+        "SECONDS",  "TIMES",      "WITHIN", "REPEATS",    "true",  "false"};
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
         if (is_kw(p, reserved[i])) {
             expected(p, "an object path (object-type:property) or EXISTS");
@@ -810,8 +830,8 @@ compile_regex(struct parser *p, struct sol_pattern_cmp *c)
     int ec;
     PCRE2_SIZE eo;
     pcre2_code *utf = pcre2_compile((PCRE2_SPTR)c->value.bytes.p, c->value.bytes.n,
-                                    PCRE2_DOTALL | PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &ec, &eo,
-                                    NULL);
+                                    PCRE2_DOTALL | PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
+                                    &ec, &eo, NULL);
     if (!utf) {
         PCRE2_UCHAR msg[200];
         pcre2_get_error_message(ec, msg, sizeof msg);
@@ -823,8 +843,8 @@ compile_regex(struct parser *p, struct sol_pattern_cmp *c)
     pat->regexes[pat->nregexes++] = utf;
     c->regex_utf = utf;
     /* For _bin and _hex properties (§9.6.1: no UNICODE flag), matched over raw octets. */
-    pcre2_code *bytes = pcre2_compile((PCRE2_SPTR)c->value.bytes.p, c->value.bytes.n,
-                                      PCRE2_DOTALL, &ec, &eo, NULL);
+    pcre2_code *bytes =
+        pcre2_compile((PCRE2_SPTR)c->value.bytes.p, c->value.bytes.n, PCRE2_DOTALL, &ec, &eo, NULL);
     if (bytes) {
         pat->regexes[pat->nregexes++] = bytes;
         c->regex_bytes = bytes;
@@ -856,7 +876,8 @@ parse_comparison_test(struct parser *p)
             if (!advance(p))
                 return NULL;
             if (!is_kw(p, "EXISTS"))
-                return expected(p, "EXISTS after NOT (NOT goes between the object path and the operator)");
+                return expected(
+                    p, "EXISTS after NOT (NOT goes between the object path and the operator)");
         }
         if (!advance(p))
             return NULL;
@@ -874,12 +895,24 @@ parse_comparison_test(struct parser *p)
     }
     size_t op_off = p->tok.off;
     switch (p->tok.kind) {
-    case SOL__T_EQ: c->op = SOL_POP_EQ; break;
-    case SOL__T_NE: c->op = SOL_POP_NE; break;
-    case SOL__T_LT: c->op = SOL_POP_LT; break;
-    case SOL__T_LE: c->op = SOL_POP_LE; break;
-    case SOL__T_GT: c->op = SOL_POP_GT; break;
-    case SOL__T_GE: c->op = SOL_POP_GE; break;
+    case SOL__T_EQ:
+        c->op = SOL_POP_EQ;
+        break;
+    case SOL__T_NE:
+        c->op = SOL_POP_NE;
+        break;
+    case SOL__T_LT:
+        c->op = SOL_POP_LT;
+        break;
+    case SOL__T_LE:
+        c->op = SOL_POP_LE;
+        break;
+    case SOL__T_GT:
+        c->op = SOL_POP_GT;
+        break;
+    case SOL__T_GE:
+        c->op = SOL_POP_GE;
+        break;
     case SOL__T_IDENT:
         if (is_kw(p, "IN"))
             c->op = SOL_POP_IN;
@@ -892,7 +925,8 @@ parse_comparison_test(struct parser *p)
         else if (is_kw(p, "ISSUPERSET"))
             c->op = SOL_POP_ISSUPERSET;
         break;
-    default: break;
+    default:
+        break;
     }
     if (!c->op)
         return expected(p, "a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, "
@@ -924,10 +958,11 @@ parse_comparison_test(struct parser *p)
     case SOL_POP_ISSUBSET:
     case SOL_POP_ISSUPERSET:
         if (k != SOL_PCONST_STRING)
-            return fail_at(p, SOL_ESYNTAX, c->value.column - 1, "%s needs a string constant, found %s",
-                           opname, const_article(k));
+            return fail_at(p, SOL_ESYNTAX, c->value.column - 1,
+                           "%s needs a string constant, found %s", opname, const_article(k));
         break;
-    default: break;
+    default:
+        break;
     }
     if (c->op == SOL_POP_MATCHES && !compile_regex(p, c))
         return NULL;
@@ -1180,7 +1215,8 @@ parse_qualifier(struct parser *p, struct sol_pattern_obs *inner, unsigned *seen)
                 return NULL;
         }
         if (a.t >= b.t)
-            return fail_at(p, SOL_ESYNTAX, b.column - 1, "the STOP time must be later than the START time");
+            return fail_at(p, SOL_ESYNTAX, b.column - 1,
+                           "the STOP time must be later than the START time");
         q->start = a.t;
         q->stop = b.t;
         return q; /* the STOP timestamp was already consumed */
@@ -1216,8 +1252,9 @@ parse_observation_primary(struct parser *p)
             if (p->tok.kind == SOL__T_EOF)
                 return expected(p, "']' to close the observation expression opened at column %u",
                                 col_of(open));
-            return expected(p, "AND, OR or ']' to close the observation expression opened at column %u",
-                            col_of(open));
+            return expected(
+                p, "AND, OR or ']' to close the observation expression opened at column %u",
+                col_of(open));
         }
         if (p->pat->version >= 21) {
             struct typeset ts = {0};
@@ -1236,7 +1273,9 @@ parse_observation_primary(struct parser *p)
         if (!node)
             return NULL;
         if (p->tok.kind != SOL__T_RPAREN)
-            return expected(p, "AND, OR, FOLLOWEDBY, a qualifier or ')' to close the parenthesis opened at column %u",
+            return expected(p,
+                            "AND, OR, FOLLOWEDBY, a qualifier or ')' to close the parenthesis "
+                            "opened at column %u",
                             col_of(open));
         p->depth--;
         if (!advance(p))
@@ -1294,15 +1333,18 @@ static bool
 single_observation(const struct sol_pattern_obs *o)
 {
     switch (o->kind) {
-    case SOL_POBS_BRACKET: return true;
+    case SOL_POBS_BRACKET:
+        return true;
     case SOL_POBS_WITHIN:
-    case SOL_POBS_STARTSTOP: return single_observation(o->kids[0]);
+    case SOL_POBS_STARTSTOP:
+        return single_observation(o->kids[0]);
     case SOL_POBS_OR:
         for (size_t i = 0; i < o->nkids; i++)
             if (!single_observation(o->kids[i]))
                 return false;
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -1312,9 +1354,11 @@ binding_size(const struct sol_pattern_obs *o, uint64_t limit)
 {
     uint64_t r = 0;
     switch (o->kind) {
-    case SOL_POBS_BRACKET: return 1;
+    case SOL_POBS_BRACKET:
+        return 1;
     case SOL_POBS_WITHIN:
-    case SOL_POBS_STARTSTOP: return binding_size(o->kids[0], limit);
+    case SOL_POBS_STARTSTOP:
+        return binding_size(o->kids[0], limit);
     case SOL_POBS_REPEATS:
         r = binding_size(o->kids[0], limit) * o->repeats;
         break;
@@ -1363,8 +1407,9 @@ sol_pattern_parse(const char *text, size_t n, const struct sol_pattern_options *
     if (!text)
         n = 0;
     if (n > p.opt.max_length)
-        return sol_error_set(err, SOL_ELIMIT, "the pattern is %zu bytes, more than the limit of %zu",
-                             n, p.opt.max_length);
+        return sol_error_set(err, SOL_ELIMIT,
+                             "the pattern is %zu bytes, more than the limit of %zu", n,
+                             p.opt.max_length);
     struct sol_pattern *pat = sol_calloc(1, sizeof *pat);
     if (!pat)
         return sol_error_set(err, SOL_ENOMEM, "out of memory");
@@ -1390,7 +1435,8 @@ sol_pattern_parse(const char *text, size_t n, const struct sol_pattern_options *
             } else {
                 pat->root = parse_observation_level(&p, 0);
                 if (pat->root && p.tok.kind != SOL__T_EOF)
-                    expected(&p, "AND, OR, FOLLOWEDBY, a qualifier (WITHIN, REPEATS, START) or the end of the pattern");
+                    expected(&p, "AND, OR, FOLLOWEDBY, a qualifier (WITHIN, REPEATS, START) or the "
+                                 "end of the pattern");
             }
         }
     }
@@ -1458,18 +1504,30 @@ const char *
 sol_pattern_op_name(enum sol_pattern_op op)
 {
     switch (op) {
-    case SOL_POP_EQ: return "=";
-    case SOL_POP_NE: return "!=";
-    case SOL_POP_LT: return "<";
-    case SOL_POP_LE: return "<=";
-    case SOL_POP_GT: return ">";
-    case SOL_POP_GE: return ">=";
-    case SOL_POP_IN: return "IN";
-    case SOL_POP_LIKE: return "LIKE";
-    case SOL_POP_MATCHES: return "MATCHES";
-    case SOL_POP_ISSUBSET: return "ISSUBSET";
-    case SOL_POP_ISSUPERSET: return "ISSUPERSET";
-    case SOL_POP_EXISTS: return "EXISTS";
+    case SOL_POP_EQ:
+        return "=";
+    case SOL_POP_NE:
+        return "!=";
+    case SOL_POP_LT:
+        return "<";
+    case SOL_POP_LE:
+        return "<=";
+    case SOL_POP_GT:
+        return ">";
+    case SOL_POP_GE:
+        return ">=";
+    case SOL_POP_IN:
+        return "IN";
+    case SOL_POP_LIKE:
+        return "LIKE";
+    case SOL_POP_MATCHES:
+        return "MATCHES";
+    case SOL_POP_ISSUBSET:
+        return "ISSUBSET";
+    case SOL_POP_ISSUPERSET:
+        return "ISSUPERSET";
+    case SOL_POP_EXISTS:
+        return "EXISTS";
     }
     return "?";
 }
@@ -1478,13 +1536,20 @@ const char *
 sol_pattern_obs_kind_name(enum sol_pattern_obs_kind k)
 {
     switch (k) {
-    case SOL_POBS_BRACKET: return "OBSERVATION";
-    case SOL_POBS_AND: return "AND";
-    case SOL_POBS_OR: return "OR";
-    case SOL_POBS_FOLLOWEDBY: return "FOLLOWEDBY";
-    case SOL_POBS_WITHIN: return "WITHIN";
-    case SOL_POBS_REPEATS: return "REPEATS";
-    case SOL_POBS_STARTSTOP: return "START-STOP";
+    case SOL_POBS_BRACKET:
+        return "OBSERVATION";
+    case SOL_POBS_AND:
+        return "AND";
+    case SOL_POBS_OR:
+        return "OR";
+    case SOL_POBS_FOLLOWEDBY:
+        return "FOLLOWEDBY";
+    case SOL_POBS_WITHIN:
+        return "WITHIN";
+    case SOL_POBS_REPEATS:
+        return "REPEATS";
+    case SOL_POBS_STARTSTOP:
+        return "START-STOP";
     }
     return "?";
 }
@@ -1493,14 +1558,22 @@ const char *
 sol_pattern_const_kind_name(enum sol_pattern_const_kind k)
 {
     switch (k) {
-    case SOL_PCONST_STRING: return "string";
-    case SOL_PCONST_INT: return "integer";
-    case SOL_PCONST_FLOAT: return "float";
-    case SOL_PCONST_BOOL: return "boolean";
-    case SOL_PCONST_BINARY: return "binary";
-    case SOL_PCONST_HEX: return "hex";
-    case SOL_PCONST_TIMESTAMP: return "timestamp";
-    case SOL_PCONST_LIST: return "list";
+    case SOL_PCONST_STRING:
+        return "string";
+    case SOL_PCONST_INT:
+        return "integer";
+    case SOL_PCONST_FLOAT:
+        return "float";
+    case SOL_PCONST_BOOL:
+        return "boolean";
+    case SOL_PCONST_BINARY:
+        return "binary";
+    case SOL_PCONST_HEX:
+        return "hex";
+    case SOL_PCONST_TIMESTAMP:
+        return "timestamp";
+    case SOL_PCONST_LIST:
+        return "list";
     }
     return "?";
 }

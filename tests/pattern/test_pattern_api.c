@@ -138,7 +138,8 @@ test_odd_bytes(void)
     CHECK_INT(parse("[a:b = 1]\0", 10, NULL, &err), SOL_ESYNTAX);
     CHECK_STR(err.msg, "unexpected control character 0x00");
     /* NBSP and other Unicode white space separate tokens (§9.4). */
-    const char *ws = "[a:b\xc2\xa0=\xe2\x80\x83" "1]";
+    const char *ws = "[a:b\xc2\xa0=\xe2\x80\x83"
+                     "1]";
     CHECK_INT(parse(ws, strlen(ws), NULL, &err), 0);
     struct sol_pattern_options o = {0};
     o.stix_version = 22;
@@ -384,7 +385,6 @@ test_warnings_api(void)
     sol_observation_set_free(NULL);
 }
 
-
 /* A random set of n observations of objects {type f, n a|b|c} as JSON text. */
 static const char *
 build_json(struct sol_buf *b, unsigned seed, size_t n, char *names, sol_time_t *firsts,
@@ -470,7 +470,8 @@ test_differential(void)
                     within = 1;
             }
         int r1 = run_match("[f:n = 'a'] FOLLOWEDBY [f:n = 'b']", obs, m);
-        int r2 = run_match("([f:n = 'a'] OR [f:n = 'a']) FOLLOWEDBY ([f:n = 'b'] OR [f:n = 'b'])", obs, m);
+        int r2 = run_match("([f:n = 'a'] OR [f:n = 'a']) FOLLOWEDBY ([f:n = 'b'] OR [f:n = 'b'])",
+                           obs, m);
         int r3 = run_match("([f:n = 'a'] AND [f:n = 'b']) WITHIN 10 SECONDS", obs, m);
         int r4 = run_match("[f:n = 'a'] REPEATS 2 TIMES", obs, m);
         int r5 = run_match("([f:n = 'a'] OR [f:n = 'a']) AND [f:n = 'a']", obs, m);
@@ -478,10 +479,12 @@ test_differential(void)
         int r7 = run_match("([f:n = 'a'] AND [f:n = 'a']) FOLLOWEDBY ([f:n = 'b'] OR [f:n = 'b']) "
                            "FOLLOWEDBY ([f:n = 'c'] OR [f:n = 'c'])",
                            obs, m);
-        int r8 = run_match("[f:n = 'a'] REPEATS 2 TIMES FOLLOWEDBY [f:n = 'b'] FOLLOWEDBY [f:n = 'c']", obs, m);
+        int r8 = run_match(
+            "[f:n = 'a'] REPEATS 2 TIMES FOLLOWEDBY [f:n = 'b'] FOLLOWEDBY [f:n = 'c']", obs, m);
         if (r1 != fb || r2 != fb || r3 != within || r4 != r5 || r7 != r8 || r6 < 0) {
             if (disagreements++ < 5)
-                HARNESS_FAIL("seed %u: fb %d %d (brute %d), within %d (brute %d), repeats %d %d, chain %d %d",
+                HARNESS_FAIL("seed %u: fb %d %d (brute %d), within %d (brute %d), repeats %d %d, "
+                             "chain %d %d",
                              seed, r1, r2, fb, r3, within, r4, r5, r7, r8);
         }
         sol_observation_set_free(set);
@@ -519,11 +522,11 @@ test_scale(void)
     size_t m;
     const struct sol_observation *obs = sol_observation_set_items(set, &m);
     const char *pats[] = {
-        "[f:n = 'a'] FOLLOWEDBY [f:n = 'b']",          /* every b is before every a: none */
-        "[f:n = 'b'] FOLLOWEDBY [f:n = 'a']",          /* at once */
+        "[f:n = 'a'] FOLLOWEDBY [f:n = 'b']",              /* every b is before every a: none */
+        "[f:n = 'b'] FOLLOWEDBY [f:n = 'a']",              /* at once */
         "([f:n = 'a'] AND [f:n = 'b']) WITHIN 10 SECONDS", /* only around the middle */
-        "[f:n = 'a'] REPEATS 3 TIMES WITHIN 15 SECONDS",  /* 3 a's are 14 s apart: yes */
-        "[f:n = 'a'] REPEATS 4 TIMES WITHIN 15 SECONDS",  /* no */
+        "[f:n = 'a'] REPEATS 3 TIMES WITHIN 15 SECONDS",   /* 3 a's are 14 s apart: yes */
+        "[f:n = 'a'] REPEATS 4 TIMES WITHIN 15 SECONDS",   /* no */
     };
     int want[] = {0, 1, 1, 1, 0};
     for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {

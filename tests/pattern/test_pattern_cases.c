@@ -309,8 +309,7 @@ run_case(struct tcase *c)
         struct sol_json_doc *doc = sol_json_doc_new(NULL);
         const struct sol_json *root = NULL;
         struct sol_observation_set *set = sol_observation_set_new();
-        if (!doc || !set ||
-            sol_json_parse(doc, c->obs.json.p, c->obs.json.n, &root, &err) ||
+        if (!doc || !set || sol_json_parse(doc, c->obs.json.p, c->obs.json.n, &root, &err) ||
             sol_observation_set_add_json(set, root, &err) ||
             sol_observation_set_finish(set, &err)) {
             printf("# observations: %s %s\n# json: %s\n", err.path, err.msg, c->obs.json.p);
