@@ -9,8 +9,9 @@
  * hands out (const struct sol_json *) and the strings inside them stay valid until
  * the next sol_json_parse() on the same doc, or until sol_json_doc_free(). A doc can
  * be reused for many parses: after the first few it allocates nothing, which is what
- * the scan hot path needs (it keeps the memory of its largest parse until freed). Strings are UTF-8, validated, with their length: they may
- * contain NUL bytes, and they are also NUL-terminated for convenience.
+ * the scan hot path needs (it keeps the memory of its largest parse until freed).
+ * Strings are UTF-8, validated, with their length: they may contain NUL bytes, and
+ * they are also NUL-terminated for convenience.
  *
  * A parsed value is a node in a flat array: its children follow it, and ->skip says
  * how many nodes its whole subtree takes, so the next sibling is v + v->skip. Object
@@ -57,7 +58,7 @@ struct sol_json {
 /* Limits against hostile input. Zero fields take the defaults. */
 struct sol_json_limits {
     size_t max_bytes;      /* largest document; default 256 MiB, hard maximum 3 GiB */
-    size_t max_depth;      /* deepest nesting of arrays and objects; default 128, hard maximum 1024 */
+    size_t max_depth;      /* deepest nesting of arrays and objects; default 128, hard max 1024 */
     bool allow_dup_keys;   /* default false: a repeated key in one object is an error */
 };
 
@@ -79,7 +80,12 @@ SOL_API void sol_json_doc_free(struct sol_json_doc *doc);
 SOL_API int sol_json_parse(struct sol_json_doc *doc, const char *p, size_t n,
                            const struct sol_json **root, struct sol_error *err);
 
-/* Read a whole file (path "-" is standard input) and parse it, as sol_json_parse(). */
+/*
+ * Read a whole file (path "-" is standard input) and parse it, as sol_json_parse().
+ * A UTF-8 byte order mark at the start is skipped (RFC 8259 §8.1). SOL_EIO when the
+ * file cannot be read ("cannot open: No such file or directory"): the message does
+ * not repeat the path, which the caller knows.
+ */
 SOL_API int sol_json_parse_file(struct sol_json_doc *doc, const char *path,
                                 const struct sol_json **root, struct sol_error *err);
 
