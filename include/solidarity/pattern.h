@@ -310,6 +310,16 @@ SOL_API int sol_pattern_match(const struct sol_pattern *p, const struct sol_obse
                               size_t n, const struct sol_pattern_match_options *opt,
                               struct sol_pattern_result *res, struct sol_error *err);
 
+/*
+ * Does observation o satisfy the bracketed observation expression b (a node of p's tree
+ * of kind SOL_POBS_BRACKET)? Time, qualifiers and number_observed play no part: this is
+ * the first stage of sol_pattern_match(), exposed so that a fast matcher can check
+ * itself against the reference. Returns 1 or 0, or SOL_EINVAL / SOL_ENOMEM.
+ */
+SOL_API int sol_pattern_bracket_matches(const struct sol_pattern *p,
+                                        const struct sol_pattern_obs *b,
+                                        const struct sol_observation *o);
+
 /* Release the arrays of a result and zero it. NULL does nothing. */
 SOL_API void sol_pattern_result_free(struct sol_pattern_result *res);
 

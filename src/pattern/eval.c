@@ -1136,3 +1136,30 @@ sol_pattern_result_free(struct sol_pattern_result *res)
     sol_free(res->obs);
     memset(res, 0, sizeof *res);
 }
+
+int
+sol_pattern_bracket_matches(const struct sol_pattern *p, const struct sol_pattern_obs *b,
+                            const struct sol_observation *o)
+{
+    if (!p || !b || !o || b->kind != SOL_POBS_BRACKET || !b->cmp)
+        return SOL_EINVAL;
+    struct ev e;
+    memset(&e, 0, sizeof e);
+    e.pat = p;
+    e.only = SIZE_MAX;
+    e.md = pcre2_match_data_create(1, NULL);
+    e.mctx = pcre2_match_context_create(NULL);
+    int rc;
+    if (!e.md || !e.mctx) {
+        rc = SOL_ENOMEM;
+    } else {
+        pcre2_set_match_limit(e.mctx, 100000);
+        pcre2_set_depth_limit(e.mctx, 100000);
+        pcre2_set_heap_limit(e.mctx, 20000);
+        rc = bracket_matches(&e, b->cmp, o) ? 1 : 0;
+        if (e.nomem)
+            rc = SOL_ENOMEM;
+    }
+    ev_free(&e);
+    return rc;
+}

@@ -679,7 +679,6 @@ parse_object_path(struct parser *p, struct sol_pattern_path *path)
     if (!advance(p))
         return false;
     struct sol_pattern_step steps[64];
-    struct ptrvec extra = {0}; /* unused unless a path is longer than 64 steps */
     size_t n = 0;
     struct sol_pattern_step first = {0};
     if (!parse_key(p, &first, "a property name after ':'"))
@@ -740,7 +739,6 @@ parse_object_path(struct parser *p, struct sol_pattern_path *path)
         }
         steps[n++] = st;
     }
-    sol_free(extra.v);
     if (!ok)
         return false;
     struct sol_pattern_step *a = palloc(p, n * sizeof *a);
@@ -893,7 +891,6 @@ parse_comparison_test(struct parser *p)
         if (!advance(p))
             return NULL;
     }
-    size_t op_off = p->tok.off;
     switch (p->tok.kind) {
     case SOL__T_EQ:
         c->op = SOL_POP_EQ;
@@ -977,7 +974,6 @@ parse_comparison_test(struct parser *p)
             warn(p, c->path.column - 1,
                  "%s applies to the value property of ipv4-addr or ipv6-addr objects", opname);
     }
-    (void)op_off;
     return c;
 }
 

@@ -469,6 +469,24 @@ test_differential(void)
                 if (hi - lo < 10000000)
                     within = 1;
             }
+        /* The exposed first stage agrees with whole-pattern matching of one bracket. */
+        {
+            const char *one = "[f:n = 'a' OR f:n = 'c']";
+            struct sol_pattern *p1 = NULL;
+            CHECK_INT(sol_pattern_parse(one, strlen(one), NULL, &p1, &err), 0);
+            struct sol_pattern_result res = {0};
+            CHECK_INT(sol_pattern_match(p1, obs, m, NULL, &res, &err), 0);
+            size_t k = 0;
+            for (size_t i = 0; i < m; i++) {
+                int hit = sol_pattern_bracket_matches(p1, sol_pattern_root(p1), &obs[i]);
+                bool listed = k < res.nobs && res.obs[k] == i;
+                k += listed;
+                if (hit != (int)listed || hit != (names[i] != 'b'))
+                    disagreements++;
+            }
+            sol_pattern_result_free(&res);
+            sol_pattern_free(p1);
+        }
         int r1 = run_match("[f:n = 'a'] FOLLOWEDBY [f:n = 'b']", obs, m);
         int r2 = run_match("([f:n = 'a'] OR [f:n = 'a']) FOLLOWEDBY ([f:n = 'b'] OR [f:n = 'b'])",
                            obs, m);
