@@ -498,6 +498,8 @@ sol_http_parse_listen(const char *s, void *out, unsigned *out_len, bool *loopbac
     return 0;
 }
 
+static void log_mhd(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void
 log_mhd(void *cls, const char *fmt, va_list ap)
 {

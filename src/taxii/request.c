@@ -428,6 +428,13 @@ struct media_range {
     bool q_zero;            /* q=0: "not acceptable" */
 };
 
+/* The first c in [p, end), or NULL. */
+static const char *
+find_char(const char *p, const char *end, char c)
+{
+    return p < end ? memchr(p, c, (size_t)(end - p)) : NULL;
+}
+
 /*
  * media-range := type "/" subtype *( OWS ";" OWS parameter )
  * parameter   := token "=" ( token / quoted-string )        (RFC 7231 §3.1.1.1, §5.3.2)
@@ -437,7 +444,7 @@ parse_media_range(const char *p, const char *end, struct media_range *m)
 {
     memset(m, 0, sizeof(*m));
     p = ows(p, end);
-    const char *semi = memchr(p, ';', (size_t)(end - p));
+    const char *semi = find_char(p, end, ';');
     const char *tend = semi ? semi : end;
     while (tend > p && (tend[-1] == ' ' || tend[-1] == '\t'))
         tend--;
@@ -445,9 +452,9 @@ parse_media_range(const char *p, const char *end, struct media_range *m)
     m->type.n = (size_t)(tend - p);
     while (semi) {
         p = ows(semi + 1, end);
-        semi = memchr(p, ';', (size_t)(end - p));
+        semi = find_char(p, end, ';');
         const char *pend = semi ? semi : end;
-        const char *eq = memchr(p, '=', (size_t)(pend - p));
+        const char *eq = find_char(p, pend, '=');
         if (!eq)
             continue;
         const char *kend = eq;
@@ -505,7 +512,7 @@ sol__taxii_accept_ok(const char *accept, bool stix_too)
     if (ows(p, end) == end)
         return true;
     while (p < end) {
-        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *comma = find_char(p, end, ',');
         const char *rend = comma ? comma : end;
         struct media_range m;
         parse_media_range(p, rend, &m);
