@@ -141,6 +141,13 @@ test_odd_bytes(void)
     const char *ws = "[a:b\xc2\xa0=\xe2\x80\x83"
                      "1]";
     CHECK_INT(parse(ws, strlen(ws), NULL, &err), 0);
+    /* Line feeds and carriage returns are white space like any other (§9.4). */
+    const char *lines = "[\n  file:name\r\n    =\n  'x'\n]\r\nAND\t[file:size = 1]\n";
+    CHECK_INT(parse(lines, strlen(lines), NULL, &err), 0);
+    const char *bad = "[file:name = 'x'\n  OR\n  file:size ! 1]";
+    CHECK_INT(parse(bad, strlen(bad), NULL, &err), SOL_ESYNTAX);
+    CHECK_INT(err.column, 35); /* columns count bytes from the start, lines included */
+    CHECK_STR(err.msg, "expected '=' after '!'");
     struct sol_pattern_options o = {0};
     o.stix_version = 22;
     CHECK_INT(parse("[a:b = 1]", 9, &o, &err), SOL_EINVAL);
