@@ -82,6 +82,8 @@ export_stix(FILE *out, struct sol_store *s, struct sol_object_filter *f,
     struct sol_object_row row;
     size_t count = 0;
     while ((rc = sol_store_cursor_next(cur, &row)) == 0) {
+        if (eo->signed_ && sol_str_eqc(row.id, SOL_SIGN_EXTENSION_ID))
+            continue; /* already written first */
         if (n++)
             fputc(',', out);
         count++;
@@ -92,10 +94,6 @@ export_stix(FILE *out, struct sol_store *s, struct sol_object_filter *f,
         const struct sol_json *obj = NULL;
         struct sol_error err;
         sol_error_clear(&err);
-        if (sol_str_eqc(row.id, SOL_SIGN_EXTENSION_ID)) {
-            n--, count--; /* already written first */
-            continue;
-        }
         if (sol_json_parse(doc, row.json.p, row.json.n, &obj, &err) != 0) {
             rc = SOL_EINVALID;
             cli_error("export", "%.*s: the stored JSON cannot be read", (int)row.id.n, row.id.p);

@@ -14,11 +14,13 @@
 static void
 usage(FILE *f)
 {
-    fputs("usage: solidarity sync [--max-pages N] [--reconcile] [--attempts N] [PEER]...\n"
+    fputs("usage: solidarity sync [--max-pages N] [--reconcile] [--attempts N] [--progress]\n"
+          "                       [PEER]...\n"
           "Pull from and push to partner nodes now (every peer when none is named).\n"
           "  --max-pages N   stop each pull after N pages (it resumes there next time)\n"
           "  --reconcile     check the partners' deletions now, whatever the interval\n"
-          "  --attempts N    tries of a request on network errors, 5xx and 429 (default 6)\n",
+          "  --attempts N    tries of a request on network errors, 5xx and 429 (default 6)\n"
+          "  --progress      print a line on stdout as each page or envelope is committed\n",
           f);
 }
 
@@ -66,6 +68,16 @@ print_report(const char *name, const struct sol_sync_report *r, int rc)
                r->quarantined, r->deleted, r->pushed, r->push_failed);
 }
 
+/* --progress: one line per durable step, flushed, so a watcher sees it at once. */
+static void
+progress(void *ud, const char *peer, const char *what, size_t n)
+{
+    (void)ud;
+    printf("%s: %s committed (%zu objects)\n", peer,
+           strcmp(what, "page") == 0 ? "page" : "envelope", n);
+    fflush(stdout);
+}
+
 int
 cli_cmd_sync(int argc, char **argv)
 {
@@ -82,6 +94,8 @@ cli_cmd_sync(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return CLI_OK;
+        } else if (strcmp(a, "--progress") == 0) {
+            o.progress = progress;
         } else if (strcmp(a, "--reconcile") == 0) {
             o.force_reconcile = true;
         } else if ((k = cli_opt_value("sync", argv, argc, &i, "--max-pages", &v)) != 0) {
