@@ -51,11 +51,11 @@ struct sol_store;
  *   node.partner       the name of the node's own partner (its operator's organisation)
  *   taxii.cursor_key   64 hex digits: the key that authenticates TAXII `next` cursors
  */
-#define SOL_SETTING_NODE_NAME "node.name"
-#define SOL_SETTING_NODE_IDENTITY "node.identity"
+#define SOL_SETTING_NODE_NAME          "node.name"
+#define SOL_SETTING_NODE_IDENTITY      "node.identity"
 #define SOL_SETTING_NODE_IDENTITY_JSON "node.identity_json"
-#define SOL_SETTING_NODE_PARTNER "node.partner"
-#define SOL_SETTING_CURSOR_KEY "taxii.cursor_key"
+#define SOL_SETTING_NODE_PARTNER       "node.partner"
+#define SOL_SETTING_CURSOR_KEY         "taxii.cursor_key"
 
 /*
  * Open (creating or migrating the schema) the store named by url: "sqlite:DIR", a plain
@@ -142,9 +142,9 @@ SOL_API int sol_store_collection_count(struct sol_store *s, const char *collecti
 struct sol_object_row {
     struct sol_str id, type, spec_version, json, origin;
     sol_time_t version;
-    sol_time_t date_added; /* microseconds, strictly increasing per collection */
-    int64_t seq;           /* tie-breaker of the keyset cursor; unique in the store */
-    int tlp;               /* enum sol_tlp, after the collection default applied */
+    sol_time_t date_added;             /* microseconds, strictly increasing per collection */
+    int64_t seq;                       /* tie-breaker of the keyset cursor; unique in the store */
+    int tlp;                           /* enum sol_tlp, after the collection default applied */
     struct sol_str tlp_red_recipients; /* comma-separated identity ids, for TLP:RED */
     bool revoked;
 };
@@ -179,7 +179,7 @@ struct sol_object_filter {
     const char *collection;
     sol_time_t added_after; /* exclusive, when has_added_after */
     bool has_added_after;
-    const char *const *ids;   /* match[id], n_ids entries */
+    const char *const *ids; /* match[id], n_ids entries */
     size_t n_ids;
     const char *const *types; /* match[type] */
     size_t n_types;
@@ -298,7 +298,8 @@ struct sol_token {
 };
 SOL_API int sol_store_token_add(struct sol_store *s, const struct sol_token *t, int64_t *id);
 /* The token whose hash is hash (revoked ones too: the caller checks). */
-SOL_API int sol_store_token_find(struct sol_store *s, const uint8_t hash[32], struct sol_token *out);
+SOL_API int sol_store_token_find(struct sol_store *s, const uint8_t hash[32],
+                                 struct sol_token *out);
 /* Tokens of one user (user_id > 0) or all (0), ordered by id. */
 SOL_API int sol_store_token_list(struct sol_store *s, int64_t user_id, struct sol_token **out,
                                  size_t *n);

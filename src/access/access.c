@@ -9,6 +9,7 @@
  */
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -40,8 +41,8 @@ sol_access_password_hash(const char *password, char out[128])
 {
     if (sodium_ready() != 0)
         return SOL_ECRYPTO;
-    unsigned long long ops = weak_hashing ? crypto_pwhash_OPSLIMIT_MIN
-                                          : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    unsigned long long ops =
+        weak_hashing ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
     size_t mem = weak_hashing ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
     _Static_assert(crypto_pwhash_STRBYTES <= 128, "password hash text fits 128 bytes");
     if (crypto_pwhash_str(out, password, strlen(password), ops, mem) != 0)
@@ -74,11 +75,12 @@ sol_access_token_issue(struct sol_store *s, int64_t user_id, const char *name,
     if (sodium_ready() != 0)
         return SOL_ECRYPTO;
     uint8_t raw[32];
+    char text[SOL_TOKEN_LEN + 1 - 4];
     randombytes_buf(raw, sizeof raw);
-    memcpy(token_out, "sol_", 4);
-    sodium_bin2base64(token_out + 4, SOL_TOKEN_LEN + 1 - 4, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(text, sizeof text, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    snprintf(token_out, SOL_TOKEN_LEN + 1, "sol_%s", text);
     sodium_memzero(raw, sizeof raw);
+    sodium_memzero(text, sizeof text);
     struct sol_token t = {.name = (char *)(uintptr_t)name, .user_id = user_id};
     sol_access_token_hash(token_out, SOL_TOKEN_LEN, t.hash);
     int rc = sol_store_token_add(s, &t, token_id);

@@ -13,14 +13,17 @@
 #include "solidarity/json.h"
 #include "solidarity/stix.h"
 
+/* admin.h: open the node's store, or say why not. */
 int
 cli_open_store(const char *cmd, struct sol_store **out)
 {
     *out = NULL;
     const char *dir = cli_globals.data_dir;
     if (!sol_store_exists(dir)) {
-        cli_error(cmd, "%s: no node here (create one with 'solidarity init', or say where with --data DIR)",
-                  dir);
+        cli_error(
+            cmd,
+            "%s: no node here (create one with 'solidarity init', or say where with --data DIR)",
+            dir);
         return CLI_ERR;
     }
     struct sol_error err;
@@ -32,6 +35,7 @@ cli_open_store(const char *cmd, struct sol_store **out)
     return CLI_OK;
 }
 
+/* admin.h: "local:<login>" for the audit log. */
 const char *
 cli_actor(void)
 {
@@ -46,9 +50,9 @@ cli_actor(void)
     return actor;
 }
 
+/* admin.h: "--name VALUE" and "--name=VALUE". */
 int
-cli_opt_value(const char *cmd, char **argv, int argc, int *i, const char *name,
-              const char **value)
+cli_opt_value(const char *cmd, char **argv, int argc, int *i, const char *name, const char **value)
 {
     size_t n = strlen(name);
     const char *a = argv[*i];
@@ -68,6 +72,7 @@ cli_opt_value(const char *cmd, char **argv, int argc, int *i, const char *name,
     return 1;
 }
 
+/* admin.h: a TLP word, or a usage error. */
 int
 cli_parse_tlp(const char *cmd, const char *option, const char *word, int *out)
 {
@@ -81,6 +86,7 @@ cli_parse_tlp(const char *cmd, const char *option, const char *word, int *out)
     return CLI_OK;
 }
 
+/* admin.h: the word of a TLP level. */
 const char *
 cli_tlp_word(int tlp)
 {
@@ -88,6 +94,7 @@ cli_tlp_word(int tlp)
     return tlp >= 0 && tlp <= 5 ? words[tlp] : "?";
 }
 
+/* admin.h: one line of standard input. */
 int
 cli_read_password(const char *cmd, char *buf, size_t n)
 {
@@ -105,17 +112,20 @@ cli_read_password(const char *cmd, char *buf, size_t n)
     return CLI_OK;
 }
 
+/* admin.h: RFC 3339 to the second, or "-". */
 const char *
 cli_time(long long t, char *buf)
 {
     if (t == 0) {
-        strcpy(buf, "-");
+        buf[0] = '-';
+        buf[1] = 0;
         return buf;
     }
     sol_time_format((sol_time_t)t, 0, buf);
     return buf;
 }
 
+/* admin.h: an audit entry, with a message when it cannot be written. */
 int
 cli_audit(const char *cmd, struct sol_store *s, const char *action, const char *target,
           const char *details_json)
@@ -126,6 +136,7 @@ cli_audit(const char *cmd, struct sol_store *s, const char *action, const char *
     return rc;
 }
 
+/* admin.h: audit details as a JSON object of strings. */
 const char *
 cli_details(struct sol_buf *b, ...)
 {
@@ -148,6 +159,7 @@ cli_details(struct sol_buf *b, ...)
     return b->oom ? "{}" : b->p;
 }
 
+/* admin.h: audit and commit a change, or roll it back. */
 int
 cli_audited(const char *cmd, struct sol_store *s, const char *action, const char *target,
             const char *details_json, int rc_of_change)

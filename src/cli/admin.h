@@ -27,7 +27,8 @@ const char *cli_actor(void);
 int cli_opt_value(const char *cmd, char **argv, int argc, int *i, const char *name,
                   const char **value);
 
-/* Parse a TLP word for a clearance or default ("clear", "green", "amber", "amber+strict", "red"). */
+/* Parse a TLP word for a clearance or default ("clear", "green", "amber", "amber+strict", "red").
+ */
 int cli_parse_tlp(const char *cmd, const char *option, const char *word, int *out);
 
 /* The lower-case word of a TLP level ("amber+strict"), "none" for 0. */
@@ -53,9 +54,11 @@ int cli_audited(const char *cmd, struct sol_store *s, const char *action, const 
 
 /*
  * The details of an audit entry: a JSON object of string members given as key, value
- * pairs ending with NULL (a NULL value is skipped), written into b (reset first).
+ * pairs ending with CLI_END (a NULL value is skipped), written into b (reset first).
  * Returns b->p.
  */
 const char *cli_details(struct sol_buf *b, ...);
+/* The end of cli_details()'s pairs: a typed NULL, as variadic functions need. */
+#define CLI_END ((const char *)NULL)
 
 #endif

@@ -98,10 +98,12 @@ add(struct sol_store *s, int argc, char **argv)
         cli_error("collection", "%s: a collection with this id exists already", made);
         return CLI_ERR;
     }
-    struct sol_collection c = {.id = made, .api_root = (char *)(uintptr_t)root,
+    struct sol_collection c = {.id = made,
+                               .api_root = (char *)(uintptr_t)root,
                                .title = (char *)(uintptr_t)title,
                                .description = (char *)(uintptr_t)description,
-                               .alias = (char *)(uintptr_t)alias, .default_tlp = level};
+                               .alias = (char *)(uintptr_t)alias,
+                               .default_tlp = level};
     rc = sol_store_begin(s);
     if (rc == 0)
         rc = sol_store_collection_put(s, &c);
@@ -109,11 +111,12 @@ add(struct sol_store *s, int argc, char **argv)
     sol_buf_init(&d);
     rc = cli_audited("collection", s, "collection.add", made,
                      cli_details(&d, "api_root", root, "title", title, "alias", alias,
-                                 "default_tlp", cli_tlp_word(level), NULL),
+                                 "default_tlp", cli_tlp_word(level), CLI_END),
                      rc);
     sol_buf_free(&d);
     if (rc == SOL_EEXISTS) {
-        cli_error("collection", "%s: the alias is taken in API root %s", alias ? alias : made, root);
+        cli_error("collection", "%s: the alias is taken in API root %s", alias ? alias : made,
+                  root);
         return CLI_ERR;
     }
     if (rc != 0)
@@ -169,8 +172,8 @@ list(struct sol_store *s, int argc, char **argv)
             sol_jw_object_end(&w);
         } else {
             printf("%s %-8s %-12s %-13s %8lld %s\n", v[i].id, v[i].api_root,
-                   v[i].alias ? v[i].alias : "-", cli_tlp_word(v[i].default_tlp),
-                   (long long)count, v[i].title);
+                   v[i].alias ? v[i].alias : "-", cli_tlp_word(v[i].default_tlp), (long long)count,
+                   v[i].title);
         }
     }
     sol_jw_array_end(&w);
@@ -211,12 +214,13 @@ remove_collection(struct sol_store *s, int argc, char **argv)
     struct sol_buf d;
     sol_buf_init(&d);
     rc = cli_audited("collection", s, "collection.remove", c.id,
-                     cli_details(&d, "title", c.title, "objects", counts, NULL), rc);
+                     cli_details(&d, "title", c.title, "objects", counts, CLI_END), rc);
     sol_buf_free(&d);
     sol_collection_clear(&c);
     return rc ? failed(s, which, rc) : CLI_OK;
 }
 
+/* cli.h: solidarity collection (see the top of this file). */
 int
 cli_cmd_collection(int argc, char **argv)
 {

@@ -20,14 +20,13 @@
 static void
 help(FILE *f)
 {
-    fprintf(f,
-            "usage: solidarity grant read|write|readwrite COLLECTION (--partner P | --user U)\n"
-            "       solidarity grant revoke read|write|all COLLECTION (--partner P | --user U)\n"
-            "       solidarity grant list [COLLECTION]\n\n"
-            "Grant or revoke reading (Get Objects, manifests, versions) and writing (Add and\n"
-            "Delete Objects) on a collection, for every user of a partner or for one user.\n\n"
-            "exit status: 0 done, 1 no such collection, partner, user or grant, 2 usage or\n"
-            "store error.\n");
+    fprintf(f, "usage: solidarity grant read|write|readwrite COLLECTION (--partner P | --user U)\n"
+               "       solidarity grant revoke read|write|all COLLECTION (--partner P | --user U)\n"
+               "       solidarity grant list [COLLECTION]\n\n"
+               "Grant or revoke reading (Get Objects, manifests, versions) and writing (Add and\n"
+               "Delete Objects) on a collection, for every user of a partner or for one user.\n\n"
+               "exit status: 0 done, 1 no such collection, partner, user or grant, 2 usage or\n"
+               "store error.\n");
 }
 
 static int
@@ -102,7 +101,7 @@ change(struct sol_store *s, bool revoke, const char *perm, int argc, char **argv
     sol_buf_init(&d);
     rc = cli_audited("grant", s, revoke ? "grant.revoke" : "grant.add", c.id,
                      cli_details(&d, partner ? "partner" : "user", who, "read", r ? "yes" : NULL,
-                                 "write", w ? "yes" : NULL, NULL),
+                                 "write", w ? "yes" : NULL, CLI_END),
                      rc);
     sol_buf_free(&d);
     if (rc == SOL_ENOTFOUND && revoke) {
@@ -144,8 +143,8 @@ list(struct sol_store *s, int argc, char **argv)
         const char *kind = v[i].partner_id ? "partner" : "user";
         const char *who = v[i].partner_id ? v[i].partner_name : v[i].user_name;
         const char *perm = v[i].can_read && v[i].can_write ? "readwrite"
-                           : v[i].can_read                ? "read"
-                                                          : "write";
+                           : v[i].can_read                 ? "read"
+                                                           : "write";
         if (cli_globals.json) {
             sol_jw_object_begin(&w);
             sol_jw_key(&w, "collection");
@@ -169,6 +168,7 @@ list(struct sol_store *s, int argc, char **argv)
     return CLI_OK;
 }
 
+/* cli.h: solidarity grant (see the top of this file). */
 int
 cli_cmd_grant(int argc, char **argv)
 {
@@ -182,8 +182,8 @@ cli_cmd_grant(int argc, char **argv)
     }
     const char *verb = argv[1];
     bool is_list = strcmp(verb, "list") == 0, is_revoke = strcmp(verb, "revoke") == 0;
-    if (!is_list && !is_revoke && strcmp(verb, "read") && strcmp(verb, "write") &&
-        strcmp(verb, "readwrite"))
+    if (!is_list && !is_revoke && strcmp(verb, "read") != 0 && strcmp(verb, "write") != 0 &&
+        strcmp(verb, "readwrite") != 0)
         return cli_usage("grant", "unknown action '%s' (read, write, readwrite, revoke, list)",
                          verb);
     if (is_revoke && argc < 3)

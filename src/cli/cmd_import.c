@@ -31,32 +31,33 @@
 static void
 help(FILE *f)
 {
-    fprintf(f,
-            "usage: solidarity import [--collection ID] [--format stix] [--batch N]\n"
-            "                         [--recipient IDENTITY]... [--ack] FILE...\n\n"
-            "Import STIX bundles, lists of objects, TAXII envelopes or single objects into a\n"
-            "collection (its id or alias; optional when the node has only one). Each object is\n"
-            "validated; valid ones are stored, versions already held are left as they are, and\n"
-            "invalid ones are reported with their path and the reason. FILE '-' is standard input.\n\n"
-            "options:\n"
-            "  --collection ID     the collection (id or alias)\n"
-            "  --format stix       the input format (only STIX for now)\n"
-            "  --batch N           objects per transaction (default 1000)\n"
-            "  --recipient ID      a partner identity (identity--UUID) that may also receive\n"
-            "                      the TLP:RED objects of this import; repeatable\n"
-            "  --ack               print 'committed N' after each durable transaction\n"
-            "  --json              the summary and rejections as one JSON document on stdout\n"
-            "  --quiet, -q         no progress bar and no summary\n\n"
-            "exit status: 0 all stored or already held, 1 some rejected, 2 unreadable input,\n"
-            "not JSON, or a store error.\n");
+    fprintf(
+        f,
+        "usage: solidarity import [--collection ID] [--format stix] [--batch N]\n"
+        "                         [--recipient IDENTITY]... [--ack] FILE...\n\n"
+        "Import STIX bundles, lists of objects, TAXII envelopes or single objects into a\n"
+        "collection (its id or alias; optional when the node has only one). Each object is\n"
+        "validated; valid ones are stored, versions already held are left as they are, and\n"
+        "invalid ones are reported with their path and the reason. FILE '-' is standard input.\n\n"
+        "options:\n"
+        "  --collection ID     the collection (id or alias)\n"
+        "  --format stix       the input format (only STIX for now)\n"
+        "  --batch N           objects per transaction (default 1000)\n"
+        "  --recipient ID      a partner identity (identity--UUID) that may also receive\n"
+        "                      the TLP:RED objects of this import; repeatable\n"
+        "  --ack               print 'committed N' after each durable transaction\n"
+        "  --json              the summary and rejections as one JSON document on stdout\n"
+        "  --quiet, -q         no progress bar and no summary\n\n"
+        "exit status: 0 all stored or already held, 1 some rejected, 2 unreadable input,\n"
+        "not JSON, or a store error.\n");
 }
 
 struct run {
     const char *file;
     bool ack, progress, json;
-    size_t total;     /* objects in the current file, for the progress bar */
-    size_t done;      /* objects of the current file handled */
-    size_t last_draw; /* done when the bar was last drawn */
+    size_t total;             /* objects in the current file, for the progress bar */
+    size_t done;              /* objects of the current file handled */
+    size_t last_draw;         /* done when the bar was last drawn */
     struct sol_json_writer w; /* rejections, for --json */
     struct sol_buf out;
 };
@@ -157,7 +158,8 @@ pick_collection(struct sol_store *s, const char *name, char **id)
         *id = v[0].id;
         v[0].id = NULL;
     } else if (n == 0) {
-        cli_error("import", "the node has no collection yet (add one with 'solidarity collection add')");
+        cli_error("import",
+                  "the node has no collection yet (add one with 'solidarity collection add')");
         rc = CLI_ERR;
     } else {
         cli_error("import", "the node has %zu collections: say which with --collection", n);
@@ -167,6 +169,7 @@ pick_collection(struct sol_store *s, const char *name, char **id)
     return rc;
 }
 
+/* cli.h: solidarity import (see the top of this file). */
 int
 cli_cmd_import(int argc, char **argv)
 {
@@ -226,8 +229,8 @@ cli_cmd_import(int argc, char **argv)
         char *end;
         long long b = strtoll(batch_text, &end, 10);
         if (*end || end == batch_text || b < 1 || b > 1000000) {
-            status = cli_usage("import", "--batch: '%s' is not a number from 1 to 1000000",
-                               batch_text);
+            status =
+                cli_usage("import", "--batch: '%s' is not a number from 1 to 1000000", batch_text);
             goto out;
         }
         batch = (size_t)b;
@@ -260,9 +263,14 @@ cli_cmd_import(int argc, char **argv)
     sol_jw_key(&run.w, "rejections");
     sol_jw_array_begin(&run.w);
 
-    struct sol_ingest_options o = {.collection = coll, .actor = cli_actor(), .origin = "import",
-                                   .red_recipients = recipients, .n_red_recipients = n_recipients,
-                                   .batch_size = batch, .on_commit = on_commit, .ud = &run};
+    struct sol_ingest_options o = {.collection = coll,
+                                   .actor = cli_actor(),
+                                   .origin = "import",
+                                   .red_recipients = recipients,
+                                   .n_red_recipients = n_recipients,
+                                   .batch_size = batch,
+                                   .on_commit = on_commit,
+                                   .ud = &run};
     struct sol_ingest *in = NULL;
     struct sol_error err;
     if (sol_ingest_begin(s, &o, &in, &err) != 0) {

@@ -106,9 +106,10 @@ create_node(struct sol_store *s, const char *name, const char *partner, const ch
             const char *password, char token[SOL_TOKEN_LEN + 1], char identity[64])
 {
     struct sol_uuid u;
+    char text[37];
     sol_uuid_v4(&u);
-    memcpy(identity, "identity--", 10);
-    sol_uuid_format(&u, identity + 10);
+    sol_uuid_format(&u, text);
+    snprintf(identity, 64, "identity--%s", text);
     struct sol_buf json;
     sol_buf_init(&json);
     identity_json(&json, identity, name);
@@ -135,17 +136,22 @@ create_node(struct sol_store *s, const char *name, const char *partner, const ch
         rc = (call);                                                                               \
     }
     STEP("saving the node's name", sol_store_setting_set(s, SOL_SETTING_NODE_NAME, name));
-    STEP("saving the node's identity", sol_store_setting_set(s, SOL_SETTING_NODE_IDENTITY, identity));
-    STEP("saving the node's identity", sol_store_setting_set(s, SOL_SETTING_NODE_IDENTITY_JSON, json.p));
+    STEP("saving the node's identity",
+         sol_store_setting_set(s, SOL_SETTING_NODE_IDENTITY, identity));
+    STEP("saving the node's identity",
+         sol_store_setting_set(s, SOL_SETTING_NODE_IDENTITY_JSON, json.p));
     STEP("saving the node's partner", sol_store_setting_set(s, SOL_SETTING_NODE_PARTNER, partner));
     STEP("saving the cursor key", sol_store_setting_set(s, SOL_SETTING_CURSOR_KEY, hex.p));
-    struct sol_api_root root = {.name = SOL_DEFAULT_API_ROOT, .title = (char *)(uintptr_t)name,
+    struct sol_api_root root = {.name = SOL_DEFAULT_API_ROOT,
+                                .title = (char *)(uintptr_t)name,
                                 .description = "The shared intelligence of this node",
                                 .max_content_length = SOL_DEFAULT_MAX_CONTENT_LENGTH};
     STEP("creating the API root", sol_store_api_root_put(s, &root));
     STEP("creating the node's partner", sol_store_partner_add(s, partner, identity, &partner_id));
-    struct sol_user au = {.name = (char *)(uintptr_t)admin, .partner_id = partner_id,
-                          .clearance = SOL_TLP_RED, .is_admin = true,
+    struct sol_user au = {.name = (char *)(uintptr_t)admin,
+                          .partner_id = partner_id,
+                          .clearance = SOL_TLP_RED,
+                          .is_admin = true,
                           .password_hash = password ? hash : NULL};
     STEP("creating the admin user", sol_store_user_add(s, &au, &user_id));
     STEP("issuing the admin token", sol_access_token_issue(s, user_id, "init", token, NULL));
@@ -181,6 +187,7 @@ node_exists(const char *dir)
     return rc != SOL_ENOTFOUND;
 }
 
+/* cli.h: solidarity init (see the top of this file). */
 int
 cli_cmd_init(int argc, char **argv)
 {
@@ -191,13 +198,9 @@ cli_cmd_init(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             help(stdout);
             return CLI_OK;
-        } else if ((r = cli_opt_value("init", argv, argc, &i, "--name", &name)) != 0) {
-            if (r < 0)
-                return CLI_ERR;
-        } else if ((r = cli_opt_value("init", argv, argc, &i, "--partner", &partner)) != 0) {
-            if (r < 0)
-                return CLI_ERR;
-        } else if ((r = cli_opt_value("init", argv, argc, &i, "--admin", &admin)) != 0) {
+        } else if ((r = cli_opt_value("init", argv, argc, &i, "--name", &name)) != 0 ||
+                   (r = cli_opt_value("init", argv, argc, &i, "--partner", &partner)) != 0 ||
+                   (r = cli_opt_value("init", argv, argc, &i, "--admin", &admin)) != 0) {
             if (r < 0)
                 return CLI_ERR;
         } else if (strcmp(argv[i], "--password-stdin") == 0) {

@@ -21,14 +21,15 @@
 static void
 help(FILE *f)
 {
-    fprintf(f,
-            "usage: solidarity token issue USER [--name NAME]\n"
-            "       solidarity token list [USER]\n"
-            "       solidarity token revoke ID\n\n"
-            "API tokens let programs (taxii2-client, OpenCTI, MISP) act as a user. 'issue'\n"
-            "prints the new token alone on standard output; it is stored only as a hash and\n"
-            "cannot be shown again. Clients send it as 'Authorization: Bearer TOKEN' (or 'Token').\n\n"
-            "exit status: 0 done, 1 no such user or token, 2 usage or store error.\n");
+    fprintf(
+        f,
+        "usage: solidarity token issue USER [--name NAME]\n"
+        "       solidarity token list [USER]\n"
+        "       solidarity token revoke ID\n\n"
+        "API tokens let programs (taxii2-client, OpenCTI, MISP) act as a user. 'issue'\n"
+        "prints the new token alone on standard output; it is stored only as a hash and\n"
+        "cannot be shown again. Clients send it as 'Authorization: Bearer TOKEN' (or 'Token').\n\n"
+        "exit status: 0 done, 1 no such user or token, 2 usage or store error.\n");
 }
 
 static int
@@ -69,7 +70,7 @@ issue(struct sol_store *s, int argc, char **argv)
     struct sol_buf d;
     sol_buf_init(&d);
     rc = cli_audited("token", s, "token.issue", user,
-                     cli_details(&d, "token_id", ids, "name", name, NULL), rc);
+                     cli_details(&d, "token_id", ids, "name", name, CLI_END), rc);
     sol_buf_free(&d);
     sol_user_clear(&u);
     if (rc != 0)
@@ -146,7 +147,8 @@ static int
 revoke(struct sol_store *s, int argc, char **argv)
 {
     if (argc != 3)
-        return cli_usage("token", "revoke: name exactly one token id (see 'solidarity token list')");
+        return cli_usage("token",
+                         "revoke: name exactly one token id (see 'solidarity token list')");
     char *end;
     long long id = strtoll(argv[2], &end, 10);
     if (*end || end == argv[2] || id <= 0)
@@ -163,6 +165,7 @@ revoke(struct sol_store *s, int argc, char **argv)
     return CLI_OK;
 }
 
+/* cli.h: solidarity token (see the top of this file). */
 int
 cli_cmd_token(int argc, char **argv)
 {

@@ -27,19 +27,21 @@
 static void
 help(FILE *f)
 {
-    fprintf(f,
-            "usage: solidarity user add NAME --partner P [--clearance TLP] [--admin] [--password-stdin]\n"
-            "       solidarity user set NAME [--clearance TLP] [--admin | --no-admin] [--password-stdin]\n"
-            "       solidarity user list [--partner P]\n"
-            "       solidarity user remove NAME\n"
-            "       solidarity user partner add NAME [--identity identity--UUID]\n"
-            "       solidarity user partner list\n"
-            "       solidarity user partner remove NAME\n\n"
-            "Users log in to the TAXII server (with a password or an API token: see 'solidarity\n"
-            "token'). Each belongs to a partner, an organisation with a STIX identity. TLP is\n"
-            "clear, green, amber, amber+strict or red: the highest a user may see (default green).\n"
-            "Admins may read and write every collection.\n\n"
-            "exit status: 0 done, 1 no such user or partner, 2 usage or store error.\n");
+    fprintf(
+        f, "usage: solidarity user add NAME --partner P [--clearance TLP] [--admin] "
+           "[--password-stdin]\n"
+           "       solidarity user set NAME [--clearance TLP] [--admin | --no-admin] "
+           "[--password-stdin]\n"
+           "       solidarity user list [--partner P]\n"
+           "       solidarity user remove NAME\n"
+           "       solidarity user partner add NAME [--identity identity--UUID]\n"
+           "       solidarity user partner list\n"
+           "       solidarity user partner remove NAME\n\n"
+           "Users log in to the TAXII server (with a password or an API token: see 'solidarity\n"
+           "token'). Each belongs to a partner, an organisation with a STIX identity. TLP is\n"
+           "clear, green, amber, amber+strict or red: the highest a user may see (default green).\n"
+           "Admins may read and write every collection.\n\n"
+           "exit status: 0 done, 1 no such user or partner, 2 usage or store error.\n");
 }
 
 static int
@@ -119,7 +121,8 @@ partner_cmd(struct sol_store *s, int argc, char **argv)
             rc = sol_store_partner_get_by_id(s, id, &p);
         struct sol_buf d;
         sol_buf_init(&d);
-        rc = cli_audited("user", s, "partner.add", name, cli_details(&d, "identity", p.identity, NULL), rc);
+        rc = cli_audited("user", s, "partner.add", name,
+                         cli_details(&d, "identity", p.identity, CLI_END), rc);
         sol_buf_free(&d);
         if (rc != 0) {
             sol_partner_clear(&p);
@@ -213,10 +216,8 @@ add_or_set(struct sol_store *s, bool add, int argc, char **argv)
     bool password_stdin = false;
     for (int i = 3; i < argc; i++) {
         int r;
-        if (add && (r = cli_opt_value("user", argv, argc, &i, "--partner", &partner)) != 0) {
-            if (r < 0)
-                return CLI_ERR;
-        } else if ((r = cli_opt_value("user", argv, argc, &i, "--clearance", &clearance)) != 0) {
+        if ((add && (r = cli_opt_value("user", argv, argc, &i, "--partner", &partner)) != 0) ||
+            (r = cli_opt_value("user", argv, argc, &i, "--clearance", &clearance)) != 0) {
             if (r < 0)
                 return CLI_ERR;
         } else if (strcmp(argv[i], "--admin") == 0) {
@@ -230,7 +231,8 @@ add_or_set(struct sol_store *s, bool add, int argc, char **argv)
         }
     }
     if (add && !partner)
-        return cli_usage("user", "add: --partner P is required (see 'solidarity user partner list')");
+        return cli_usage("user",
+                         "add: --partner P is required (see 'solidarity user partner list')");
     if (!*name || strlen(name) > 100 || strchr(name, ':'))
         return cli_usage("user", "'%s': a user name has 1 to 100 characters and no ':'", name);
     int level = SOL_TLP_GREEN;
@@ -258,18 +260,22 @@ add_or_set(struct sol_store *s, bool add, int argc, char **argv)
         if (rc != 0) {
             sol_store_rollback(s);
             if (rc == SOL_ENOTFOUND) {
-                cli_error("user", "%s: no such partner (add it with 'solidarity user partner add %s')",
+                cli_error("user",
+                          "%s: no such partner (add it with 'solidarity user partner add %s')",
                           partner, partner);
                 return CLI_ERR;
             }
             return store_failed(s, partner, rc);
         }
-        struct sol_user u = {.name = (char *)(uintptr_t)name, .partner_id = p.id,
-                             .clearance = level, .is_admin = admin == 1,
+        struct sol_user u = {.name = (char *)(uintptr_t)name,
+                             .partner_id = p.id,
+                             .clearance = level,
+                             .is_admin = admin == 1,
                              .password_hash = password_stdin ? hash : NULL};
         rc = sol_store_user_add(s, &u, NULL);
         cli_details(&d, "partner", p.name, "clearance", cli_tlp_word(level), "admin",
-                    admin == 1 ? "yes" : "no", "password", password_stdin ? "set" : "none", NULL);
+                    admin == 1 ? "yes" : "no", "password", password_stdin ? "set" : "none",
+                    CLI_END);
         sol_partner_clear(&p);
     } else {
         struct sol_user u;
@@ -284,7 +290,7 @@ add_or_set(struct sol_store *s, bool add, int argc, char **argv)
             rc = sol_store_user_update(s, &u);
             cli_details(&d, "clearance", cli_tlp_word(u.clearance), "admin",
                         u.is_admin ? "yes" : "no", "password", password_stdin ? "changed" : NULL,
-                        NULL);
+                        CLI_END);
             sol_user_clear(&u);
         }
     }
@@ -294,6 +300,7 @@ add_or_set(struct sol_store *s, bool add, int argc, char **argv)
     return rc ? store_failed(s, name, rc) : CLI_OK;
 }
 
+/* cli.h: solidarity user and user partner (see the top of this file). */
 int
 cli_cmd_user(int argc, char **argv)
 {
@@ -306,8 +313,8 @@ cli_cmd_user(int argc, char **argv)
         return CLI_OK;
     }
     const char *verb = argv[1];
-    if (strcmp(verb, "add") && strcmp(verb, "set") && strcmp(verb, "list") &&
-        strcmp(verb, "remove") && strcmp(verb, "partner"))
+    if (strcmp(verb, "add") != 0 && strcmp(verb, "set") != 0 && strcmp(verb, "list") != 0 &&
+        strcmp(verb, "remove") != 0 && strcmp(verb, "partner") != 0)
         return cli_usage("user", "unknown action '%s' (add, set, list, remove, partner)", verb);
     struct sol_store *s;
     if (cli_open_store("user", &s) != CLI_OK)

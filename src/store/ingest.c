@@ -240,7 +240,9 @@ sol_ingest_object(struct sol_ingest *in, const struct sol_json *obj, const char 
         .spec_version = spec,
         .json = {in->json.p, in->json.n},
         .origin = sol_str_c(in->o.origin),
-        .version = meta.has_modified ? meta.modified : meta.has_created ? meta.created : 0,
+        .version = meta.has_modified  ? meta.modified
+                   : meta.has_created ? meta.created
+                                      : 0,
         .tlp = tlp,
         .tlp_red_recipients = {in->recipients.p ? in->recipients.p : "", in->recipients.n},
         .revoked = meta.revoked,

@@ -168,7 +168,8 @@ sol_store_collection_put(struct sol_store *s, const struct sol_collection *c)
 }
 
 int
-sol_store_collection_get(struct sol_store *s, const char *api_root, const char *id, struct sol_collection *out)
+sol_store_collection_get(struct sol_store *s, const char *api_root, const char *id,
+                         struct sol_collection *out)
 {
     if (!s)
         return SOL_EINVAL;
@@ -176,7 +177,8 @@ sol_store_collection_get(struct sol_store *s, const char *api_root, const char *
 }
 
 int
-sol_store_collection_list(struct sol_store *s, const char *api_root, struct sol_collection **out, size_t *n)
+sol_store_collection_list(struct sol_store *s, const char *api_root, struct sol_collection **out,
+                          size_t *n)
 {
     if (!s)
         return SOL_EINVAL;
@@ -200,7 +202,8 @@ sol_store_collection_count(struct sol_store *s, const char *collection, int64_t 
 }
 
 int
-sol_store_object_add(struct sol_store *s, const char *collection, const struct sol_object_row *row, bool *added, sol_time_t *date_added)
+sol_store_object_add(struct sol_store *s, const char *collection, const struct sol_object_row *row,
+                     bool *added, sol_time_t *date_added)
 {
     if (!s)
         return SOL_EINVAL;
@@ -208,7 +211,8 @@ sol_store_object_add(struct sol_store *s, const char *collection, const struct s
 }
 
 int
-sol_store_objects_query(struct sol_store *s, const struct sol_object_filter *f, struct sol_store_cursor **out)
+sol_store_objects_query(struct sol_store *s, const struct sol_object_filter *f,
+                        struct sol_store_cursor **out)
 {
     if (!s)
         return SOL_EINVAL;
@@ -392,7 +396,8 @@ sol_store_grant_remove(struct sol_store *s, const struct sol_grant *g)
 }
 
 int
-sol_store_grant_check(struct sol_store *s, const char *collection, int64_t user_id, int64_t partner_id, bool *can_read, bool *can_write)
+sol_store_grant_check(struct sol_store *s, const char *collection, int64_t user_id,
+                      int64_t partner_id, bool *can_read, bool *can_write)
 {
     if (!s)
         return SOL_EINVAL;
@@ -440,7 +445,8 @@ sol_store_peer_delete(struct sol_store *s, const char *name)
 }
 
 int
-sol_store_audit(struct sol_store *s, const char *actor, const char *action, const char *target, const char *details_json)
+sol_store_audit(struct sol_store *s, const char *actor, const char *action, const char *target,
+                const char *details_json)
 {
     if (!s)
         return SOL_EINVAL;
@@ -448,7 +454,8 @@ sol_store_audit(struct sol_store *s, const char *actor, const char *action, cons
 }
 
 int
-sol_store_audit_list(struct sol_store *s, int64_t after, size_t limit, struct sol_audit_entry **out, size_t *n)
+sol_store_audit_list(struct sol_store *s, int64_t after, size_t limit, struct sol_audit_entry **out,
+                     size_t *n)
 {
     if (!s)
         return SOL_EINVAL;

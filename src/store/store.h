@@ -43,19 +43,18 @@ struct sol__store_ops {
     int (*collection_put)(struct sol_store *s, const struct sol_collection *c);
     int (*collection_get)(struct sol_store *s, const char *api_root, const char *id,
                           struct sol_collection *out);
-    int (*collection_list)(struct sol_store *s, const char *api_root,
-                           struct sol_collection **out, size_t *n);
+    int (*collection_list)(struct sol_store *s, const char *api_root, struct sol_collection **out,
+                           size_t *n);
     int (*collection_delete)(struct sol_store *s, const char *api_root, const char *id);
     int (*collection_count)(struct sol_store *s, const char *collection, int64_t *n);
 
-    int (*object_add)(struct sol_store *s, const char *collection,
-                      const struct sol_object_row *row, bool *added, sol_time_t *date_added);
+    int (*object_add)(struct sol_store *s, const char *collection, const struct sol_object_row *row,
+                      bool *added, sol_time_t *date_added);
     int (*objects_query)(struct sol_store *s, const struct sol_object_filter *f,
                          struct sol_store_cursor **out);
     int (*cursor_next)(struct sol_store_cursor *c, struct sol_object_row *row);
     void (*cursor_close)(struct sol_store_cursor *c);
-    int (*objects_delete)(struct sol_store *s, const struct sol_object_filter *f,
-                          size_t *deleted);
+    int (*objects_delete)(struct sol_store *s, const struct sol_object_filter *f, size_t *deleted);
 
     int (*status_put)(struct sol_store *s, const struct sol_status *st);
     int (*status_get)(struct sol_store *s, const char *id, struct sol_status *out);

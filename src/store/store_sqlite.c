@@ -33,7 +33,7 @@
 #include "store/store.h"
 
 #define BUSY_TIMEOUT_MS 15000
-#define CACHE_SIZE 64
+#define CACHE_SIZE      64
 
 struct cached_stmt {
     char *sql;
@@ -323,12 +323,10 @@ db_path(const char *location)
         return sol_strdup(location + 12);
     if (strncmp(location, "sqlite:", 7) == 0)
         location += 7;
-    size_t n = strlen(location);
-    char *p = sol_malloc(n + sizeof "/store.db");
-    if (p) {
-        memcpy(p, location, n);
-        strcpy(p + n, "/store.db");
-    }
+    size_t n = strlen(location) + sizeof "/store.db";
+    char *p = sol_malloc(n);
+    if (p)
+        snprintf(p, n, "%s/store.db", location);
     return p;
 }
 
@@ -573,8 +571,9 @@ sq_api_root_put(struct sol_store *s, const struct sol_api_root *r)
             bind_text(st, 1, r->name);
             bind_text(st, 2, r->title);
             bind_text(st, 3, r->description);
-            sqlite3_bind_int64(st, 4, r->max_content_length > 0 ? r->max_content_length
-                                                               : SOL_DEFAULT_MAX_CONTENT_LENGTH);
+            sqlite3_bind_int64(st, 4,
+                               r->max_content_length > 0 ? r->max_content_length
+                                                         : SOL_DEFAULT_MAX_CONTENT_LENGTH);
             rc = step_done(q, st);
         }
     }
@@ -620,8 +619,8 @@ sq_api_root_get(struct sol_store *s, const char *name, struct sol_api_root *out)
  */
 static int
 collect(struct sq_store *q, sqlite3_stmt *st, size_t size,
-        void (*read)(sqlite3_stmt *, void *, bool *), void (*list_free)(void *, size_t),
-        void **out, size_t *n)
+        void (*read)(sqlite3_stmt *, void *, bool *), void (*list_free)(void *, size_t), void **out,
+        size_t *n)
 {
     char *v = NULL;
     size_t count = 0, cap = 0;
@@ -717,12 +716,12 @@ sq_collection_put(struct sol_store *s, const struct sol_collection *c)
     bool own;
     int rc = wbegin(q, &own);
     if (rc == 0) {
-        sqlite3_stmt *st = prep(
-            q, "INSERT INTO collections (" COLLECTION_COLUMNS ") "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET "
-               "api_root = excluded.api_root, title = excluded.title, "
-               "description = excluded.description, alias = excluded.alias, "
-               "media_types = excluded.media_types, default_tlp = excluded.default_tlp");
+        sqlite3_stmt *st =
+            prep(q, "INSERT INTO collections (" COLLECTION_COLUMNS ") "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET "
+                    "api_root = excluded.api_root, title = excluded.title, "
+                    "description = excluded.description, alias = excluded.alias, "
+                    "media_types = excluded.media_types, default_tlp = excluded.default_tlp");
         if (!st)
             rc = SOL_ESTORE;
         else {
@@ -980,7 +979,7 @@ struct query {
     struct param *params;
     int n_params, cap_params;
     bool oom;
-    char *asker; /* ",identity--...," for the RED recipients test */
+    char *asker;            /* ",identity--...," for the RED recipients test */
     int64_t collection_key; /* the filter's collection, -1 when there is none such */
 };
 
@@ -1042,8 +1041,8 @@ base_predicate(struct query *b, const struct sol_object_filter *f, const struct 
     /* TLP:RED only to the partners named on the version (access.h). */
     if (p->asker)
         sol_buf_printf(&b->sql,
-                       " AND (%s.tlp < 5 OR instr(',' || %s.red_recipients || ',', ?%d) > 0)", a,
-                       a, p->asker);
+                       " AND (%s.tlp < 5 OR instr(',' || %s.red_recipients || ',', ?%d) > 0)", a, a,
+                       p->asker);
     else
         sol_buf_printf(&b->sql, " AND %s.tlp < 5", a);
 }
@@ -1133,9 +1132,8 @@ build_where(struct query *b, const struct sol_object_filter *f, bool with_cursor
     if (with_cursor && f->has_after) {
         int d = param_int(b, f->after_date_added), q = param_int(b, f->after_seq);
         /* The first term bounds the index range; the second breaks ties by seq. */
-        sol_buf_printf(&b->sql,
-                       " AND o.date_added >= ?%d AND (o.date_added > ?%d OR o.seq > ?%d)", d, d,
-                       q);
+        sol_buf_printf(&b->sql, " AND o.date_added >= ?%d AND (o.date_added > ?%d OR o.seq > ?%d)",
+                       d, d, q);
     }
 }
 
@@ -1190,8 +1188,9 @@ sq_objects_query(struct sol_store *s, const struct sol_object_filter *f,
     if (r0 != 0)
         return r0;
     sol_buf_init(&b.sql);
-    sol_buf_printf(&b.sql, "SELECT o.seq, o.date_added, o.id, o.type, o.spec_version, o.version, "
-                           "o.tlp, o.red_recipients, o.revoked, o.origin, %s FROM objects o%s",
+    sol_buf_printf(&b.sql,
+                   "SELECT o.seq, o.date_added, o.id, o.type, o.spec_version, o.version, "
+                   "o.tlp, o.red_recipients, o.revoked, o.origin, %s FROM objects o%s",
                    f->skip_json ? "NULL" : "o.json",
                    /* By id: a few rows, sorted after; else walk date_added in order. */
                    f->n_ids ? " INDEXED BY objects_version" : "");
@@ -1483,9 +1482,10 @@ sq_partner_add(struct sol_store *s, const char *name, const char *identity, int6
     char made[64];
     if (!identity) {
         struct sol_uuid u;
+        char text[37];
         sol_uuid_v4(&u);
-        memcpy(made, "identity--", 10);
-        sol_uuid_format(&u, made + 10);
+        sol_uuid_format(&u, text);
+        snprintf(made, sizeof made, "identity--%s", text);
         identity = made;
     } else {
         struct sol_uuid u;
@@ -1530,8 +1530,8 @@ partner_list_free_v(void *v, size_t n)
 
 /* Run a one-row query (bound) and read it with read(); SOL_ENOTFOUND when no row. */
 static int
-get_one(struct sq_store *q, sqlite3_stmt *st, void *out, void (*read)(sqlite3_stmt *, void *, bool *),
-        void (*clear)(void *))
+get_one(struct sq_store *q, sqlite3_stmt *st, void *out,
+        void (*read)(sqlite3_stmt *, void *, bool *), void (*clear)(void *))
 {
     int rc = sqlite3_step(st), r = 0;
     bool oom = false;
@@ -1637,7 +1637,7 @@ sq_partner_delete(struct sol_store *s, const char *name)
 /* ---- users ---- */
 
 #define USER_SELECT                                                                                \
-    "SELECT u.id, u.name, u.partner_id, p.name, p.identity, u.clearance, u.is_admin, "            \
+    "SELECT u.id, u.name, u.partner_id, p.name, p.identity, u.clearance, u.is_admin, "             \
     "u.password_hash, u.created FROM users u JOIN partners p ON p.id = u.partner_id "
 
 static void
@@ -1789,7 +1789,7 @@ sq_user_delete(struct sol_store *s, const char *name)
 /* ---- tokens ---- */
 
 #define TOKEN_SELECT                                                                               \
-    "SELECT t.id, t.name, t.user_id, u.name, t.hash, t.created, t.last_used, t.revoked "          \
+    "SELECT t.id, t.name, t.user_id, u.name, t.hash, t.created, t.last_used, t.revoked "           \
     "FROM tokens t JOIN users u ON u.id = t.user_id "
 
 static void
@@ -1922,11 +1922,11 @@ sq_grant_add(struct sol_store *s, const struct sol_grant *g)
         }
     }
     if (rc == 0) {
-        sqlite3_stmt *st = prep(
-            q, "INSERT INTO grants (collection, partner_id, user_id, can_read, can_write) "
-               "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (collection, partner_id, user_id) "
-               "DO UPDATE SET can_read = can_read OR excluded.can_read, "
-               "can_write = can_write OR excluded.can_write");
+        sqlite3_stmt *st =
+            prep(q, "INSERT INTO grants (collection, partner_id, user_id, can_read, can_write) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (collection, partner_id, user_id) "
+                    "DO UPDATE SET can_read = can_read OR excluded.can_read, "
+                    "can_write = can_write OR excluded.can_write");
         if (!st)
             rc = SOL_ESTORE;
         else {

@@ -99,7 +99,8 @@ test_authenticate(void)
     CHECK_INT(sol_access_token_issue(s, alice, "ci", tok, &tid), 0);
     CHECK_INT(strlen(tok), SOL_TOKEN_LEN);
     CHECK(strncmp(tok, "sol_", 4) == 0);
-    CHECK(strspn(tok + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 43);
+    CHECK(strspn(tok + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+          43);
     char hdr[128];
     snprintf(hdr, sizeof hdr, "Bearer %s", tok);
     CHECK_INT(sol_access_authenticate(s, hdr, &pr), 0);
@@ -198,10 +199,14 @@ test_each_clearance_sees_what_it_may(void)
         char oid[64], json[128];
         snprintf(oid, sizeof oid, "report--%d", i);
         snprintf(json, sizeof json, "{\"id\":\"%s\"}", oid);
-        struct sol_object_row row = {.id = sol_str_c(oid), .type = SOL_STR("report"),
-                                     .json = sol_str_c(json), .version = 1000000,
+        struct sol_object_row row = {.id = sol_str_c(oid),
+                                     .type = SOL_STR("report"),
+                                     .json = sol_str_c(json),
+                                     .version = 1000000,
                                      .tlp = i < 5 ? i + 1 : 5,
-                                     .tlp_red_recipients = sol_str_c(i == 4 ? acme : i == 5 ? ngo : "")};
+                                     .tlp_red_recipients = sol_str_c(i == 4   ? acme
+                                                                     : i == 5 ? ngo
+                                                                              : "")};
         CHECK_INT(sol_store_object_add(s, "c", &row, NULL, NULL), 0);
     }
     /* expected visible ids per clearance, for a user of acme and of ngo */

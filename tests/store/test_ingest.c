@@ -25,16 +25,16 @@ fresh(int default_tlp)
     struct sol_api_root r = {.name = "intel", .title = "Intel"};
     sol_store_api_root_put(s, &r);
     char id[] = "c", root[] = "intel", title[] = "T", alias[] = "demo";
-    struct sol_collection c = {.id = id, .api_root = root, .title = title, .alias = alias,
-                               .default_tlp = default_tlp};
+    struct sol_collection c = {
+        .id = id, .api_root = root, .title = title, .alias = alias, .default_tlp = default_tlp};
     sol_store_collection_put(s, &c);
     return s;
 }
 
 #define IND(id, mod, extra)                                                                        \
-    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" id "\","              \
-    "\"created\":\"2020-01-01T00:00:00.000Z\",\"modified\":\"" mod "\","                          \
-    "\"pattern\":\"[ipv4-addr:value = '10.0.0.1']\",\"pattern_type\":\"stix\","                  \
+    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--" id "\","               \
+    "\"created\":\"2020-01-01T00:00:00.000Z\",\"modified\":\"" mod "\","                           \
+    "\"pattern\":\"[ipv4-addr:value = '10.0.0.1']\",\"pattern_type\":\"stix\","                    \
     "\"valid_from\":\"2020-01-01T00:00:00Z\"" extra "}"
 
 static const char *RED = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
@@ -80,9 +80,12 @@ ingest_text(struct sol_store *s, const char *text, struct seen *seen, size_t bat
         sol_json_doc_free(doc);
         return rc;
     }
-    struct sol_ingest_options o = {.collection = collection, .actor = "tester",
-                                   .origin = "test", .batch_size = batch,
-                                   .on_commit = on_commit, .ud = seen};
+    struct sol_ingest_options o = {.collection = collection,
+                                   .actor = "tester",
+                                   .origin = "test",
+                                   .batch_size = batch,
+                                   .on_commit = on_commit,
+                                   .ud = seen};
     struct sol_ingest *in = NULL;
     rc = sol_ingest_begin(s, &o, &in, &err);
     if (rc == 0)
@@ -101,17 +104,20 @@ test_bundle_valid_invalid_held(void)
     struct seen seen = {0};
     const char *bundle =
         "{\"type\":\"bundle\",\"id\":\"bundle--6d3b5f8a-3c2e-4b8e-9a4e-4f2b8a2c1d00\","
-        "\"objects\":[" IND("11111111-1111-4111-8111-111111111111", "2020-01-01T00:00:00.000Z", "")
-        "," IND("22222222-2222-4222-8222-222222222222", "2020-01-01T00:00:00.000Z", "")
-        ",{\"type\":\"indicator\",\"id\":\"indicator--33333333-3333-4333-8333-333333333333\"}"
-        "," IND("11111111-1111-4111-8111-111111111111", "2020-01-01T00:00:00.000Z", "") "]}";
+        "\"objects\":[" IND("11111111-1111-4111-8111-111111111111", "2020-01-01T00:00:00.000Z",
+                            "") "," IND("22222222-2222-4222-8222-222222222222",
+                                        "2020-01-01T00:00:00.000Z",
+                                        "") ",{\"type\":\"indicator\",\"id\":\"indicator--33333333-"
+                                            "3333-4333-8333-333333333333\"}"
+                                            "," IND("11111111-1111-4111-8111-111111111111",
+                                                    "2020-01-01T00:00:00.000Z", "") "]}";
     CHECK_INT(ingest_text(s, bundle, &seen, 2, "demo"), 0); /* by alias */
     CHECK_INT(seen.results[SOL_INGEST_STORED], 2);
     CHECK_INT(seen.results[SOL_INGEST_HELD], 1);
     CHECK_INT(seen.results[SOL_INGEST_REJECTED], 1);
     CHECK_STR(seen.last_path, "objects[2]");
-    CHECK(strncmp(seen.last_msg, "objects[2] (indicator--33333333-3333-4333-8333-333333333333): ",
-                  62) == 0);
+    CHECK(strncmp(seen.last_msg,
+                  "objects[2] (indicator--33333333-3333-4333-8333-333333333333): ", 62) == 0);
     printf("# rejected: %s\n", seen.last_msg);
     CHECK_INT(seen.commits, 2); /* a full batch of 2, then the rest at the end */
     CHECK_INT(seen.durable, 3);
@@ -143,22 +149,25 @@ test_marking_and_red_recipients(void)
     struct sol_store *s = fresh(2); /* default GREEN */
     struct seen seen = {0};
     char text[4096];
-    snprintf(text, sizeof text,
-             "[" IND("11111111-1111-4111-8111-111111111111", "2020-01-01T00:00:00.000Z", "")
-             "," IND("22222222-2222-4222-8222-222222222222", "2020-01-01T00:00:00.000Z",
-                     ",\"object_marking_refs\":[\"%s\"],"
-                     "\"created_by_ref\":\"identity--aaaaaaaa-0000-4000-8000-000000000001\","
-                     "\"x_solidarity_recipients\":[\"identity--bbbbbbbb-0000-4000-8000-000000000002\","
-                     "\"not-an-identity\"]")
-             "," IND("33333333-3333-4333-8333-333333333333", "2020-01-01T00:00:00.000Z",
-                     ",\"object_marking_refs\":[\"%s\"]") "]",
-             RED, GREEN);
+    snprintf(
+        text, sizeof text,
+        "[" IND("11111111-1111-4111-8111-111111111111", "2020-01-01T00:00:00.000Z", "") "," IND(
+            "22222222-2222-4222-8222-222222222222", "2020-01-01T00:00:00.000Z",
+            ",\"object_marking_refs\":[\"%s\"],"
+            "\"created_by_ref\":\"identity--aaaaaaaa-0000-4000-8000-000000000001\","
+            "\"x_solidarity_recipients\":[\"identity--bbbbbbbb-0000-4000-8000-000000000002\","
+            "\"not-an-identity\"]") "," IND("33333333-3333-4333-8333-333333333333",
+                                            "2020-01-01T00:00:00.000Z",
+                                            ",\"object_marking_refs\":[\"%s\"]") "]",
+        RED, GREEN);
     CHECK_INT(ingest_text(s, text, &seen, 0, "c"), 0);
     CHECK_INT(seen.results[SOL_INGEST_STORED], 3);
     if (seen.results[SOL_INGEST_REJECTED])
         printf("# %s\n", seen.last_msg);
-    struct sol_object_filter f = {.collection = "c", .max_tlp = 5,
-                                  .asker_identity = "identity--bbbbbbbb-0000-4000-8000-000000000002"};
+    struct sol_object_filter f = {.collection = "c",
+                                  .max_tlp = 5,
+                                  .asker_identity =
+                                      "identity--bbbbbbbb-0000-4000-8000-000000000002"};
     struct sol_store_cursor *c;
     CHECK_INT(sol_store_objects_query(s, &f, &c), 0);
     struct sol_object_row r;
@@ -170,7 +179,8 @@ test_marking_and_red_recipients(void)
             snprintf(recips, sizeof recips, "%.*s", (int)r.tlp_red_recipients.n,
                      r.tlp_red_recipients.p);
         if (i == 0) /* stored as received, compact */
-            CHECK(r.json.n > 0 && r.json.p[0] == '{' && strstr(r.json.p, "\"pattern_type\":\"stix\""));
+            CHECK(r.json.n > 0 && r.json.p[0] == '{' &&
+                  strstr(r.json.p, "\"pattern_type\":\"stix\""));
     }
     sol_store_cursor_close(c);
     CHECK_INT(tlps[0], 2); /* the collection's default */
@@ -186,14 +196,22 @@ test_document_shapes(void)
 {
     struct sol_store *s = fresh(3);
     struct seen seen = {0};
-    CHECK_INT(ingest_text(s, IND("11111111-1111-4111-8111-111111111111",
-                                 "2020-01-01T00:00:00.000Z", ""), &seen, 0, "c"), 0);
+    CHECK_INT(
+        ingest_text(s, IND("11111111-1111-4111-8111-111111111111", "2020-01-01T00:00:00.000Z", ""),
+                    &seen, 0, "c"),
+        0);
     CHECK_INT(seen.results[SOL_INGEST_STORED], 1);
-    CHECK_INT(ingest_text(s, "{\"objects\":[" IND("11111111-1111-4111-8111-111111111111",
-                                 "2021-01-01T00:00:00.000Z", "") "]}", &seen, 0, "c"), 0);
+    CHECK_INT(ingest_text(s,
+                          "{\"objects\":[" IND("11111111-1111-4111-8111-111111111111",
+                                               "2021-01-01T00:00:00.000Z", "") "]}",
+                          &seen, 0, "c"),
+              0);
     CHECK_INT(seen.results[SOL_INGEST_STORED], 2); /* an envelope */
-    CHECK_INT(ingest_text(s, "{\"type\":\"bundle\",\"id\":\"bundle--6d3b5f8a-3c2e-4b8e-9a4e-4f2b8a2c1d00\"}",
-                          &seen, 0, "c"), 0);
+    CHECK_INT(
+        ingest_text(s,
+                    "{\"type\":\"bundle\",\"id\":\"bundle--6d3b5f8a-3c2e-4b8e-9a4e-4f2b8a2c1d00\"}",
+                    &seen, 0, "c"),
+        0);
     CHECK_INT(ingest_text(s, "42", &seen, 0, "c"), SOL_EINVALID);
     CHECK_INT(ingest_text(s, "[1]", &seen, 0, "c"), 0);
     CHECK_INT(seen.results[SOL_INGEST_REJECTED], 1);

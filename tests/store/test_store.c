@@ -40,8 +40,8 @@ setup_collection(struct sol_store *s, const char *id, int default_tlp)
     sol_store_api_root_put(s, &r);
     char idbuf[64], root[] = "intel", title[] = "T";
     snprintf(idbuf, sizeof idbuf, "%s", id);
-    struct sol_collection c = {.id = idbuf, .api_root = root, .title = title,
-                               .default_tlp = default_tlp};
+    struct sol_collection c = {
+        .id = idbuf, .api_root = root, .title = title, .default_tlp = default_tlp};
     CHECK_INT(sol_store_collection_put(s, &c), 0);
 }
 
@@ -100,8 +100,8 @@ query(struct sol_store *s, struct sol_object_filter *f, char *out, size_t n)
     while (sol_store_cursor_next(c, &row) == 0) {
         char t[40];
         sol_time_format(row.version, 3, t);
-        used += (size_t)snprintf(out + used, n - used, "%s%.*s@%s", count ? " " : "",
-                                 (int)row.id.n, row.id.p, t + 11);
+        used += (size_t)snprintf(out + used, n - used, "%s%.*s@%s", count ? " " : "", (int)row.id.n,
+                                 row.id.p, t + 11);
         count++;
     }
     sol_store_cursor_close(c);
@@ -205,8 +205,8 @@ test_add_duplicate_and_date_added(void)
         add(s, "c", id, "2021-01-01T00:00:00.000Z", NULL, 2, NULL);
     }
     CHECK_INT(sol_store_commit(s), 0);
-    struct sol_object_filter f = {.collection = "c", .version_match = SOL_VERSION_ALL,
-                                  .max_tlp = 5, .skip_json = true};
+    struct sol_object_filter f = {
+        .collection = "c", .version_match = SOL_VERSION_ALL, .max_tlp = 5, .skip_json = true};
     struct sol_store_cursor *c;
     CHECK_INT(sol_store_objects_query(s, &f, &c), 0);
     struct sol_object_row r;
@@ -310,8 +310,8 @@ test_filters(void)
     f.version_match = 0;
 
     /* added_after: the default last is the newest among versions added after it */
-    struct sol_object_filter all = {.collection = "c", .version_match = SOL_VERSION_ALL,
-                                    .max_tlp = 5, .skip_json = true};
+    struct sol_object_filter all = {
+        .collection = "c", .version_match = SOL_VERSION_ALL, .max_tlp = 5, .skip_json = true};
     struct sol_store_cursor *c;
     sol_store_objects_query(s, &all, &c);
     struct sol_object_row r;
@@ -348,7 +348,8 @@ test_policy_in_sql(void)
     add(s, "c", "report--default", "2020-01-01T00:00:00.000Z", NULL, 0, NULL); /* AMBER */
     add(s, "c", "report--strict", "2020-01-01T00:00:00.000Z", NULL, 4, NULL);
     add(s, "c", "report--red", "2020-01-01T00:00:00.000Z", NULL, 5,
-        "identity--aaaaaaaa-0000-4000-8000-000000000001,identity--bbbbbbbb-0000-4000-8000-000000000002");
+        "identity--aaaaaaaa-0000-4000-8000-000000000001,identity--bbbbbbbb-0000-4000-8000-"
+        "000000000002");
     /* a newer version the asker may not see does not exist for them: the older shows */
     add(s, "c", "report--green", "2020-01-01T00:00:09.000Z", NULL, 5, "identity--x");
 
@@ -395,8 +396,8 @@ test_delete(void)
     add(s, "c", "indicator--1", "2020-01-01T00:00:03.000Z", NULL, 2, NULL);
     add(s, "c", "indicator--2", "2020-01-01T00:00:01.000Z", NULL, 2, NULL);
     const char *ids[] = {"indicator--1"};
-    struct sol_object_filter f = {.collection = "c", .ids = ids, .n_ids = 1, .max_tlp = 5,
-                                  .version_match = SOL_VERSION_LAST};
+    struct sol_object_filter f = {
+        .collection = "c", .ids = ids, .n_ids = 1, .max_tlp = 5, .version_match = SOL_VERSION_LAST};
     size_t n = 99;
     CHECK_INT(sol_store_objects_delete(s, &f, &n), 0);
     CHECK_INT(n, 1);
@@ -542,9 +543,16 @@ test_status(void)
     struct sol_status_entry ok[2] = {{"indicator--1", "2020-01-01T00:00:00.000Z", NULL},
                                      {"indicator--2", "2020-01-01T00:00:00.000Z", "already held"}};
     struct sol_status_entry bad[1] = {{"unknown", "", "objects[2]: id: required property missing"}};
-    struct sol_status st = {.id = "s1", .status = "complete", .request_timestamp = 1000,
-                            .total_count = 3, .success_count = 2, .failure_count = 1,
-                            .successes = ok, .n_successes = 2, .failures = bad, .n_failures = 1,
+    struct sol_status st = {.id = "s1",
+                            .status = "complete",
+                            .request_timestamp = 1000,
+                            .total_count = 3,
+                            .success_count = 2,
+                            .failure_count = 1,
+                            .successes = ok,
+                            .n_successes = 2,
+                            .failures = bad,
+                            .n_failures = 1,
                             .owner = "alice"};
     CHECK_INT(sol_store_status_put(s, &st), 0);
     CHECK_INT(sol_store_status_put(s, &st), 0); /* replace */
@@ -578,9 +586,8 @@ test_partners_users_tokens_grants(void)
     CHECK_INT(sol_store_partner_add(s, "acme", NULL, &p1), 0);
     CHECK_INT(sol_store_partner_add(s, "acme", NULL, NULL), SOL_EEXISTS);
     CHECK_INT(sol_store_partner_add(s, "bad", "identity--nope", NULL), SOL_EINVAL);
-    CHECK_INT(sol_store_partner_add(s, "ngo", "identity--bbbbbbbb-0000-4000-8000-000000000002",
-                                    &p2),
-              0);
+    CHECK_INT(
+        sol_store_partner_add(s, "ngo", "identity--bbbbbbbb-0000-4000-8000-000000000002", &p2), 0);
     struct sol_partner p;
     CHECK_INT(sol_store_partner_get(s, "identity--bbbbbbbb-0000-4000-8000-000000000002", &p), 0);
     CHECK_STR(p.name, "ngo");
