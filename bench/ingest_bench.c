@@ -45,22 +45,23 @@ make_bundle(struct sol_buf *b, size_t n)
                 b,
                 "{\"type\":\"indicator\",\"spec_version\":\"2.1\","
                 "\"id\":\"indicator--%08zx-1111-4111-8111-111111111111\","
-                "\"created\":\"2021-07-18T00:00:00.000Z\",\"modified\":\"2021-07-18T00:00:00.000Z\","
+                "\"created\":\"2021-07-18T00:00:00.000Z\",\"modified\":\"2021-07-18T00:00:00."
+                "000Z\","
                 "\"name\":\"spyware domain %zu\",\"indicator_types\":[\"malicious-activity\"],"
                 "\"pattern\":\"[domain-name:value = 'host%zu.example.com']\","
                 "\"pattern_type\":\"stix\",\"valid_from\":\"2021-07-18T00:00:00Z\","
                 "\"created_by_ref\":\"identity--aaaaaaaa-0000-4000-8000-000000000001\"}",
                 i, i, i);
         else
-            sol_buf_printf(
-                b,
-                "{\"type\":\"relationship\",\"spec_version\":\"2.1\","
-                "\"id\":\"relationship--%08zx-2222-4222-8222-222222222222\","
-                "\"created\":\"2021-07-18T00:00:00.000Z\",\"modified\":\"2021-07-18T00:00:00.000Z\","
-                "\"relationship_type\":\"indicates\","
-                "\"source_ref\":\"indicator--%08zx-1111-4111-8111-111111111111\","
-                "\"target_ref\":\"malware--bbbbbbbb-0000-4000-8000-000000000002\"}",
-                i, i - 1);
+            sol_buf_printf(b,
+                           "{\"type\":\"relationship\",\"spec_version\":\"2.1\","
+                           "\"id\":\"relationship--%08zx-2222-4222-8222-222222222222\","
+                           "\"created\":\"2021-07-18T00:00:00.000Z\",\"modified\":\"2021-07-18T00:"
+                           "00:00.000Z\","
+                           "\"relationship_type\":\"indicates\","
+                           "\"source_ref\":\"indicator--%08zx-1111-4111-8111-111111111111\","
+                           "\"target_ref\":\"malware--bbbbbbbb-0000-4000-8000-000000000002\"}",
+                           i, i - 1);
     }
     sol_buf_puts(b, "]}");
 }
@@ -82,8 +83,9 @@ baseline(const struct sol_buf *text, const char *dir, size_t *count)
     snprintf(path, sizeof path, "%s/bare.db", dir);
     sqlite3 *db;
     sqlite3_open(path, &db);
-    sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                     "CREATE TABLE objects (id TEXT NOT NULL, json TEXT NOT NULL)",
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                 "CREATE TABLE objects (id TEXT NOT NULL, json TEXT NOT NULL)",
                  NULL, NULL, NULL);
     sqlite3_stmt *st;
     sqlite3_prepare_v2(db, "INSERT INTO objects (id, json) VALUES (?1, ?2)", -1, &st, NULL);
@@ -147,8 +149,8 @@ ingest(const struct sol_buf *text, const char *dir, size_t *count)
     const struct sol_json *root;
     if (sol_json_parse(doc, text->p, text->n, &root, NULL) != 0)
         return -1;
-    struct sol_ingest_options o = {.collection = "bench", .actor = "bench", .origin = "bench",
-                                   .batch_size = 1000};
+    struct sol_ingest_options o = {
+        .collection = "bench", .actor = "bench", .origin = "bench", .batch_size = 1000};
     struct sol_ingest *in;
     if (sol_ingest_begin(s, &o, &in, &err) != 0 ||
         sol_ingest_document(in, root, NULL, NULL, &err) != 0) {
@@ -199,8 +201,7 @@ main(int argc, char **argv)
         double c2 = cpu_seconds();
         shell_on("rm -rf", dir);
         if (tb <= 0 || ti <= 0 || nb != n || ni != n) {
-            fprintf(stderr, "bench_ingest: a run failed (%zu and %zu of %zu objects)\n", nb, ni,
-                    n);
+            fprintf(stderr, "bench_ingest: a run failed (%zu and %zu of %zu objects)\n", nb, ni, n);
             return 1;
         }
         if (nb / tb > best_b) {
