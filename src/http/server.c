@@ -463,6 +463,8 @@ sol_http_parse_listen(const char *s, void *out, unsigned *out_len, bool *loopbac
                                  s);
         s++;
         hn -= 2;
+    } else if (memchr(s, ':', hn)) {
+        return sol_error_set(err, SOL_ESYNTAX, "'%s': an IPv6 address goes in [brackets]", s);
     }
     if (hn >= sizeof(host))
         return sol_error_set(err, SOL_ESYNTAX, "the address of '%s' is too long", s);
