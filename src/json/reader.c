@@ -35,6 +35,7 @@ struct sol_json_reader {
     int io_errno;
     bool skipping;      /* discarding the rest of an overlong line */
     bool started;       /* the byte order mark check is done */
+    size_t line_start;  /* stream offset where the line at data[pos] begins */
     size_t line;        /* line number at data[pos] (1-based) */
     size_t record_line; /* line where the last record started */
     enum framing framing;
@@ -232,36 +233,45 @@ parse_record(struct sol_json_reader *r, const char *p, size_t n, const struct so
     return sol_json_parse(r->doc, p, n, root, err);
 }
 
-/* The column (0-based) where the record at data offset start begins in its line. */
+/*
+ * The column (0-based) where the record at data offset start begins in its line:
+ * its distance from r->line_start, which is kept in stream terms because the line's
+ * beginning may have left the buffer.
+ */
 static size_t
 record_column(const struct sol_json_reader *r, size_t start)
 {
-    for (size_t i = start; i > 0; i--)
-        if (r->data[i - 1] == '\n')
-            return start - i;
-    return r->base == 0 ? start : 0; /* the line began before the buffer: unknown */
+    return r->base + start - r->line_start;
+}
+
+/* Note that the line containing data offset pos (just after a newline) starts there. */
+static void
+note_newlines(struct sol_json_reader *r, size_t from, size_t to)
+{
+    const char *nl = memrchr(r->data + from, '\n', to - from);
+    if (nl)
+        r->line_start = r->base + (size_t)(nl - r->data) + 1;
 }
 
 /*
- * Turn an error inside the record at data offset start, which begins on line line,
- * into stream terms: offset in the stream, line in the stream, and on the record's
- * first line the column in the line rather than in the record.
+ * Turn an error inside the record at stream offset start, which begins on line line
+ * at column column (0-based), into stream terms: offset and line in the stream, and
+ * on the record's first line the column in the line rather than in the record.
  */
 static int
-stream_error(const struct sol_json_reader *r, struct sol_error *err, int rc, size_t start,
-             size_t line)
+stream_error(struct sol_error *err, int rc, size_t start, size_t line, size_t column)
 {
     if (!err)
         return rc;
     if (err->line) {
         if (err->line == 1)
-            err->column += (unsigned)record_column(r, start);
-        err->offset += r->base + start;
+            err->column += (unsigned)column;
+        err->offset += start;
         err->line += (unsigned)line - 1;
     } else {
         err->line = (unsigned)line;
-        err->column = (unsigned)record_column(r, start) + 1;
-        err->offset = r->base + start;
+        err->column = (unsigned)column + 1;
+        err->offset = start;
     }
     return rc;
 }
@@ -317,7 +327,8 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
                 size_t start = r->pos;
                 sol_error_set(err, SOL_ELIMIT, "line longer than the limit of %zu bytes",
                               r->max_bytes);
-                stream_error(r, err, SOL_ELIMIT, start, r->record_line);
+                stream_error(err, SOL_ELIMIT, r->base + start, r->record_line,
+                             record_column(r, start));
                 r->pos = r->len;
                 return SOL_ELIMIT;
             }
@@ -329,6 +340,9 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
         size_t start = r->pos;
         size_t end = nl ? (size_t)(nl - r->data) : r->len;
         r->pos = nl ? end + 1 : end;
+        size_t column = record_column(r, start);
+        if (nl)
+            r->line_start = r->base + r->pos;
         size_t line = r->line++;
         if (r->skipping) {
             r->skipping = false;
@@ -356,7 +370,7 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
         }
         if (n > r->max_bytes) {
             sol_error_set(err, SOL_ELIMIT, "line longer than the limit of %zu bytes", r->max_bytes);
-            return stream_error(r, err, SOL_ELIMIT, start, line);
+            return stream_error(err, SOL_ELIMIT, r->base + start, line, column);
         }
         int rc = parse_record(r, p, n, root, err);
         if (rc && r->framing == FRAMING_UNKNOWN && rc == SOL_ESYNTAX && nl &&
@@ -368,6 +382,7 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
              */
             r->pos = start;
             r->line = line;
+            r->line_start = r->base + start;
             if (first_text_parses(r)) {
                 r->framing = FRAMING_TEXTS;
                 return 1;
@@ -377,7 +392,7 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
         }
         r->framing = FRAMING_LINES;
         if (rc)
-            return stream_error(r, err, rc, start, line);
+            return stream_error(err, rc, r->base + start, line, column);
         return 0;
     }
 }
@@ -396,7 +411,8 @@ next_text(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
             r->record_line = r->line;
             sol_error_set(err, SOL_ELIMIT, "JSON text longer than the limit of %zu bytes",
                           r->max_bytes);
-            stream_error(r, err, SOL_ELIMIT, r->pos, r->record_line);
+            stream_error(err, SOL_ELIMIT, r->base + r->pos, r->record_line,
+                         record_column(r, r->pos));
             r->line += count_lines(r->data + r->pos, r->len - r->pos);
             r->pos = r->len;
             r->eof = true;
@@ -413,6 +429,7 @@ next_text(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
     while (lead < end && (p[lead] == ' ' || p[lead] == '\t' || p[lead] == '\r' || p[lead] == '\n'))
         lead++;
     r->line += count_lines(p, lead);
+    note_newlines(r, r->pos, r->pos + lead);
     if (lead == end) {
         r->pos += end;
         if (r->io_error) {
@@ -425,6 +442,8 @@ next_text(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
     p += lead;
     size_t n = end - lead;
     size_t start = r->pos + lead;
+    size_t column = record_column(r, start);
+    note_newlines(r, start, r->pos + end);
     r->pos += end;
     r->record_line = r->line;
     size_t line = r->line;
@@ -435,7 +454,7 @@ next_text(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
     }
     int rc = parse_record(r, p, n, root, err);
     if (rc)
-        return stream_error(r, err, rc, start, line);
+        return stream_error(err, rc, r->base + start, line, column);
     return 0;
 }
 
