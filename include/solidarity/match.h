@@ -133,6 +133,9 @@ SOL_API int sol_match_index_add(struct sol_match_index *idx, const char *id, con
                                 const char *pattern, size_t pattern_n, sol_time_t valid_from,
                                 sol_time_t valid_until, struct sol_error *err);
 
+/* Make room for n more indicators (saves rehashing when the count is known). */
+SOL_API int sol_match_index_reserve(struct sol_match_index *idx, size_t n);
+
 /* Compile what was added. After this the index is read-only. Returns 0 or an error. */
 SOL_API int sol_match_index_build(struct sol_match_index *idx, struct sol_error *err);
 

@@ -423,13 +423,28 @@ plain_path(const struct sol_pattern_path *path, char *out, size_t cap, size_t *o
     return n > 0;
 }
 
-/* A regular expression matching at least what LIKE text matches (§9.6.1). */
+/*
+ * A regular expression matching at least what LIKE text matches (§9.6.1). A leading or
+ * trailing '%' drops the anchor on its side rather than becoming ".*", which Vectorscan
+ * compiles and runs much faster.
+ */
 static char *
 like_to_regex(const char *s, size_t n)
 {
     struct sol_buf b;
     sol_buf_init(&b);
-    sol_buf_puts(&b, "^");
+    bool open_start = false, open_end = false;
+    while (n && s[0] == '%') {
+        s++;
+        n--;
+        open_start = true;
+    }
+    while (n && s[n - 1] == '%') {
+        n--;
+        open_end = true;
+    }
+    if (!open_start)
+        sol_buf_puts(&b, "^");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%')
@@ -441,7 +456,8 @@ like_to_regex(const char *s, size_t n)
         else
             sol_buf_putc(&b, (char)c);
     }
-    sol_buf_puts(&b, "$");
+    if (!open_end)
+        sol_buf_puts(&b, "$");
     if (b.oom) {
         sol_buf_free(&b);
         return NULL;
@@ -832,6 +848,29 @@ done:
 }
 
 int
+sol_match_index_reserve(struct sol_match_index *idx, size_t n)
+{
+    static const uint64_t ids_space_hash[1] = {0x5eed};
+    idx->ids.space_hash = ids_space_hash;
+    int rc = sol__mexact_reserve(&idx->ids, idx->ids.n + n);
+    if (!rc)
+        rc = sol__mexact_reserve(&idx->exact, idx->exact.n + n);
+    if (!rc && idx->capind < idx->nind + n) {
+        size_t nc = idx->nind + n;
+        struct sol__mind *ni = sol_realloc(idx->ind, nc * sizeof *ni);
+        if (!ni)
+            return SOL_ENOMEM;
+        idx->ind = ni;
+        int64_t *nm = sol_realloc(idx->modified, nc * sizeof *nm);
+        if (!nm)
+            return SOL_ENOMEM;
+        idx->modified = nm;
+        idx->capind = nc;
+    }
+    return rc;
+}
+
+int
 sol_match_index_add(struct sol_match_index *idx, const char *id, const char *name,
                     const char *pattern, size_t pattern_n, sol_time_t valid_from,
                     sol_time_t valid_until, struct sol_error *err)
@@ -939,6 +978,8 @@ sol_match_index_add_bundle(struct sol_match_index *idx, const struct sol_json *r
     }
     bool reported = false;
     if (sol_json_type(list) == SOL_JSON_ARRAY) {
+        if (sol_match_index_reserve(idx, list->n) != 0)
+            return SOL_ENOMEM;
         struct sol_json_iter it;
         const struct sol_json *v;
         sol_json_iter_init(&it, list);
@@ -1146,6 +1187,10 @@ sol_match_index_build(struct sol_match_index *idx, struct sol_error *err)
         }
     }
     idx->exact.space_hash = idx->space_hash;
+    /* Lookups are as fast at a load of 0.8 as lower, and the slots are a fifth of the
+       memory per key: size the table to the keys it holds now. */
+    if (idx->exact.n && sol__mexact_resize(&idx->exact, idx->exact.n + idx->exact.n / 4 + 16) != 0)
+        return sol_error_set(err, SOL_ENOMEM, "out of memory building the index");
     idx->stats.indicators = 0;
     for (size_t i = 0; i < idx->nind; i++)
         if (!(idx->ind[i].pat & SOL__MIND_DEAD))

@@ -78,6 +78,14 @@ rehash(struct sol__mexact *t, size_t cap)
 }
 
 int
+sol__mexact_resize(struct sol__mexact *t, size_t cap)
+{
+    if (cap < t->n + 1)
+        return SOL_EINVAL;
+    return rehash(t, cap);
+}
+
+int
 sol__mexact_reserve(struct sol__mexact *t, size_t n)
 {
     size_t want = n + n / 3 + 16;

@@ -74,6 +74,8 @@ struct sol__mexact {
 void sol__mexact_init(struct sol__mexact *t);
 void sol__mexact_free(struct sol__mexact *t);
 int sol__mexact_reserve(struct sol__mexact *t, size_t n);
+/* Rehash into exactly cap slots (cap > n). */
+int sol__mexact_resize(struct sol__mexact *t, size_t cap);
 /* Add (space, key) → target. Returns 0, SOL_ENOMEM or SOL_ELIMIT (key too long). */
 int sol__mexact_add(struct sol__mexact *t, uint16_t space, uint64_t space_hash,
                     const uint8_t *key, size_t n, uint32_t target);

@@ -6,6 +6,8 @@
  * are reused from line to line.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,8 +22,18 @@
 #define MAX_STIX ((size_t)1 << 30)
 #define MAX_COLS 512
 
+/* A rule reachable from a member name: the whole field, or its part before a dot. */
+struct dispatch {
+    const char *key;
+    uint16_t key_n;
+    uint16_t rule;
+    int16_t rest; /* -1: the member is the field; else where the rest of the field starts */
+    int32_t next;
+};
+
 struct sol_log_reader {
-    gzFile gz;
+    gzFile gz; /* gzip input; else plain reads from fd */
+    int fd;
     char name[256];
     enum sol_log_format fmt;
     const struct sol_log_mapping *map;
@@ -51,6 +63,10 @@ struct sol_log_reader {
     size_t ncols;
     char *csvbuf;
     size_t csvcap;
+    /* JSON: the rules by the member name they start at */
+    struct dispatch *dent;
+    size_t ndent;
+    int32_t dhead[256];
     /* STIX */
     struct sol_buf stix_text;
     const struct sol_json *stix_list;
@@ -101,6 +117,21 @@ sol_log_format_name(enum sol_log_format f)
 
 /* ---- Lines ---- */
 
+/* Read up to n bytes: through zlib for gzip input, straight from the file otherwise. */
+static int
+read_some(struct sol_log_reader *r, char *p, size_t n)
+{
+    if (n > (1u << 30))
+        n = 1u << 30;
+    if (r->gz)
+        return gzread(r->gz, p, (unsigned)n);
+    for (;;) {
+        ssize_t k = read(r->fd, p, n);
+        if (k >= 0 || errno != EINTR)
+            return (int)k;
+    }
+}
+
 static bool
 fill(struct sol_log_reader *r)
 {
@@ -123,7 +154,7 @@ fill(struct sol_log_reader *r)
         r->buf = nb;
         r->cap = nc;
     }
-    int k = gzread(r->gz, r->buf + r->end, (unsigned)(r->cap - r->end));
+    int k = read_some(r, r->buf + r->end, r->cap - r->end);
     if (k < 0) {
         r->ioerr = true;
         r->eof = true;
@@ -193,6 +224,8 @@ sol_log_reader_free(struct sol_log_reader *r)
         return;
     if (r->gz)
         gzclose(r->gz);
+    else if (r->fd >= 0)
+        close(r->fd);
     sol_free(r->buf);
     sol_json_doc_free(r->doc);
     for (size_t i = 0; i < r->nfields; i++)
@@ -201,6 +234,7 @@ sol_log_reader_free(struct sol_log_reader *r)
     sol_free(r->is_set);
     sol_free(r->rule_of);
     sol_free(r->csvbuf);
+    sol_free(r->dent);
     sol_buf_free(&r->stix_text);
     sol_free(r);
 }
@@ -276,6 +310,71 @@ detect(struct sol_log_reader *r, struct sol_error *err)
                          r->name);
 }
 
+/*
+ * gzip on a pipe whose first two bytes were read already: a thread copies them and the
+ * rest of the pipe into a new pipe that zlib reads.
+ */
+struct replay {
+    int from, to;
+    unsigned char head[2];
+};
+
+static void *
+replay_main(void *arg)
+{
+    struct replay *rp = arg;
+    char buf[65536];
+    bool ok = write(rp->to, rp->head, 2) == 2;
+    while (ok) {
+        ssize_t k = read(rp->from, buf, sizeof buf);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        for (ssize_t o = 0; o < k;) {
+            ssize_t w = write(rp->to, buf + o, (size_t)(k - o));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                ok = false;
+                break;
+            }
+            o += w;
+        }
+    }
+    close(rp->from);
+    close(rp->to);
+    sol_free(rp);
+    return NULL;
+}
+
+static gzFile
+gz_from_pipe(struct sol_log_reader *r)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return NULL;
+    struct replay *rp = sol_malloc(sizeof *rp);
+    if (!rp) {
+        close(p[0]);
+        close(p[1]);
+        return NULL;
+    }
+    rp->from = r->fd;
+    rp->to = p[1];
+    memcpy(rp->head, r->buf, 2);
+    pthread_t th;
+    if (pthread_create(&th, NULL, replay_main, rp) != 0) {
+        sol_free(rp);
+        close(p[0]);
+        close(p[1]);
+        return NULL;
+    }
+    pthread_detach(th);
+    r->end = 0;
+    return gzdopen(p[0], "rb");
+}
+
 int
 sol_log_reader_open(FILE *f, const char *name, enum sol_log_format fmt,
                     const struct sol_log_mapping *mapping, struct sol_log_reader **out,
@@ -294,15 +393,43 @@ sol_log_reader_open(FILE *f, const char *name, enum sol_log_format fmt,
     r->buf = sol_malloc(r->cap + 1);
     r->doc = sol_json_doc_new(NULL);
     sol_buf_init(&r->stix_text);
-    int fd = dup(fileno(f));
-    r->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
-    if (!r->gz && fd >= 0)
-        close(fd);
-    if (!r->buf || !r->doc || !r->gz) {
+    r->fd = -1;
+    if (!r->buf || !r->doc) {
         sol_log_reader_free(r);
         return SOL_ENOMEM;
     }
-    gzbuffer(r->gz, 1 << 17);
+    int fno = fileno(f);
+    r->fd = fno >= 0 ? dup(fno) : -1;
+    if (r->fd < 0) {
+        sol_log_reader_free(r);
+        return sol_error_set(err, SOL_EIO, "%s: cannot read it: %s", name,
+                             fno < 0 ? "not a file" : strerror(errno));
+    }
+    /* The first bytes say gzip or not; they stay in the buffer either way. */
+    while (r->end < 2) {
+        ssize_t k = read(r->fd, r->buf + r->end, 2 - r->end);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        r->end += (size_t)k;
+    }
+    if (r->end == 2 && (unsigned char)r->buf[0] == 0x1f && (unsigned char)r->buf[1] == 0x8b) {
+        /* zlib reads from the start: give it the two bytes back by seeking, or, on a
+           pipe, by handing it a descriptor whose first bytes we replay. */
+        if (lseek(r->fd, 0, SEEK_SET) == 0) {
+            r->end = 0;
+            r->gz = gzdopen(r->fd, "rb");
+        } else {
+            r->gz = gz_from_pipe(r);
+        }
+        if (!r->gz) {
+            sol_log_reader_free(r);
+            return sol_error_set(err, SOL_EIO, "%s: cannot read it as gzip", name);
+        }
+        r->fd = -1;
+        gzbuffer(r->gz, 1 << 17);
+    }
     r->sep = '\t';
     r->setsep = ',';
     snprintf(r->unset, sizeof r->unset, "-");
@@ -348,7 +475,8 @@ sol_log_reader_clear_eof(struct sol_log_reader *r)
 {
     if (r->eof && !r->ioerr) {
         r->eof = false;
-        gzclearerr(r->gz);
+        if (r->gz)
+            gzclearerr(r->gz);
     }
 }
 
@@ -446,6 +574,60 @@ bad_line(struct sol_log_reader *r, struct sol_error *err, const char *what)
     return SOL_ESYNTAX;
 }
 
+/* Length and the two end bytes: cheap, and enough to tell log field names apart. */
+static unsigned
+dispatch_hash(const char *s, size_t n)
+{
+    if (!n)
+        return 0;
+    return ((unsigned)n * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1]) & 255;
+}
+
+static int
+dispatch_add(struct sol_log_reader *r, size_t *cap, const char *key, size_t n, size_t rule,
+             int rest)
+{
+    if (n > 65535 || rule > 65535 || rest > 32767)
+        return 0;
+    if (r->ndent == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        struct dispatch *nd = sol_realloc(r->dent, nc * sizeof *nd);
+        if (!nd)
+            return SOL_ENOMEM;
+        r->dent = nd;
+        *cap = nc;
+    }
+    unsigned h = dispatch_hash(key, n);
+    struct dispatch *d = &r->dent[r->ndent];
+    d->key = key;
+    d->key_n = (uint16_t)n;
+    d->rule = (uint16_t)rule;
+    d->rest = (int16_t)rest;
+    d->next = r->dhead[h];
+    r->dhead[h] = (int32_t)r->ndent++;
+    return 0;
+}
+
+/* Index the rules by member name, so that a line's members are looked at once each. */
+static int
+build_dispatch(struct sol_log_reader *r)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < 256; i++)
+        r->dhead[i] = -1;
+    for (size_t i = 0; i < r->map->n; i++) {
+        const char *f = r->map->rules[i].field;
+        size_t n = strlen(f);
+        int rc = dispatch_add(r, &cap, f, n, i, -1);
+        for (size_t j = 0; j < n && !rc; j++)
+            if (f[j] == '.')
+                rc = dispatch_add(r, &cap, f, j, i, (int)j + 1);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int
 next_json(struct sol_log_reader *r, struct sol_error *err)
 {
@@ -466,9 +648,23 @@ next_json(struct sol_log_reader *r, struct sol_error *err)
     if (r->root->type != SOL_JSON_OBJECT)
         return bad_line(r, err, "expected a JSON object");
     r->ln.lookup = lookup_json;
-    for (size_t i = 0; i < r->map->n; i++) {
-        const struct sol__mrule *rule = &r->map->rules[i];
-        visit(r, rule, r->root, rule->field, strlen(rule->field));
+    if (!r->dent && build_dispatch(r) != 0)
+        return SOL_ENOMEM;
+    struct sol_json_iter it;
+    struct sol_str key;
+    const struct sol_json *v;
+    sol_json_iter_init(&it, r->root);
+    while (sol_json_iter_next(&it, &key, &v)) {
+        for (int32_t e = r->dhead[dispatch_hash(key.p, key.n)]; e >= 0; e = r->dent[e].next) {
+            const struct dispatch *d = &r->dent[e];
+            if (d->key_n != key.n || memcmp(d->key, key.p, key.n) != 0)
+                continue;
+            const struct sol__mrule *rule = &r->map->rules[d->rule];
+            if (d->rest < 0)
+                emit_json(r, rule, v);
+            else
+                visit(r, rule, v, rule->field + d->rest, strlen(rule->field) - (size_t)d->rest);
+        }
     }
     return 0;
 }
@@ -763,7 +959,7 @@ read_stix(struct sol_log_reader *r, struct sol_error *err)
     r->start = r->end;
     char chunk[65536];
     for (;;) {
-        int k = gzread(r->gz, chunk, sizeof chunk);
+        int k = read_some(r, chunk, sizeof chunk);
         if (k < 0)
             return sol_error_set(err, SOL_EIO, "%s: read error", r->name);
         if (k == 0)

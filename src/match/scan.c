@@ -41,9 +41,13 @@ struct multi_state {
     struct multi_entry e[MULTI_CAP];
 };
 
+/* A cache of key spaces by (type, path). Readers hand out the same strings again and
+   again; the cache also keeps copies, since a pointer may come back with other text. */
 struct space_cache {
     const char *type, *path;
+    uint16_t type_n, path_n;
     int sp;
+    char tcopy[32], pcopy[64];
 };
 
 struct hitslot {
@@ -669,13 +673,21 @@ space_of(struct sol_match_scanner *sc, const struct sol_obs_object *o,
 {
     uintptr_t k = ((uintptr_t)o->type >> 3) ^ ((uintptr_t)p->path * 31u);
     struct space_cache *c = &sc->cache[(k ^ (k >> 11)) & (CACHE_SIZE - 1)];
-    if (c->type == o->type && c->path == p->path && c->sp != -2)
+    if (c->type == o->type && c->path == p->path && c->sp != -2 && c->type_n == o->type_n &&
+        c->path_n == p->path_n && memcmp(c->tcopy, o->type, o->type_n) == 0 &&
+        memcmp(c->pcopy, p->path, p->path_n) == 0)
         return c->sp;
     uint64_t h = sol__mspace_hash(o->type, o->type_n, p->path, p->path_n);
     int sp = sol__mspace_find(sc->idx, h, o->type, o->type_n, p->path, p->path_n);
-    c->type = o->type;
-    c->path = p->path;
-    c->sp = sp;
+    if (o->type_n <= sizeof c->tcopy && p->path_n <= sizeof c->pcopy) {
+        c->type = o->type;
+        c->path = p->path;
+        c->type_n = o->type_n;
+        c->path_n = p->path_n;
+        memcpy(c->tcopy, o->type, o->type_n);
+        memcpy(c->pcopy, p->path, p->path_n);
+        c->sp = sp;
+    }
     return sp;
 }
 

@@ -1,0 +1,367 @@
+/*
+ * scan_bench.c — `make bench` figures for solidarity scan (DESIGN.md, Benchmarks).
+ *
+ * Generates 1e6 indicators (domains, IPv4 and IPv6 addresses, networks, MD5 and SHA-256
+ * hashes, and 1,000 LIKE/MATCHES patterns) and a Zeek-like DNS log in JSON lines (about
+ * 300 MB, ~2 % of lines naming an indicator), then measures in one run:
+ *   - the index build time for the 1e6 indicators, and the memory it holds (RSS);
+ *   - parse-only: the same file read and parsed line by line with the same JSON layer;
+ *   - scan: read, parse, map to STIX objects and match, through the scan's own reader;
+ * per core and on all cores, and prints each figure beside its baseline and the ratio.
+ *
+ * Environment: SCAN_BENCH_MB (log size, default 300), SCAN_BENCH_INDICATORS (default 1e6),
+ * SCAN_BENCH_DIR (where the log is written, default /tmp; removed afterwards).
+ */
+#include <malloc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "solidarity/json.h"
+#include "solidarity/match.h"
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long
+rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, resident = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+static uint64_t rng = 88172645463325252ull;
+
+static uint64_t
+next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* The i-th indicator domain: deterministic, so the log can name some of them. */
+static int
+indicator_domain(char *out, size_t n, uint64_t i)
+{
+    static const char *const tlds[] = {"com", "net", "info", "org", "xyz", "top"};
+    uint64_t h = i * 0x9e3779b97f4a7c15ull;
+    return snprintf(out, n, "c2-%llx.%s%llu.%s", (unsigned long long)(h >> 40),
+                    (i & 1) ? "cdn" : "update", (unsigned long long)(i % 9973), tlds[i % 6]);
+}
+
+struct gen {
+    size_t n, ndomains;
+};
+
+/* The indicators as text, generated before the clock starts: id and pattern. */
+struct indicator_text {
+    char id[48];
+    char *pattern;
+};
+
+static struct indicator_text *
+make_indicators(size_t total, size_t *ndomains, size_t *nexact)
+{
+    char pat[256], id[64];
+    struct indicator_text *out = calloc(total, sizeof *out);
+    size_t nd = total * 60 / 100, n4 = total * 15 / 100, n6 = total * 3 / 100,
+           ncidr = total * 2 / 100, nre = total >= 100000 ? 1000 : total / 100;
+    size_t nhash = total - nd - n4 - n6 - ncidr - nre;
+    *ndomains = nd;
+    *nexact = nd + n4 + n6 + nhash;
+    for (size_t i = 0; i < total; i++) {
+        uint64_t r = next_rand();
+        snprintf(id, sizeof id, "indicator--%08x-%04x-4%03x-8%03x-%012llx", (unsigned)(r >> 32),
+                 (unsigned)(r >> 16) & 0xffff, (unsigned)(r >> 4) & 0xfff,
+                 (unsigned)(i & 0xfff), (unsigned long long)(i & 0xffffffffffffull));
+        size_t k = i;
+        if (k < nd) {
+            char d[128];
+            indicator_domain(d, sizeof d, k);
+            snprintf(pat, sizeof pat, "[domain-name:value = '%s']", d);
+        } else if ((k -= nd) < n4) {
+            snprintf(pat, sizeof pat, "[ipv4-addr:value = '%u.%u.%u.%u']",
+                     (unsigned)(11 + k % 200), (unsigned)((k >> 8) & 255),
+                     (unsigned)((k >> 16) & 255), (unsigned)(k & 255));
+        } else if ((k -= n4) < n6) {
+            snprintf(pat, sizeof pat, "[ipv6-addr:value = '2001:db8:%x:%x::%x']",
+                     (unsigned)(k >> 16), (unsigned)(k & 0xffff), (unsigned)(r & 0xffff));
+        } else if ((k -= n6) < ncidr) {
+            snprintf(pat, sizeof pat, "[ipv4-addr:value ISSUBSET '%u.%u.%u.0/%u']",
+                     (unsigned)(100 + k % 50), (unsigned)((k >> 7) & 255),
+                     (unsigned)((k * 7) & 255), 20 + (unsigned)(k % 5));
+        } else if ((k -= ncidr) < nhash) {
+            if (k & 1)
+                snprintf(pat, sizeof pat, "[file:hashes.MD5 = '%016llx%016llx']",
+                         (unsigned long long)r, (unsigned long long)next_rand());
+            else
+                snprintf(pat, sizeof pat,
+                         "[file:hashes.'SHA-256' = '%016llx%016llx%016llx%016llx']",
+                         (unsigned long long)r, (unsigned long long)next_rand(),
+                         (unsigned long long)next_rand(), (unsigned long long)next_rand());
+        } else {
+            k -= nhash;
+            if (k & 1)
+                snprintf(pat, sizeof pat, "[domain-name:value LIKE '%%.t%llu-%llx.example']",
+                         (unsigned long long)k, (unsigned long long)(r & 0xfff));
+            else
+                snprintf(pat, sizeof pat, "[domain-name:value MATCHES '^dga%llu[a-z]{%u}\\\\.']",
+                         (unsigned long long)k, 4 + (unsigned)(k % 5));
+        }
+        memcpy(out[i].id, id, sizeof out[i].id);
+        out[i].pattern = strdup(pat);
+    }
+    return out;
+}
+
+static int
+build_index(struct sol_match_index *idx, const struct indicator_text *ind, size_t total)
+{
+    struct sol_error err;
+    if (sol_match_index_reserve(idx, total) != 0)
+        return -1;
+    for (size_t i = 0; i < total; i++) {
+        const char *pat = ind[i].pattern;
+        if (sol_match_index_add(idx, ind[i].id, NULL, pat, strlen(pat), 0, 0, &err) != 0) {
+            fprintf(stderr, "bench_scan: %s: %s\n", pat, err.msg);
+            return -1;
+        }
+    }
+    return sol_match_index_build(idx, &err);
+}
+
+/* A Zeek-like dns.log line in JSON; every 50th names an indicator domain. */
+static size_t
+log_line(char *out, size_t cap, uint64_t i, size_t ndomains)
+{
+    char q[160];
+    uint64_t r = next_rand();
+    if (i % 50 == 7 && ndomains)
+        indicator_domain(q, sizeof q, r % ndomains);
+    else
+        snprintf(q, sizeof q, "host%llu.%s.example", (unsigned long long)(r % 100000),
+                 (r >> 20) & 1 ? "corp" : "cdn");
+    double ts = 1718000000.0 + (double)i * 0.001;
+    int n = snprintf(out, cap,
+                     "{\"ts\":%.6f,\"uid\":\"C%012llx\",\"id.orig_h\":\"10.%u.%u.%u\","
+                     "\"id.orig_p\":%u,\"id.resp_h\":\"192.168.1.1\",\"id.resp_p\":53,"
+                     "\"proto\":\"udp\",\"trans_id\":%u,\"rtt\":0.0%u,\"query\":\"%s\","
+                     "\"qclass\":1,\"qclass_name\":\"C_INTERNET\",\"qtype\":1,\"qtype_name\":\"A\","
+                     "\"rcode\":0,\"rcode_name\":\"NOERROR\",\"AA\":false,\"TC\":false,"
+                     "\"RD\":true,\"RA\":true,\"Z\":0,\"answers\":[\"172.%u.%u.%u\"],"
+                     "\"TTLs\":[300.0],\"rejected\":false}\n",
+                     ts, (unsigned long long)(r & 0xffffffffffffull), (unsigned)(r >> 56),
+                     (unsigned)(r >> 48) & 255, (unsigned)(r >> 40) & 255,
+                     1024 + (unsigned)(r % 60000), (unsigned)(r >> 8) & 0xffff,
+                     (unsigned)(r % 90) + 10, q, 16 + (unsigned)(r >> 24) % 16,
+                     (unsigned)(r >> 32) & 255, (unsigned)(r >> 12) & 255);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+struct run {
+    const char *path;
+    const struct sol_match_index *idx;
+    bool scan; /* false: parse only */
+    uint64_t events, hits, bytes;
+    double secs;
+};
+
+/* Parse only: the same file, the same JSON layer, one document per line. */
+static void
+parse_only(struct run *r)
+{
+    FILE *f = fopen(r->path, "rb");
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    size_t cap = 1 << 20, have = 0;
+    char *buf = malloc(cap + 1);
+    double t0 = now_s();
+    for (;;) {
+        size_t k = fread(buf + have, 1, cap - have, f);
+        if (k == 0 && have == 0)
+            break;
+        have += k;
+        size_t at = 0;
+        for (;;) {
+            char *nl = memchr(buf + at, '\n', have - at);
+            if (!nl)
+                break;
+            const struct sol_json *root;
+            if (sol_json_parse(doc, buf + at, (size_t)(nl - (buf + at)), &root, NULL) == 0)
+                r->events++;
+            at = (size_t)(nl - buf) + 1;
+        }
+        r->bytes += at;
+        memmove(buf, buf + at, have - at);
+        have -= at;
+        if (k == 0)
+            break;
+    }
+    r->secs = now_s() - t0;
+    free(buf);
+    sol_json_doc_free(doc);
+    fclose(f);
+}
+
+static void
+scan(struct run *r)
+{
+    FILE *f = fopen(r->path, "rb");
+    struct sol_log_reader *rd = NULL;
+    struct sol_match_scanner *sc = sol_match_scanner_new(r->idx);
+    double t0 = now_s();
+    if (sol_log_reader_open(f, r->path, SOL_LOG_ZEEK_JSON, NULL, &rd, NULL) == 0) {
+        const struct sol_obs *obs;
+        int rc;
+        while ((rc = sol_log_reader_next(rd, &obs, NULL)) != SOL_EEOF) {
+            if (rc)
+                continue;
+            r->events++;
+            r->hits += sol_match_scan(sc, obs);
+        }
+        r->bytes = sol_log_reader_bytes(rd);
+        sol_log_reader_free(rd);
+    }
+    r->secs = now_s() - t0;
+    sol_match_scanner_free(sc);
+    fclose(f);
+}
+
+static void *
+run_main(void *arg)
+{
+    struct run *r = arg;
+    if (r->scan)
+        scan(r);
+    else
+        parse_only(r);
+    return NULL;
+}
+
+/* Run the same job on n threads at once; returns aggregate events/s and MB/s. */
+static void
+parallel(struct run *proto, int n, double *eps, double *mbs, uint64_t *hits)
+{
+    struct run rs[64];
+    pthread_t th[64];
+    double t0 = now_s();
+    for (int i = 0; i < n; i++) {
+        rs[i] = *proto;
+        pthread_create(&th[i], NULL, run_main, &rs[i]);
+    }
+    uint64_t ev = 0, by = 0;
+    *hits = 0;
+    for (int i = 0; i < n; i++) {
+        pthread_join(th[i], NULL);
+        ev += rs[i].events;
+        by += rs[i].bytes;
+        *hits += rs[i].hits;
+    }
+    double secs = now_s() - t0;
+    *eps = (double)ev / secs;
+    *mbs = (double)by / 1e6 / secs;
+}
+
+int
+main(void)
+{
+    const char *e;
+    size_t mb = (e = getenv("SCAN_BENCH_MB")) ? (size_t)atol(e) : 300;
+    size_t total = (e = getenv("SCAN_BENCH_INDICATORS")) ? (size_t)atol(e) : 1000000;
+    const char *dir = (e = getenv("SCAN_BENCH_DIR")) ? e : "/tmp";
+    int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    if (cores > 64)
+        cores = 64;
+
+    /* The index. */
+    size_t ndomains, nexact;
+    struct indicator_text *ind = make_indicators(total, &ndomains, &nexact);
+    malloc_trim(0);
+    long rss0 = rss_bytes();
+    struct sol_match_index *idx = sol_match_index_new();
+    double t0 = now_s();
+    if (!idx || build_index(idx, ind, total) != 0) {
+        fprintf(stderr, "bench_scan: cannot build the index\n");
+        return 1;
+    }
+    double build = now_s() - t0;
+    malloc_trim(0);
+    long rss1 = rss_bytes();
+    for (size_t i = 0; i < total; i++)
+        free(ind[i].pattern);
+    free(ind);
+    struct sol_match_index_stats st;
+    sol_match_index_stats(idx, &st);
+    double per = (double)(rss1 - rss0) / (double)total;
+    printf("scan: index of %zu indicators (%zu exact keys, %zu networks, %zu LIKE/MATCHES) "
+           "built in %.2f s (target <= 2 s)\n",
+           st.indicators, st.exact_keys, st.cidr_prefixes, st.regex_terms, build);
+    printf("scan: memory: %.1f bytes per indicator (RSS growth %.1f MB; index's own count "
+           "%.1f bytes per indicator; target <= 80)\n",
+           per, (double)(rss1 - rss0) / 1e6, (double)st.bytes / (double)total);
+
+    /* The log. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/solidarity-scan-bench-%d.jsonl", dir, (int)getpid());
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    char line[1024];
+    size_t written = 0;
+    uint64_t lines = 0;
+    t0 = now_s();
+    while (written < mb * 1000000) {
+        size_t n = log_line(line, sizeof line, lines++, ndomains);
+        fwrite(line, 1, n, f);
+        written += n;
+    }
+    fclose(f);
+    printf("scan: log of %llu lines, %.0f MB, written in %.1f s\n", (unsigned long long)lines,
+           (double)written / 1e6, now_s() - t0);
+
+    /* Warm the page cache and the allocator once, then measure. */
+    struct run warm = {.path = path, .idx = idx, .scan = false};
+    parse_only(&warm);
+
+    struct run p1 = {.path = path, .idx = idx, .scan = false};
+    parse_only(&p1);
+    struct run s1 = {.path = path, .idx = idx, .scan = true};
+    scan(&s1);
+    double pe = (double)p1.events / p1.secs, se = (double)s1.events / s1.secs;
+    printf("scan: 1 core:  parse only %9.0f events/s %7.1f MB/s | scan %9.0f events/s %7.1f "
+           "MB/s | ratio %.2f (target >= 0.6); %llu hits (%.1f %%)\n",
+           pe, (double)p1.bytes / 1e6 / p1.secs, se, (double)s1.bytes / 1e6 / s1.secs, se / pe,
+           (unsigned long long)s1.hits, 100.0 * (double)s1.hits / (double)s1.events);
+
+    double pea, pma, sea, sma;
+    uint64_t h;
+    struct run pp = {.path = path, .idx = idx, .scan = false};
+    parallel(&pp, cores, &pea, &pma, &h);
+    struct run sp = {.path = path, .idx = idx, .scan = true};
+    parallel(&sp, cores, &sea, &sma, &h);
+    printf("scan: %d cores: parse only %9.0f events/s %7.1f MB/s | scan %9.0f events/s %7.1f "
+           "MB/s | ratio %.2f\n",
+           cores, pea, pma, sea, sma, sea / pea);
+    unlink(path);
+    sol_match_index_free(idx);
+    return 0;
+}
