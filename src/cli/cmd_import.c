@@ -6,7 +6,9 @@
  *                     [--ack] FILE...
  *
  * FILE is a STIX bundle, a JSON list of objects, a TAXII envelope or one object; '-'
- * reads standard input. Objects are stored in transactions of --batch objects (default
+ * reads standard input. TLP:RED objects may go to their author, the partners their
+ * x_solidarity_recipients names, the --recipient partners and the node's own
+ * organisation (access.h). Objects are stored in transactions of --batch objects (default
  * 1000); each is durable when its commit returns. With --ack, "committed N" goes to
  * standard output after each commit: the first N objects of the input that were not
  * rejected (counted across the files in order) are safely in the store, whatever
@@ -256,6 +258,11 @@ cli_cmd_import(int argc, char **argv)
         status = CLI_ERR;
         goto out;
     }
+    /* The node's own organisation holds what its operator imports: a TLP:RED recipient. */
+    struct sol_buf own;
+    sol_buf_init(&own);
+    if (sol_store_setting_get(s, SOL_SETTING_NODE_IDENTITY, &own) == 0)
+        recipients[n_recipients++] = own.p;
     run.progress = !cli_globals.quiet && !run.json && isatty(STDERR_FILENO);
     sol_buf_init(&run.out);
     sol_jw_init(&run.w, &run.out, false);
@@ -340,6 +347,7 @@ cli_cmd_import(int argc, char **argv)
                 st.rejected);
     }
     sol_buf_free(&run.out);
+    sol_buf_free(&own);
     sol_free(coll);
     sol_store_close(s);
 out:

@@ -37,6 +37,7 @@ expect "no node yet" 2 "" "solidarity: user: $D: no node here (create one with '
 run $S init --name north --partner north-ngo
 expect "init" 0 "*" ""
 token=$(printf '%s\n' "$out" | tail -n 1)
+node_identity=$(printf '%s\n' "$out" | sed -n 's/^identity: //p')
 [[ "$token" =~ ^sol_[A-Za-z0-9_-]{43}$ ]]; ok $? "init prints the admin token alone on the last line"
 printf '%s\n' "$out" | head -n 5 | sed 's/identity--[0-9a-f-]*/identity--X/' >"$T/head"
 printf "node 'north' created in %s\nidentity: identity--X\npartner: north-ngo\nAPI root: /intel/\nadmin user: admin (clearance red)\n" "$D" | diff - "$T/head" >/dev/null
@@ -196,6 +197,19 @@ if command -v sqlite3 >/dev/null; then
   [ "$got" = "$want" ]; ok $? "every change is in the audit log, once"
 else
   n=$((n + 1)); echo "ok $n - audit log # SKIP sqlite3 not installed"
+fi
+
+RED=marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1
+ind 55555555-5555-4555-8555-555555555555 2021-01-01T00:00:00.000Z ",\"object_marking_refs\":[\"$RED\"]" >"$T/red.json"
+run $S import --collection feed --recipient identity--bbbbbbbb-0000-4000-8000-000000000002 "$T/red.json"
+expect "import of a TLP:RED object" 0 "" "stored 1, already held 0, rejected 0"
+if command -v sqlite3 >/dev/null; then
+  got=$(sqlite3 "$D/store.db" "SELECT tlp || ' ' || red_recipients FROM objects WHERE id = 'indicator--55555555-5555-4555-8555-555555555555'")
+  [ "$got" = "5 identity--bbbbbbbb-0000-4000-8000-000000000002,$node_identity" ] || echo "# got: $got"
+  [ "$got" = "5 identity--bbbbbbbb-0000-4000-8000-000000000002,$node_identity" ]
+  ok $? "TLP:RED goes to the named recipients and the node's own organisation"
+else
+  n=$((n + 1)); echo "ok $n - RED recipients # SKIP sqlite3 not installed"
 fi
 
 run $S user remove carol
