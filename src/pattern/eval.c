@@ -228,7 +228,11 @@ order(struct ev *e, const struct sol_pattern_path *path, const struct sol_json *
 
 /*
  * SQL LIKE over code points (or octets when bytes): '%' is any run, '_' one code point
- * (§9.6.1). Greedy with one backtrack point, so O(n * m) at worst, never exponential.
+ * (STIX 2.1 §9.6.1). The pattern is split at '%' into segments: the first must match at
+ * the start, the last at the end, and each middle one at its leftmost place after the
+ * previous (leftmost is always safe for '%'-separated segments). Literal segments are
+ * found with memmem, so the usual patterns run in linear time; a segment with '_' is
+ * tried at each position, O(n * m) at worst, never exponential.
  */
 static size_t
 unit_len(const char *s, size_t n, bool bytes)
@@ -240,38 +244,85 @@ unit_len(const char *s, size_t n, bool bytes)
     return k ? k : 1;
 }
 
+/* Match segment g (no '%') at s[pos]: the end position, or SIZE_MAX. */
+static size_t
+seg_at(const char *s, size_t sn, size_t pos, const char *g, size_t gn, bool bytes)
+{
+    size_t gi = 0;
+    while (gi < gn) {
+        if (pos >= sn)
+            return SIZE_MAX;
+        if (g[gi] == '_') {
+            pos += unit_len(s + pos, sn - pos, bytes);
+            gi++;
+            continue;
+        }
+        size_t k = unit_len(g + gi, gn - gi, bytes);
+        if (k > sn - pos || memcmp(s + pos, g + gi, k) != 0)
+            return SIZE_MAX;
+        pos += k;
+        gi += k;
+    }
+    return pos;
+}
+
+/* The code points (or octets) a segment consumes. */
+static size_t
+seg_units(const char *g, size_t gn, bool bytes)
+{
+    size_t u = 0;
+    for (size_t i = 0; i < gn; i += unit_len(g + i, gn - i, bytes))
+        u++;
+    return u;
+}
+
 static bool
 like(const char *s, size_t sn, const char *p, size_t pn, bool bytes)
 {
-    size_t si = 0, pi = 0, star_p = SIZE_MAX, star_s = 0;
-    while (si < sn) {
-        if (pi < pn && p[pi] == '%') {
-            star_p = ++pi;
-            star_s = si;
-            continue;
+    const char *pct = memchr(p, '%', pn);
+    if (!pct)
+        return seg_at(s, sn, 0, p, pn, bytes) == sn;
+    /* First segment: anchored at the start. */
+    size_t pos = seg_at(s, sn, 0, p, (size_t)(pct - p), bytes);
+    if (pos == SIZE_MAX)
+        return false;
+    const char *rest = pct + 1, *end = p + pn;
+    for (;;) {
+        const char *next = memchr(rest, '%', (size_t)(end - rest));
+        if (!next) {
+            /* Last segment: anchored at the end, starting at or after pos. */
+            size_t gn = (size_t)(end - rest), units = seg_units(rest, gn, bytes);
+            size_t start = sn;
+            for (size_t u = 0; u < units; u++) {
+                if (start == 0)
+                    return false;
+                start--;
+                while (!bytes && start > 0 && ((unsigned char)s[start] & 0xc0) == 0x80)
+                    start--;
+            }
+            return start >= pos && seg_at(s, sn, start, rest, gn, bytes) == sn;
         }
-        if (pi < pn && p[pi] == '_') {
-            si += unit_len(s + si, sn - si, bytes);
-            pi++;
-            continue;
-        }
-        if (pi < pn) {
-            size_t k = unit_len(p + pi, pn - pi, bytes);
-            if (k <= sn - si && memcmp(s + si, p + pi, k) == 0) {
-                si += k;
-                pi += k;
-                continue;
+        size_t gn = (size_t)(next - rest);
+        if (gn > 0) {
+            if (!memchr(rest, '_', gn)) {
+                const char *hit = memmem(s + pos, sn - pos, rest, gn);
+                if (!hit)
+                    return false;
+                pos = (size_t)(hit - s) + gn;
+            } else {
+                size_t at = pos, e2 = SIZE_MAX;
+                while (at <= sn && (e2 = seg_at(s, sn, at, rest, gn, bytes)) == SIZE_MAX) {
+                    if (at == sn)
+                        break;
+                    at += unit_len(s + at, sn - at, bytes);
+                }
+                if (e2 == SIZE_MAX)
+                    return false;
+                pos = e2;
             }
         }
-        if (star_p == SIZE_MAX)
-            return false;
-        star_s += unit_len(s + star_s, sn - star_s, bytes);
-        si = star_s;
-        pi = star_p;
+        rest = next + 1;
     }
-    while (pi < pn && p[pi] == '%')
-        pi++;
-    return pi == pn;
 }
 
 static bool

@@ -519,6 +519,98 @@ test_differential(void)
     sol_buf_free(&b);
 }
 
+/* Reference LIKE over code points (arrays of small ints; 0 '%', 1 '_'), by recursion. */
+static bool
+ref_like(const int *s, size_t sn, const int *p, size_t pn)
+{
+    if (pn == 0)
+        return sn == 0;
+    if (p[0] == 0)
+        return ref_like(s, sn, p + 1, pn - 1) || (sn > 0 && ref_like(s + 1, sn - 1, p, pn));
+    if (sn == 0)
+        return false;
+    if (p[0] == 1 || p[0] == s[0])
+        return ref_like(s + 1, sn - 1, p + 1, pn - 1);
+    return false;
+}
+
+/* LIKE against the recursive definition, on random short strings with a two-byte letter. */
+static void
+test_like_differential(void)
+{
+    static const char *const units[] = {"%", "_", "a", "b", "\xc3\xa9"};
+    int bad = 0;
+    srand(7);
+    for (int round = 0; round < 3000; round++) {
+        int ps[6], ss[6];
+        size_t pn = (size_t)(rand() % 6), sn = (size_t)(rand() % 6);
+        char pat[128], val[64] = "";
+        size_t k = 0;
+        k += (size_t)snprintf(pat + k, sizeof pat - k, "[f:n LIKE '");
+        for (size_t i = 0; i < pn; i++) {
+            ps[i] = rand() % 5;
+            k += (size_t)snprintf(pat + k, sizeof pat - k, "%s", units[ps[i]]);
+        }
+        snprintf(pat + k, sizeof pat - k, "']");
+        size_t v = 0;
+        for (size_t i = 0; i < sn; i++) {
+            ss[i] = 2 + rand() % 3;
+            v += (size_t)snprintf(val + v, sizeof val - v, "%s", units[ss[i]]);
+        }
+        char js[256];
+        snprintf(
+            js, sizeof js,
+            "{\"type\":\"observed-data\",\"id\":\"o\",\"first_observed\":\"2020-01-01T00:00:00Z\","
+            "\"last_observed\":\"2020-01-01T00:00:00Z\",\"number_observed\":1,"
+            "\"objects\":{\"0\":{\"type\":\"f\",\"n\":\"%s\"}}}",
+            val);
+        struct sol_json_doc *doc = sol_json_doc_new(NULL);
+        const struct sol_json *root;
+        struct sol_error err = {0};
+        struct sol_observation_set *set = sol_observation_set_new();
+        sol_json_parse(doc, js, strlen(js), &root, &err);
+        sol_observation_set_add_json(set, root, &err);
+        sol_observation_set_finish(set, &err);
+        size_t m;
+        const struct sol_observation *obs = sol_observation_set_items(set, &m);
+        int got = run_match(pat, obs, m);
+        int want = ref_like(ss, sn, ps, pn);
+        if (got != want && bad++ < 5)
+            HARNESS_FAIL("%s on '%s': got %d, want %d", pat, val, got, want);
+        sol_observation_set_free(set);
+        sol_json_doc_free(doc);
+    }
+    CHECK_INT(bad, 0);
+    /* A long value with a literal-segment pattern is linear (memmem), not quadratic. */
+    size_t n = 1 << 20;
+    char *big = malloc(n + 64);
+    memset(big, 'a', n);
+    struct sol_buf js;
+    sol_buf_init(&js);
+    sol_buf_puts(&js, "{\"type\":\"observed-data\",\"id\":\"o\",\"first_observed\":"
+                      "\"2020-01-01T00:00:00Z\",\"last_observed\":\"2020-01-01T00:00:00Z\","
+                      "\"number_observed\":1,\"objects\":{\"0\":{\"type\":\"f\",\"n\":\"");
+    sol_buf_append(&js, big, n);
+    sol_buf_puts(&js, "\"}}}");
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    const struct sol_json *root;
+    struct sol_error err = {0};
+    CHECK_INT(sol_json_parse(doc, js.p, js.n, &root, &err), 0);
+    struct sol_observation_set *set = sol_observation_set_new();
+    sol_observation_set_add_json(set, root, &err);
+    sol_observation_set_finish(set, &err);
+    size_t m;
+    const struct sol_observation *obs = sol_observation_set_items(set, &m);
+    clock_t t0 = clock();
+    CHECK_INT(run_match("[f:n LIKE '%aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab%']", obs, m), 0);
+    CHECK_INT(run_match("[f:n LIKE 'a%aaaa%a']", obs, m), 1);
+    CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+    sol_observation_set_free(set);
+    sol_json_doc_free(doc);
+    sol_buf_free(&js);
+    free(big);
+}
+
 /* Many observations: the window searches stay far below the budget. */
 static void
 test_scale(void)
@@ -588,5 +680,6 @@ main(void)
     RUN(test_warnings_api);
     RUN(test_differential);
     RUN(test_scale);
+    RUN(test_like_differential);
     return harness_done();
 }
