@@ -81,7 +81,11 @@ sol_sync_peer(struct sol_store *s, const char *name, const struct sol_sync_optio
         (void)sol_store_peer_put(s, &rec);
         sol_peer_clear(&rec);
     }
-    audit_sync(s, &c, rep, rc);
+    /* Every failure, and every sync that changed something, is audited; an idle
+     * background sync every minute would only bury the log. */
+    if (rc != 0 || rep->pages > 1 || rep->pulled_stored || rep->refused || rep->quarantined ||
+        rep->rejected || rep->pushed || rep->push_failed || rep->deleted)
+        audit_sync(s, &c, rep, rc);
     sol_peer_config_clear(&c);
     return rc;
 }
