@@ -59,6 +59,31 @@ struct sol_pattern_options {
  * not make deep trees. Parentheses leave no node of their own. A qualifier is a unary
  * node over the expression it qualifies; `[a] REPEATS 2 TIMES WITHIN 5 SECONDS` is
  * WITHIN(REPEATS([a])).
+ *
+ * What a compiler of this tree (the scan engine) must reproduce to agree with
+ * sol_pattern_match(); sol_pattern_bracket_matches() is the reference for one bracket:
+ *  - STIX 2.1: every test of one bracket starts from the same SCO (§9.5), whose "type"
+ *    equals path.object_type; STIX 2.0 (sol_pattern_stix_version() == 20): each test may
+ *    be satisfied by any object of the observation.
+ *  - A path that reaches no value makes its test false whatever the operator and NOT;
+ *    only NOT EXISTS is then true. With [*] (or a _refs list) a test holds when any
+ *    value reached satisfies it; NOT negates that "any".
+ *  - A KEY step after a "_ref" property, or after an element of a "_refs" list reached
+ *    by [n] or [*], looks the id (2.1) or key (2.0) up among the observation's objects.
+ *  - Types (§9.2, §9.6): a string constant compares by bytes (= code points); int and
+ *    float by exact value; bool by = and != only; timestamp constants with string
+ *    values that parse as RFC 3339; path.binary values (names ending _bin: base64,
+ *    _hex: hex) are decoded and compared as octets with BINARY/HEX constants or with a
+ *    STRING's latin1 form (not latin1_ok: incomparable); a BINARY/HEX constant against
+ *    a plain string property uses the string's code points as octets. Incomparable
+ *    means false, except that != is true.
+ *  - LIKE: '%' any run, '_' one code point (octet for path.binary); no escape character.
+ *    MATCHES: PCRE2 search (unanchored) with regex_utf (UTF, UCP, DOTALL) on strings or
+ *    regex_bytes (DOTALL) on decoded binary values; a match limit counts as no match.
+ *  - Time: an observation lies in [first_observed, last_observed]; WITHIN w needs
+ *    max(last) - min(first) < w; START/STOP needs first >= start and last < stop;
+ *    a FOLLOWEDBY b needs last(a) <= first(b); an observed-data counts number_observed
+ *    times toward AND, FOLLOWEDBY and REPEATS, which bind distinct observations.
  */
 
 /* Observation expression kinds (STIX 2.1 §9.5). */
