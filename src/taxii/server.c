@@ -156,11 +156,70 @@ timestamp6(sol_time_t t, char buf[32])
     sol_time_format(t, 6, buf);
 }
 
-/* An object version as a STIX timestamp: milliseconds unless it has finer digits. */
+/*
+ * Timestamps of a page, written as quoted JSON strings (object versions as STIX
+ * timestamps: milliseconds unless they have finer digits; date_added with 6 digits). Rows of a page mostly share
+ * their second, so the "YYYY-MM-DDTHH:MM:SS" head is formatted once per second and
+ * only the fraction per row (manifests and versions are mostly timestamps).
+ */
+struct ts_writer {
+    int64_t secs;
+    bool valid;
+    char head[24]; /* '"' and the 19 characters of the head */
+};
+
 static void
-version_text(sol_time_t t, char buf[32])
+write_timestamp(struct sol_json_writer *w, struct ts_writer *tw, sol_time_t t, unsigned digits)
 {
-    sol_time_format(t, t % 1000 == 0 ? 3 : 6, buf);
+    int64_t secs = t >= 0 ? t / 1000000 : -((-t + 999999) / 1000000);
+    int64_t us = t - secs * 1000000;
+    if (!tw->valid || tw->secs != secs) {
+        char full[40];
+        size_t n = sol_time_format(secs * 1000000, 0, full);
+        if (n != 20) { /* a year outside 0000-9999: no fast path */
+            char ts[40];
+            sol_time_format(t, digits, ts);
+            sol_jw_string(w, ts);
+            return;
+        }
+        tw->head[0] = '"';
+        memcpy(tw->head + 1, full, 19);
+        tw->secs = secs;
+        tw->valid = true;
+    }
+    char out[40];
+    memcpy(out, tw->head, 20);
+    size_t n = 20;
+    if (digits) {
+        out[n++] = '.';
+        int64_t v = digits == 3 ? us / 1000 : us;
+        for (unsigned k = digits; k-- > 0; v /= 10)
+            out[n + k] = (char)('0' + v % 10);
+        n += digits;
+    }
+    out[n++] = 'Z';
+    out[n++] = '"';
+    sol_jw_raw(w, out, n);
+}
+
+/* A STIX id as a JSON string: raw when it holds only characters that need no escape. */
+static void
+write_id(struct sol_json_writer *w, struct sol_str id)
+{
+    bool plain = id.n < 300;
+    for (size_t i = 0; plain && i < id.n; i++) {
+        char ch = id.p[i];
+        plain = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+    }
+    if (!plain) {
+        sol_jw_stringn(w, id.p, id.n);
+        return;
+    }
+    char out[304];
+    out[0] = '"';
+    memcpy(out + 1, id.p, id.n);
+    out[id.n + 1] = '"';
+    sol_jw_raw(w, out, id.n + 2);
 }
 
 /* §4.2: the API root named in the path; 404 when there is none. */
@@ -561,6 +620,7 @@ ep_list(struct ctx *c)
     bool more = false;
     sol_time_t first = 0, last = 0;
     int64_t last_seq = 0;
+    struct ts_writer tw_added = {0}, tw_version = {0};
     struct sol_object_row row;
     while ((rc = sol_store_cursor_next(cur, &row)) == 0) {
         if (count == limit) {
@@ -575,28 +635,26 @@ ep_list(struct ctx *c)
         last = row.date_added;
         last_seq = row.seq;
         count++;
-        char ts[32];
         switch (c->rt.ep) {
         case TAXII_EP_VERSIONS:
-            version_text(row.version, ts);
-            sol_jw_string(&w, ts);
+            write_timestamp(&w, &tw_version, row.version, row.version % 1000 == 0 ? 3 : 6);
             break;
         case TAXII_EP_MANIFEST: /* §5.3.1: one record per version */
             sol_jw_object_begin(&w);
             sol_jw_key(&w, "id");
-            sol_jw_stringn(&w, row.id.p, row.id.n);
+            write_id(&w, row.id);
             sol_jw_key(&w, "date_added");
-            timestamp6(row.date_added, ts);
-            sol_jw_string(&w, ts);
+            write_timestamp(&w, &tw_added, row.date_added, 6);
             sol_jw_key(&w, "version");
-            version_text(row.version, ts);
-            sol_jw_string(&w, ts);
+            write_timestamp(&w, &tw_version, row.version, row.version % 1000 == 0 ? 3 : 6);
             sol_jw_key(&w, "media_type");
-            {
+            if (!row.spec_version.n || sol_str_eqc(row.spec_version, "2.1")) {
+                static const char mt21[] = "\"application/stix+json;version=2.1\"";
+                sol_jw_raw(&w, mt21, sizeof(mt21) - 1);
+            } else {
                 char mt[64];
                 snprintf(mt, sizeof(mt), "application/stix+json;version=%.*s",
-                         row.spec_version.n ? (int)row.spec_version.n : 3,
-                         row.spec_version.n ? row.spec_version.p : "2.1");
+                         (int)row.spec_version.n, row.spec_version.p);
                 sol_jw_string(&w, mt);
             }
             sol_jw_object_end(&w);
