@@ -12,12 +12,38 @@
 #include "solidarity/solidarity.h"
 #include "solidarity/stix.h"
 
+/* A private directory for this run (several builds may run the tests at once). */
+static char test_base[128];
+
+static void
+remove_test_base(void)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", test_base);
+    if (test_base[0] && system(cmd) != 0)
+        printf("# could not remove %s\n", test_base);
+}
+
+static const char *
+base_dir(void)
+{
+    if (!test_base[0]) {
+        const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(test_base, sizeof test_base, "%s/sol-test-XXXXXX", tmp);
+        if (!mkdtemp(test_base))
+            test_base[0] = 0;
+        else
+            atexit(remove_test_base);
+    }
+    return test_base;
+}
+
 static struct sol_store *
 fresh(void)
 {
     static int n;
     char dir[256], cmd[600];
-    snprintf(dir, sizeof dir, "%s/access-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", n++);
+    snprintf(dir, sizeof dir, "%s/access-%d", base_dir(), n++);
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
     if (system(cmd) != 0)
         return NULL;
