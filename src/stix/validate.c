@@ -159,11 +159,18 @@ size_t
 sol__push_key(struct sol__vctx *c, const char *key, size_t n)
 {
     size_t old = c->pathlen;
-    size_t room = sizeof c->path - c->pathlen;
-    int k = snprintf(c->path + c->pathlen, room, "%s%.*s", c->pathlen ? "." : "",
-                     (int)(n > 200 ? 200 : n), key);
-    if (k > 0)
-        c->pathlen = (size_t)k < room ? c->pathlen + (size_t)k : sizeof c->path - 1;
+    size_t room = sizeof c->path - 1 - c->pathlen; /* keep the NUL */
+    if (n > 200)
+        n = 200;
+    if (c->pathlen && room > 0) {
+        c->path[c->pathlen++] = '.';
+        room--;
+    }
+    if (n > room)
+        n = room;
+    memcpy(c->path + c->pathlen, key, n);
+    c->pathlen += n;
+    c->path[c->pathlen] = '\0';
     return old;
 }
 
@@ -172,10 +179,20 @@ size_t
 sol__push_index(struct sol__vctx *c, size_t i)
 {
     size_t old = c->pathlen;
-    size_t room = sizeof c->path - c->pathlen;
-    int k = snprintf(c->path + c->pathlen, room, "[%zu]", i);
-    if (k > 0)
-        c->pathlen = (size_t)k < room ? c->pathlen + (size_t)k : sizeof c->path - 1;
+    char digits[24];
+    size_t k = sizeof digits;
+    do {
+        digits[--k] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    size_t n = sizeof digits - k;
+    if (c->pathlen + n + 2 < sizeof c->path) {
+        c->path[c->pathlen++] = '[';
+        memcpy(c->path + c->pathlen, digits + k, n);
+        c->pathlen += n;
+        c->path[c->pathlen++] = ']';
+        c->path[c->pathlen] = '\0';
+    }
     return old;
 }
 
@@ -911,10 +928,16 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
             sol__err(c, "empty list not allowed (§2.12)");
             break;
         }
-        for (size_t i = 0; i < v->n; i++) {
-            size_t old = sol__push_index(c, i);
-            check_kill_chain_phase(c, sol_json_at(v, i));
-            sol__pop(c, old);
+        {
+            struct sol_json_iter it;
+            const struct sol_json *e;
+            size_t i = 0;
+            sol_json_iter_init(&it, v);
+            while (sol_json_iter_next(&it, NULL, &e)) {
+                size_t old = sol__push_index(c, i++);
+                check_kill_chain_phase(c, e);
+                sol__pop(c, old);
+            }
         }
         break;
     case PK_EXTREF_LIST:
@@ -983,10 +1006,16 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
             sol__err(c, "empty list not allowed (§2.12)");
             break;
         }
-        for (size_t i = 0; i < v->n; i++) {
-            size_t old = sol__push_index(c, i);
-            sol__check_struct(c, (const struct sol__struct_def *)p->arg, sol_json_at(v, i));
-            sol__pop(c, old);
+        {
+            struct sol_json_iter it;
+            const struct sol_json *e;
+            size_t i = 0;
+            sol_json_iter_init(&it, v);
+            while (sol_json_iter_next(&it, NULL, &e)) {
+                size_t old = sol__push_index(c, i++);
+                sol__check_struct(c, (const struct sol__struct_def *)p->arg, e);
+                sol__pop(c, old);
+            }
         }
         break;
     case PK_LANG:
@@ -1003,9 +1032,13 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
             sol__err(c, "empty list not allowed (§2.12)");
             break;
         }
-        for (size_t i = 0; i < v->n; i++) {
-            size_t old = sol__push_index(c, i);
-            check_value_inner(c, &ep, sol_json_at(v, i));
+        struct sol_json_iter it;
+        const struct sol_json *e;
+        size_t i = 0;
+        sol_json_iter_init(&it, v);
+        while (sol_json_iter_next(&it, NULL, &e)) {
+            size_t old = sol__push_index(c, i++);
+            check_value_inner(c, &ep, e);
             sol__pop(c, old);
         }
         break;
@@ -1034,8 +1067,11 @@ sol__check_value(struct sol__vctx *c, const struct sol__prop *p, const struct so
 static const struct sol__prop *
 find_prop(const struct sol__prop *props, struct sol_str name)
 {
+    if (name.n == 0)
+        return NULL;
     for (const struct sol__prop *p = props; p && p->name; p++)
-        if (sol_str_eqc(name, p->name))
+        if (p->name[0] == name.p[0] && strlen(p->name) == name.n &&
+            memcmp(p->name, name.p, name.n) == 0)
             return p;
     return NULL;
 }
@@ -1527,15 +1563,21 @@ validate_object(struct sol__vctx *c, const struct sol_json *obj, bool in_contain
     /* STIX 2.1 §3.2: a marking definition must not mark itself. */
     if (td && td->cls == CLS_MARKING_DEFINITION && id.p) {
         const struct sol_json *omr = sol_json_get(obj, "object_marking_refs");
-        if (sol_json_type(omr) == SOL_JSON_ARRAY)
-            for (size_t i = 0; i < omr->n; i++)
-                if (sol_str_eq(sol_json_str(sol_json_at(omr, i)), id)) {
-                    size_t o1 = push_c(c, "object_marking_refs");
-                    size_t o2 = sol__push_index(c, i);
-                    sol__err(c, "must not reference the marking definition itself (§3.2)");
-                    sol__pop(c, o2);
-                    sol__pop(c, o1);
-                }
+        if (sol_json_type(omr) == SOL_JSON_ARRAY) {
+            struct sol_json_iter it;
+            const struct sol_json *e;
+            size_t i = 0;
+            sol_json_iter_init(&it, omr);
+            for (; sol_json_iter_next(&it, NULL, &e); i++) {
+                if (!sol_str_eq(sol_json_str(e), id))
+                    continue;
+                size_t o1 = push_c(c, "object_marking_refs");
+                size_t o2 = sol__push_index(c, i);
+                sol__err(c, "must not reference the marking definition itself (§3.2)");
+                sol__pop(c, o2);
+                sol__pop(c, o1);
+            }
+        }
     }
     if (td && td->check)
         td->check(c, obj);
@@ -1565,8 +1607,10 @@ detect_20(const struct sol_json *root)
     if (sol_json_type(objs) != SOL_JSON_ARRAY)
         return false;
     bool any_sdo_without = false;
-    for (size_t i = 0; i < objs->n; i++) {
-        const struct sol_json *o = sol_json_at(objs, i);
+    struct sol_json_iter it;
+    const struct sol_json *o;
+    sol_json_iter_init(&it, objs);
+    while (sol_json_iter_next(&it, NULL, &o)) {
         struct sol_str sv = sol_json_str(sol_json_get(o, "spec_version"));
         if (sol_str_eqc(sv, "2.1"))
             return false;
@@ -1609,15 +1653,17 @@ check_duplicates(struct sol__vctx *c, const struct sol_json *objs, const char *p
         c->syserr = SOL_ENOMEM;
         return;
     }
-    size_t n = 0;
-    for (size_t i = 0; i < objs->n; i++) {
-        const struct sol_json *o = sol_json_at(objs, i);
+    size_t n = 0, idx = 0;
+    struct sol_json_iter it;
+    const struct sol_json *o;
+    sol_json_iter_init(&it, objs);
+    for (; sol_json_iter_next(&it, NULL, &o); idx++) {
         struct sol_str id = sol_json_str(sol_json_get(o, "id"));
         if (!id.p)
             continue;
         keys[n].id = id;
         keys[n].modified = sol_json_str(sol_json_get(o, "modified"));
-        keys[n].index = i;
+        keys[n].index = idx;
         n++;
     }
     qsort(keys, n, sizeof *keys, version_key_cmp);
@@ -1649,13 +1695,16 @@ check_duplicates(struct sol__vctx *c, const struct sol_json *objs, const char *p
 static void
 validate_objects(struct sol__vctx *c, const struct sol_json *objs, const char *prefix)
 {
-    for (size_t i = 0; i < objs->n && !c->syserr; i++) {
+    struct sol_json_iter it;
+    const struct sol_json *o;
+    sol_json_iter_init(&it, objs);
+    for (size_t i = 0; !c->syserr && sol_json_iter_next(&it, NULL, &o); i++) {
         c->pathlen = 0;
         c->path[0] = '\0';
         if (prefix[0])
             push_c(c, prefix);
         sol__push_index(c, i);
-        validate_object(c, sol_json_at(objs, i), false);
+        validate_object(c, o, false);
     }
     c->pathlen = 0;
     c->path[0] = '\0';
