@@ -261,7 +261,12 @@ cli_cmd_export(int argc, char **argv)
         return CLI_ERR;
     }
     rc = fn(out, s, &f, &eo);
-    if ((out != stdout ? fclose(out) : fflush(out)) != 0 && rc == CLI_OK) {
+    int closed;
+    if (out == stdout)
+        closed = fflush(stdout);
+    else
+        closed = fclose(out);
+    if (closed != 0 && rc == CLI_OK) {
         cli_error("export", "%s: write failed", eo.output ? eo.output : "standard output");
         rc = CLI_ERR;
     }

@@ -343,7 +343,12 @@ peer_sign(int argc, char **argv)
         } else {
             fwrite(out.p, 1, out.n, f);
             fputc('\n', f);
-            if ((f != stdout ? fclose(f) : fflush(f)) != 0) {
+            int closed;
+            if (f == stdout)
+                closed = fflush(stdout);
+            else
+                closed = fclose(f);
+            if (closed != 0) {
                 cli_error("peer", "%s: write failed", outpath ? outpath : "standard output");
                 rc = CLI_ERR;
             }
