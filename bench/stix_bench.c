@@ -64,26 +64,31 @@ generate(struct sol_buf *b, size_t n)
         char pattern[200];
         switch (i % 3) {
         case 0:
-            snprintf(pattern, sizeof pattern, "[file:hashes.sha256 = '%08x%08x%08x%08x%08x%08x%08x%08x']",
-                     x, x ^ 1u, x ^ 2u, x ^ 3u, x ^ 4u, x ^ 5u, x ^ 6u, x ^ 7u);
+            snprintf(pattern, sizeof pattern,
+                     "[file:hashes.sha256 = '%08x%08x%08x%08x%08x%08x%08x%08x']", x, x ^ 1u, x ^ 2u,
+                     x ^ 3u, x ^ 4u, x ^ 5u, x ^ 6u, x ^ 7u);
             break;
         case 1:
-            snprintf(pattern, sizeof pattern, "[domain-name:value = 'c2-%zu.example-%u.com']", i, x % 997);
+            snprintf(pattern, sizeof pattern, "[domain-name:value = 'c2-%zu.example-%u.com']", i,
+                     x % 997);
             break;
         default:
-            snprintf(pattern, sizeof pattern, "[url:value = 'https://cdn%u.example.net/a/%zu.apk']", x % 89, i);
+            snprintf(pattern, sizeof pattern, "[url:value = 'https://cdn%u.example.net/a/%zu.apk']",
+                     x % 89, i);
         }
-        sol_buf_printf(b,
-                       ",{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%s\","
-                       "\"created\":\"%s\",\"modified\":\"%s\",\"indicator_types\":[\"malicious-activity\"],"
-                       "\"pattern\":\"%s\",\"pattern_type\":\"stix\",\"pattern_version\":\"2.1\","
-                       "\"valid_from\":\"%s\"}",
-                       ind, t, t, pattern, t);
-        sol_buf_printf(b,
-                       ",{\"type\":\"relationship\",\"spec_version\":\"2.1\",\"id\":\"relationship--%s\","
-                       "\"created\":\"%s\",\"modified\":\"%s\",\"relationship_type\":\"indicates\","
-                       "\"source_ref\":\"indicator--%s\",\"target_ref\":\"malware--%s\"}",
-                       rel, t, t, ind, mal);
+        sol_buf_printf(
+            b,
+            ",{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%s\","
+            "\"created\":\"%s\",\"modified\":\"%s\",\"indicator_types\":[\"malicious-activity\"],"
+            "\"pattern\":\"%s\",\"pattern_type\":\"stix\",\"pattern_version\":\"2.1\","
+            "\"valid_from\":\"%s\"}",
+            ind, t, t, pattern, t);
+        sol_buf_printf(
+            b,
+            ",{\"type\":\"relationship\",\"spec_version\":\"2.1\",\"id\":\"relationship--%s\","
+            "\"created\":\"%s\",\"modified\":\"%s\",\"relationship_type\":\"indicates\","
+            "\"source_ref\":\"indicator--%s\",\"target_ref\":\"malware--%s\"}",
+            rel, t, t, ind, mal);
     }
     sol_buf_puts(b, "]}");
 }
@@ -165,8 +170,7 @@ main(int argc, char **argv)
         SOL_SOURCE_DIR "/../shared/data/amnesty/2023-03-29_android_campaign__malware.stix2",
         SOL_SOURCE_DIR "/../shared/data/amnesty/2021-07-18_nso__pegasus.stix2",
         SOL_SOURCE_DIR "/../shared/data/mitre-attack/mobile-attack-17.1.json",
-        SOL_SOURCE_DIR "/tests/data/stix/oasis-schema-examples/poisonivy.json",
-        NULL};
+        SOL_SOURCE_DIR "/tests/data/stix/oasis-schema-examples/poisonivy.json", NULL};
     const char *const *files = argc > 1 ? (const char *const *)argv + 1 : defaults;
     for (size_t i = 0; files[i]; i++) {
         struct sol_error err;

@@ -27,9 +27,9 @@ enum sol_stix_severity { SOL_STIX_ERROR = 1, SOL_STIX_WARNING = 2 };
 /* One thing the validator found wrong (an error) or doubtful (a warning). */
 struct sol_stix_finding {
     enum sol_stix_severity severity;
-    char path[256];      /* where in the document: "objects[12].pattern", "" for the root */
-    char object_id[128]; /* the id of the object it concerns ("indicator--..."), or "" */
-    char msg[384];       /* what: "required property missing" */
+    char path[256];           /* where in the document: "objects[12].pattern", "" for the root */
+    char object_id[128];      /* the id of the object it concerns ("indicator--..."), or "" */
+    char msg[384];            /* what: "required property missing" */
     unsigned object_path_len; /* path[0..object_path_len) is the object's own path */
 };
 
@@ -64,9 +64,8 @@ struct sol_stix_options {
  * ("" or "objects[3]"). opt may be NULL (detect, not strict). Returns 0 if no errors,
  * 1 if errors, < 0 (SOL_ENOMEM) on system error.
  */
-SOL_API int sol_stix_validate_object(const struct sol_json *obj,
-                                     const struct sol_stix_options *opt, const char *path,
-                                     struct sol_stix_report *rep);
+SOL_API int sol_stix_validate_object(const struct sol_json *obj, const struct sol_stix_options *opt,
+                                     const char *path, struct sol_stix_report *rep);
 
 /*
  * Validate a bundle, a single object, or a JSON array of objects (a TAXII envelope's
@@ -98,7 +97,8 @@ enum sol_tlp {
     SOL_TLP_RED = 5
 };
 
-/* The TLP level a marking-definition id stands for (TLP 2.0 and 1.0 fixed ids, DESIGN.md), or SOL_TLP_NONE. */
+/* The TLP level a marking-definition id stands for (TLP 2.0 and 1.0 fixed ids, DESIGN.md), or
+ * SOL_TLP_NONE. */
 SOL_API enum sol_tlp sol_tlp_of_marking_ref(struct sol_str marking_id);
 /* The highest TLP among an object's object_marking_refs (SOL_TLP_NONE if none). */
 SOL_API enum sol_tlp sol_stix_object_tlp(const struct sol_json *obj);

@@ -20,19 +20,18 @@
 static void
 help(FILE *f)
 {
-    fprintf(f,
-            "usage: solidarity validate [--strict] [--json] [--quiet] [--stix-version 2.0|2.1] "
-            "FILE...\n\n"
-            "Validate STIX bundles, objects, lists of objects or TAXII envelopes against the\n"
-            "STIX 2.1 specification (STIX 2.0 input is recognised and checked by 2.0 rules).\n"
-            "FILE '-' reads standard input.\n\n"
-            "options:\n"
-            "  --strict            count warnings (SHOULDs, open vocabularies) as errors\n"
-            "  --json              one JSON document with every file and finding\n"
-            "  --quiet, -q         print findings only, no summary lines\n"
-            "  --stix-version V    validate as STIX 2.0 or 2.1 instead of detecting it\n"
-            "  --help, -h          this text\n\n"
-            "exit status: 0 all valid, 1 something invalid, 2 a file unreadable or not JSON.\n");
+    fprintf(f, "usage: solidarity validate [--strict] [--json] [--quiet] [--stix-version 2.0|2.1] "
+               "FILE...\n\n"
+               "Validate STIX bundles, objects, lists of objects or TAXII envelopes against the\n"
+               "STIX 2.1 specification (STIX 2.0 input is recognised and checked by 2.0 rules).\n"
+               "FILE '-' reads standard input.\n\n"
+               "options:\n"
+               "  --strict            count warnings (SHOULDs, open vocabularies) as errors\n"
+               "  --json              one JSON document with every file and finding\n"
+               "  --quiet, -q         print findings only, no summary lines\n"
+               "  --stix-version V    validate as STIX 2.0 or 2.1 instead of detecting it\n"
+               "  --help, -h          this text\n\n"
+               "exit status: 0 all valid, 1 something invalid, 2 a file unreadable or not JSON.\n");
 }
 
 static void

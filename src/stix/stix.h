@@ -26,65 +26,65 @@ struct sol__vocab {
 
 bool sol__vocab_has(const struct sol__vocab *v, const char *s, size_t n);
 
-extern const struct sol__vocab sol__vocab_account_type_ov; /* §10.1 */
-extern const struct sol__vocab sol__vocab_attack_motivation_ov; /* §10.2 */
-extern const struct sol__vocab sol__vocab_attack_resource_level_ov; /* §10.3 */
-extern const struct sol__vocab sol__vocab_encryption_algorithm_enum; /* §10.4 */
-extern const struct sol__vocab sol__vocab_extension_type_enum; /* §10.5 */
-extern const struct sol__vocab sol__vocab_grouping_context_ov; /* §10.6 */
-extern const struct sol__vocab sol__vocab_hash_algorithm_ov; /* §10.7 */
-extern const struct sol__vocab sol__vocab_identity_class_ov; /* §10.8 */
-extern const struct sol__vocab sol__vocab_implementation_language_ov; /* §10.9 */
-extern const struct sol__vocab sol__vocab_indicator_type_ov; /* §10.10 */
-extern const struct sol__vocab sol__vocab_industry_sector_ov; /* §10.11 */
-extern const struct sol__vocab sol__vocab_infrastructure_type_ov; /* §10.12 */
-extern const struct sol__vocab sol__vocab_malware_capabilities_ov; /* §10.13 */
-extern const struct sol__vocab sol__vocab_malware_result_ov; /* §10.14 */
-extern const struct sol__vocab sol__vocab_malware_type_ov; /* §10.15 */
+extern const struct sol__vocab sol__vocab_account_type_ov;                    /* §10.1 */
+extern const struct sol__vocab sol__vocab_attack_motivation_ov;               /* §10.2 */
+extern const struct sol__vocab sol__vocab_attack_resource_level_ov;           /* §10.3 */
+extern const struct sol__vocab sol__vocab_encryption_algorithm_enum;          /* §10.4 */
+extern const struct sol__vocab sol__vocab_extension_type_enum;                /* §10.5 */
+extern const struct sol__vocab sol__vocab_grouping_context_ov;                /* §10.6 */
+extern const struct sol__vocab sol__vocab_hash_algorithm_ov;                  /* §10.7 */
+extern const struct sol__vocab sol__vocab_identity_class_ov;                  /* §10.8 */
+extern const struct sol__vocab sol__vocab_implementation_language_ov;         /* §10.9 */
+extern const struct sol__vocab sol__vocab_indicator_type_ov;                  /* §10.10 */
+extern const struct sol__vocab sol__vocab_industry_sector_ov;                 /* §10.11 */
+extern const struct sol__vocab sol__vocab_infrastructure_type_ov;             /* §10.12 */
+extern const struct sol__vocab sol__vocab_malware_capabilities_ov;            /* §10.13 */
+extern const struct sol__vocab sol__vocab_malware_result_ov;                  /* §10.14 */
+extern const struct sol__vocab sol__vocab_malware_type_ov;                    /* §10.15 */
 extern const struct sol__vocab sol__vocab_network_socket_address_family_enum; /* §10.16 */
-extern const struct sol__vocab sol__vocab_network_socket_type_enum; /* §10.17 */
-extern const struct sol__vocab sol__vocab_opinion_enum; /* §10.18 */
-extern const struct sol__vocab sol__vocab_pattern_type_ov; /* §10.19 */
-extern const struct sol__vocab sol__vocab_processor_architecture_ov; /* §10.20 */
-extern const struct sol__vocab sol__vocab_region_ov; /* §10.21 */
-extern const struct sol__vocab sol__vocab_report_type_ov; /* §10.22 */
-extern const struct sol__vocab sol__vocab_threat_actor_type_ov; /* §10.23 */
-extern const struct sol__vocab sol__vocab_threat_actor_role_ov; /* §10.24 */
-extern const struct sol__vocab sol__vocab_threat_actor_sophistication_ov; /* §10.25 */
-extern const struct sol__vocab sol__vocab_tool_type_ov; /* §10.26 */
-extern const struct sol__vocab sol__vocab_windows_integrity_level_enum; /* §10.27 */
-extern const struct sol__vocab sol__vocab_windows_pebinary_type_ov; /* §10.28 */
-extern const struct sol__vocab sol__vocab_windows_registry_datatype_enum; /* §10.29 */
-extern const struct sol__vocab sol__vocab_windows_service_start_type_enum; /* §10.30 */
-extern const struct sol__vocab sol__vocab_windows_service_type_enum; /* §10.31 */
-extern const struct sol__vocab sol__vocab_windows_service_status_enum; /* §10.32 */
+extern const struct sol__vocab sol__vocab_network_socket_type_enum;           /* §10.17 */
+extern const struct sol__vocab sol__vocab_opinion_enum;                       /* §10.18 */
+extern const struct sol__vocab sol__vocab_pattern_type_ov;                    /* §10.19 */
+extern const struct sol__vocab sol__vocab_processor_architecture_ov;          /* §10.20 */
+extern const struct sol__vocab sol__vocab_region_ov;                          /* §10.21 */
+extern const struct sol__vocab sol__vocab_report_type_ov;                     /* §10.22 */
+extern const struct sol__vocab sol__vocab_threat_actor_type_ov;               /* §10.23 */
+extern const struct sol__vocab sol__vocab_threat_actor_role_ov;               /* §10.24 */
+extern const struct sol__vocab sol__vocab_threat_actor_sophistication_ov;     /* §10.25 */
+extern const struct sol__vocab sol__vocab_tool_type_ov;                       /* §10.26 */
+extern const struct sol__vocab sol__vocab_windows_integrity_level_enum;       /* §10.27 */
+extern const struct sol__vocab sol__vocab_windows_pebinary_type_ov;           /* §10.28 */
+extern const struct sol__vocab sol__vocab_windows_registry_datatype_enum;     /* §10.29 */
+extern const struct sol__vocab sol__vocab_windows_service_start_type_enum;    /* §10.30 */
+extern const struct sol__vocab sol__vocab_windows_service_type_enum;          /* §10.31 */
+extern const struct sol__vocab sol__vocab_windows_service_status_enum;        /* §10.32 */
 
 /* The kinds of property value the engine knows how to check. */
 enum sol__pk {
     PK_STRING = 1,
     PK_TIMESTAMP,
     PK_BOOL,
-    PK_INT,         /* integer within [min, max] */
-    PK_FLOAT,       /* number within [min, max] */
-    PK_REF,         /* identifier; arg: the allowed types ("identity", "@sdo", "@sco", ...) */
+    PK_INT,   /* integer within [min, max] */
+    PK_FLOAT, /* number within [min, max] */
+    PK_REF,   /* identifier; arg: the allowed types ("identity", "@sdo", "@sco", ...) */
     PK_REF_LIST,
     PK_STRING_LIST,
-    PK_OV,          /* open vocabulary or enumeration; arg: struct sol__vocab */
+    PK_OV, /* open vocabulary or enumeration; arg: struct sol__vocab */
     PK_OV_LIST,
-    PK_HASHES,      /* §2.7 */
+    PK_HASHES,          /* §2.7 */
     PK_KILL_CHAIN_LIST, /* §2.11 */
-    PK_EXTREF_LIST, /* §2.5 */
-    PK_DICT,        /* §2.3 */
-    PK_HEX,         /* §2.8 */
-    PK_BINARY,      /* §2.1 */
-    PK_GRANULAR_LIST, /* §7.2.3 */
-    PK_EXTENSIONS,  /* §3.2, §7.3 */
-    PK_STRUCT,      /* a nested object; arg: struct sol__struct_def */
+    PK_EXTREF_LIST,     /* §2.5 */
+    PK_DICT,            /* §2.3 */
+    PK_HEX,             /* §2.8 */
+    PK_BINARY,          /* §2.1 */
+    PK_GRANULAR_LIST,   /* §7.2.3 */
+    PK_EXTENSIONS,      /* §3.2, §7.3 */
+    PK_STRUCT,          /* a nested object; arg: struct sol__struct_def */
     PK_STRUCT_LIST,
-    PK_LANG,        /* RFC 5646 tag */
+    PK_LANG, /* RFC 5646 tag */
     PK_LANG_LIST,
-    PK_RESERVED,    /* must not be present (§3.8) */
-    PK_ANY,         /* checked by the type's own function */
+    PK_RESERVED, /* must not be present (§3.8) */
+    PK_ANY,      /* checked by the type's own function */
     PK_TYPE,
     PK_ID,
     PK_SPEC_VERSION,
@@ -92,11 +92,11 @@ enum sol__pk {
 
 /* Property flags. */
 enum {
-    SP_REQ = 1,      /* required in STIX 2.1 */
-    SP_REQ20 = 2,    /* required in STIX 2.0 */
-    SP_ONLY21 = 4,   /* not defined in STIX 2.0 */
-    SP_ONLY20 = 8,   /* not defined in STIX 2.1 */
-    SP_MILLIS = 16,  /* timestamp with at least millisecond precision (§3.2) */
+    SP_REQ = 1,     /* required in STIX 2.1 */
+    SP_REQ20 = 2,   /* required in STIX 2.0 */
+    SP_ONLY21 = 4,  /* not defined in STIX 2.0 */
+    SP_ONLY20 = 8,  /* not defined in STIX 2.1 */
+    SP_MILLIS = 16, /* timestamp with at least millisecond precision (§3.2) */
     SP_DEPRECATED = 32,
 };
 #define SP_REQ_BOTH (SP_REQ | SP_REQ20)
@@ -154,16 +154,16 @@ struct sol__type_def {
 struct sol__vctx {
     const struct sol_stix_options *opt;
     struct sol_stix_report *rep;
-    unsigned version;     /* 20 or 21 */
-    int syserr;           /* SOL_ENOMEM once allocation failed */
+    unsigned version; /* 20 or 21 */
+    int syserr;       /* SOL_ENOMEM once allocation failed */
     char path[256];
     size_t pathlen;
-    size_t obj_pathlen;   /* where the object's own path ends */
+    size_t obj_pathlen; /* where the object's own path ends */
     char obj_id[128];
-    const struct sol__type_def *td; /* type of the current object, or NULL */
+    const struct sol__type_def *td;   /* type of the current object, or NULL */
     const struct sol_json *container; /* an observable container when validating inside one */
-    bool toplevel_ext;    /* the object declares a toplevel-property-extension */
-    const char *sect;     /* the section that defines the property being checked */
+    bool toplevel_ext;                /* the object declares a toplevel-property-extension */
+    const char *sect;                 /* the section that defines the property being checked */
     unsigned depth;
 };
 

@@ -125,9 +125,12 @@ sol_tlp_parse(const char *s, enum sol_tlp *out)
     static const struct {
         const char *name;
         enum sol_tlp tlp;
-    } names[] = {{"clear", SOL_TLP_CLEAR}, {"white", SOL_TLP_CLEAR},
-                 {"green", SOL_TLP_GREEN}, {"amber", SOL_TLP_AMBER},
-                 {"amber+strict", SOL_TLP_AMBER_STRICT}, {"red", SOL_TLP_RED}};
+    } names[] = {{"clear", SOL_TLP_CLEAR},
+                 {"white", SOL_TLP_CLEAR},
+                 {"green", SOL_TLP_GREEN},
+                 {"amber", SOL_TLP_AMBER},
+                 {"amber+strict", SOL_TLP_AMBER_STRICT},
+                 {"red", SOL_TLP_RED}};
     if (!s)
         return SOL_EINVAL;
     if (strncasecmp(s, "tlp:", 4) == 0)
@@ -244,14 +247,14 @@ sol__check_marking_definition(struct sol__vctx *c, const struct sol_json *obj)
                 want = &tlp2[i];
         if (want && want != fixed2) {
             size_t old = sol__push_key(c, "id", 2);
-            sol__err(c, "a TLP 2.0 %s marking definition must have the fixed id %s",
-                     want->value, want->id);
+            sol__err(c, "a TLP 2.0 %s marking definition must have the fixed id %s", want->value,
+                     want->id);
             sol__pop(c, old);
         }
     } else if (fixed2) {
         size_t old = sol__push_key(c, "extensions", 10);
-        sol__err(c, "the fixed id of TLP 2.0 %s requires the TLP 2.0 extension %s",
-                 fixed2->value, SOL__TLP2_EXTENSION_ID);
+        sol__err(c, "the fixed id of TLP 2.0 %s requires the TLP 2.0 extension %s", fixed2->value,
+                 SOL__TLP2_EXTENSION_ID);
         sol__pop(c, old);
     }
 }

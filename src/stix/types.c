@@ -12,7 +12,10 @@
 
 #include "stix/stix.h"
 
-#define END {NULL, 0, 0, NULL, 0, 0}
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, 0, 0, NULL, 0, 0                                                                     \
+    }
 #define OV(v) ((const void *)&(v))
 #define ST(d) ((const void *)&(d))
 
@@ -200,8 +203,8 @@ check_indicator(struct sol__vctx *c, const struct sol_json *obj)
         return;
     }
     char why[400] = "";
-    sol_stix_pattern_check_fn check = sol__pattern_checker ? sol__pattern_checker
-                                                           : sol__pattern_check_default;
+    sol_stix_pattern_check_fn check =
+        sol__pattern_checker ? sol__pattern_checker : sol__pattern_check_default;
     int rc = check(pattern->u.s, pattern->n, c->version, why, sizeof why);
     if (rc == SOL_ENOMEM) {
         c->syserr = SOL_ENOMEM;
@@ -287,10 +290,10 @@ static const struct sol__prop malware_props[] = {
     {"first_seen", PK_TIMESTAMP, SP_ONLY21, NULL, 0, 0},
     {"last_seen", PK_TIMESTAMP, SP_ONLY21, NULL, 0, 0},
     {"operating_system_refs", PK_REF_LIST, SP_ONLY21, "software", 0, 0},
-    {"architecture_execution_envs", PK_OV_LIST, SP_ONLY21,
-     OV(sol__vocab_processor_architecture_ov), 0, 0},
-    {"implementation_languages", PK_OV_LIST, SP_ONLY21,
-     OV(sol__vocab_implementation_language_ov), 0, 0},
+    {"architecture_execution_envs", PK_OV_LIST, SP_ONLY21, OV(sol__vocab_processor_architecture_ov),
+     0, 0},
+    {"implementation_languages", PK_OV_LIST, SP_ONLY21, OV(sol__vocab_implementation_language_ov),
+     0, 0},
     {"capabilities", PK_OV_LIST, SP_ONLY21, OV(sol__vocab_malware_capabilities_ov), 0, 0},
     {"sample_refs", PK_REF_LIST, SP_ONLY21, "file artifact", 0, 0},
     END,
@@ -643,12 +646,9 @@ static const struct sol__struct_def ntfs_ext_def = {"ntfs-ext", "6.7.3", ntfs_ex
 
 /* STIX 2.1 §6.7.4 */
 static const struct sol__prop pdf_ext_props[] = {
-    {"version", PK_STRING, 0, NULL, 0, 0},
-    {"is_optimized", PK_BOOL, 0, NULL, 0, 0},
-    {"document_info_dict", PK_DICT, 0, NULL, 0, 0},
-    {"pdfid0", PK_STRING, 0, NULL, 0, 0},
-    {"pdfid1", PK_STRING, 0, NULL, 0, 0},
-    END,
+    {"version", PK_STRING, 0, NULL, 0, 0},          {"is_optimized", PK_BOOL, 0, NULL, 0, 0},
+    {"document_info_dict", PK_DICT, 0, NULL, 0, 0}, {"pdfid0", PK_STRING, 0, NULL, 0, 0},
+    {"pdfid1", PK_STRING, 0, NULL, 0, 0},           END,
 };
 static const struct sol__struct_def pdf_ext_def = {"pdf-ext", "6.7.4", pdf_ext_props, NULL, true};
 
@@ -661,8 +661,8 @@ static const struct sol__prop raster_ext_props[] = {
     {"image_compression_algorithm", PK_STRING, SP_ONLY20, NULL, 0, 0},
     END,
 };
-static const struct sol__struct_def raster_ext_def = {"raster-image-ext", "6.7.5",
-                                                      raster_ext_props, NULL, true};
+static const struct sol__struct_def raster_ext_def = {"raster-image-ext", "6.7.5", raster_ext_props,
+                                                      NULL, true};
 
 #define NONNEG 0, 9007199254740991.0
 
@@ -736,14 +736,16 @@ check_pebinary_ext(struct sol__vctx *c, const struct sol_json *ext)
         sol__err(c, "must contain at least one property other than pe_type (§6.7.6)");
 }
 
-static const struct sol__struct_def pebinary_ext_def = {"windows-pebinary-ext", "6.7.6",
-                                                        pebinary_ext_props, check_pebinary_ext,
-                                                        false};
+static const struct sol__struct_def pebinary_ext_def = {
+    "windows-pebinary-ext", "6.7.6", pebinary_ext_props, check_pebinary_ext, false};
 
 static const struct sol__ext_def file_exts[] = {
-    {"archive-ext", &archive_ext_def},      {"ntfs-ext", &ntfs_ext_def},
-    {"pdf-ext", &pdf_ext_def},              {"raster-image-ext", &raster_ext_def},
-    {"windows-pebinary-ext", &pebinary_ext_def}, {NULL, NULL},
+    {"archive-ext", &archive_ext_def},
+    {"ntfs-ext", &ntfs_ext_def},
+    {"pdf-ext", &pdf_ext_def},
+    {"raster-image-ext", &raster_ext_def},
+    {"windows-pebinary-ext", &pebinary_ext_def},
+    {NULL, NULL},
 };
 
 /* STIX 2.1 §6.7.1 */
@@ -883,8 +885,7 @@ static const struct sol__struct_def icmp_ext_def = {"icmp-ext", "6.12.3", icmp_e
 
 /* STIX 2.1 §6.12.4 */
 static const struct sol__prop socket_ext_props[] = {
-    {"address_family", PK_OV, SP_REQ_BOTH, OV(sol__vocab_network_socket_address_family_enum), 0,
-     0},
+    {"address_family", PK_OV, SP_REQ_BOTH, OV(sol__vocab_network_socket_address_family_enum), 0, 0},
     {"is_blocking", PK_BOOL, 0, NULL, 0, 0},
     {"is_listening", PK_BOOL, 0, NULL, 0, 0},
     {"options", PK_DICT, 0, NULL, 0, 0},
@@ -1207,20 +1208,24 @@ static const char *const id_number[] = {"number", NULL};
 static const char *const id_path[] = {"path", NULL};
 static const char *const id_value[] = {"value", NULL};
 static const char *const id_email_message[] = {"from_ref", "subject", "body", NULL};
-static const char *const id_file[] = {"hashes", "name", "extensions", "parent_directory_ref",
-                                      NULL};
+static const char *const id_file[] = {"hashes", "name", "extensions", "parent_directory_ref", NULL};
 static const char *const id_name[] = {"name", NULL};
-static const char *const id_network_traffic[] = {"start",    "end",      "src_ref",   "dst_ref",
-                                                 "src_port", "dst_port", "protocols", "extensions",
-                                                 NULL};
+static const char *const id_network_traffic[] = {
+    "start", "end", "src_ref", "dst_ref", "src_port", "dst_port", "protocols", "extensions", NULL};
 static const char *const id_software[] = {"name", "cpe", "swid", "vendor", "version", NULL};
 static const char *const id_user_account[] = {"account_type", "user_id", "account_login", NULL};
 static const char *const id_registry_key[] = {"key", "values", NULL};
 static const char *const id_x509[] = {"hashes", "serial_number", NULL};
 /* STIX 2.1 §6.13: process has no ID contributing properties: a UUIDv4 is used. */
 
-#define SDO(t, sec, props, fn, v) {t, CLS_SDO, v, sec, props, fn, NULL, NULL, false}
-#define SCO(t, sec, props, fn, idc, ex, one) {t, CLS_SCO, TV_BOTH, sec, props, fn, idc, ex, one}
+#define SDO(t, sec, props, fn, v)                                                                  \
+    {                                                                                              \
+        t, CLS_SDO, v, sec, props, fn, NULL, NULL, false                                           \
+    }
+#define SCO(t, sec, props, fn, idc, ex, one)                                                       \
+    {                                                                                              \
+        t, CLS_SCO, TV_BOTH, sec, props, fn, idc, ex, one                                          \
+    }
 
 static const struct sol__type_def types[] = {
     SDO("attack-pattern", "4.1", attack_pattern_props, NULL, TV_BOTH),
@@ -1257,13 +1262,12 @@ static const struct sol__type_def types[] = {
     SCO("ipv6-addr", "6.9", ipv4_props, check_ipv6, id_value, NULL, false),
     SCO("mac-addr", "6.10", mac_addr_props, check_mac_addr, id_value, NULL, false),
     SCO("mutex", "6.11", mutex_props, NULL, id_name, NULL, false),
-    SCO("network-traffic", "6.12", network_traffic_props, check_network_traffic,
-        id_network_traffic, network_traffic_exts, false),
+    SCO("network-traffic", "6.12", network_traffic_props, check_network_traffic, id_network_traffic,
+        network_traffic_exts, false),
     SCO("process", "6.13", process_props, NULL, NULL, process_exts, true),
     SCO("software", "6.14", software_props, NULL, id_software, NULL, false),
     SCO("url", "6.15", url_props, NULL, id_value, NULL, false),
-    SCO("user-account", "6.16", user_account_props, NULL, id_user_account, user_account_exts,
-        true),
+    SCO("user-account", "6.16", user_account_props, NULL, id_user_account, user_account_exts, true),
     SCO("windows-registry-key", "6.17", registry_key_props, NULL, id_registry_key, NULL, true),
     SCO("x509-certificate", "6.18", x509_props, NULL, id_x509, NULL, true),
     {"language-content", CLS_LANGUAGE_CONTENT, TV_21, "7.1", language_content_props,

@@ -383,8 +383,7 @@ expect(struct sol__vctx *c, const struct sol_json *v, enum sol_json_type t, cons
 
 /* STIX 2.1 §2.16: YYYY-MM-DDTHH:mm:ss[.s+]Z; §3.2: created and modified to the millisecond. */
 bool
-sol__check_timestamp(struct sol__vctx *c, const struct sol_json *v, unsigned flags,
-                     sol_time_t *out)
+sol__check_timestamp(struct sol__vctx *c, const struct sol_json *v, unsigned flags, sol_time_t *out)
 {
     if (!expect(c, v, SOL_JSON_STRING, "a timestamp string"))
         return false;
@@ -577,10 +576,9 @@ all_hex(const char *s, size_t n, bool lower_only)
 }
 
 /* STIX 2.0 Part 2 §6.3 hash-algorithm-ov (accepted without warning in 2.0 mode). */
-static const char *const hash_names_20[] = {"MD5",      "MD6",      "RIPEMD-160", "SHA-1",
-                                            "SHA-224",  "SHA-256",  "SHA-384",    "SHA-512",
-                                            "SHA3-224", "SHA3-256", "SHA3-384",   "SHA3-512",
-                                            "ssdeep",   "WHIRLPOOL", NULL};
+static const char *const hash_names_20[] = {
+    "MD5",      "MD6",      "RIPEMD-160", "SHA-1",    "SHA-224", "SHA-256",   "SHA-384", "SHA-512",
+    "SHA3-224", "SHA3-256", "SHA3-384",   "SHA3-512", "ssdeep",  "WHIRLPOOL", NULL};
 
 /* The hex length of a fixed-size digest, 0 when the algorithm has no fixed hex form. */
 static size_t
@@ -589,8 +587,8 @@ digest_hex_len(struct sol_str k)
     static const struct {
         const char *name;
         size_t len;
-    } lens[] = {{"MD5", 32},      {"SHA-1", 40},    {"SHA-256", 64},  {"SHA-512", 128},
-                {"SHA3-256", 64}, {"SHA3-512", 128}, {"SHA-224", 56}, {"SHA-384", 96},
+    } lens[] = {{"MD5", 32},      {"SHA-1", 40},     {"SHA-256", 64},    {"SHA-512", 128},
+                {"SHA3-256", 64}, {"SHA3-512", 128}, {"SHA-224", 56},    {"SHA-384", 96},
                 {"SHA3-224", 56}, {"SHA3-384", 96},  {"RIPEMD-160", 40}, {"WHIRLPOOL", 128}};
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
         if (sol_str_eqc(k, lens[i].name))
@@ -663,8 +661,7 @@ check_hashes(struct sol__vctx *c, const struct sol_json *v)
                 sol__err(c, "'%.*s' is not a valid TLSH hash: expected 70 hex digits (§10.7)",
                          SHOWN(hv));
             if (!known)
-                sol__warn(c, "hash algorithm '%.*s' is not in hash-algorithm-ov (§10.7)",
-                          SHOWN(k));
+                sol__warn(c, "hash algorithm '%.*s' is not in hash-algorithm-ov (§10.7)", SHOWN(k));
         }
         sol__pop(c, old);
     }
@@ -760,9 +757,9 @@ check_external_reference(struct sol__vctx *c, const struct sol_json *v)
         sol__err(c, "'%.*s' is not a CAPEC id (CAPEC-[id], §4.1.1)", SHOWN(eid));
         sol__pop(c, old);
     }
-    if (sol_str_eqc(src, "cve") &&
-        !(eid.n >= 13 && memcmp(eid.p, "CVE-", 4) == 0 && digits_after((struct sol_str){eid.p, 8}, 4, 4) &&
-          eid.p[8] == '-' && digits_after(eid, 9, 4))) {
+    if (sol_str_eqc(src, "cve") && !(eid.n >= 13 && memcmp(eid.p, "CVE-", 4) == 0 &&
+                                     digits_after((struct sol_str){eid.p, 8}, 4, 4) &&
+                                     eid.p[8] == '-' && digits_after(eid, 9, 4))) {
         size_t old = push_c(c, "external_id");
         sol__err(c, "'%.*s' is not a CVE id (CVE-YYYY-NNNN, §4.19.1)", SHOWN(eid));
         sol__pop(c, old);
@@ -851,8 +848,8 @@ check_granular_marking(struct sol__vctx *c, const struct sol_json *v, const stru
         if (why) {
             size_t o1 = push_c(c, "selectors");
             size_t o2 = sol__push_index(c, i);
-            sol__err(c, "'%.*s' does not select content of this object: %s (§7.2.3.1)",
-                     SHOWN(sel), why);
+            sol__err(c, "'%.*s' does not select content of this object: %s (§7.2.3.1)", SHOWN(sel),
+                     why);
             sol__pop(c, o2);
             sol__pop(c, o1);
         }
@@ -862,8 +859,7 @@ check_granular_marking(struct sol__vctx *c, const struct sol_json *v, const stru
 
 static const struct sol_json *current_root; /* the object granular markings select in */
 
-static void
-check_extensions(struct sol__vctx *c, const struct sol_json *v);
+static void check_extensions(struct sol__vctx *c, const struct sol_json *v);
 
 static void
 check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct sol_json *v)
@@ -1178,8 +1174,9 @@ check_extension_definition_instance(struct sol__vctx *c, struct sol_str key,
             for (size_t i = 0; i < 5; i++)
                 ok = ok || sol_str_eqc(sol_json_str(t), tlp2_values[i]);
             if (!ok)
-                sol__err(c, "'%.*s' is not a TLP 2.0 level (clear, green, amber, amber+strict, "
-                            "red)",
+                sol__err(c,
+                         "'%.*s' is not a TLP 2.0 level (clear, green, amber, amber+strict, "
+                         "red)",
                          SHOWN(sol_json_str(t)));
         }
         sol__pop(c, old);
@@ -1267,10 +1264,22 @@ sol__check_observable_container(struct sol__vctx *c, const struct sol_json *obje
 /* ---- Objects ---- */
 
 static const char *const common_names[] = {
-    "type",   "spec_version", "id",         "created_by_ref",      "created",
-    "modified", "revoked",    "labels",     "confidence",          "lang",
-    "external_references",    "object_marking_refs", "granular_markings", "defanged",
-    "extensions", NULL,
+    "type",
+    "spec_version",
+    "id",
+    "created_by_ref",
+    "created",
+    "modified",
+    "revoked",
+    "labels",
+    "confidence",
+    "lang",
+    "external_references",
+    "object_marking_refs",
+    "granular_markings",
+    "defanged",
+    "extensions",
+    NULL,
 };
 
 static bool
@@ -1380,8 +1389,7 @@ check_id(struct sol__vctx *c, const struct sol_json *obj, struct sol_str type, b
                 sol__warn(c, "the UUID should be the deterministic version 5 one, %s (§2.9)",
                           want.p);
             } else if (rc == 0 && !sol_str_eq(id, (struct sol_str){want.p, want.n})) {
-                sol__warn(c, "not the deterministic identifier of this object, %s (§2.9)",
-                          want.p);
+                sol__warn(c, "not the deterministic identifier of this object, %s (§2.9)", want.p);
             }
             sol_buf_free(&want);
         }
@@ -1389,8 +1397,8 @@ check_id(struct sol__vctx *c, const struct sol_json *obj, struct sol_str type, b
     sol__pop(c, old);
 }
 
-static const char *const labels_required_20[] = {"indicator", "malware", "report",
-                                                 "threat-actor", "tool", NULL};
+static const char *const labels_required_20[] = {"indicator",    "malware", "report",
+                                                 "threat-actor", "tool",    NULL};
 
 static void
 check_properties(struct sol__vctx *c, const struct sol_json *obj, const struct sol__prop *common,
@@ -1424,8 +1432,8 @@ check_properties(struct sol__vctx *c, const struct sol_json *obj, const struct s
             sol__err(c, "%s name must be 3 to 250 characters of a-z, 0-9 and underscore (%s)",
                      custom_type ? "property" : "custom property",
                      custom_type ? "§11.2.1" : "§11.1.1");
-        } else if (sol_str_eqc(k, "severity") || sol_str_eqc(k, "username") || sol_str_eqc(k, "phone_number") ||
-                   sol_str_eqc(k, "action")) {
+        } else if (sol_str_eqc(k, "severity") || sol_str_eqc(k, "username") ||
+                   sol_str_eqc(k, "phone_number") || sol_str_eqc(k, "action")) {
             /* STIX 2.1 §3.8: reserved names MUST NOT be used. */
             sol__err(c, "reserved property name must not be used (§3.8)");
         } else if (is_common_name(k) && c->version == 21) {
@@ -1527,8 +1535,7 @@ validate_object(struct sol__vctx *c, const struct sol_json *obj, bool in_contain
                 if (in_version(c, p) && sol__has(obj, p->name))
                     known++;
             if (!known && !sol__has(obj, "extensions"))
-                sol__err(c, "must contain at least one %s property (§%s)", td->type,
-                         td->section);
+                sol__err(c, "must contain at least one %s property (§%s)", td->type, td->section);
         }
     } else {
         /* A custom object: a new type by an extension-definition (§7.3), or the deprecated
@@ -1542,9 +1549,10 @@ validate_object(struct sol__vctx *c, const struct sol_json *obj, bool in_contain
                 sol__pop(c, old);
             } else {
                 size_t old = push_c(c, "type");
-                sol__warn(c, "custom object type '%.*s' (deprecated): define it with an "
-                             "extension-definition of extension_type new-sdo, new-sco or new-sro "
-                             "(§11.2, §7.3)",
+                sol__warn(c,
+                          "custom object type '%.*s' (deprecated): define it with an "
+                          "extension-definition of extension_type new-sdo, new-sco or new-sro "
+                          "(§11.2, §7.3)",
                           SHOWN(type));
                 if (!(type.n > 2 && type.p[0] == 'x' && type.p[1] == '-'))
                     sol__warn(c, "custom object type should start with x- (§11.2.1)");
@@ -1680,8 +1688,8 @@ check_duplicates(struct sol__vctx *c, const struct sol_json *objs, const char *p
         sol__push_key(c, prefix, strlen(prefix));
         sol__push_index(c, keys[i].index);
         c->obj_pathlen = c->pathlen;
-        snprintf(c->obj_id, sizeof c->obj_id, "%.*s", (int)(keys[i].id.n > 127 ? 127 : keys[i].id.n),
-                 keys[i].id.p);
+        snprintf(c->obj_id, sizeof c->obj_id, "%.*s",
+                 (int)(keys[i].id.n > 127 ? 127 : keys[i].id.n), keys[i].id.p);
         sol__warn(c, "same id and %s as %s[%zu] (§3.6)",
                   keys[i].modified.p ? "modified" : "no modified", prefix, keys[j].index);
     }
@@ -1731,8 +1739,9 @@ validate_bundle(struct sol__vctx *c, const struct sol_json *b)
             if (expect(c, v, SOL_JSON_STRING, "an identifier string")) {
                 unsigned ver = check_identifier_syntax(c, id);
                 if (ver && !sol_str_eqc(sol__id_type(id), "bundle"))
-                    sol__err(c, "identifier type '%.*s' does not match the object's type "
-                                "'bundle' (§2.9)",
+                    sol__err(c,
+                             "identifier type '%.*s' does not match the object's type "
+                             "'bundle' (§2.9)",
                              SHOWN(sol__id_type(id)));
                 else if (ver && ver != 4)
                     sol__warn(c, "the UUID should be version 4, not version %u (§2.9)", ver);
