@@ -69,6 +69,13 @@ int sol__json_check(const char *p, size_t n, struct sol__json_check *c);
 /* simdjson's parse of n padded bytes alone, without conversion (the benchmark's baseline). */
 int sol__json_parse_simdjson_only(struct sol_json_doc *doc, const char *p, size_t n);
 
+/*
+ * For tests: give a FILE reader that has read nothing yet a buffer of cap bytes (it
+ * still grows for longer records), so that small inputs exercise refills. Returns 0,
+ * SOL_EINVAL (memory reader, or already reading) or SOL_ENOMEM.
+ */
+int sol__json_reader_buffer(struct sol_json_reader *r, size_t cap);
+
 /* Fill err with code and msg at offset of the n bytes at p, computing line and column. */
 int sol__json_error_at(struct sol_error *err, int code, const char *p, size_t n, size_t offset,
                        const char *msg);

@@ -21,6 +21,17 @@
 
 enum framing { FRAMING_UNKNOWN, FRAMING_LINES, FRAMING_TEXTS };
 
+/* The state of a scan for the end of a text in the concatenated framing (text_scan()). */
+enum { SCAN_BEFORE, SCAN_CONTAINER, SCAN_STRING, SCAN_SCALAR };
+
+struct text_scan {
+    size_t off;   /* bytes of s already scanned */
+    size_t start; /* where the text starts in s (once state is not SCAN_BEFORE) */
+    size_t depth;
+    int state;
+    bool escape;
+};
+
 struct sol_json_reader {
     FILE *f; /* NULL when reading from memory */
     struct sol_json_doc *doc;
@@ -39,6 +50,7 @@ struct sol_json_reader {
     size_t line;        /* line number at data[pos] (1-based) */
     size_t record_line; /* line where the last record started */
     enum framing framing;
+    struct text_scan scan; /* the concatenated framing's scan of the current text */
     size_t max_bytes;
 };
 
@@ -75,6 +87,22 @@ sol_json_reader_new(FILE *f, const struct sol_json_limits *limits)
     memset(r->buf, ' ', SOL__JSON_PADDING);
     r->data = r->buf;
     return r;
+}
+
+/* For tests: restart a FILE reader's buffer at cap bytes, so that records cross refills. */
+int
+sol__json_reader_buffer(struct sol_json_reader *r, size_t cap)
+{
+    if (!r->f || r->len || cap == 0)
+        return SOL_EINVAL;
+    char *p = sol_realloc(r->buf, cap + SOL__JSON_PADDING);
+    if (!p)
+        return SOL_ENOMEM;
+    memset(p, ' ', SOL__JSON_PADDING);
+    r->buf = p;
+    r->data = p;
+    r->cap = cap;
+    return 0;
 }
 
 /* A reader of caller memory: records are parsed in place when simdjson's padding fits. */
@@ -174,51 +202,66 @@ count_lines(const char *p, size_t n)
 }
 
 /*
- * In the concatenated framing, find the end of the JSON text that starts at s (after
- * white space) in n bytes: the offset just after it, or 0 when the bytes end first.
- * Follows strings (with escapes) and brackets only; the parser checks the rest.
+ * In the concatenated framing, a resumable scan for the end of the JSON text that
+ * starts (after white space) at the bytes s: it follows strings (with escapes) and
+ * brackets only, and the parser checks the rest. The state survives refills: off is
+ * where to go on, relative to s, which is the reader's data + pos.
  */
-static size_t
-text_end(const char *s, size_t n)
+static bool
+is_ws(char c)
 {
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-        i++;
-    if (i == n)
-        return 0;
-    char c = s[i];
-    if (c != '{' && c != '[' && c != '"') {
-        /* A scalar (or garbage): up to white space or a structural character. */
-        if (c == '}' || c == ']' || c == ',' || c == ':')
-            return i + 1;
-        while (i < n && !strchr(" \t\r\n{}[],:\"", s[i]))
-            i++;
-        return i < n ? i : 0;
-    }
-    size_t depth = 0;
-    bool in_string = false;
-    for (; i < n; i++) {
-        char b = s[i];
-        if (in_string) {
-            if (b == '\\')
-                i++;
-            else if (b == '"') {
-                in_string = false;
-                if (depth == 0)
-                    return i + 1;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The end of the text (offset in s just after it), or 0 when the n bytes end first. */
+static size_t
+text_scan(struct text_scan *ts, const char *s, size_t n)
+{
+    for (size_t i = ts->off; i < n; i++) {
+        char c = s[i];
+        switch (ts->state) {
+        case SCAN_BEFORE:
+            if (is_ws(c))
+                continue;
+            ts->start = i;
+            if (c == '{' || c == '[') {
+                ts->depth = 1;
+                ts->state = SCAN_CONTAINER;
+            } else if (c == '"') {
+                ts->depth = 0;
+                ts->state = SCAN_STRING;
+            } else if (c == '}' || c == ']' || c == ',' || c == ':') {
+                return i + 1; /* a stray character: a record of its own, which fails */
+            } else {
+                ts->state = SCAN_SCALAR;
             }
-            continue;
-        }
-        if (b == '"')
-            in_string = true;
-        else if (b == '{' || b == '[')
-            depth++;
-        else if (b == '}' || b == ']') {
-            if (depth <= 1)
+            break;
+        case SCAN_CONTAINER:
+            if (c == '"')
+                ts->state = SCAN_STRING;
+            else if (c == '{' || c == '[')
+                ts->depth++;
+            else if ((c == '}' || c == ']') && --ts->depth == 0)
                 return i + 1;
-            depth--;
+            break;
+        case SCAN_STRING:
+            if (ts->escape)
+                ts->escape = false;
+            else if (c == '\\')
+                ts->escape = true;
+            else if (c == '"') {
+                if (ts->depth == 0)
+                    return i + 1;
+                ts->state = SCAN_CONTAINER;
+            }
+            break;
+        default: /* SCAN_SCALAR: up to white space or a structural character */
+            if (is_ws(c) || strchr("{}[],:\"", c))
+                return i;
+            break;
         }
     }
+    ts->off = n;
     return 0;
 }
 
@@ -294,9 +337,11 @@ record_incomplete(struct sol_json_reader *r, const char *p, size_t n)
 static bool
 first_text_parses(struct sol_json_reader *r)
 {
+    struct text_scan ts;
+    memset(&ts, 0, sizeof(ts));
     size_t end;
     for (;;) {
-        end = text_end(r->data + r->pos, r->len - r->pos);
+        end = text_scan(&ts, r->data + r->pos, r->len - r->pos);
         if (end)
             break;
         if (r->len - r->pos > r->max_bytes)
@@ -359,6 +404,12 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
         }
         size_t n = end - start;
         const char *p = r->data + start;
+        if (n > r->max_bytes) {
+            /* Blank or not: the reader never holds more than max_bytes of one line. */
+            r->record_line = line;
+            sol_error_set(err, SOL_ELIMIT, "line longer than the limit of %zu bytes", r->max_bytes);
+            return stream_error(err, SOL_ELIMIT, r->base + start, line, column);
+        }
         if (n && p[n - 1] == '\r')
             n--;
         if (is_blank(p, n))
@@ -367,10 +418,6 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
         if (raw) {
             raw->p = p;
             raw->n = n;
-        }
-        if (n > r->max_bytes) {
-            sol_error_set(err, SOL_ELIMIT, "line longer than the limit of %zu bytes", r->max_bytes);
-            return stream_error(err, SOL_ELIMIT, r->base + start, line, column);
         }
         int rc = parse_record(r, p, n, root, err);
         if (rc && r->framing == FRAMING_UNKNOWN && rc == SOL_ESYNTAX && nl &&
@@ -397,65 +444,88 @@ next_line(struct sol_json_reader *r, const struct sol_json **root, struct sol_st
     }
 }
 
+/* Step over bytes [from, to) of the data that belong to no record, or to a skipped one. */
+static void
+pass_over(struct sol_json_reader *r, size_t from, size_t to)
+{
+    r->line += count_lines(r->data + from, to - from);
+    note_newlines(r, from, to);
+}
+
 static int
 next_text(struct sol_json_reader *r, const struct sol_json **root, struct sol_str *raw,
           struct sol_error *err)
 {
-    size_t end;
     for (;;) {
-        end = text_end(r->data + r->pos, r->len - r->pos);
-        if (end)
-            break;
-        if (r->len - r->pos > r->max_bytes) {
-            /* A text too long, or one that never closes: report it and stop. */
-            r->record_line = r->line;
+        struct text_scan *ts = &r->scan;
+        size_t end;
+        for (;;) {
+            end = text_scan(ts, r->data + r->pos, r->len - r->pos);
+            if (end)
+                break;
+            if (r->skipping || ts->state == SCAN_BEFORE) {
+                /* Nothing here to keep: white space, or the rest of a text too long. */
+                size_t keep = r->skipping ? r->len : r->pos + ts->off;
+                pass_over(r, r->pos, keep);
+                r->pos = keep;
+                ts->off = 0;
+            } else if (r->len - (r->pos + ts->start) > r->max_bytes) {
+                /* A text too long (or never closed): report it, then skip to its end. */
+                size_t start = r->pos + ts->start;
+                pass_over(r, r->pos, start);
+                r->record_line = r->line;
+                sol_error_set(err, SOL_ELIMIT, "JSON text longer than the limit of %zu bytes",
+                              r->max_bytes);
+                stream_error(err, SOL_ELIMIT, r->base + start, r->line, record_column(r, start));
+                pass_over(r, start, r->len);
+                r->pos = r->len;
+                ts->off = 0;
+                r->skipping = true;
+                return SOL_ELIMIT;
+            }
+            if (!refill(r)) {
+                end = r->len - r->pos;
+                break;
+            }
+        }
+        bool skipped = r->skipping, started = ts->state != SCAN_BEFORE;
+        size_t lead = started && !skipped ? ts->start : end;
+        memset(ts, 0, sizeof(*ts));
+        r->skipping = false;
+        pass_over(r, r->pos, r->pos + lead);
+        if (skipped) {
+            r->pos += end;
+            continue;
+        }
+        if (lead == end) {
+            r->pos += end;
+            if (r->io_error) {
+                r->io_error = false;
+                return sol_error_set(err, r->io_errno == ENOMEM ? SOL_ENOMEM : SOL_EIO,
+                                     "read error: %s", strerror(r->io_errno));
+            }
+            return SOL_EEOF;
+        }
+        size_t start = r->pos + lead, n = end - lead;
+        const char *p = r->data + start;
+        size_t line = r->line, column = record_column(r, start);
+        r->record_line = line;
+        pass_over(r, start, r->pos + end);
+        r->pos += end;
+        if (n > r->max_bytes) {
             sol_error_set(err, SOL_ELIMIT, "JSON text longer than the limit of %zu bytes",
                           r->max_bytes);
-            stream_error(err, SOL_ELIMIT, r->base + r->pos, r->record_line,
-                         record_column(r, r->pos));
-            r->line += count_lines(r->data + r->pos, r->len - r->pos);
-            r->pos = r->len;
-            r->eof = true;
-            return SOL_ELIMIT;
+            return stream_error(err, SOL_ELIMIT, r->base + start, line, column);
         }
-        if (!refill(r)) {
-            end = r->len - r->pos;
-            break;
+        if (raw) {
+            raw->p = p;
+            raw->n = n;
         }
+        int rc = parse_record(r, p, n, root, err);
+        if (rc)
+            return stream_error(err, rc, r->base + start, line, column);
+        return 0;
     }
-    const char *p = r->data + r->pos;
-    /* Leading white space belongs to no record: step over it, counting lines. */
-    size_t lead = 0;
-    while (lead < end && (p[lead] == ' ' || p[lead] == '\t' || p[lead] == '\r' || p[lead] == '\n'))
-        lead++;
-    r->line += count_lines(p, lead);
-    note_newlines(r, r->pos, r->pos + lead);
-    if (lead == end) {
-        r->pos += end;
-        if (r->io_error) {
-            r->io_error = false;
-            return sol_error_set(err, r->io_errno == ENOMEM ? SOL_ENOMEM : SOL_EIO,
-                                 "read error: %s", strerror(r->io_errno));
-        }
-        return SOL_EEOF;
-    }
-    p += lead;
-    size_t n = end - lead;
-    size_t start = r->pos + lead;
-    size_t column = record_column(r, start);
-    note_newlines(r, start, r->pos + end);
-    r->pos += end;
-    r->record_line = r->line;
-    size_t line = r->line;
-    r->line += count_lines(p, n);
-    if (raw) {
-        raw->p = p;
-        raw->n = n;
-    }
-    int rc = parse_record(r, p, n, root, err);
-    if (rc)
-        return stream_error(err, rc, r->base + start, line, column);
-    return 0;
 }
 
 /* The next record, in the framing chosen at the first record (see json.h). */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "json/json.h"
 #include "solidarity/alloc.h"
 #include "solidarity/json.h"
 
@@ -663,7 +664,7 @@ check_reader(struct sol_json_reader *r, const struct record *want, size_t nwant,
         const struct record *w = &want[i];
         const char *got = rc ? err.msg : written(root, false);
         if (rc != w->rc || sol_json_reader_line(r) != w->line || strcmp(got, w->msg) != 0 ||
-            raw.n != strlen(w->raw) || memcmp(raw.p, w->raw, raw.n) != 0 ||
+            raw.n != strlen(w->raw) || (raw.n && memcmp(raw.p, w->raw, raw.n) != 0) ||
             (rc && (err.line != w->err_line || err.column != w->err_column)))
             HARNESS_FAIL("%s: record %zu: got %s line %zu \"%.*s\" -> %s (%u:%u), expected %s "
                          "line %zu \"%s\" -> %s (%u:%u)",
@@ -673,6 +674,32 @@ check_reader(struct sol_json_reader *r, const struct record *want, size_t nwant,
     }
     if (i != nwant)
         HARNESS_FAIL("%s: %zu records, expected %zu", what, i, nwant);
+}
+
+/*
+ * The same stream through a FILE*, with the usual buffer and with buffers of 1 to
+ * 17 bytes (records then cross refills, moves and growth): the same records.
+ */
+static void
+check_file_reader(const char *text, const struct record *want, size_t nwant,
+                  const struct sol_json_limits *lim, const char *what)
+{
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs(text, f);
+    for (size_t cap = 0; cap <= 17; cap++) {
+        rewind(f);
+        struct sol_json_reader *r = sol_json_reader_new(f, lim);
+        if (cap)
+            CHECK_INT(sol__json_reader_buffer(r, cap), 0);
+        char name[64];
+        snprintf(name, sizeof(name), "%s, buffer %zu", what, cap);
+        check_reader(r, want, nwant, name);
+        sol_json_reader_free(r);
+    }
+    fclose(f);
 }
 
 static const char jsonl_text[] = "{\"a\":1}\n"
@@ -702,6 +729,7 @@ test_reader_lines(void)
     check_reader(r, jsonl_want, nwant, "memory");
     sol_json_reader_free(r);
 
+    check_file_reader(jsonl_text, jsonl_want, nwant, NULL, "file");
     FILE *f = tmpfile();
     CHECK(f != NULL);
     if (!f)
@@ -760,13 +788,16 @@ test_reader_lines(void)
     struct sol_json_limits lim = {16, 0, false};
     static const struct record long_want[] = {
         {0, 1, "[1]", "[1]", 0, 0},
-        {SOL_ELIMIT, 2, "[1,2,3,4,5,6,7,8,9]", "line longer than the limit of 16 bytes", 2, 1},
+        {SOL_ELIMIT, 2, "", "line longer than the limit of 16 bytes", 2, 1},
         {0, 3, "[2]", "[2]", 0, 0},
     };
     const char *longl = "[1]\n[1,2,3,4,5,6,7,8,9]\n[2]\n";
     r = sol_json_reader_new_mem(longl, strlen(longl), &lim);
     check_reader(r, long_want, 3, "long line");
     sol_json_reader_free(r);
+    check_file_reader(longl, long_want, 3, &lim, "long line file");
+    check_file_reader(bom, bom_want, 3, NULL, "bom file");
+    check_file_reader(numbers, numbers_want, 4, NULL, "numbers file");
 }
 
 /* A line longer than the limit and than the reader's buffer is skipped, in bounded memory. */
@@ -887,6 +918,21 @@ test_reader_texts(void)
     const char *cut_text = "{\"a\": [1,\n{\"b\": 1}\n{\"c\":\n[2]\n";
     r = sol_json_reader_new_mem(cut_text, strlen(cut_text), NULL);
     check_reader(r, cut, 4, "cut first line");
+    check_file_reader(cut_text, cut, 4, NULL, "cut first line file");
+    check_file_reader(text, want, sizeof(want) / sizeof(want[0]), NULL, "texts file");
+    /* A text longer than the limit is one error; the texts after it come out. */
+    struct sol_json_limits lim = {12, 0, false};
+    static const struct record long_texts[] = {
+        {0, 1, "{\n\"a\": 1}", "{\"a\":1}", 0, 0},
+        {SOL_ELIMIT, 3, "", "JSON text longer than the limit of 12 bytes", 3, 3},
+        {0, 5, "[2]", "[2]", 0, 0},
+        {SOL_ELIMIT, 6, "", "JSON text longer than the limit of 12 bytes", 6, 1},
+    };
+    const char *long_text = "{\n\"a\": 1}\n  {\"s\": \"abcdefghijkl\"\n}\n[2]\n[1, 2, 3, 4, 5, 6";
+    sol_json_reader_free(r);
+    r = sol_json_reader_new_mem(long_text, strlen(long_text), &lim);
+    check_reader(r, long_texts, 4, "long texts");
+    check_file_reader(long_text, long_texts, 4, &lim, "long texts file");
     sol_json_reader_free(r);
     FILE *f = tmpfile();
     if (!f)
