@@ -32,6 +32,7 @@ struct sol_observation_set {
     struct sol_observation_object **objects; /* one array per item */
     size_t files;
     bool finished;
+    int finish_rc; /* the result of the one finish; repeated calls return it */
 };
 
 static int
@@ -211,12 +212,10 @@ time_of(const struct sol_json *o, const char *key, sol_time_t *t, const char *pa
     return 0;
 }
 
-int
-sol_observation_set_finish(struct sol_observation_set *s, struct sol_error *err)
+/* Index the ids, then build one observation per observed-data added. */
+static int
+finish(struct sol_observation_set *s, struct sol_error *err)
 {
-    if (s->finished)
-        return 0;
-    s->finished = true;
     if (s->nindex > 1)
         qsort(s->index, s->nindex, sizeof *s->index, cmp_indexed);
     s->items = sol_calloc(s->npending ? s->npending : 1, sizeof *s->items);
@@ -284,6 +283,18 @@ sol_observation_set_finish(struct sol_observation_set *s, struct sol_error *err)
         o->nobjects = m;
     }
     return 0;
+}
+
+int
+sol_observation_set_finish(struct sol_observation_set *s, struct sol_error *err)
+{
+    if (s->finished)
+        return s->finish_rc
+                   ? sol_error_set(err, s->finish_rc, "the observation set failed to build")
+                   : 0;
+    s->finished = true;
+    s->finish_rc = finish(s, err);
+    return s->finish_rc;
 }
 
 const struct sol_observation *

@@ -220,6 +220,47 @@ test_alloc_failures(void)
         }
     }
     CHECK(ok);
+
+    /* The evaluator and the observation set, allocation by allocation. */
+    const char *js = "[{\"type\":\"observed-data\",\"id\":\"o1\",\"first_observed\":"
+                     "\"2020-01-01T00:00:00Z\",\"last_observed\":\"2020-01-01T00:00:00Z\","
+                     "\"number_observed\":2,\"objects\":{\"0\":{\"type\":\"a\",\"b\":\"x\","
+                     "\"c\":\"a\",\"e\":1,\"d\":\"x\"}}}]";
+    const char *ps = "([a:b MATCHES '^x' AND a:c IN ('a','b')] FOLLOWEDBY [a:d = 'x' OR a:e < 2]) "
+                     "WITHIN 5 SECONDS";
+    ok = 0;
+    for (long i = 0; i < 500 && !ok; i++) {
+        struct sol_json_doc *doc = sol_json_doc_new(NULL);
+        const struct sol_json *root = NULL;
+        struct sol_error err = {0};
+        struct sol_pattern *p = NULL;
+        sol_json_parse(doc, js, strlen(js), &root, &err);
+        sol_pattern_parse(ps, strlen(ps), NULL, &p, &err);
+        sol_alloc_fail_after(i);
+        struct sol_observation_set *set = sol_observation_set_new();
+        int rc = set ? sol_observation_set_add_json(set, root, &err) : SOL_ENOMEM;
+        if (!rc)
+            rc = sol_observation_set_finish(set, &err);
+        struct sol_pattern_result res = {0};
+        if (!rc) {
+            size_t n;
+            const struct sol_observation *obs = sol_observation_set_items(set, &n);
+            rc = sol_pattern_match(p, obs, n, NULL, &res, &err);
+        }
+        sol_alloc_fail_after(-1);
+        if (rc == 0) {
+            ok = 1;
+            CHECK(res.matched);
+        } else {
+            CHECK_INT(rc, SOL_ENOMEM);
+            CHECK(!res.matched);
+        }
+        sol_pattern_result_free(&res);
+        sol_observation_set_free(set);
+        sol_pattern_free(p);
+        sol_json_doc_free(doc);
+    }
+    CHECK(ok);
 }
 
 static const char *obs_json =
