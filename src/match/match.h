@@ -82,6 +82,12 @@ int sol__mexact_add(struct sol__mexact *t, uint16_t space, uint64_t space_hash,
 /* The targets of (space, key): count, pointer set in *out (valid until the next add). */
 size_t sol__mexact_find(const struct sol__mexact *t, uint16_t space, uint64_t space_hash,
                         const uint8_t *key, size_t n, const uint32_t **out, uint32_t *one);
+/* The hash of (space, key), with its home slot prefetched; then find by that hash. */
+uint64_t sol__mexact_hash(const struct sol__mexact *t, uint64_t space_hash, const uint8_t *key,
+                          size_t n);
+size_t sol__mexact_find_hashed(const struct sol__mexact *t, uint16_t space, uint64_t h,
+                               const uint8_t *key, size_t n, const uint32_t **out,
+                               uint32_t *one);
 size_t sol__mexact_bytes(const struct sol__mexact *t);
 /* Add a target to a list-or-single slot value; shared with lpm.c. */
 int sol__mlist_add(uint32_t **lists, size_t *lists_n, size_t *lists_cap, uint32_t *slot,

@@ -635,8 +635,7 @@ next_json(struct sol_log_reader *r, struct sol_error *err)
         if (!next_line(r))
             return r->ioerr ? sol_error_set(err, SOL_EIO, "%s: read error", r->name) : SOL_EEOF;
     } while (r->line_n == 0);
-    struct sol_error jerr;
-    memset(&jerr, 0, sizeof jerr);
+    struct sol_error jerr; /* filled by the parser on failure only; not cleared per line */
     if (sol_json_parse(r->doc, r->line, r->line_n, &r->root, &jerr) != 0) {
         sol_error_set(err, SOL_ESYNTAX, "not JSON: %s", jerr.msg);
         if (err) {

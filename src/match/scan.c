@@ -667,6 +667,44 @@ hs_collect(unsigned int id, unsigned long long from, unsigned long long to, unsi
     return 0;
 }
 
+/* One string property's lookups, prepared in a first pass so that the cache misses of
+   all of an observation's lookups overlap. */
+struct lookup {
+    const struct sol_obs_prop *p;
+    int sp;
+    uint8_t len; /* IP: prefix length of the value; 0: not an address */
+    bool v6, exact;
+    uint16_t kn;
+    uint64_t h;
+    uint8_t key[256];
+};
+
+static void
+scan_lookups(struct sol_match_scanner *sc, struct lookup *lk, size_t n)
+{
+    const struct sol_match_index *idx = sc->idx;
+    for (size_t i = 0; i < n; i++) {
+        struct lookup *l = &lk[i];
+        const struct sol__mspace *s = &idx->spaces[l->sp];
+        const uint32_t *tg;
+        uint32_t one;
+        if (l->exact) {
+            size_t k = sol__mexact_find_hashed(&idx->exact, (uint16_t)l->sp, l->h, l->key, l->kn,
+                                               &tg, &one);
+            for (size_t j = 0; j < k; j++)
+                target(sc, tg[j]);
+        }
+        if (l->len && s->lpm) {
+            struct lpm_ud ud = {sc};
+            sol__mlpm_lookup(l->v6 ? &idx->lpm6 : &idx->lpm4, l->key, l->len, lpm_fn, &ud);
+        }
+        if (s->hs >= 0) {
+            struct hs_ctx c = {sc, &idx->hs[s->hs]};
+            hs_scan(c.h->db, l->p->s ? l->p->s : "", l->p->n, 0, sc->scratch, hs_collect, &c);
+        }
+    }
+}
+
 static int
 space_of(struct sol_match_scanner *sc, const struct sol_obs_object *o,
          const struct sol_obs_prop *p)
@@ -700,6 +738,8 @@ sol_match_scan(struct sol_match_scanner *sc, const struct sol_obs *obs)
     sc->nlast = 0;
     sc->completed = 0;
     sc->t = obs->time ? obs->time : sc->now;
+    struct lookup lk[16];
+    size_t nlk = 0;
     for (uint32_t i = 0; i < obs->nprop; i++) {
         const struct sol_obs_prop *p = &obs->prop[i];
         if (p->kind != SOL_OBS_STR)
@@ -708,39 +748,37 @@ sol_match_scan(struct sol_match_scanner *sc, const struct sol_obs *obs)
         if (sp < 0)
             continue;
         const struct sol__mspace *s = &idx->spaces[sp];
-        const uint32_t *tg;
-        uint32_t one;
+        struct lookup *l = &lk[nlk];
+        l->p = p;
+        l->sp = sp;
+        l->len = 0;
+        l->exact = false;
         if (s->norm == SOL__MNORM_IP) {
-            uint8_t a[16];
-            bool v6, has_len;
+            bool has_len;
             unsigned len;
-            if (sol__mip_parse(p->s, p->n, a, &v6, &len, &has_len) == 0) {
-                if (s->exact && len == (v6 ? 128u : 32u)) {
-                    size_t k = sol__mexact_find(&idx->exact, (uint16_t)sp, idx->space_hash[sp],
-                                                a, v6 ? 16 : 4, &tg, &one);
-                    for (size_t j = 0; j < k; j++)
-                        target(sc, tg[j]);
-                }
-                if (s->lpm) {
-                    struct lpm_ud ud = {sc};
-                    sol__mlpm_lookup(v6 ? &idx->lpm6 : &idx->lpm4, a, len, lpm_fn, &ud);
+            if (sol__mip_parse(p->s, p->n, l->key, &l->v6, &len, &has_len) == 0) {
+                l->len = (uint8_t)len;
+                if (s->exact && len == (l->v6 ? 128u : 32u)) {
+                    l->exact = true;
+                    l->kn = l->v6 ? 16 : 4;
                 }
             }
         } else if (s->exact) {
-            uint8_t key[1024];
-            int kn = sol__mnorm_value((enum sol__mnorm)s->norm, p->s, p->n, key, sizeof key);
+            int kn = sol__mnorm_value((enum sol__mnorm)s->norm, p->s, p->n, l->key,
+                                      sizeof l->key);
             if (kn >= 0) {
-                size_t k = sol__mexact_find(&idx->exact, (uint16_t)sp, idx->space_hash[sp], key,
-                                            (size_t)kn, &tg, &one);
-                for (size_t j = 0; j < k; j++)
-                    target(sc, tg[j]);
+                l->exact = true;
+                l->kn = (uint16_t)kn;
             }
         }
-        if (s->hs >= 0) {
-            struct hs_ctx c = {sc, &idx->hs[s->hs]};
-            hs_scan(c.h->db, p->s ? p->s : "", p->n, 0, sc->scratch, hs_collect, &c);
+        if (l->exact)
+            l->h = sol__mexact_hash(&idx->exact, idx->space_hash[sp], l->key, l->kn);
+        if ((l->exact || l->len || s->hs >= 0) && ++nlk == sizeof lk / sizeof lk[0]) {
+            scan_lookups(sc, lk, nlk);
+            nlk = 0;
         }
     }
+    scan_lookups(sc, lk, nlk);
     for (size_t i = 0; i < idx->nalways; i++)
         leaf_candidate(sc, idx->always[i]);
     return sc->completed;
