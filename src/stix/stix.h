@@ -163,6 +163,7 @@ struct sol__vctx {
     const struct sol__type_def *td;   /* type of the current object, or NULL */
     const struct sol_json *container; /* an observable container when validating inside one */
     bool toplevel_ext;                /* the object declares a toplevel-property-extension */
+    const struct sol_json *root;      /* the object granular marking selectors start from */
     const char *sect;                 /* the section that defines the property being checked */
     unsigned depth;
 };

@@ -857,8 +857,6 @@ check_granular_marking(struct sol__vctx *c, const struct sol_json *v, const stru
     }
 }
 
-static const struct sol_json *current_root; /* the object granular markings select in */
-
 static void check_extensions(struct sol__vctx *c, const struct sol_json *v);
 
 static void
@@ -984,7 +982,7 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
             sol_json_iter_init(&it, v);
             while (sol_json_iter_next(&it, NULL, &e)) {
                 size_t old = sol__push_index(c, i++);
-                check_granular_marking(c, e, current_root);
+                check_granular_marking(c, e, c->root);
                 sol__pop(c, old);
             }
         }
@@ -1523,8 +1521,8 @@ validate_object(struct sol__vctx *c, const struct sol_json *obj, bool in_contain
             sol__err(c, "'%.*s' is not a cyber observable object (§2.13)", SHOWN(type));
         return;
     }
-    const struct sol_json *saved_root = current_root;
-    current_root = obj;
+    const struct sol_json *saved_root = c->root;
+    c->root = obj;
     enum sol__class ext_cls = scan_extensions(c, obj);
     if (td) {
         c->td = td;
@@ -1589,7 +1587,7 @@ validate_object(struct sol__vctx *c, const struct sol_json *obj, bool in_contain
     }
     if (td && td->check)
         td->check(c, obj);
-    current_root = saved_root;
+    c->root = saved_root;
 }
 
 /* ---- Documents ---- */
