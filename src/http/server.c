@@ -609,9 +609,12 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_raw, NULL},
         {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, srv->tls_cert},
         {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, srv->tls_key},
-        /* TAXII 2.1 §8.2.2: TLS 1.2 and 1.3 */
+        /* TAXII 2.1 §8.2.2: TLS 1.2 and 1.3, and none of RFC 7540's blacklisted TLS 1.2
+         * suites: AEAD ciphers with ephemeral ECDH only. */
         {tls ? MHD_OPTION_HTTPS_PRIORITIES : MHD_OPTION_END, 0,
-         (void *)(uintptr_t) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+         (void *)(uintptr_t) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:"
+                             "+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"
+                             "-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA"},
         {MHD_OPTION_END, 0, NULL},
     };
     /* the logger must come first, or libmicrohttpd logs the options before it its way */

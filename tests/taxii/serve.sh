@@ -250,6 +250,10 @@ if command -v openssl >/dev/null; then
     check "with --tls-cert the URL is https" test "${url%%:*}" = https
     req GET /intel/ -H "Authorization: Bearer $alice"
     check "TAXII over TLS: 200" test "$status" = 200
+    code=$(curl -sk --tls-max 1.2 --ciphers AES128-SHA -o /dev/null -w '%{http_code}' "$url/healthz")
+    check "a TLS 1.2 CBC suite (RFC 7540 blacklist) is refused" test "$code" = 000
+    code=$(curl -sk --tls-max 1.1 -o /dev/null -w '%{http_code}' "$url/healthz")
+    check "TLS 1.1 is refused" test "$code" = 000
     kill "$server_pid"
   else
     notok "serve with TLS did not start: $(tail -n 3 "$tmp/log")"
