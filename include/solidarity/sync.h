@@ -170,6 +170,34 @@ SOL_API int sol_sync_verify_document(const struct sol_json *root,
                                                        const char *why),
                                      void *ud, struct sol_error *err);
 
+/*
+ * Import an offline bundle (export --format stix --signed) with the checks of a pull:
+ * every object above max_tlp (0: no limit) is refused; each signature is checked against
+ * keys (and this node's own key); what policy says to accept goes through the ingest
+ * path into collection, what it says to quarantine into quarantine (NULL: refused
+ * instead), refusals are audited ("sync.refuse"). All of it in one transaction.
+ * origin (NULL: "import") is recorded on each version and names the actor.
+ * rep counts what happened (pulled_stored / pulled_held are the objects stored / held).
+ */
+struct sol_sync_import_options {
+    const char *collection, *quarantine, *origin;
+    const uint8_t (*keys)[SOL_SIGN_PUBLIC_BYTES];
+    size_t n_keys; /* at most SOL_PEER_MAX_KEYS */
+    int policy;    /* enum sol_sign_policy for unsigned / unknown-key objects */
+    int max_tlp;   /* enum sol_tlp; 0 = no limit */
+};
+SOL_API int sol_sync_import_document(struct sol_store *s, const struct sol_sync_import_options *o,
+                                     const struct sol_json *root, struct sol_sync_report *rep,
+                                     struct sol_error *err);
+
+/*
+ * The same, with the keys, clearance, policy and collections of the peer name (offline
+ * exchange with a partner that is also a peer).
+ */
+SOL_API int sol_sync_import_from_peer(struct sol_store *s, const char *peer,
+                                      const struct sol_json *root, struct sol_sync_report *rep,
+                                      struct sol_error *err);
+
 /* What policy does with a verdict: enum sol_sign_policy (accept, quarantine or refuse). */
 SOL_API int sol_sync_sign_action(enum sol_sign_verdict v, int policy);
 

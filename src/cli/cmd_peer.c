@@ -1,6 +1,7 @@
 /*
- * cmd_peer.c — solidarity peer add|list|remove|key|sign: partner nodes to sync with
- * (sync.h), this node's signing key, and signing a file before publishing it (sign.h).
+ * cmd_peer.c — solidarity peer add|list|remove|key|sign|import: partner nodes to sync
+ * with (sync.h), this node's signing key, signing a file before publishing it (sign.h),
+ * and importing a partner's offline bundle with the checks of a pull.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,10 @@ usage(FILE *f)
           "       solidarity peer remove NAME\n"
           "       solidarity peer key            this node's public signing key\n"
           "       solidarity peer sign FILE [--output FILE]\n"
-          "                                      sign every object of a STIX file\n",
+          "                                      sign every object of a STIX file\n"
+          "       solidarity peer import NAME FILE...\n"
+          "                                      import offline bundles from peer NAME\n"
+          "                                      with its keys, clearance and policy\n",
           f);
 }
 
@@ -360,11 +364,51 @@ peer_sign(int argc, char **argv)
     return rc;
 }
 
+/* peer import NAME FILE...: offline exchange, checked as a pull from NAME would be. */
+static int
+peer_import(int argc, char **argv)
+{
+    if (argc < 4)
+        return cli_usage("peer", "import needs NAME and at least one FILE");
+    struct sol_store *s = NULL;
+    int rc = cli_open_store("peer", &s);
+    if (rc != CLI_OK)
+        return rc;
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    for (int i = 3; rc == CLI_OK && i < argc; i++) {
+        const struct sol_json *root = NULL;
+        struct sol_error err;
+        sol_error_clear(&err);
+        char m[600];
+        if (!doc || sol_json_parse_file(doc, argv[i], &root, &err) != 0) {
+            cli_error("peer", "%s: %s", argv[i],
+                      doc ? sol_error_format(&err, m, sizeof m) : "out of memory");
+            rc = CLI_ERR;
+            break;
+        }
+        struct sol_sync_report rep;
+        if (sol_sync_import_from_peer(s, argv[2], root, &rep, &err) != 0) {
+            cli_error("peer", "%s: %s", argv[i], err.msg);
+            rc = CLI_ERR;
+            break;
+        }
+        if (!cli_globals.quiet)
+            printf("%s: %zu new, %zu held, %zu rejected, %zu refused, %zu quarantined\n",
+                   argv[i], rep.pulled_stored, rep.pulled_held, rep.rejected, rep.refused,
+                   rep.quarantined);
+        if (rep.rejected || rep.refused || rep.quarantined)
+            rc = CLI_NO;
+    }
+    sol_json_doc_free(doc);
+    sol_store_close(s);
+    return rc;
+}
+
 int
 cli_cmd_peer(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage("peer", "say add, list, remove, key or sign");
+        return cli_usage("peer", "say add, list, remove, key, sign or import");
     const char *sub = argv[1];
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
         usage(stdout);
@@ -380,5 +424,8 @@ cli_cmd_peer(int argc, char **argv)
         return argc == 2 ? peer_key() : cli_usage("peer", "key takes no arguments");
     if (strcmp(sub, "sign") == 0)
         return peer_sign(argc, argv);
-    return cli_usage("peer", "unknown subcommand '%s' (add, list, remove, key, sign)", sub);
+    if (strcmp(sub, "import") == 0)
+        return peer_import(argc, argv);
+    return cli_usage("peer", "unknown subcommand '%s' (add, list, remove, key, sign, import)",
+                     sub);
 }

@@ -248,8 +248,8 @@ ingest_sorted(struct page_ctx *pc, const struct sol_json *objects, const uint8_t
 }
 
 /*
- * Handle one parsed page: sort, quarantine, ingest, audit and save the state st in the
- * transaction of the accepted objects.
+ * Handle one parsed page: sort, quarantine, ingest, audit and save the state st (when not
+ * NULL) in the transaction of the accepted objects.
  */
 static int
 handle_page(struct page_ctx *pc, struct sol_sign_scratch *sc, const struct sol_json *objects,
@@ -346,7 +346,7 @@ handle_page(struct page_ctx *pc, struct sol_sign_scratch *sc, const struct sol_j
             if (rc == 0)
                 rc = audit_refusal(pc, v, why);
         }
-        if (rc == 0)
+        if (rc == 0 && st)
             rc = state_save(pc->s, c->name, st);
         if (own) {
             if (rc == 0)
@@ -678,5 +678,79 @@ sol__reconcile(struct sol_store *s, const struct sol_peer_config *c, struct sol_
         if (rc != 0)
             rc = sol_error_set(err, rc, "%s", sol_store_errmsg(s));
     }
+    return rc;
+}
+
+/* sync.h: an offline bundle, checked as a pull would check it. */
+int
+sol_sync_import_document(struct sol_store *s, const struct sol_sync_import_options *io,
+                         const struct sol_json *root, struct sol_sync_report *rep,
+                         struct sol_error *err)
+{
+    memset(rep, 0, sizeof *rep);
+    if (!io || !io->collection)
+        return sol_error_set(err, SOL_EINVAL, "no collection given");
+    if (io->n_keys > SOL_PEER_MAX_KEYS)
+        return sol_error_set(err, SOL_EINVAL, "at most %d keys", SOL_PEER_MAX_KEYS);
+    const struct sol_json *list = NULL;
+    if (sol_json_type(root) == SOL_JSON_ARRAY)
+        list = root;
+    else if (sol_json_type(root) == SOL_JSON_OBJECT && sol_json_get(root, "objects"))
+        list = sol_json_get(root, "objects");
+    if (!list || sol_json_type(list) != SOL_JSON_ARRAY)
+        return sol_error_set(err, SOL_EINVALID, "expected a STIX bundle, a TAXII envelope or a "
+                                                "list of objects");
+    /* The checks of a pull, with a configuration made for this import. */
+    struct sol_peer_config c;
+    memset(&c, 0, sizeof c);
+    char name[] = "import";
+    c.name = name;
+    c.into = (char *)(uintptr_t)io->collection;
+    c.quarantine = (char *)(uintptr_t)io->quarantine;
+    c.max_tlp = io->max_tlp ? io->max_tlp : SOL_TLP_RED;
+    c.unsigned_policy = io->policy;
+    memcpy(c.keys, io->keys, io->n_keys * SOL_SIGN_PUBLIC_BYTES);
+    c.n_keys = io->n_keys;
+    struct page_ctx pc = {.s = s, .c = &c, .rep = rep};
+    snprintf(pc.origin, sizeof pc.origin, "%s", io->origin ? io->origin : "import");
+    pc.into_default_tlp = into_default_tlp(s, io->collection);
+    memcpy(pc.keys, io->keys, io->n_keys * SOL_SIGN_PUBLIC_BYTES);
+    pc.n_keys = io->n_keys;
+    struct sol_buf own;
+    sol_buf_init(&own);
+    if (sol_store_setting_get(s, SOL_SETTING_SIGN_PUBLIC, &own) == 0 &&
+        sol_sign_public_parse(own.p, own.n, pc.keys[pc.n_keys]) == 0)
+        pc.n_keys++;
+    sol_buf_free(&own);
+    struct sol_sign_scratch sc;
+    memset(&sc, 0, sizeof sc);
+    int rc = handle_page(&pc, &sc, list, NULL, err);
+    sol__sign_scratch_free(&sc);
+    return rc;
+}
+
+/* sync.h: an offline bundle from a peer, with that peer's checks. */
+int
+sol_sync_import_from_peer(struct sol_store *s, const char *peer, const struct sol_json *root,
+                          struct sol_sync_report *rep, struct sol_error *err)
+{
+    memset(rep, 0, sizeof *rep);
+    struct sol_peer_config c;
+    int rc = sol_peer_get(s, peer, &c, err);
+    if (rc != 0)
+        return rc;
+    char origin[80];
+    sol__peer_origin(c.name, origin, sizeof origin);
+    struct sol_sync_import_options io = {
+        .collection = c.into,
+        .quarantine = c.quarantine,
+        .origin = origin,
+        .keys = (const uint8_t(*)[SOL_SIGN_PUBLIC_BYTES])c.keys,
+        .n_keys = c.n_keys,
+        .policy = c.unsigned_policy,
+        .max_tlp = c.max_tlp,
+    };
+    rc = sol_sync_import_document(s, &io, root, rep, err);
+    sol_peer_config_clear(&c);
     return rc;
 }

@@ -190,5 +190,14 @@ objs = json.load(open(sys.argv[1]))["objects"]
 sys.exit(0 if objs and all(o["id"] == ext or ext in o.get("extensions", {}) for o in objs) else 1)
 EOF
 
+# C imports A's signed export offline, with its peer's checks: its clearance (GREEN)
+# refuses the AMBER objects, the tampered one is quarantined, the rest is taken
+sol c peer import a "$tmp/offline.json" >"$tmp/c.import" 2>>"$tmp/log"
+[ $? -eq 1 ] && grep -q " refused, 1 quarantined" "$tmp/c.import" && ! grep -q " 0 refused" "$tmp/c.import" \
+  && ok "peer import checks an offline bundle like a pull" || notok "peer import checks an offline bundle like a pull" "$(cat "$tmp/c.import")"
+sol c export --format stix --collection "$CA" --max-tlp red --output "$tmp/c2.json" 2>>"$tmp/log"
+[ "$(count_ids "$tmp/c2.json" indicator--)" = 601 ] && ! has_id "$tmp/c2.json" $IND_A \
+  && ok "C now holds the GREEN indicators and still not the AMBER one" || notok "C now holds the GREEN indicators and still not the AMBER one" "$(count_ids "$tmp/c2.json" indicator--)"
+
 echo "1..$n"
 [ $fails -eq 0 ]

@@ -481,6 +481,39 @@ test_signature_policy(void)
     CHECK(rep.refused > 0);
     CHECK_INT(rep.pulled_held, 13);
     CHECK_INT(rep.refused, 25);
+    /* the same objects offline: one valid, one tampered, one unsigned; refuse the rest */
+    const struct sol_json *list = NULL;
+    CHECK_INT(sol_json_parse(doc, b.p, b.n, &list, &err), 0);
+    struct sol_buf three;
+    sol_buf_init(&three);
+    sol_buf_append(&three, b.p, b.n - 1); /* without the closing ']' */
+    sol_buf_putc(&three, ',');
+    indicator(&three, 102, GREEN, "2026-01-01T00:00:00.000Z", false);
+    sol_buf_putc(&three, ']');
+    struct sol_json_doc *d3 = sol_json_doc_new(NULL);
+    CHECK_INT(sol_json_parse(d3, three.p, three.n, &list, &err), 0);
+    struct sol_collection oc = {.id = (char *)"44444444-4444-4444-8444-444444444444",
+                                .api_root = (char *)"intel", .title = (char *)"offline",
+                                .default_tlp = SOL_TLP_AMBER};
+    CHECK_INT(sol_store_collection_put(sb, &oc), 0);
+    uint8_t keys[1][32];
+    memcpy(keys[0], ka.public_key, 32);
+    struct sol_sync_import_options io = {.collection = oc.id, .keys = (const uint8_t(*)[32])keys,
+                                         .n_keys = 1, .policy = SOL_SIGN_REFUSE};
+    CHECK_INT(sol_sync_import_document(sb, &io, list, &rep, &err), 0);
+    CHECK_INT(rep.pulled_stored, 1);
+    CHECK_INT(rep.refused, 2);
+    CHECK_INT(count(sb, oc.id), 1);
+    io.policy = SOL_SIGN_ACCEPT; /* unsigned accepted; tampered still refused (no quarantine) */
+    CHECK_INT(sol_sync_import_document(sb, &io, list, &rep, &err), 0);
+    CHECK_INT(rep.pulled_stored, 1);
+    CHECK_INT(rep.pulled_held, 1);
+    CHECK_INT(rep.refused, 1);
+    io.max_tlp = SOL_TLP_CLEAR; /* everything here is GREEN */
+    CHECK_INT(sol_sync_import_document(sb, &io, list, &rep, &err), 0);
+    CHECK_INT(rep.refused, 3);
+    sol_json_doc_free(d3);
+    sol_buf_free(&three);
     sol_sign_key_clear(&ka);
     sol_json_doc_free(doc);
     sol_buf_free(&one);
