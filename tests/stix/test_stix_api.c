@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "solidarity/alloc.h"
 #include "solidarity/json.h"
 #include "solidarity/stix.h"
 #include "solidarity/util.h"
@@ -380,6 +381,45 @@ test_detection(void)
     sol_stix_report_free(&rep);
 }
 
+/* Every allocation failing in turn: SOL_ENOMEM or the full answer, never a crash or leak. */
+static void
+test_allocation_failures(void)
+{
+    const struct sol_json *root = parse(
+        "{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d\",\"objects\":["
+        "{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--1e4ffad7-0b88-41d4-ba4d-77d27490b956\","
+        "\"value\":\"198.51.100.3\"},"
+        "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--e2e1a340-4415-4ba8-"
+        "9671-f7343fbf0836\","
+        "\"created\":\"2016-05-12T08:17:27.000Z\",\"modified\":\"2016-05-12T08:17:27.000Z\","
+        "\"pattern\":"
+        "\"[ipv4-addr:value = '198.51.100.1'] AND [domain-name:value = "
+        "'example.com']\",\"pattern_type\":\"stix\","
+        "\"valid_from\":\"2016-05-12T08:17:27.000Z\",\"foo\":1,\"bar\":2,\"baz\":3,\"qux\":4},"
+        "{\"type\":\"tool\",\"spec_version\":\"2.1\",\"id\":\"tool--8e2e2d2b-17d4-4cbf-938f-"
+        "98ee46b3cd3f\"}]}");
+    struct sol_stix_report rep;
+    sol_stix_report_init(&rep);
+    CHECK_INT(sol_stix_validate_document(root, NULL, &rep), 1);
+    size_t want = rep.n;
+    sol_stix_report_free(&rep);
+    bool finished = false;
+    for (long n = 0; n < 500 && !finished; n++) {
+        sol_stix_report_init(&rep);
+        sol_alloc_fail_after(n);
+        int rc = sol_stix_validate_document(root, NULL, &rep);
+        sol_alloc_fail_after(-1);
+        if (rc == 1) {
+            CHECK_INT(rep.n, want);
+            finished = true;
+        } else if (rc != SOL_ENOMEM) {
+            HARNESS_FAIL("failing allocation %ld: returned %d", n, rc);
+        }
+        sol_stix_report_free(&rep);
+    }
+    CHECK(finished);
+}
+
 int
 main(void)
 {
@@ -392,6 +432,7 @@ main(void)
     RUN(test_object_path_and_format);
     RUN(test_pattern_hook);
     RUN(test_detection);
+    RUN(test_allocation_failures);
     sol_json_doc_free(doc);
     return harness_done();
 }
