@@ -21,9 +21,10 @@
  * collation, so that ordering and max() compare bytes as SQLite's BINARY does.
  *
  * date_added, strictly increasing per collection with several writers in several
- * processes (TAXII 2.1 §3.4.2: a client pages with added_after / `next` over
- * date_added; an object committed later must never carry a smaller key than one a
- * reader already saw, or a reader paging concurrently would skip it for ever):
+ * processes (TAXII 2.1 §3.3: objects are sorted by date_added; §3.4: added_after;
+ * §3.5: `next`. A client pages forward over date_added, so an object committed later
+ * must never carry a smaller key than one a reader already saw, or a reader paging
+ * concurrently would skip it for ever):
  *
  *   Every add is one statement that first UPDATEs the collection's row,
  *   last_date_added = greatest(last_date_added + 1, now), and inserts the object with
