@@ -2,11 +2,12 @@
  * cmd_scan.c — solidarity scan: match logs against every indicator and write the hits
  * as STIX sightings.
  *
- *   solidarity scan --indicators FILE [--indicators FILE...] [--format F] [--mapping FILE]
- *                   [--output FILE] [--identity ID] [--follow] [--threads N] LOG...
+ *   solidarity scan [--indicators FILE...] [--collection ID...] [--format F] [--mapping FILE]
+ *                   [--output FILE] [--identity ID] [--store ID] [--follow] [--threads N] LOG...
  *
- * The sightings bundle goes to --output or standard output; a summary goes to standard
- * error. Exit 0 when anything was sighted, 1 when nothing was, 2 on an error.
+ * The sightings bundle goes to --output or standard output (and into a collection of the
+ * node with --store); a summary goes to standard error. Exit 0 when anything was
+ * sighted, 1 when nothing was, 2 on an error.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,8 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "solidarity/alloc.h"
+#include "solidarity/ingest.h"
+#include "solidarity/stix.h"
+#include "solidarity/store.h"
 #include "solidarity/json.h"
 #include "solidarity/match.h"
 #include "solidarity/util.h"
@@ -30,19 +35,22 @@ static void
 help(FILE *f)
 {
     fprintf(f,
-            "usage: solidarity scan --indicators FILE [--indicators FILE...] [--format F]\n"
+            "usage: solidarity scan [--indicators FILE...] [--collection ID...] [--format F]\n"
             "                       [--mapping FILE] [--output FILE] [--identity ID]\n"
-            "                       [--follow] [--threads N] LOG...\n\n"
-            "Match logs against every indicator of the given STIX bundles and write one STIX\n"
-            "sighting per indicator sighted, as a bundle. LOG '-' reads standard input;\n"
-            "gzip-compressed logs are read as they are.\n\n"
+            "                       [--store ID] [--follow] [--threads N] LOG...\n\n"
+            "Match logs against every indicator of the given STIX bundles and collections and\n"
+            "write one STIX sighting per indicator sighted, as a bundle. LOG '-' reads\n"
+            "standard input; gzip-compressed logs are read as they are.\n\n"
             "options:\n"
             "  --indicators FILE   a STIX bundle (or array of objects) with indicators\n"
+            "  --collection ID     the indicators of a collection of this node (--data DIR)\n"
+            "  --store ID          also add the sightings to that collection of this node\n"
             "  --format F          zeek, zeek-json, eve, jsonl, csv or stix (default: detect)\n"
             "  --mapping FILE      field -> object-type:path rules, for jsonl and csv\n"
             "  --output FILE       write the bundle there instead of standard output\n"
-            "  --identity ID       the identity--... that sighted (default: one derived from\n"
-            "                      the host name, included in the bundle)\n"
+            "  --identity ID       the identity--... that sighted (default: the node's, when\n"
+            "                      there is a node; else one derived from the host name,\n"
+            "                      included in the bundle)\n"
             "  --follow            keep reading logs as they grow; print each sighting as one\n"
             "                      JSON line when it happens (stop with Ctrl-C)\n"
             "  --threads N         scan N logs at once (default 1)\n"
@@ -207,6 +215,106 @@ load_indicators(struct sol_match_index *idx, const char *path, bool quiet)
     return CLI_OK;
 }
 
+/* The indicators (and the malware and tools they indicate) of a collection of the node. */
+static int
+load_collection(struct sol_match_index *idx, struct sol_store *store, const char *collection,
+                const char *identity, bool quiet)
+{
+    static const char *const types[] = {"indicator", "malware", "tool", "relationship"};
+    struct sol_object_filter f = {
+        .collection = collection,
+        .types = types,
+        .n_types = 4,
+        .version_match = SOL_VERSION_LAST,
+        .max_tlp = SOL_TLP_RED,
+        .asker_identity = identity, /* the node's own operator scans */
+    };
+    struct sol_store_cursor *c = NULL;
+    if (sol_store_objects_query(store, &f, &c) != 0) {
+        cli_error("scan", "collection %s: %s", collection, sol_store_errmsg(store));
+        return CLI_ERR;
+    }
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    if (!doc) {
+        sol_store_cursor_close(c);
+        cli_error("scan", "out of memory");
+        return CLI_ERR;
+    }
+    struct sol_object_row row;
+    size_t bad = 0, n = 0;
+    struct sol_error err;
+    memset(&err, 0, sizeof err);
+    int rc;
+    while ((rc = sol_store_cursor_next(c, &row)) == 0) {
+        const struct sol_json *root;
+        n++;
+        if (sol_json_parse(doc, row.json.p, row.json.n, &root, NULL) != 0) {
+            bad++;
+            continue;
+        }
+        if (sol_match_index_add_bundle(idx, root, &bad, &err) == SOL_ENOMEM) {
+            rc = SOL_ENOMEM;
+            break;
+        }
+    }
+    sol_store_cursor_close(c);
+    sol_json_doc_free(doc);
+    if (rc != SOL_EEOF) {
+        cli_error("scan", "collection %s: %s", collection,
+                  rc == SOL_ENOMEM ? "out of memory" : sol_store_errmsg(store));
+        return CLI_ERR;
+    }
+    if (!n)
+        cli_error("scan", "collection %s: no indicators (is the id right?)", collection);
+    if (bad && !quiet)
+        cli_error("scan", "collection %s: %zu indicator%s skipped (first: %s)", collection, bad,
+                  bad == 1 ? "" : "s", err.msg);
+    return CLI_OK;
+}
+
+/* Add the sightings to a collection of the node, through the one ingest path. */
+static int
+store_sightings(struct sol_store *store, const char *collection, const struct sol_buf *bundle)
+{
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    const struct sol_json *root;
+    struct sol_error err;
+    memset(&err, 0, sizeof err);
+    if (!doc || sol_json_parse(doc, bundle->p, bundle->n, &root, &err) != 0) {
+        sol_json_doc_free(doc);
+        cli_error("scan", "--store: %s", err.msg[0] ? err.msg : "out of memory");
+        return CLI_ERR;
+    }
+    struct sol_ingest_options o = {.collection = collection, .actor = cli_actor(),
+                                   .origin = "scan"};
+    struct sol_ingest *in = NULL;
+    int status = CLI_OK;
+    if (sol_ingest_begin(store, &o, &in, &err) != 0) {
+        cli_error("scan", "--store %s: %s", collection, err.msg);
+        status = CLI_ERR;
+    } else if (sol_ingest_document(in, root, NULL, NULL, &err) != 0) {
+        cli_error("scan", "--store %s: %s", collection, err.msg);
+        sol_ingest_abort(in);
+        status = CLI_ERR;
+    } else {
+        struct sol_ingest_stats st;
+        sol_ingest_get_stats(in, &st);
+        if (sol_ingest_end(in) != 0) {
+            cli_error("scan", "--store %s: %s", collection, sol_store_errmsg(store));
+            status = CLI_ERR;
+        } else if (st.rejected) {
+            cli_error("scan", "--store %s: %zu object%s rejected", collection, st.rejected,
+                      st.rejected == 1 ? "" : "s");
+            status = CLI_ERR;
+        } else if (!cli_globals.quiet) {
+            fprintf(stderr, "scan: %zu sighting%s stored in collection %s\n", st.stored,
+                    st.stored == 1 ? "" : "s", collection);
+        }
+    }
+    sol_json_doc_free(doc);
+    return status;
+}
+
 static void
 default_identity(char *out, size_t n)
 {
@@ -361,7 +469,10 @@ cli_cmd_scan(int argc, char **argv)
     size_t nind = 0;
     const char *logs[MAX_FILES];
     size_t nlogs = 0;
+    const char *collections[MAX_FILES];
+    size_t ncollections = 0;
     const char *format = NULL, *mapping_path = NULL, *output = NULL, *identity_arg = NULL;
+    const char *store_to = NULL;
     bool do_follow = false, quiet = cli_globals.quiet;
     long threads = 1;
     for (int i = 1; i < argc; i++) {
@@ -391,9 +502,12 @@ cli_cmd_scan(int argc, char **argv)
             do_follow = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
-        } else if (strcmp(a, "--collection") == 0 || strcmp(a, "--store") == 0) {
-            return cli_usage("scan", "%s needs the node's store, which this build cannot use yet",
-                             a);
+        } else if (strcmp(a, "--collection") == 0 && more) {
+            if (ncollections == MAX_FILES)
+                return cli_usage("scan", "too many --collection");
+            collections[ncollections++] = argv[++i];
+        } else if (strcmp(a, "--store") == 0 && more) {
+            store_to = argv[++i];
         } else if (a[0] == '-' && a[1]) {
             return cli_usage("scan", "unknown option '%s'", a);
         } else {
@@ -402,8 +516,10 @@ cli_cmd_scan(int argc, char **argv)
             logs[nlogs++] = a;
         }
     }
-    if (!nind)
-        return cli_usage("scan", "no indicators: give --indicators FILE");
+    if (!nind && !ncollections)
+        return cli_usage("scan", "no indicators: give --indicators FILE or --collection ID");
+    if (do_follow && store_to)
+        return cli_usage("scan", "--store cannot be used with --follow");
     if (!nlogs)
         return cli_usage("scan", "no logs to scan (give LOG..., or '-' for standard input)");
     if (do_follow && nlogs != 1)
@@ -416,6 +532,7 @@ cli_cmd_scan(int argc, char **argv)
         return cli_usage("scan", "--identity takes an identity id (identity--...)");
 
     int status = CLI_ERR;
+    struct sol_store *store = NULL;
     struct sol_log_mapping *mapping = NULL;
     struct sol_match_index *idx = NULL;
     struct worker *workers = NULL;
@@ -440,8 +557,30 @@ cli_cmd_scan(int argc, char **argv)
         cli_error("scan", "out of memory");
         goto done;
     }
+    char identity[128] = "";
+    bool node_identity = false;
+    if (ncollections || store_to || (!identity_arg && sol_store_exists(cli_globals.data_dir))) {
+        if (cli_open_store("scan", &store) != CLI_OK)
+            goto done;
+        struct sol_buf v;
+        sol_buf_init(&v);
+        if (sol_store_setting_get(store, SOL_SETTING_NODE_IDENTITY, &v) == 0 && v.n &&
+            v.n < sizeof identity) {
+            memcpy(identity, v.p, v.n);
+            identity[v.n] = 0;
+            node_identity = true;
+        }
+        sol_buf_free(&v);
+    }
+    if (identity_arg)
+        snprintf(identity, sizeof identity, "%s", identity_arg);
+    else if (!node_identity)
+        default_identity(identity, sizeof identity);
     for (size_t i = 0; i < nind; i++)
         if (load_indicators(idx, indicators[i], quiet) != CLI_OK)
+            goto done;
+    for (size_t i = 0; i < ncollections; i++)
+        if (load_collection(idx, store, collections[i], identity, quiet) != CLI_OK)
             goto done;
     struct sol_error err;
     memset(&err, 0, sizeof err);
@@ -449,11 +588,6 @@ cli_cmd_scan(int argc, char **argv)
         cli_error("scan", "building the index: %s", err.msg);
         goto done;
     }
-    char identity[128];
-    if (identity_arg)
-        snprintf(identity, sizeof identity, "%s", identity_arg);
-    else
-        default_identity(identity, sizeof identity);
     if (output) {
         out = fopen(output, "w");
         if (!out) {
@@ -551,7 +685,8 @@ cli_cmd_scan(int argc, char **argv)
         sol_jw_string(&w, bid);
         sol_jw_key(&w, "objects");
         sol_jw_array_begin(&w);
-        if (!identity_arg && nh)
+        bool derived = !identity_arg && !node_identity;
+        if (derived && nh)
             write_identity(&w, identity, now);
         struct sol_sighting_options so = {.identity_id = identity, .now = now};
         sol_match_write_sightings(idx, hits, nh, &so, &w);
@@ -562,6 +697,8 @@ cli_cmd_scan(int argc, char **argv)
             cli_error("scan", "%s: cannot write the sightings", output ? output : "stdout");
             failed = true;
         }
+        if (store_to && nh && !b.oom && store_sightings(store, store_to, &b) != CLI_OK)
+            failed = true;
         sol_buf_free(&b);
     }
     if (!quiet) {
@@ -574,7 +711,7 @@ cli_cmd_scan(int argc, char **argv)
                 (unsigned long long)events, nlogs, nlogs == 1 ? "" : "s",
                 (unsigned long long)bad, bad == 1 ? "" : "s", st.indicators, st.exact_keys, st.cidr_prefixes,
                 st.regex_terms, st.always_leaves, st.multi_patterns, nh, identity,
-                identity_arg ? "" : " (derived from the host name)");
+                identity_arg ? "" : node_identity ? " (the node's)" : " (derived from the host name)");
         print_summary(idx, hits, nh);
     }
     (void)bytes;
@@ -591,5 +728,6 @@ done:
     sol_free(jobs);
     sol_match_index_free(idx);
     sol_log_mapping_free(mapping);
+    sol_store_close(store);
     return status;
 }
