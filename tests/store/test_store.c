@@ -3,6 +3,7 @@
  * filter of struct sol_object_filter, the keyset cursor under concurrent inserts,
  * strictly increasing date_added across processes, the append-only audit log.
  */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,17 +140,53 @@ test_open_and_schema(void)
 {
     struct sol_store *s = fresh();
     CHECK(s != NULL);
-    CHECK_INT(sol_store_schema_version(s), 1);
+    CHECK_INT(sol_store_schema_version(s), 2);
     sol_store_close(s);
     CHECK(sol_store_exists(dir));
     CHECK(!sol_store_exists("/nonexistent/dir"));
     s = NULL;
     CHECK_INT(sol_store_open(dir, &s, NULL), 0); /* reopen: nothing to migrate */
-    CHECK_INT(sol_store_schema_version(s), 1);
+    CHECK_INT(sol_store_schema_version(s), 2);
     sol_store_close(s);
     struct sol_error err;
     CHECK_INT(sol_store_open("/nonexistent/dir", &s, &err), SOL_EIO);
     CHECK(strstr(err.msg, "/nonexistent/dir/store.db: cannot open the store") == err.msg);
+}
+
+/* Run SQL on the test store's database directly, as another program would. */
+static int
+raw_sql(const char *sql)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    sqlite3 *db;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}
+
+/* A store made by an older program is migrated when opened; a newer one is refused. */
+static void
+test_migrations(void)
+{
+    struct sol_store *s = fresh();
+    sol_store_close(s);
+    CHECK_INT(raw_sql("DROP INDEX objects_type; DELETE FROM schema_version WHERE version = 2"),
+              SQLITE_OK);
+    s = NULL;
+    CHECK_INT(sol_store_open(dir, &s, NULL), 0);
+    CHECK_INT(sol_store_schema_version(s), 2);
+    sol_store_close(s);
+    CHECK_INT(raw_sql("CREATE INDEX objects_type ON objects(collection)"), SQLITE_ERROR);
+    CHECK_INT(raw_sql("INSERT INTO schema_version VALUES (99, 0)"), SQLITE_OK);
+    struct sol_error err;
+    CHECK_INT(sol_store_open(dir, &s, &err), SOL_EUNSUPPORTED);
+    char want[400];
+    snprintf(want, sizeof want,
+             "%s/store.db: the store's schema version 99 is newer than this program's (2)", dir);
+    CHECK_STR(err.msg, want);
 }
 
 static void
@@ -756,6 +793,7 @@ int
 main(void)
 {
     RUN(test_open_and_schema);
+    RUN(test_migrations);
     RUN(test_settings_roots_collections);
     RUN(test_add_duplicate_and_date_added);
     RUN(test_filters);
