@@ -238,6 +238,9 @@ SOL_API uint64_t sol_log_reader_bytes(const struct sol_log_reader *r);
 /* When at end of input: forget it, so that a later _next() tries to read again
  * (for --follow on a growing file). */
 SOL_API void sol_log_reader_clear_eof(struct sol_log_reader *r);
+/* For a growing file: a last line without its newline is left for a later call (it is
+   still being written) instead of being read as it is. */
+SOL_API void sol_log_reader_set_follow(struct sol_log_reader *r, bool follow);
 
 /* ---- Sightings. ---- */
 

@@ -385,6 +385,8 @@ follow(struct scan_ctx *cx, struct sol_match_scanner *sc, const char *path, cons
             fclose(f);
         return CLI_ERR;
     }
+    if (f != stdin)
+        sol_log_reader_set_follow(r, true);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     struct sol_buf b;

@@ -41,6 +41,7 @@ struct sol_log_reader {
     char *buf;
     size_t cap, start, end;
     bool eof, ioerr;
+    bool follow; /* a last line without its newline is still being written: wait */
     char *line;
     size_t line_n;
     bool have_peeked;
@@ -194,7 +195,7 @@ next_line(struct sol_log_reader *r)
         }
         size_t done = r->end - r->start;
         if (!fill(r)) {
-            if (r->end > r->start && r->eof && !r->ioerr) {
+            if (r->end > r->start && r->eof && !r->ioerr && !r->follow) {
                 /* The last line without a newline. A growing file (--follow) may still
                    be writing it: leave it for later unless input has ended for good. */
                 size_t n = r->end - r->start;
@@ -468,6 +469,12 @@ uint64_t
 sol_log_reader_bytes(const struct sol_log_reader *r)
 {
     return r->bytes;
+}
+
+void
+sol_log_reader_set_follow(struct sol_log_reader *r, bool follow)
+{
+    r->follow = follow;
 }
 
 void

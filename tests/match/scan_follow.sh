@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# solidarity scan --follow (sightings as lines are appended) and --threads (the same
+# sightings as one thread).
+set -u
+bin=${1:?usage: scan_follow.sh SOLIDARITY}
+tests=${SOLIDARITY_TESTS:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$tests" || exit 2
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+n=0
+fail=0
+check() {
+  n=$((n + 1))
+  local name=$1
+  shift
+  if "$@"; then echo "ok $n - $name"; else echo "not ok $n - $name"; fail=1; fi
+}
+id=identity--11111111-2222-4333-8444-555555555555
+ind="--indicators data/logs/rcs_lab.stix2 --indicators data/logs/wyrmspy.stix2"
+
+# --follow: the log starts with its headers and one harmless line.
+head -9 data/logs/zeek_dns.log > "$tmp/dns.log"
+# shellcheck disable=SC2086
+"$bin" scan --identity $id $ind --follow "$tmp/dns.log" > "$tmp/out" 2> "$tmp/err" &
+pid=$!
+sleep 1
+check "nothing sighted yet" test ! -s "$tmp/out"
+sed -n 10p data/logs/zeek_dns.log >> "$tmp/dns.log"   # apps.fb-techsupport.com, 121.201.109.98
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(wc -l < "$tmp/out")" -ge 2 ] && break; sleep 0.5; done
+check "two sightings printed as the line arrived" test "$(wc -l < "$tmp/out")" = 2
+check "each is one JSON line naming its indicator" \
+  grep -q '"sighting_of_ref":"indicator--c3d4e132-1311-4eeb-a293-f9ed98f623c4"' "$tmp/out"
+# cloud-apple.info twice, the first line written in two parts
+sed -n 13p data/logs/zeek_dns.log | head -c 40 | tr -d '\n' >> "$tmp/dns.log"
+sleep 0.6
+check "a line still being written is not read yet" test ! -s "$tmp/err"
+sed -n 13p data/logs/zeek_dns.log | tail -c +41 >> "$tmp/dns.log"
+sed -n 14p data/logs/zeek_dns.log >> "$tmp/dns.log"
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(wc -l < "$tmp/out")" -ge 4 ] && break; sleep 0.5; done
+check "a repeat prints the sighting again with its count" \
+  grep -q '"count":2,"first_seen":"2024-06-10T06:13:23.500000Z","last_seen":"2024-06-10T06:13:29.750000Z"' "$tmp/out"
+kill "$pid"
+wait "$pid" 2>/dev/null
+pid=
+
+# --threads: the same sightings whatever the number of threads.
+logs="data/logs/zeek_dns.log data/logs/zeek_http.log data/logs/zeek_files.log data/logs/eve.json data/logs/zeek_conn.json"
+# shellcheck disable=SC2086
+"$bin" scan -q --identity $id $ind $logs 2>/dev/null | grep -v '"id": "bundle--\|"created"\|"modified"' > "$tmp/one"
+# shellcheck disable=SC2086
+"$bin" scan -q --identity $id $ind --threads 3 $logs 2>/dev/null | grep -v '"id": "bundle--\|"created"\|"modified"' > "$tmp/three"
+check "three threads sight what one does" cmp -s "$tmp/one" "$tmp/three"
+check "and that is something" test "$(grep -c sighting_of_ref "$tmp/one")" -ge 10
+echo "1..$n"
+exit $fail
