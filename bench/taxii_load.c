@@ -36,10 +36,13 @@ main(int argc, char **argv)
     int rc = sol_store_open(argv[1], &s, &err);
     if (rc < 0)
         return fail(err.msg, rc);
-    struct sol_api_root root = {.name = (char *)"intel", .title = (char *)"bench",
+    struct sol_api_root root = {.name = (char *)"intel",
+                                .title = (char *)"bench",
                                 .max_content_length = SOL_DEFAULT_MAX_CONTENT_LENGTH};
-    struct sol_collection col = {.id = (char *)COLLECTION, .api_root = (char *)"intel",
-                                 .title = (char *)"bench", .default_tlp = SOL_TLP_GREEN};
+    struct sol_collection col = {.id = (char *)COLLECTION,
+                                 .api_root = (char *)"intel",
+                                 .title = (char *)"bench",
+                                 .default_tlp = SOL_TLP_GREEN};
     int64_t partner = 0, user = 0;
     char hash[128];
     if ((rc = sol_store_api_root_put(s, &root)) < 0 ||
@@ -49,8 +52,11 @@ main(int argc, char **argv)
     sol_access_set_weak_password_hashing(true);
     if ((rc = sol_access_password_hash("bench", hash)) < 0)
         return fail("password", rc);
-    struct sol_user u = {.name = (char *)"bench", .partner_id = partner,
-                         .clearance = SOL_TLP_RED, .is_admin = true, .password_hash = hash};
+    struct sol_user u = {.name = (char *)"bench",
+                         .partner_id = partner,
+                         .clearance = SOL_TLP_RED,
+                         .is_admin = true,
+                         .password_hash = hash};
     char token[SOL_TOKEN_LEN + 1];
     if ((rc = sol_store_user_add(s, &u, &user)) < 0 ||
         (rc = sol_access_token_issue(s, user, "bench", token, NULL)) < 0)

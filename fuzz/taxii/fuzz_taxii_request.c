@@ -31,8 +31,10 @@ static char tokens[4][96]; /* alice, bob, admin: "Bearer <token>" */
 static void
 remember(const char *name, const char *value)
 {
-    int k = strcmp(name, "alice") == 0 ? 0 : strcmp(name, "bob") == 0 ? 1
-              : strcmp(name, "admin") == 0 ? 2 : -1;
+    int k = strcmp(name, "alice") == 0   ? 0
+            : strcmp(name, "bob") == 0   ? 1
+            : strcmp(name, "admin") == 0 ? 2
+                                         : -1;
     if (k >= 0)
         snprintf(tokens[k], sizeof(tokens[k]), "Bearer %s", value);
 }

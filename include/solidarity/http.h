@@ -18,26 +18,27 @@
 #include "solidarity/taxii.h"
 
 /* Defaults of the limits below. */
-#define SOL_HTTP_DEFAULT_LISTEN "127.0.0.1:8400"
-#define SOL_HTTP_THREADS 2
-#define SOL_HTTP_MAX_CONNECTIONS 256
+#define SOL_HTTP_DEFAULT_LISTEN     "127.0.0.1:8400"
+#define SOL_HTTP_THREADS            2
+#define SOL_HTTP_MAX_CONNECTIONS    256
 #define SOL_HTTP_PER_IP_CONNECTIONS 64
-#define SOL_HTTP_TIMEOUT 30            /* seconds a connection may stay idle */
-#define SOL_HTTP_HEADER_MEMORY (32 << 10) /* per connection: request line and headers */
-#define SOL_HTTP_BODY_BUDGET ((size_t)512 << 20) /* request bodies in memory at once */
+#define SOL_HTTP_TIMEOUT            30         /* seconds a connection may stay idle */
+#define SOL_HTTP_HEADER_MEMORY      (32 << 10) /* per connection: request line and headers */
+#define SOL_HTTP_BODY_BUDGET        ((size_t)512 << 20) /* request bodies in memory at once */
 
 struct sol_http_options {
-    const char *store_url;  /* required: what sol_store_open() takes */
-    const char *listen;     /* "ADDR:PORT", "[ADDR]:PORT"; NULL = SOL_HTTP_DEFAULT_LISTEN; port 0 = any */
-    const char *tls_cert;   /* PEM files; both or neither */
+    const char *store_url; /* required: what sol_store_open() takes */
+    const char
+        *listen; /* "ADDR:PORT", "[ADDR]:PORT"; NULL = SOL_HTTP_DEFAULT_LISTEN; port 0 = any */
+    const char *tls_cert; /* PEM files; both or neither */
     const char *tls_key;
-    bool allow_plain_http;  /* serve plain HTTP on a non-loopback address (DESIGN.md) */
-    bool quiet;             /* no request log on stderr */
-    unsigned threads;       /* 0 = SOL_HTTP_THREADS */
-    unsigned max_connections;     /* 0 = SOL_HTTP_MAX_CONNECTIONS */
-    unsigned per_ip_connections;  /* 0 = SOL_HTTP_PER_IP_CONNECTIONS */
-    unsigned timeout;             /* seconds; 0 = SOL_HTTP_TIMEOUT */
-    size_t max_body;        /* largest body read; 0 = the store's default max_content_length */
+    bool allow_plain_http;       /* serve plain HTTP on a non-loopback address (DESIGN.md) */
+    bool quiet;                  /* no request log on stderr */
+    unsigned threads;            /* 0 = SOL_HTTP_THREADS */
+    unsigned max_connections;    /* 0 = SOL_HTTP_MAX_CONNECTIONS */
+    unsigned per_ip_connections; /* 0 = SOL_HTTP_PER_IP_CONNECTIONS */
+    unsigned timeout;            /* seconds; 0 = SOL_HTTP_TIMEOUT */
+    size_t max_body;             /* largest body read; 0 = the store's default max_content_length */
     struct sol_taxii_config taxii;
 };
 

@@ -28,21 +28,21 @@ struct sol_store;
 #define SOL_TAXII_MEDIA_TYPE "application/taxii+json;version=2.1"
 
 /* Defaults of the limits below. */
-#define SOL_TAXII_DEFAULT_PAGE 100      /* objects per page when the client sends no limit */
-#define SOL_TAXII_MAX_PAGE 1000         /* the most objects per page, whatever the client asks */
-#define SOL_TAXII_MAX_CONTENT (10 << 20) /* max_content_length of a POST body, in bytes */
-#define SOL_TAXII_MAX_OBJECTS 10000      /* objects per POST */
+#define SOL_TAXII_DEFAULT_PAGE 100        /* objects per page when the client sends no limit */
+#define SOL_TAXII_MAX_PAGE     1000       /* the most objects per page, whatever the client asks */
+#define SOL_TAXII_MAX_CONTENT  (10 << 20) /* max_content_length of a POST body, in bytes */
+#define SOL_TAXII_MAX_OBJECTS  10000      /* objects per POST */
 
 /* What a node's TAXII server says about itself and which limits it applies. */
 struct sol_taxii_config {
-    const char *title;       /* discovery title; NULL = "solidarity TAXII 2.1 server" */
-    const char *description; /* optional */
-    const char *contact;     /* optional */
-    size_t default_page;     /* 0 = SOL_TAXII_DEFAULT_PAGE */
-    size_t max_page;         /* 0 = SOL_TAXII_MAX_PAGE */
+    const char *title;          /* discovery title; NULL = "solidarity TAXII 2.1 server" */
+    const char *description;    /* optional */
+    const char *contact;        /* optional */
+    size_t default_page;        /* 0 = SOL_TAXII_DEFAULT_PAGE */
+    size_t max_page;            /* 0 = SOL_TAXII_MAX_PAGE */
     int64_t max_content_length; /* used when an API root does not set one; 0 = default */
-    size_t max_objects;      /* 0 = SOL_TAXII_MAX_OBJECTS */
-    bool private_discovery;  /* true: GET /taxii2/ needs credentials like everything else */
+    size_t max_objects;         /* 0 = SOL_TAXII_MAX_OBJECTS */
+    bool private_discovery;     /* true: GET /taxii2/ needs credentials like everything else */
 };
 
 struct sol_taxii_server;
@@ -83,14 +83,14 @@ struct sol_taxii_request {
 /* The answer. Header values that are empty strings are not sent. */
 struct sol_taxii_response {
     int status;
-    const char *content_type;  /* static; SOL_TAXII_MEDIA_TYPE on every TAXII response */
+    const char *content_type; /* static; SOL_TAXII_MEDIA_TYPE on every TAXII response */
     struct sol_buf body;
-    bool no_body;              /* a 200 to DELETE: no body at all */
-    char date_added_first[32]; /* X-TAXII-Date-Added-First (§3.2) */
-    char date_added_last[32];  /* X-TAXII-Date-Added-Last */
+    bool no_body;                 /* a 200 to DELETE: no body at all */
+    char date_added_first[32];    /* X-TAXII-Date-Added-First (§3.2) */
+    char date_added_last[32];     /* X-TAXII-Date-Added-Last */
     const char *www_authenticate; /* static; set on 401 */
     const char *allow;            /* static; set on 405 */
-    char principal[128];           /* who made the request, for the log ("-" if nobody) */
+    char principal[128];          /* who made the request, for the log ("-" if nobody) */
 };
 
 SOL_API void sol_taxii_response_init(struct sol_taxii_response *r);

@@ -101,8 +101,8 @@ cli_cmd_serve(int argc, char **argv)
     }
     const char *listen = o.listen ? o.listen : SOL_HTTP_DEFAULT_LISTEN;
     const char *colon = strrchr(listen, ':');
-    printf("%s://%.*s:%u/\n", sol_http_tls(srv) ? "https" : "http", (int)(colon - listen),
-           listen, sol_http_port(srv));
+    printf("%s://%.*s:%u/\n", sol_http_tls(srv) ? "https" : "http", (int)(colon - listen), listen,
+           sol_http_port(srv));
     fflush(stdout);
     if (!o.quiet)
         fprintf(stderr, "solidarity: serve: TAXII 2.1 discovery at %s://%.*s:%u/taxii2/\n",

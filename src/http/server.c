@@ -117,8 +117,8 @@ elapsed_ms(const struct timespec *start)
  */
 static enum MHD_Result
 respond(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
-     const char *url, struct request_state *st, int status, const char *content_type,
-     char *body, size_t n, const char *principal, const char *const *headers)
+        const char *url, struct request_state *st, int status, const char *content_type, char *body,
+        size_t n, const char *principal, const char *const *headers)
 {
     struct MHD_Response *r =
         body ? MHD_create_response_from_buffer_with_free_callback(n, body, free_body)
@@ -218,7 +218,7 @@ serve_metrics(struct sol_http_server *srv, struct MHD_Connection *conn, const ch
     size_t n;
     char *p = sol_buf_steal(&b, &n);
     return respond(srv, conn, method, url, st, 200, "text/plain; version=0.0.4; charset=utf-8", p,
-                n, NULL, NULL);
+                   n, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -230,12 +230,12 @@ serve_own(struct sol_http_server *srv, struct MHD_Connection *conn, const char *
         static const char msg[] = "method not allowed\n";
         const char *h[] = {MHD_HTTP_HEADER_ALLOW, "GET, HEAD", NULL};
         return respond(srv, conn, method, url, st, 405, "text/plain; charset=utf-8",
-                    dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, h);
+                       dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, h);
     }
     if (strcmp(url, "/") == 0)
         return respond(srv, conn, method, url, st, 200, "text/html; charset=utf-8",
-                    dup_bytes(home_page, sizeof(home_page) - 1), sizeof(home_page) - 1, NULL,
-                    NULL);
+                       dup_bytes(home_page, sizeof(home_page) - 1), sizeof(home_page) - 1, NULL,
+                       NULL);
     if (strcmp(url, "/metrics") == 0)
         return serve_metrics(srv, conn, method, url, st);
     /* /healthz: the store answers. */
@@ -244,7 +244,7 @@ serve_own(struct sol_http_server *srv, struct MHD_Connection *conn, const char *
     pool_give(srv, s);
     const char *text = ok ? "{\"status\":\"ok\"}\n" : "{\"status\":\"store unavailable\"}\n";
     return respond(srv, conn, method, url, st, ok ? 200 : 503, "application/json",
-                dup_bytes(text, strlen(text)), strlen(text), NULL, NULL);
+                   dup_bytes(text, strlen(text)), strlen(text), NULL, NULL);
 }
 
 static enum MHD_Result
@@ -314,7 +314,7 @@ answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const cha
         static const char msg[] = "{\"title\":\"Service Unavailable\",\"description\":\"the "
                                   "store cannot be opened\",\"http_status\":\"503\"}";
         return respond(srv, conn, method, url, st, 503, SOL_TAXII_MEDIA_TYPE,
-                    dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, NULL);
+                       dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, NULL);
     }
     (void)sol_taxii_handle(srv->taxii, s, &req, &resp);
     pool_give(srv, s);
@@ -325,13 +325,17 @@ answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const cha
         if (!body)
             body = dup_bytes("", 0);
     }
-    const char *h[] = {"X-TAXII-Date-Added-First", resp.date_added_first,
-                       "X-TAXII-Date-Added-Last", resp.date_added_last,
-                       MHD_HTTP_HEADER_WWW_AUTHENTICATE, resp.www_authenticate,
-                       MHD_HTTP_HEADER_ALLOW, resp.allow,
+    const char *h[] = {"X-TAXII-Date-Added-First",
+                       resp.date_added_first,
+                       "X-TAXII-Date-Added-Last",
+                       resp.date_added_last,
+                       MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                       resp.www_authenticate,
+                       MHD_HTTP_HEADER_ALLOW,
+                       resp.allow,
                        NULL};
     enum MHD_Result rc = respond(srv, conn, method, url, st, resp.status, resp.content_type, body,
-                              n, resp.principal, h);
+                                 n, resp.principal, h);
     sol_taxii_response_clear(&resp);
     sol_buf_free(&q);
     sol_buf_free(&accept);
@@ -355,8 +359,7 @@ is_own_path(const char *url)
 
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-           const char *version, const char *upload_data, size_t *upload_data_size,
-           void **con_cls)
+           const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct sol_http_server *srv = cls;
@@ -417,7 +420,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
                                   "\"http_status\":\"503\"}";
         const char *h[] = {"Retry-After", "5", NULL};
         return respond(srv, conn, method, url, st, 503, SOL_TAXII_MEDIA_TYPE,
-                    dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, h);
+                       dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, h);
     }
     if (is_own_path(url))
         return serve_own(srv, conn, method, url, st);
@@ -459,8 +462,7 @@ sol_http_parse_listen(const char *s, void *out, unsigned *out_len, bool *loopbac
     size_t hn = (size_t)(colon - s);
     if (s[0] == '[') {
         if (hn < 2 || s[hn - 1] != ']')
-            return sol_error_set(err, SOL_ESYNTAX, "'%s': an IPv6 address goes in [brackets]",
-                                 s);
+            return sol_error_set(err, SOL_ESYNTAX, "'%s': an IPv6 address goes in [brackets]", s);
         s++;
         hn -= 2;
     } else if (memchr(s, ':', hn)) {
@@ -530,6 +532,7 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
     if (!o->tls_cert != !o->tls_key)
         return sol_error_set(err, SOL_EINVAL, "--tls-cert and --tls-key go together");
     struct sockaddr_storage addr;
+    memset(&addr, 0, sizeof(addr));
     unsigned addr_len = 0;
     bool loopback = false;
     const char *listen = o->listen ? o->listen : SOL_HTTP_DEFAULT_LISTEN;
@@ -599,8 +602,8 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
         {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, o->max_connections ? o->max_connections
-                                                         : SOL_HTTP_MAX_CONNECTIONS, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT,
+         o->max_connections ? o->max_connections : SOL_HTTP_MAX_CONNECTIONS, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
          o->per_ip_connections ? o->per_ip_connections : SOL_HTTP_PER_IP_CONNECTIONS, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, o->timeout ? o->timeout : SOL_HTTP_TIMEOUT, NULL},
@@ -618,13 +621,12 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
         {MHD_OPTION_END, 0, NULL},
     };
     /* the logger must come first, or libmicrohttpd logs the options before it its way */
-    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
-                                   MHD_OPTION_EXTERNAL_LOGGER, log_mhd, srv, MHD_OPTION_ARRAY,
-                                   opts, MHD_OPTION_END);
+    srv->daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
+                         srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!srv->daemon) {
         sol_http_stop(srv);
-        return sol_error_set(err, SOL_ENET, "cannot listen on %s (is the port in use?)",
-                             listen);
+        return sol_error_set(err, SOL_ENET, "cannot listen on %s (is the port in use?)", listen);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : 0;

@@ -18,8 +18,8 @@
 #include "taxii/taxii.h"
 
 #define CURSOR_VERSION 1
-#define CURSOR_BODY 17
-#define CURSOR_BYTES (CURSOR_BODY + crypto_auth_BYTES)
+#define CURSOR_BODY    17
+#define CURSOR_BYTES   (CURSOR_BODY + crypto_auth_BYTES)
 
 static void
 put_list(struct sol_buf *b, const char *name, const char *raw)
@@ -74,8 +74,7 @@ sol__taxii_cursor_encode(const uint8_t key[TAXII_CURSOR_KEY_BYTES], const struct
     uint8_t in[CURSOR_BODY + crypto_generichash_BYTES];
     mac_input(in, raw, scope);
     crypto_auth(raw + CURSOR_BODY, in, sizeof(in), key);
-    char text[sodium_base64_ENCODED_LEN(CURSOR_BYTES,
-                                        sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+    char text[sodium_base64_ENCODED_LEN(CURSOR_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
     sodium_bin2base64(text, sizeof(text), raw, sizeof(raw),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sol_buf_reset(out);

@@ -175,8 +175,8 @@ sol__taxii_query_free(struct taxii_query *q)
     memset(q, 0, sizeof(*q));
 }
 
-static int
-query_fail(char *why, size_t why_n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int query_fail(char *why, size_t why_n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int
 query_fail(char *why, size_t why_n, const char *fmt, ...)
@@ -184,6 +184,7 @@ query_fail(char *why, size_t why_n, const char *fmt, ...)
     if (why && why_n) {
         va_list ap;
         va_start(ap, fmt);
+        /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): a false positive */
         vsnprintf(why, why_n, fmt, ap);
         va_end(ap);
     }
@@ -217,8 +218,10 @@ split_list(const char *name, const char *v, char ***out, size_t *n, char *why, s
             return query_fail(why, why_n, "%s has an empty value in its comma list", name);
         for (size_t k = 0; k < len; k++)
             if (p[k] == ' ')
-                return query_fail(why, why_n, "%s has a space in '%.*s' (values are separated "
-                                              "by ',' without spaces)", name, (int)len, p);
+                return query_fail(why, why_n,
+                                  "%s has a space in '%.*s' (values are separated "
+                                  "by ',' without spaces)",
+                                  name, (int)len, p);
         arr[i] = sol_strndup(p, len);
         if (!arr[i])
             return SOL_ENOMEM;
@@ -268,13 +271,14 @@ parse_versions(const char *v, struct taxii_query *q, char *why, size_t why_n)
         if (!parse_timestamp(items[i], &t, &reason)) {
             rc = query_fail(why, why_n,
                             "match[version] value '%s' is not all, first, last or a STIX "
-                            "timestamp (%s)", items[i], reason ? reason : "malformed");
+                            "timestamp (%s)",
+                            items[i], reason ? reason : "malformed");
             break;
         }
         for (size_t k = 0; k < q->n_versions; k++)
             if (q->versions[k] == t)
-                rc = query_fail(why, why_n, "match[version] names the version '%s' twice",
-                                items[i]);
+                rc =
+                    query_fail(why, why_n, "match[version] names the version '%s' twice", items[i]);
         q->versions[q->n_versions++] = t;
     }
     /* §3.4.1: "all" MUST NOT be used with any other version parameter. */
@@ -386,8 +390,7 @@ sol__taxii_query_parse(const char *query, struct taxii_query *q, char *why, size
             else if (flen == 4 && memcmp(field, "type", 4) == 0)
                 list = &q->types, count = &q->n_types, raw = &q->raw_types;
             else if (flen == 12 && memcmp(field, "spec_version", 12) == 0)
-                list = &q->spec_versions, count = &q->n_spec_versions,
-                raw = &q->raw_spec_versions;
+                list = &q->spec_versions, count = &q->n_spec_versions, raw = &q->raw_spec_versions;
             else if (flen == 7 && memcmp(field, "version", 7) == 0)
                 raw = &q->raw_versions;
             else
@@ -523,8 +526,7 @@ sol__taxii_accept_ok(const char *accept, bool stix_too)
             return true;
         if (type_is(m.type, "application/taxii+json") && version_21_or_absent(m.version))
             return true;
-        if (stix_too && type_is(m.type, "application/stix+json") &&
-            version_21_or_absent(m.version))
+        if (stix_too && type_is(m.type, "application/stix+json") && version_21_or_absent(m.version))
             return true;
     }
     return false;

@@ -54,7 +54,7 @@ load_key(struct sol_store *s, uint8_t key[TAXII_CURSOR_KEY_BYTES])
         if (rc == 0)
             rc = sol_store_setting_get(s, SOL_SETTING_CURSOR_KEY, &hex);
     }
-    if (rc == 0 && (hex.n != 2 * TAXII_CURSOR_KEY_BYTES ||
+    if (rc == 0 && (hex.n != (size_t)2 * TAXII_CURSOR_KEY_BYTES ||
                     sol_hex_decode(hex.p, hex.n, key) != TAXII_CURSOR_KEY_BYTES))
         rc = SOL_EINVALID;
     if (hex.p)
@@ -158,8 +158,8 @@ timestamp6(sol_time_t t, char buf[32])
 
 /*
  * Timestamps of a page, written as quoted JSON strings (object versions as STIX
- * timestamps: milliseconds unless they have finer digits; date_added with 6 digits). Rows of a page mostly share
- * their second, so the "YYYY-MM-DDTHH:MM:SS" head is formatted once per second and
+ * timestamps: milliseconds unless they have finer digits; date_added with 6 digits). Rows of a page
+ * mostly share their second, so the "YYYY-MM-DDTHH:MM:SS" head is formatted once per second and
  * only the fraction per row (manifests and versions are mostly timestamps).
  */
 struct ts_writer {
@@ -229,7 +229,7 @@ load_root(struct ctx *c)
     int rc = sol_store_api_root_get(c->s, c->rt.api_root, &c->root);
     if (rc == SOL_ENOTFOUND)
         return sol__taxii_error(c->resp, 404, "there is no API root '%s' on this server",
-                                c->rt.api_root) ,
+                                c->rt.api_root),
                1;
     if (rc < 0)
         return store_failure(c, rc), 1;
@@ -262,7 +262,8 @@ load_collection(struct ctx *c)
     if (rc == SOL_ENOTFOUND || (!c->can_read && !c->can_write))
         return sol__taxii_error(c->resp, 404,
                                 "there is no collection '%s' in the API root '%s' that you "
-                                "may see", c->rt.collection, c->rt.api_root),
+                                "may see",
+                                c->rt.collection, c->rt.api_root),
                1;
     return 0;
 }
@@ -340,8 +341,8 @@ ep_api_root(struct ctx *c)
 }
 
 static void
-write_status_entries(struct sol_json_writer *w, const char *key,
-                     const struct sol_status_entry *v, size_t n)
+write_status_entries(struct sol_json_writer *w, const char *key, const struct sol_status_entry *v,
+                     size_t n)
 {
     if (!n) /* TAXII 2.1 §2: an empty list is omitted */
         return;
@@ -404,7 +405,8 @@ ep_status(struct ctx *c)
     int rc = sol_store_status_get(c->s, c->rt.status_id, &st);
     if (rc < 0 && rc != SOL_ENOTFOUND)
         return store_failure(c, rc);
-    if (rc == SOL_ENOTFOUND || (!c->who.is_admin && (!st.owner || strcmp(st.owner, c->who.name))) ||
+    if (rc == SOL_ENOTFOUND ||
+        (!c->who.is_admin && (!st.owner || strcmp(st.owner, c->who.name) != 0)) ||
         st.request_timestamp < sol_time_now() - STATUS_RETENTION) {
         sol_status_clear(&st);
         return sol__taxii_error(c->resp, 404,
@@ -580,8 +582,7 @@ ep_list(struct ctx *c)
     if (load_collection(c))
         return 0;
     if (!c->can_read)
-        return sol__taxii_error(c->resp, 403, "you may not read the collection '%s'",
-                                c->col.id);
+        return sol__taxii_error(c->resp, 403, "you may not read the collection '%s'", c->col.id);
     struct taxii_query q;
     if (parse_query(c, &q)) {
         sol__taxii_query_free(&q);
@@ -673,7 +674,6 @@ ep_list(struct ctx *c)
         store_failure(c, rc);
         goto out;
     }
-    rc = 0;
     if (count)
         sol_jw_array_end(&w);
     sol_jw_key(&w, "more");
@@ -685,8 +685,7 @@ ep_list(struct ctx *c)
         sol_jw_string(&w, next.p);
     }
     sol_jw_object_end(&w);
-    if (count == 0 && !q.next &&
-        (c->rt.ep == TAXII_EP_OBJECT || c->rt.ep == TAXII_EP_VERSIONS)) {
+    if (count == 0 && !q.next && (c->rt.ep == TAXII_EP_OBJECT || c->rt.ep == TAXII_EP_VERSIONS)) {
         /* §5.6, §5.8: an object the collection does not hold (for this asker) is a 404;
          * one whose versions the filters all exclude is an empty 200. */
         bool exists = false;
@@ -724,8 +723,9 @@ ep_delete(struct ctx *c)
     if (load_collection(c))
         return 0;
     if (!c->can_read || !c->can_write)
-        return sol__taxii_error(c->resp, 403, "deleting from the collection '%s' needs both "
-                                              "read and write rights",
+        return sol__taxii_error(c->resp, 403,
+                                "deleting from the collection '%s' needs both "
+                                "read and write rights",
                                 c->col.id);
     struct taxii_query q;
     if (parse_query(c, &q)) {
@@ -815,11 +815,10 @@ ep_post(struct ctx *c)
         return sol__taxii_error(c->resp, 403, "you may not add objects to the collection '%s'",
                                 c->col.id);
     if (!sol__taxii_content_type_ok(req->content_type))
-        return sol__taxii_error(c->resp, 415,
-                                "the body must be sent as %s (Content-Type was %s%s%s)",
-                                SOL_TAXII_MEDIA_TYPE, req->content_type ? "'" : "",
-                                req->content_type ? req->content_type : "absent",
-                                req->content_type ? "'" : "");
+        return sol__taxii_error(
+            c->resp, 415, "the body must be sent as %s (Content-Type was %s%s%s)",
+            SOL_TAXII_MEDIA_TYPE, req->content_type ? "'" : "",
+            req->content_type ? req->content_type : "absent", req->content_type ? "'" : "");
     int64_t max = c->root.max_content_length;
     if (req->body_truncated || (int64_t)req->body_n > max ||
         (req->content_length >= 0 && req->content_length > max))
@@ -848,9 +847,10 @@ ep_post(struct ctx *c)
     const struct sol_json *objects = sol_json_get(root, "objects");
     if (sol_json_type(root) != SOL_JSON_OBJECT || sol_json_type(objects) != SOL_JSON_ARRAY) {
         sol_json_doc_free(doc);
-        return sol__taxii_error(c->resp, 422, "the body must be a TAXII envelope: a JSON "
-                                              "object whose \"objects\" is a list of STIX "
-                                              "objects (TAXII 2.1 §3.7)");
+        return sol__taxii_error(c->resp, 422,
+                                "the body must be a TAXII envelope: a JSON "
+                                "object whose \"objects\" is a list of STIX "
+                                "objects (TAXII 2.1 §3.7)");
     }
     if (objects->n == 0) {
         sol_json_doc_free(doc);
@@ -859,13 +859,14 @@ ep_post(struct ctx *c)
     if (objects->n > c->srv->cfg.max_objects) {
         size_t n = objects->n;
         sol_json_doc_free(doc);
-        return sol__taxii_error(c->resp, 413, "the envelope holds %zu objects; this server "
-                                              "takes at most %zu per request",
+        return sol__taxii_error(c->resp, 413,
+                                "the envelope holds %zu objects; this server "
+                                "takes at most %zu per request",
                                 n, c->srv->cfg.max_objects);
     }
     sol_time_t now = sol_time_now();
-    struct sol_ingest_options opt = {.collection = c->col.id, .actor = c->who.name,
-                                     .origin = "taxii"};
+    struct sol_ingest_options opt = {
+        .collection = c->col.id, .actor = c->who.name, .origin = "taxii"};
     struct sol_ingest *in = NULL;
     struct sol_error ierr;
     sol_error_clear(&ierr);
@@ -936,9 +937,12 @@ static const char *
 allowed_methods(enum taxii_endpoint ep)
 {
     switch (ep) {
-    case TAXII_EP_OBJECTS: return "GET, HEAD, POST";
-    case TAXII_EP_OBJECT: return "GET, HEAD, DELETE";
-    default: return "GET, HEAD";
+    case TAXII_EP_OBJECTS:
+        return "GET, HEAD, POST";
+    case TAXII_EP_OBJECT:
+        return "GET, HEAD, DELETE";
+    default:
+        return "GET, HEAD";
     }
 }
 
@@ -986,8 +990,9 @@ sol_taxii_handle(const struct sol_taxii_server *srv, struct sol_store *s,
     if (rc == SOL_ESYNTAX)
         return sol__taxii_error(resp, 400, "%s", why);
     if (rc < 0)
-        return sol__taxii_error(resp, 404, "there is no TAXII endpoint at this path (discovery "
-                                           "is at /taxii2/)");
+        return sol__taxii_error(resp, 404,
+                                "there is no TAXII endpoint at this path (discovery "
+                                "is at /taxii2/)");
     const char *method = req->method ? req->method : "";
     if (!method_allowed(c.rt.ep, method)) {
         sol__taxii_error(resp, 405, "%s is not a method of this endpoint; it takes %s", method,
@@ -1018,13 +1023,25 @@ sol_taxii_handle(const struct sol_taxii_server *srv, struct sol_store *s,
         snprintf(resp->principal, sizeof(resp->principal), "%s", c.who.name);
     }
     switch (c.rt.ep) {
-    case TAXII_EP_DISCOVERY: ep_discovery(&c); break;
-    case TAXII_EP_API_ROOT: ep_api_root(&c); break;
-    case TAXII_EP_STATUS: ep_status(&c); break;
-    case TAXII_EP_COLLECTIONS: ep_collections(&c); break;
-    case TAXII_EP_COLLECTION: ep_collection(&c); break;
+    case TAXII_EP_DISCOVERY:
+        ep_discovery(&c);
+        break;
+    case TAXII_EP_API_ROOT:
+        ep_api_root(&c);
+        break;
+    case TAXII_EP_STATUS:
+        ep_status(&c);
+        break;
+    case TAXII_EP_COLLECTIONS:
+        ep_collections(&c);
+        break;
+    case TAXII_EP_COLLECTION:
+        ep_collection(&c);
+        break;
     case TAXII_EP_MANIFEST:
-    case TAXII_EP_VERSIONS: ep_list(&c); break;
+    case TAXII_EP_VERSIONS:
+        ep_list(&c);
+        break;
     case TAXII_EP_OBJECTS:
         if (strcmp(method, "POST") == 0)
             ep_post(&c);
@@ -1037,7 +1054,9 @@ sol_taxii_handle(const struct sol_taxii_server *srv, struct sol_store *s,
         else
             ep_list(&c);
         break;
-    default: sol__taxii_error(resp, 404, "there is no TAXII endpoint at this path"); break;
+    default:
+        sol__taxii_error(resp, 404, "there is no TAXII endpoint at this path");
+        break;
     }
     sol_api_root_clear(&c.root);
     sol_collection_clear(&c.col);

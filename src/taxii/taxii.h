@@ -101,9 +101,8 @@ void sol__taxii_cursor_encode(const uint8_t key[TAXII_CURSOR_KEY_BYTES],
                               const struct sol_buf *scope, sol_time_t date_added, int64_t seq,
                               struct sol_buf *out);
 /* Returns 0, or SOL_ESIGNATURE for a cursor that is malformed, forged or from another query. */
-int sol__taxii_cursor_decode(const uint8_t key[TAXII_CURSOR_KEY_BYTES],
-                             const struct sol_buf *scope, const char *text,
-                             sol_time_t *date_added, int64_t *seq);
+int sol__taxii_cursor_decode(const uint8_t key[TAXII_CURSOR_KEY_BYTES], const struct sol_buf *scope,
+                             const char *text, sol_time_t *date_added, int64_t *seq);
 
 /*
  * Fill resp with a TAXII error resource (§3.6.1): title from the status, the description

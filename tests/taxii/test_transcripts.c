@@ -1,7 +1,7 @@
 /*
  * test_transcripts.c — runs the TAXII request/response transcripts of
- * tests/cases/taxii/ (the files ending in .txt) in-process, each file against a fresh temporary store with the
- * fixture below (API roots, partners, users of each clearance, tokens, grants).
+ * tests/cases/taxii/ (the files ending in .txt) in-process, each file against a fresh temporary
+ * store with the fixture below (API roots, partners, users of each clearance, tokens, grants).
  *
  * A transcript is a list of steps; each step is a request and the checks on its answer:
  *
@@ -214,9 +214,8 @@ check_step(const struct step *st, const struct sol_taxii_response *resp)
     struct sol_json_doc *doc = sol_json_doc_new(NULL);
     const struct sol_json *root = NULL;
     struct sol_error err;
-    bool parsed = !resp->no_body &&
-                  sol_json_parse(doc, resp->body.p ? resp->body.p : "", resp->body.n, &root,
-                                 &err) == 0;
+    bool parsed = !resp->no_body && sol_json_parse(doc, resp->body.p ? resp->body.p : "",
+                                                   resp->body.n, &root, &err) == 0;
     /* TAXII 2.1 §3.1: every TAXII response carries the TAXII type. */
     if (!resp->content_type || strcmp(resp->content_type, SOL_TAXII_MEDIA_TYPE) != 0) {
         printf("# line %u: Content-Type %s\n", st->line, resp->content_type);
@@ -265,8 +264,7 @@ check_step(const struct step *st, const struct sol_taxii_response *resp)
                 long have = v && sol_json_type(v) == SOL_JSON_ARRAY ? (long)v->n : 0;
                 ok = have == want;
                 if (!ok)
-                    printf("# line %u: count %s = %ld, expected %ld\n", st->line, path, have,
-                           want);
+                    printf("# line %u: count %s = %ld, expected %ld\n", st->line, path, have, want);
             } else if (strcmp(rest, "present") == 0) {
                 ok = v != NULL;
                 if (!ok)
