@@ -77,8 +77,9 @@ struct sol_pattern_options {
  *    STRING's latin1 form (not latin1_ok: incomparable); a BINARY/HEX constant against
  *    a plain string property uses the string's code points as octets. Incomparable
  *    means false, except that != is true.
- *  - LIKE: '%' any run, '_' one code point (octet for path.binary); no escape character.
- *    MATCHES: PCRE2 search (unanchored) with regex_utf (UTF, UCP, DOTALL) on strings or
+ *  - LIKE: '%' any run, '_' one code point (octet for path.binary); no escape character;
+ *    the constant is already in NFC. MATCHES: PCRE2 search (unanchored) with regex_utf
+ *    (UTF, UCP, DOTALL) on the NFC form of string values (sol_pattern_nfc()) or
  *    regex_bytes (DOTALL) on decoded binary values; a match limit counts as no match.
  *  - Time: an observation lies in [first_observed, last_observed]; WITHIN w needs
  *    max(last) - min(first) < w; START/STOP needs first >= start and last < stop;
@@ -347,6 +348,14 @@ SOL_API int sol_pattern_bracket_matches(const struct sol_pattern *p,
 
 /* Release the arrays of a result and zero it. NULL does nothing. */
 SOL_API void sol_pattern_result_free(struct sol_pattern_result *res);
+
+/*
+ * Append the Unicode NFC form of n bytes of UTF-8 at s to out (STIX 2.1 §9.6.1 asks for
+ * it on LIKE constants, which the parser applies, and on the string values MATCHES
+ * tests, which the evaluator applies). Returns 0; SOL_EUNSUPPORTED when this build has
+ * no ICU, after appending s unchanged; SOL_ENOMEM.
+ */
+SOL_API int sol_pattern_nfc(const char *s, size_t n, struct sol_buf *out);
 
 /* Names for messages and dumps: "=", "ISSUBSET", "FOLLOWEDBY", "string", ... */
 SOL_API const char *sol_pattern_op_name(enum sol_pattern_op op);

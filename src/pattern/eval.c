@@ -69,6 +69,7 @@ struct ev {
     size_t nvals, capvals;
     uint8_t *scratch; /* decoded binary property values */
     size_t capscratch;
+    struct sol_buf nfc; /* the NFC form of a string MATCHES tests */
 };
 
 /* Comparison of one value with one constant */
@@ -400,6 +401,15 @@ test_value(struct ev *e, const struct sol_pattern_cmp *t, const struct sol_json 
             if (!decode_prop(e, path, s, &s))
                 return false;
             re = t->regex_bytes;
+        } else {
+            /* §9.6.1: a string property is NFC normalized before MATCHES. */
+            sol_buf_reset(&e->nfc);
+            if (sol_pattern_nfc(s.p, s.n, &e->nfc) == SOL_ENOMEM) {
+                e->nomem = true;
+                return false;
+            }
+            s.p = e->nfc.p ? e->nfc.p : "";
+            s.n = e->nfc.n;
         }
         if (!re)
             return false;
@@ -1027,6 +1037,7 @@ ev_free(struct ev *e)
     sol_free(e->stack);
     sol_free(e->vals);
     sol_free(e->scratch);
+    sol_buf_free(&e->nfc);
     if (e->md)
         pcre2_match_data_free(e->md);
     if (e->mctx)

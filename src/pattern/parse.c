@@ -284,6 +284,8 @@ ptrvec_finish(struct parser *p, struct ptrvec *pv)
 
 /* Constants */
 
+static bool string_latin1(struct parser *p, struct sol_pattern_const *c);
+
 /* Decode a string token's body (the escapes \\ and \') into the arena. */
 static bool
 decode_string(struct parser *p, const struct sol__token *t, struct sol_pattern_const *c)
@@ -303,7 +305,16 @@ decode_string(struct parser *p, const struct sol__token *t, struct sol_pattern_c
     c->kind = SOL_PCONST_STRING;
     c->bytes.p = out;
     c->bytes.n = k;
-    /* STIX 2.1 §9.6.4: a string of code points below U+0100 converts to octets. */
+    return string_latin1(p, c);
+}
+
+/* STIX 2.1 §9.6.4: a string of code points below U+0100 converts to octets. */
+static bool
+string_latin1(struct parser *p, struct sol_pattern_const *c)
+{
+    const char *out = c->bytes.p;
+    size_t k = c->bytes.n;
+    c->latin1_ok = false;
     char *l1 = palloc(p, k + 1);
     if (!l1)
         return false;
@@ -960,6 +971,31 @@ parse_comparison_test(struct parser *p)
         break;
     default:
         break;
+    }
+    if (c->op == SOL_POP_LIKE) {
+        /* §9.6.1: "The string constant b MUST be NFC normalized prior to evaluation." */
+        struct sol_buf nfc;
+        sol_buf_init(&nfc);
+        int nrc = sol_pattern_nfc(c->value.bytes.p, c->value.bytes.n, &nfc);
+        if (nrc == SOL_ENOMEM) {
+            sol_buf_free(&nfc);
+            return oom(p);
+        }
+        if (nfc.n != c->value.bytes.n || (nfc.n && memcmp(nfc.p, c->value.bytes.p, nfc.n) != 0)) {
+            char *copy = palloc(p, nfc.n + 1);
+            if (!copy) {
+                sol_buf_free(&nfc);
+                return NULL;
+            }
+            memcpy(copy, nfc.p, nfc.n);
+            c->value.bytes.p = copy;
+            c->value.bytes.n = nfc.n;
+            if (!string_latin1(p, &c->value)) {
+                sol_buf_free(&nfc);
+                return NULL;
+            }
+        }
+        sol_buf_free(&nfc);
     }
     if (c->op == SOL_POP_MATCHES && !compile_regex(p, c))
         return NULL;

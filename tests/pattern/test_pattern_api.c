@@ -148,6 +148,21 @@ test_odd_bytes(void)
     CHECK_INT(parse(bad, strlen(bad), NULL, &err), SOL_ESYNTAX);
     CHECK_INT(err.column, 35); /* columns count bytes from the start, lines included */
     CHECK_STR(err.msg, "expected '=' after '!'");
+    /* NFC (with ICU): e + U+0301 composes to U+00E9; ASCII passes through. */
+    struct sol_buf nb;
+    sol_buf_init(&nb);
+    const char *decomposed = "cafe\xcc\x81";
+    int nrc = sol_pattern_nfc(decomposed, strlen(decomposed), &nb);
+    if (nrc == SOL_EUNSUPPORTED) {
+        CHECK_STRN(nb.p, nb.n, "cafe\xcc\x81");
+    } else {
+        CHECK_INT(nrc, 0);
+        CHECK_STRN(nb.p, nb.n, "caf\xc3\xa9");
+    }
+    sol_buf_reset(&nb);
+    CHECK_INT(sol_pattern_nfc("plain", 5, &nb), 0);
+    CHECK_STRN(nb.p, nb.n, "plain");
+    sol_buf_free(&nb);
     struct sol_pattern_options o = {0};
     o.stix_version = 22;
     CHECK_INT(parse("[a:b = 1]", 9, &o, &err), SOL_EINVAL);

@@ -6,6 +6,7 @@
  *
  *   %%VERSION 2.0          (optional) parse as STIX 2.0
  *   %%STRICT               (optional) parse with strict checks
+ *   %%NFC                  (optional) skip the case when the build has no NFC (ICU)
  *   PATTERN                the whole line is the pattern text
  *   observations...        (optional) see below
  *   EXPECTATION            one of:
@@ -227,6 +228,7 @@ struct tcase {
     unsigned line;
     unsigned version;
     bool strict;
+    bool needs_nfc;
     char *pattern;
     struct builder obs;
     bool has_obs;
@@ -237,11 +239,27 @@ struct tcase {
     unsigned nwarns;
 };
 
+static bool
+have_nfc(void)
+{
+    struct sol_buf b;
+    sol_buf_init(&b);
+    int rc = sol_pattern_nfc("\xc3\xa9", 2, &b);
+    sol_buf_free(&b);
+    return rc != SOL_EUNSUPPORTED;
+}
+
 static int
 run_case(struct tcase *c)
 {
     char name[800];
     snprintf(name, sizeof name, "%s:%u: %.200s", c->file, c->line, c->pattern);
+    if (c->needs_nfc && !have_nfc()) {
+        char skip[900];
+        snprintf(skip, sizeof skip, "%s # SKIP built without ICU (NFC)", name);
+        harness_report(skip, 0);
+        return 0;
+    }
     int failed = 0;
     struct sol_pattern_options opt = {0};
     opt.stix_version = c->version;
@@ -411,6 +429,10 @@ run_file(const char *path, const char *shortname)
             }
             if (strcmp(line, "%%STRICT") == 0) {
                 c.strict = true;
+                continue;
+            }
+            if (strcmp(line, "%%NFC") == 0) {
+                c.needs_nfc = true;
                 continue;
             }
             snprintf(c.file, sizeof c.file, "%s", shortname);
