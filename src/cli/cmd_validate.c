@@ -59,11 +59,11 @@ write_json_file(struct sol_json_writer *w, const char *file, const struct sol_st
     sol_jw_object_begin(w);
     sol_jw_key(w, "file");
     sol_jw_string(w, file);
-    if (error) {
+    if (error || !rep) {
         sol_jw_key(w, "valid");
         sol_jw_bool(w, false);
         sol_jw_key(w, "error");
-        sol_jw_string(w, error);
+        sol_jw_string(w, error ? error : "no report");
         sol_jw_object_end(w);
         return;
     }

@@ -102,7 +102,7 @@ sol_stix_finding_format(const struct sol_stix_finding *f, char *buf, size_t n)
 }
 
 static void
-add_finding(struct sol__vctx *c, enum sol_stix_severity sev, const char *fmt, va_list ap)
+add_finding(struct sol__vctx *c, enum sol_stix_severity sev, const char *msg)
 {
     struct sol_stix_report *r = c->rep;
     if (c->syserr)
@@ -125,7 +125,7 @@ add_finding(struct sol__vctx *c, enum sol_stix_severity sev, const char *fmt, va
     snprintf(f->path, sizeof f->path, "%s", c->path);
     snprintf(f->object_id, sizeof f->object_id, "%s", c->obj_id);
     f->object_path_len = c->obj_pathlen < sizeof f->path ? c->obj_pathlen : 0;
-    vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+    snprintf(f->msg, sizeof f->msg, "%s", msg);
     if (sev == SOL_STIX_ERROR)
         r->errors++;
     else
@@ -136,20 +136,26 @@ add_finding(struct sol__vctx *c, enum sol_stix_severity sev, const char *fmt, va
 void
 sol__err(struct sol__vctx *c, const char *fmt, ...)
 {
+    char msg[sizeof(((struct sol_stix_finding *)0)->msg)];
     va_list ap;
     va_start(ap, fmt);
-    add_finding(c, SOL_STIX_ERROR, fmt, ap);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): a false positive, va_start is above */
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    add_finding(c, SOL_STIX_ERROR, msg);
 }
 
 /* Record a warning at the current path. */
 void
 sol__warn(struct sol__vctx *c, const char *fmt, ...)
 {
+    char msg[sizeof(((struct sol_stix_finding *)0)->msg)];
     va_list ap;
     va_start(ap, fmt);
-    add_finding(c, SOL_STIX_WARNING, fmt, ap);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): a false positive, va_start is above */
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    add_finding(c, SOL_STIX_WARNING, msg);
 }
 
 /* ---- Paths ---- */
