@@ -215,11 +215,31 @@ load_indicators(struct sol_match_index *idx, const char *path, bool quiet)
     return CLI_OK;
 }
 
+/* The id of a collection named by id or alias, into out; CLI_ERR (said) when none. */
+static int
+resolve_collection(struct sol_store *store, const char *name, char *out, size_t n)
+{
+    struct sol_collection c;
+    memset(&c, 0, sizeof c);
+    int rc = sol_store_collection_get(store, NULL, name, &c);
+    if (rc != 0) {
+        cli_error("scan", "collection %s: %s", name,
+                  rc == SOL_ENOTFOUND ? "no such collection" : sol_store_errmsg(store));
+        return CLI_ERR;
+    }
+    snprintf(out, n, "%s", c.id);
+    sol_collection_clear(&c);
+    return CLI_OK;
+}
+
 /* The indicators (and the malware and tools they indicate) of a collection of the node. */
 static int
-load_collection(struct sol_match_index *idx, struct sol_store *store, const char *collection,
+load_collection(struct sol_match_index *idx, struct sol_store *store, const char *name,
                 const char *identity, bool quiet)
 {
+    char collection[128];
+    if (resolve_collection(store, name, collection, sizeof collection) != CLI_OK)
+        return CLI_ERR;
     static const char *const types[] = {"indicator", "malware", "tool", "relationship"};
     struct sol_object_filter f = {
         .collection = collection,
@@ -265,7 +285,7 @@ load_collection(struct sol_match_index *idx, struct sol_store *store, const char
         return CLI_ERR;
     }
     if (!n)
-        cli_error("scan", "collection %s: no indicators (is the id right?)", collection);
+        cli_error("scan", "collection %s: no indicators", name);
     if (bad && !quiet)
         cli_error("scan", "collection %s: %zu indicator%s skipped (first: %s)", collection, bad,
                   bad == 1 ? "" : "s", err.msg);
@@ -274,8 +294,11 @@ load_collection(struct sol_match_index *idx, struct sol_store *store, const char
 
 /* Add the sightings to a collection of the node, through the one ingest path. */
 static int
-store_sightings(struct sol_store *store, const char *collection, const struct sol_buf *bundle)
+store_sightings(struct sol_store *store, const char *name, const struct sol_buf *bundle)
 {
+    char collection[128];
+    if (resolve_collection(store, name, collection, sizeof collection) != CLI_OK)
+        return CLI_ERR;
     struct sol_json_doc *doc = sol_json_doc_new(NULL);
     const struct sol_json *root;
     struct sol_error err;

@@ -17,7 +17,8 @@ check() { # check NAME COMMAND...
 }
 S() { "$bin" --data "$tmp/node" "$@"; }
 S init > "$tmp/init.out" 2>&1
-intel=$(S collection add --title Spyware 2>/dev/null | tail -1)
+S collection add --title Spyware --alias spyware > /dev/null 2>&1
+intel=spyware
 seen=$(S collection add --title Sightings 2>/dev/null | tail -1)
 S import --collection "$intel" data/logs/wyrmspy.stix2 > /dev/null 2>&1
 S scan --collection "$intel" --store "$seen" data/logs/zeek_dns.log data/logs/eve.json \
@@ -33,7 +34,7 @@ S export --format stix --collection "$seen" --output "$tmp/export.json" > /dev/n
 check "the stored sightings are in the collection" \
   test "$(grep -o '"type": *"sighting"' "$tmp/export.json" | wc -l)" -ge 3
 S scan --collection no-such-collection data/logs/zeek_dns.log > /dev/null 2> "$tmp/err2"
-check "an unknown collection has no indicators" \
-  grep -q '^solidarity: scan: collection no-such-collection: no indicators (is the id right?)$' "$tmp/err2"
+check "an unknown collection is an error" \
+  grep -q '^solidarity: scan: collection no-such-collection: no such collection$' "$tmp/err2"
 echo "1..$n"
 exit $fail
