@@ -122,7 +122,7 @@ sol__json_doc_limits(const struct sol_json_doc *doc)
     return &doc->lim;
 }
 
-/* Make room for want bytes in *buf (capacity *cap). Keeps the contents only when keep. */
+/* Make room for want bytes in *buf (capacity *cap, doubled as needed); keeps the contents. */
 static bool
 grow(char **buf, size_t *cap, size_t want)
 {
