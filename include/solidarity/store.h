@@ -304,7 +304,10 @@ SOL_API int sol_store_token_find(struct sol_store *s, const uint8_t hash[32],
 SOL_API int sol_store_token_list(struct sol_store *s, int64_t user_id, struct sol_token **out,
                                  size_t *n);
 SOL_API int sol_store_token_revoke(struct sol_store *s, int64_t id);
-/* Record a use (last_used = at). */
+/*
+ * Record a use (last_used = at). Outside a transaction it does not wait for the write
+ * lock: SOL_EBUSY at once when another writer holds it (callers treat it as best effort).
+ */
 SOL_API int sol_store_token_touch(struct sol_store *s, int64_t id, sol_time_t at);
 SOL_API void sol_token_clear(struct sol_token *t);
 SOL_API void sol_token_list_free(struct sol_token *v, size_t n);

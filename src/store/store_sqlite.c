@@ -1897,7 +1897,17 @@ sq_token_revoke(struct sol_store *s, int64_t id)
 static int
 sq_token_touch(struct sol_store *s, int64_t id, sol_time_t at)
 {
-    return update_by_id(sq(s), "UPDATE tokens SET last_used = ?2 WHERE id = ?1", id, at);
+    struct sq_store *q = sq(s);
+    /*
+     * A bookkeeping write on the read path: it must not make a GET wait behind a bulk
+     * import holding the write lock, so outside a transaction it does not wait at all.
+     */
+    if (!q->in_txn)
+        sqlite3_busy_timeout(q->db, 0);
+    int rc = update_by_id(q, "UPDATE tokens SET last_used = ?2 WHERE id = ?1", id, at);
+    if (!q->in_txn)
+        sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
+    return rc;
 }
 
 /* ---- grants ---- */

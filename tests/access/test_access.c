@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "solidarity/access.h"
@@ -38,12 +39,15 @@ base_dir(void)
     return test_base;
 }
 
+static char dir_of_last[256];
+
 static struct sol_store *
 fresh(void)
 {
     static int n;
     char dir[256], cmd[600];
     snprintf(dir, sizeof dir, "%s/access-%d", base_dir(), n++);
+    snprintf(dir_of_last, sizeof dir_of_last, "%s", dir);
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
     if (system(cmd) != 0)
         return NULL;
@@ -160,6 +164,34 @@ test_authenticate(void)
     CHECK_INT(sol_access_authenticate(s, hdr, &pr), 0);
     CHECK_INT(sol_store_user_delete(s, "alice"), 0);
     CHECK_INT(sol_access_authenticate(s, hdr, &pr), SOL_EAUTH);
+    sol_store_close(s);
+}
+
+/* A writer holding the lock (a bulk import) does not make token logins wait or fail. */
+static void
+test_token_login_while_a_writer_holds_the_lock(void)
+{
+    struct sol_store *s = fresh();
+    int64_t p = 0;
+    sol_store_partner_add(s, "acme", NULL, &p);
+    int64_t alice = user(s, "alice", p, SOL_TLP_GREEN, NULL);
+    char tok[SOL_TOKEN_LEN + 1], hdr[128];
+    CHECK_INT(sol_access_token_issue(s, alice, NULL, tok, NULL), 0);
+    snprintf(hdr, sizeof hdr, "Bearer %s", tok);
+    struct sol_store *writer = NULL;
+    CHECK_INT(sol_store_open(dir_of_last, &writer, NULL), 0);
+    CHECK_INT(sol_store_begin(writer), 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct sol_principal pr;
+    CHECK_INT(sol_access_authenticate(s, hdr, &pr), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CHECK(secs < 1.0);
+    CHECK_INT(sol_store_token_touch(s, 1, 42), SOL_EBUSY);
+    sol_store_rollback(writer);
+    sol_store_close(writer);
+    CHECK_INT(sol_store_token_touch(s, 1, 42), 0);
     sol_store_close(s);
 }
 
@@ -288,6 +320,7 @@ main(void)
     sol_access_set_weak_password_hashing(true);
     RUN(test_passwords);
     RUN(test_authenticate);
+    RUN(test_token_login_while_a_writer_holds_the_lock);
     RUN(test_grants);
     RUN(test_each_clearance_sees_what_it_may);
     return harness_done();
