@@ -5,6 +5,8 @@
  *                             [--api-root R] [--default-tlp TLP]
  *   solidarity collection list [--api-root R]
  *   solidarity collection remove ID|ALIAS [--api-root R]
+ *   solidarity collection root add NAME --title T [--description D] [--max-content-length N]
+ *   solidarity collection root list
  *
  * --id mirrors a partner's collection under its own id; without it a new UUIDv4 is
  * made. The API root defaults to "intel". default-tlp (default amber) is the TLP of
@@ -12,6 +14,7 @@
  * grants. Every change is audited.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/admin.h"
@@ -26,11 +29,16 @@ help(FILE *f)
             "usage: solidarity collection add [--id UUID] --title T [--description D] [--alias A]\n"
             "                                 [--api-root R] [--default-tlp TLP]\n"
             "       solidarity collection list [--api-root R]\n"
-            "       solidarity collection remove ID|ALIAS [--api-root R]\n\n"
+            "       solidarity collection remove ID|ALIAS [--api-root R]\n"
+            "       solidarity collection root add NAME --title T [--description D]\n"
+            "                                      [--max-content-length N]\n"
+            "       solidarity collection root list\n\n"
             "Collections hold STIX objects under an API root (default 'intel', served at\n"
             "/intel/). --id gives an explicit UUID, to mirror a partner's collection. Objects\n"
             "without a TLP marking take the collection's --default-tlp (default amber).\n"
-            "'add' prints the new collection's id. Removing a collection deletes its objects.\n\n"
+            "'add' prints the new collection's id. Removing a collection deletes its objects.\n"
+            "'root add' makes another API root, served at /NAME/ (max-content-length in bytes,\n"
+            "default 100 MiB).\n\n"
             "exit status: 0 done, 1 no such collection, 2 usage or store error.\n");
 }
 
@@ -220,6 +228,80 @@ remove_collection(struct sol_store *s, int argc, char **argv)
     return rc ? failed(s, which, rc) : CLI_OK;
 }
 
+/* collection root add NAME --title T [...] and collection root list. */
+static int
+api_root(struct sol_store *s, int argc, char **argv)
+{
+    if (argc < 3)
+        return cli_usage("collection", "root: say add or list");
+    if (strcmp(argv[2], "list") == 0) {
+        if (argc > 3)
+            return cli_usage("collection", "unexpected argument '%s'", argv[3]);
+        struct sol_api_root *v;
+        size_t n;
+        int rc = sol_store_api_root_list(s, &v, &n);
+        if (rc != 0)
+            return failed(s, "API roots", rc);
+        for (size_t i = 0; i < n; i++)
+            printf("/%s/ %lld %s\n", v[i].name, (long long)v[i].max_content_length, v[i].title);
+        sol_api_root_list_free(v, n);
+        return CLI_OK;
+    }
+    if (strcmp(argv[2], "add") != 0)
+        return cli_usage("collection", "root: unknown action '%s' (add, list)", argv[2]);
+    if (argc < 4)
+        return cli_usage("collection", "root add: which name?");
+    const char *name = argv[3], *title = NULL, *description = NULL, *max = NULL;
+    for (int i = 4; i < argc; i++) {
+        int r = 0;
+        if ((r = cli_opt_value("collection", argv, argc, &i, "--title", &title)) ||
+            (r = cli_opt_value("collection", argv, argc, &i, "--description", &description)) ||
+            (r = cli_opt_value("collection", argv, argc, &i, "--max-content-length", &max))) {
+            if (r < 0)
+                return CLI_ERR;
+        } else {
+            return cli_usage("collection", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    /* TAXII 2.1 §4.2: the name is one path segment of the API root's URL. */
+    if (!*name || strlen(name) > 64 ||
+        strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(name) ||
+        strcmp(name, "taxii2") == 0 || strcmp(name, "api") == 0 || name[0] == '.')
+        return cli_usage("collection",
+                         "root add: '%s' is not a usable API root name (lower-case letters, "
+                         "digits, '-', '_' and '.'; not taxii2 or api)",
+                         name);
+    if (!title || !*title)
+        return cli_usage("collection", "root add: --title T is required");
+    long long limit = SOL_DEFAULT_MAX_CONTENT_LENGTH;
+    if (max) {
+        char *end;
+        limit = strtoll(max, &end, 10);
+        if (*end || end == max || limit <= 0)
+            return cli_usage("collection", "--max-content-length: '%s' is not a positive number",
+                             max);
+    }
+    struct sol_api_root existing;
+    if (sol_store_api_root_get(s, name, &existing) == 0) {
+        sol_api_root_clear(&existing);
+        cli_error("collection", "%s: the API root exists already", name);
+        return CLI_ERR;
+    }
+    struct sol_api_root r = {.name = (char *)(uintptr_t)name,
+                             .title = (char *)(uintptr_t)title,
+                             .description = (char *)(uintptr_t)description,
+                             .max_content_length = limit};
+    int rc = sol_store_begin(s);
+    if (rc == 0)
+        rc = sol_store_api_root_put(s, &r);
+    struct sol_buf d;
+    sol_buf_init(&d);
+    rc = cli_audited("collection", s, "api_root.add", name,
+                     cli_details(&d, "title", title, CLI_END), rc);
+    sol_buf_free(&d);
+    return rc ? failed(s, name, rc) : CLI_OK;
+}
+
 /* cli.h: solidarity collection (see the top of this file). */
 int
 cli_cmd_collection(int argc, char **argv)
@@ -239,8 +321,10 @@ cli_cmd_collection(int argc, char **argv)
         action = list;
     else if (strcmp(argv[1], "remove") == 0)
         action = remove_collection;
+    else if (strcmp(argv[1], "root") == 0)
+        action = api_root;
     else
-        return cli_usage("collection", "unknown action '%s' (add, list, remove)", argv[1]);
+        return cli_usage("collection", "unknown action '%s' (add, list, remove, root)", argv[1]);
     struct sol_store *s;
     if (cli_open_store("collection", &s) != CLI_OK)
         return CLI_ERR;

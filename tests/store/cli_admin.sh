@@ -115,6 +115,17 @@ run $S collection list
 expect "collection list" 0 "6b0f3c3a-1111-4222-8333-444455556666 intel    feed         green                0 Spyware feed
 $second intel    -            amber                0 Second" ""
 
+run $S collection root add partners --title "Partner feeds" --max-content-length 1048576
+expect "collection root add" 0 "" ""
+run $S collection root add partners --title again
+expect "API root names are unique" 2 "" "solidarity: collection: partners: the API root exists already"
+run $S collection root add taxii2 --title x
+expect "an API root may not shadow discovery" 2 "" "solidarity: collection: root add: 'taxii2' is not a usable API root name (lower-case letters, digits, '-', '_' and '.'; not taxii2 or api)
+(see 'solidarity collection --help')"
+run $S collection root list
+expect "collection root list" 0 "/intel/ 104857600 north
+/partners/ 1048576 Partner feeds" ""
+
 run $S grant read feed --partner ngo
 expect "grant read to a partner" 0 "" ""
 run $S grant readwrite feed --user carol
@@ -192,7 +203,7 @@ run $S collection list
 
 if command -v sqlite3 >/dev/null; then
   got=$(sqlite3 "$D/store.db" "SELECT action FROM audit ORDER BY seq" | sort | uniq -c | awk '{print $2":"$1}' | tr '\n' ' ')
-  want="collection.add:2 grant.add:2 grant.revoke:1 node.init:1 objects.add:2 partner.add:2 token.issue:1 token.revoke:1 user.add:2 user.set:1 "
+  want="api_root.add:1 collection.add:2 grant.add:2 grant.revoke:1 node.init:1 objects.add:2 partner.add:2 token.issue:1 token.revoke:1 user.add:2 user.set:1 "
   [ "$got" = "$want" ] || echo "# audit: $got"
   [ "$got" = "$want" ]; ok $? "every change is in the audit log, once"
 else
