@@ -88,7 +88,8 @@ draw(struct run *r, bool final)
     for (size_t i = 0; i < width; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[width] = 0;
-    fprintf(stderr, "\r%.40s [%s] %zu/%zu", r->file, bar, r->done, r->total);
+    const char *base = strrchr(r->file, '/');
+    fprintf(stderr, "\r%.40s [%s] %zu/%zu", base ? base + 1 : r->file, bar, r->done, r->total);
     if (final)
         fputs("\r\033[K", stderr);
     fflush(stderr);

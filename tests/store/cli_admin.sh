@@ -198,6 +198,14 @@ expect "import of an unsupported format" 2 "" "solidarity: import: --format: 'mi
 run $S import --collection feed
 expect "import without files" 2 "" "solidarity: import: no input files (use '-' for standard input)
 (see 'solidarity import --help')"
+if command -v script >/dev/null; then
+  # On a terminal (script(1) gives it one), a progress bar, cleared before the summary.
+  bar=$(script -qc "$S import --collection feed $T/b.json" /dev/null | tr -d '\r')
+  [[ "$bar" == *"b.json [##############################] 3/3"*$'\033[K'*"stored 0, already held 2, rejected 1"* ]]
+  ok $? "a progress bar on a terminal"
+else
+  n=$((n + 1)); echo "ok $n - progress bar # SKIP script(1) not installed"
+fi
 run $S collection list
 [[ "$out" == *"feed         green                3 Spyware feed"* ]]; ok $? "the collection holds the three valid objects"
 
