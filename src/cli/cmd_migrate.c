@@ -477,6 +477,8 @@ cli_cmd_migrate(int argc, char **argv)
         sqlite3_close(m.db);
         return CLI_ERR;
     }
+    /* Fresh statistics, so the planner walks the indexes from the first query on. */
+    sol__pg_each_row(m.to, "ANALYZE", NULL, NULL);
     sol_store_close(m.to);
     sqlite3_close(m.db);
 

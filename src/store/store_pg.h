@@ -33,10 +33,22 @@ int sol__pg_copy_end(struct sol_store *s, int rc);
  * each collection's last_date_added up to its newest object, so that new rows go after.
  */
 int sol__pg_restore_finish(struct sol_store *s);
-/* Run sql (no parameters) and call fn for each row; a non-zero return from fn stops. */
+/* Run sql (no parameters) and call fn (may be NULL) for each row; a non-zero return stops. */
 int sol__pg_each_row(struct sol_store *s, const char *sql,
                      int (*fn)(void *arg, int ncols, const char *const *values,
                                const int *lengths),
                      void *arg);
+/*
+ * The SQL a query cursor for f runs first, with its parameters as "N=value" lines
+ * appended to params: what benchmarks run through pgbench, and what EXPLAIN shows.
+ */
+int sol__pg_filter_sql(const struct sol_object_filter *f, struct sol_buf *sql,
+                       struct sol_buf *params);
+/*
+ * The one statement of sol_store_object_add() (parameters: $1 collection, $2 id,
+ * $3 version or NULL, $4 type, $5 spec_version, $6 tlp or NULL, $7 TLP:RED recipients,
+ * $8 revoked, $9 origin, $10 json), for benchmarks.
+ */
+const char *sol__pg_add_sql(void);
 
 #endif
