@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -550,6 +551,39 @@ test_parse_file(void)
     CHECK_STR(err.msg, "cannot open: No such file or directory");
     CHECK(root == NULL);
     sol_json_doc_free(d);
+}
+
+/* Docs in different threads parse at the same time without sharing anything. */
+static void *
+parse_in_thread(void *arg)
+{
+    long id = (long)arg;
+    struct sol_json_doc *d = sol_json_doc_new(NULL);
+    char text[128];
+    long bad = 0;
+    for (int i = 0; i < 2000 && d; i++) {
+        int n =
+            snprintf(text, sizeof(text), "{\"thread\": %ld, \"i\": %d, \"s\": \"x%d\"}", id, i, i);
+        const struct sol_json *root;
+        if (sol_json_parse(d, text, (size_t)n, &root, NULL) != 0 ||
+            sol_json_get(root, "thread")->u.i != id || sol_json_get(root, "i")->u.i != i)
+            bad++;
+    }
+    sol_json_doc_free(d);
+    return (void *)bad;
+}
+
+static void
+test_threads(void)
+{
+    pthread_t t[4];
+    for (long i = 0; i < 4; i++)
+        CHECK_INT(pthread_create(&t[i], NULL, parse_in_thread, (void *)i), 0);
+    for (int i = 0; i < 4; i++) {
+        void *bad = NULL;
+        pthread_join(t[i], &bad);
+        CHECK_INT((long)bad, 0);
+    }
 }
 
 static void
@@ -1328,6 +1362,7 @@ main(void)
     RUN(test_limits);
     RUN(test_truncated);
     RUN(test_parse_file);
+    RUN(test_threads);
     RUN(test_reuse_no_alloc);
     RUN(test_alloc_failures);
     RUN(test_reader_lines);
