@@ -11,6 +11,8 @@
  * the bracket (scan.c).
  */
 #include <hs/hs.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1045,122 +1047,182 @@ resolve_relationships(struct sol_match_index *idx)
     return 0;
 }
 
+/*
+ * One Vectorscan database of some of a space's terms, compiled on its own thread. An
+ * expression Vectorscan cannot take even as a prefilter is dropped and reported in
+ * ->rejected: its bracket is then evaluated on every observation instead.
+ */
+struct rx_chunk {
+    const struct sol__mregex *terms; /* this chunk's terms */
+    size_t n;
+    hs_database_t *db;
+    uint32_t *leaf_of; /* Vectorscan id → leaf, for the terms compiled */
+    size_t ncompiled;
+    uint32_t *rejected; /* leaves */
+    size_t nrejected;
+    int rc;
+};
+
+static void *
+compile_chunk(void *arg)
+{
+    struct rx_chunk *c = arg;
+    const char **exprs = sol_calloc(c->n, sizeof *exprs);
+    unsigned *flags = sol_calloc(c->n, sizeof *flags);
+    unsigned *ids = sol_calloc(c->n, sizeof *ids);
+    bool *skip = sol_calloc(c->n, sizeof *skip);
+    c->leaf_of = sol_calloc(c->n, sizeof *c->leaf_of);
+    c->rejected = sol_calloc(c->n, sizeof *c->rejected);
+    if (!exprs || !flags || !ids || !skip || !c->leaf_of || !c->rejected) {
+        c->rc = SOL_ENOMEM;
+        goto out;
+    }
+    for (;;) {
+        size_t m = 0;
+        for (size_t q = 0; q < c->n; q++) {
+            if (skip[q])
+                continue;
+            exprs[m] = c->terms[q].expr;
+            flags[m] = c->terms[q].flags;
+            ids[m] = (unsigned)m;
+            c->leaf_of[m] = c->terms[q].leaf;
+            m++;
+        }
+        c->ncompiled = m;
+        if (!m)
+            break;
+        hs_compile_error_t *ce = NULL;
+        if (hs_compile_multi(exprs, flags, ids, (unsigned)m, HS_MODE_BLOCK, NULL, &c->db, &ce) ==
+            HS_SUCCESS)
+            break;
+        int bad = ce ? ce->expression : -1;
+        hs_free_compile_error(ce);
+        if (bad < 0) {
+            c->rc = SOL_EINTERNAL;
+            break;
+        }
+        size_t q = 0, seen = 0;
+        for (; q < c->n; q++)
+            if (!skip[q] && (int)seen++ == bad)
+                break;
+        if (q == c->n) {
+            c->rc = SOL_EINTERNAL;
+            break;
+        }
+        skip[q] = true;
+        c->rejected[c->nrejected++] = c->terms[q].leaf;
+    }
+out:
+    sol_free(exprs);
+    sol_free(flags);
+    sol_free(ids);
+    sol_free(skip);
+    return NULL;
+}
+
+static int
+add_always(struct sol_match_index *idx, uint32_t leaf)
+{
+    for (size_t a = 0; a < idx->nalways; a++)
+        if (idx->always[a] == leaf)
+            return 0;
+    GROW(idx->always, idx->nalways, idx->capalways);
+    idx->always[idx->nalways++] = leaf;
+    idx->stats.always_leaves++;
+    return 0;
+}
+
+static int
+cmp_rx_space(const void *a, const void *b)
+{
+    const struct sol__mregex *x = a, *y = b;
+    if (x->space != y->space)
+        return x->space < y->space ? -1 : 1;
+    return x->leaf < y->leaf ? -1 : x->leaf > y->leaf;
+}
+
+#define RX_CHUNKS_MAX 8
+#define RX_CHUNK_MIN 128 /* terms below which one thread compiles a space alone */
+
 static int
 compile_regexes(struct sol_match_index *idx, struct sol_error *err)
 {
     if (!idx->nrx)
         return 0;
-    /* One database per key space: a value is scanned with its own space's only. */
+    /* One set of databases per key space: a value is scanned with its own space's only.
+       A large set is split so that the machine's cores compile it together. */
+    qsort(idx->rx, idx->nrx, sizeof *idx->rx, cmp_rx_space);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t maxchunks = cpus < 1 ? 1 : cpus > RX_CHUNKS_MAX ? RX_CHUNKS_MAX : (size_t)cpus;
+    struct rx_chunk chunks[256];
+    pthread_t th[256];
+    bool started[256];
+    size_t nchunks = 0;
     for (size_t i = 0; i < idx->nrx;) {
-        uint16_t sp = idx->rx[i].space;
-        size_t n = 0;
-        for (size_t j = i; j < idx->nrx; j++)
-            if (idx->rx[j].space == sp)
-                n++;
-        const char **exprs = sol_calloc(n, sizeof *exprs);
-        unsigned *flags = sol_calloc(n, sizeof *flags);
-        unsigned *ids = sol_calloc(n, sizeof *ids);
-        uint32_t *leaf_of = sol_calloc(n, sizeof *leaf_of);
-        bool *skip = sol_calloc(n, sizeof *skip);
-        size_t *which = sol_calloc(n, sizeof *which);
-        int rc = 0;
-        if (!exprs || !flags || !ids || !leaf_of || !skip || !which) {
-            rc = SOL_ENOMEM;
-            goto out;
+        size_t j = i;
+        while (j < idx->nrx && idx->rx[j].space == idx->rx[i].space)
+            j++;
+        size_t n = j - i, k = n / RX_CHUNK_MIN;
+        if (k < 1)
+            k = 1;
+        if (k > maxchunks)
+            k = maxchunks;
+        if (nchunks + k > sizeof chunks / sizeof chunks[0])
+            return sol_error_set(err, SOL_ELIMIT, "LIKE and MATCHES on too many properties");
+        for (size_t c = 0; c < k; c++) {
+            size_t from = i + n * c / k, to = i + n * (c + 1) / k;
+            memset(&chunks[nchunks], 0, sizeof chunks[0]);
+            chunks[nchunks].terms = idx->rx + from;
+            chunks[nchunks].n = to - from;
+            nchunks++;
         }
-        size_t k = 0;
-        for (size_t j = i; j < idx->nrx; j++)
-            if (idx->rx[j].space == sp)
-                which[k++] = j;
-        for (;;) {
-            size_t m = 0;
-            for (size_t q = 0; q < n; q++) {
-                if (skip[q])
-                    continue;
-                exprs[m] = idx->rx[which[q]].expr;
-                flags[m] = idx->rx[which[q]].flags;
-                ids[m] = (unsigned)m;
-                leaf_of[m] = idx->rx[which[q]].leaf;
-                m++;
-            }
-            if (!m)
-                break;
-            hs_database_t *db = NULL;
-            hs_compile_error_t *ce = NULL;
-            if (hs_compile_multi(exprs, flags, ids, (unsigned)m, HS_MODE_BLOCK, NULL, &db,
-                                 &ce) == HS_SUCCESS) {
-                struct sol__mhs *nh = sol_realloc(idx->hs, (idx->nhs + 1) * sizeof *nh);
-                if (!nh) {
-                    hs_free_database(db);
-                    rc = SOL_ENOMEM;
-                    goto out;
-                }
-                idx->hs = nh;
-                nh[idx->nhs].space = sp;
-                nh[idx->nhs].db = db;
-                nh[idx->nhs].leaf_of = leaf_of;
-                nh[idx->nhs].n = m;
-                leaf_of = NULL;
-                idx->spaces[sp].hs = (int32_t)idx->nhs;
-                idx->nhs++;
-                break;
-            }
-            /* An expression Vectorscan cannot take even as a prefilter: its bracket is
-               evaluated on every observation instead. */
-            int bad_expr = ce ? ce->expression : -1;
-            hs_free_compile_error(ce);
-            if (bad_expr < 0) {
-                rc = sol_error_set(err, SOL_EINTERNAL, "Vectorscan could not compile the patterns");
-                goto out;
-            }
-            size_t q = 0, seen = 0;
-            for (; q < n; q++) {
-                if (skip[q])
-                    continue;
-                if ((int)seen++ == bad_expr)
-                    break;
-            }
-            skip[q] = true;
-            uint32_t leaf = idx->rx[which[q]].leaf;
-            bool there = false;
-            for (size_t a = 0; a < idx->nalways; a++)
-                there = there || idx->always[a] == leaf;
-            if (!there) {
-                if (idx->nalways == idx->capalways) {
-                    size_t nc = idx->capalways ? idx->capalways * 2 : 16;
-                    uint32_t *na = sol_realloc(idx->always, nc * sizeof *na);
-                    if (!na) {
-                        rc = SOL_ENOMEM;
-                        goto out;
-                    }
-                    idx->always = na;
-                    idx->capalways = nc;
-                }
-                idx->always[idx->nalways++] = leaf;
-                idx->stats.always_leaves++;
-            }
-        }
-    out:
-        sol_free(exprs);
-        sol_free(flags);
-        sol_free(ids);
-        sol_free(leaf_of);
-        sol_free(skip);
-        /* Move the rest of the terms to the front and go on with the next space. */
-        size_t w = i;
-        for (size_t j = i; j < idx->nrx; j++) {
-            if (idx->rx[j].space == sp) {
-                sol_free(idx->rx[j].expr);
-                continue;
-            }
-            idx->rx[w++] = idx->rx[j];
-        }
-        idx->nrx = w;
-        sol_free(which);
-        if (rc)
-            return rc;
+        i = j;
     }
-    return 0;
+    for (size_t c = 0; c < nchunks; c++)
+        started[c] = pthread_create(&th[c], NULL, compile_chunk, &chunks[c]) == 0;
+    int rc = 0;
+    for (size_t c = 0; c < nchunks; c++) {
+        if (started[c])
+            pthread_join(th[c], NULL);
+        else
+            compile_chunk(&chunks[c]);
+        if (chunks[c].rc && !rc)
+            rc = chunks[c].rc;
+    }
+    /* Install the databases: a space's chunks are consecutive in idx->hs. */
+    if (!rc) {
+        idx->hs = sol_calloc(nchunks, sizeof *idx->hs);
+        if (!idx->hs)
+            rc = SOL_ENOMEM;
+    }
+    for (size_t c = 0; c < nchunks && !rc; c++) {
+        struct rx_chunk *ch = &chunks[c];
+        for (size_t r = 0; r < ch->nrejected && !rc; r++)
+            rc = add_always(idx, ch->rejected[r]);
+        if (!ch->db)
+            continue;
+        uint16_t sp = ch->terms[0].space;
+        struct sol__mhs *h = &idx->hs[idx->nhs];
+        h->space = sp;
+        h->db = ch->db;
+        h->leaf_of = ch->leaf_of;
+        h->n = ch->ncompiled;
+        ch->db = NULL;
+        ch->leaf_of = NULL;
+        if (idx->spaces[sp].hs < 0)
+            idx->spaces[sp].hs = (int32_t)idx->nhs;
+        idx->spaces[sp].nhs++;
+        idx->nhs++;
+    }
+    for (size_t c = 0; c < nchunks; c++) {
+        if (chunks[c].db)
+            hs_free_database(chunks[c].db);
+        sol_free(chunks[c].leaf_of);
+        sol_free(chunks[c].rejected);
+    }
+    if (rc == SOL_EINTERNAL)
+        return sol_error_set(err, rc, "Vectorscan could not compile the patterns");
+    return rc;
 }
 
 int

@@ -151,7 +151,8 @@ struct sol__mspace {
     uint16_t type_n, path_n;
     uint8_t norm;      /* enum sol__mnorm */
     bool exact, lpm;
-    int32_t hs;        /* index into ->hs, or -1 */
+    int32_t hs;        /* index into ->hs of the first of nhs databases, or -1 */
+    uint8_t nhs;
 };
 
 /* A bracket (observation expression of one observation) to confirm on candidates. */

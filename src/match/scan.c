@@ -698,8 +698,8 @@ scan_lookups(struct sol_match_scanner *sc, struct lookup *lk, size_t n)
             struct lpm_ud ud = {sc};
             sol__mlpm_lookup(l->v6 ? &idx->lpm6 : &idx->lpm4, l->key, l->len, lpm_fn, &ud);
         }
-        if (s->hs >= 0) {
-            struct hs_ctx c = {sc, &idx->hs[s->hs]};
+        for (int k = 0; s->hs >= 0 && k < s->nhs; k++) {
+            struct hs_ctx c = {sc, &idx->hs[s->hs + k]};
             hs_scan(c.h->db, l->p->s ? l->p->s : "", l->p->n, 0, sc->scratch, hs_collect, &c);
         }
     }
