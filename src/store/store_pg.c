@@ -2001,7 +2001,18 @@ pgs_token_touch(struct sol_store *s, int64_t id, sol_time_t at)
     struct args a = {0};
     a_int(&a, id);
     a_int(&a, at);
-    return update_by_id(pg(s), "UPDATE tokens SET last_used = $2 WHERE id = $1", &a);
+    struct pg_store *q = pg(s);
+    /*
+     * store.h: bookkeeping on the read path never waits outside a transaction. A bulk
+     * import does not hold this row (writes here lock rows, not the database), so only
+     * a concurrent touch or revoke of the same token can: then SOL_EBUSY at once.
+     */
+    if (q->in_txn)
+        return update_by_id(q, "UPDATE tokens SET last_used = $2 WHERE id = $1", &a);
+    return update_by_id(q,
+                        "UPDATE tokens SET last_used = $2 WHERE id = "
+                        "(SELECT id FROM tokens WHERE id = $1 FOR UPDATE NOWAIT)",
+                        &a);
 }
 
 /* ---- grants ---- */

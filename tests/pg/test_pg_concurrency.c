@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -298,6 +299,43 @@ test_writers_reader_and_kill(void)
     sol_store_close(s);
 }
 
+/* Recording a token's use does not wait behind a writer (store.h: token_touch). */
+static void
+test_token_touch_never_waits(void)
+{
+    struct sol_store *s = NULL, *w = NULL;
+    CHECK_INT(sol_store_open(url, &s, NULL), 0);
+    CHECK_INT(sol_store_open(url, &w, NULL), 0);
+    if (!s || !w)
+        return;
+    int64_t p = 0, u = 0, t = 0;
+    CHECK_INT(sol_store_partner_add(s, "touchers", NULL, &p), 0);
+    struct sol_user user = {.name = "toucher", .partner_id = p, .clearance = 2};
+    CHECK_INT(sol_store_user_add(s, &user, &u), 0);
+    struct sol_token tok = {.name = "t", .user_id = u};
+    memset(tok.hash, 0x5a, sizeof tok.hash);
+    CHECK_INT(sol_store_token_add(s, &tok, &t), 0);
+    /* A bulk import holding the write lock does not hold the token up. */
+    CHECK_INT(sol_store_begin(w), 0);
+    CHECK_INT(add_one(w, "indicator--touch", NULL), 0);
+    CHECK_INT(sol_store_token_touch(s, t, 1234), 0);
+    /* A writer holding the token's row: SOL_EBUSY at once, not after the lock timeout. */
+    CHECK_INT(sol_store_token_revoke(w, t), 0);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    CHECK_INT(sol_store_token_touch(s, t, 5678), SOL_EBUSY);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    CHECK((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 2000);
+    CHECK_INT(sol_store_commit(w), 0);
+    struct sol_token got;
+    CHECK_INT(sol_store_token_find(s, tok.hash, &got), 0);
+    CHECK_INT(got.last_used, 1234);
+    CHECK(got.revoked);
+    sol_token_clear(&got);
+    sol_store_close(w);
+    sol_store_close(s);
+}
+
 int
 main(void)
 {
@@ -312,5 +350,6 @@ main(void)
     fflush(stdout);
     RUN(test_concurrent_open_migrates_once);
     RUN(test_writers_reader_and_kill);
+    RUN(test_token_touch_never_waits);
     return harness_done();
 }
