@@ -128,9 +128,10 @@ grow(char **buf, size_t *cap, size_t want)
 {
     if (want <= *cap)
         return true;
-    size_t c = *cap ? *cap : 4096;
-    while (c < want)
-        c = c > SIZE_MAX / 2 ? want : c * 2;
+    /* Double (amortised growth), but a first big document gets just what it needs. */
+    size_t c = *cap > SIZE_MAX / 2 ? want : *cap * 2;
+    if (c < want)
+        c = want < 4096 ? 4096 : want;
     char *p = static_cast<char *>(sol_realloc(*buf, c));
     if (!p)
         return false;
