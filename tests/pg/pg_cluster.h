@@ -11,6 +11,7 @@
 #define SOLIDARITY_TEST_PG_CLUSTER_H
 
 #include <libpq-fe.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,15 @@ pg_cluster_stop(void)
     pg_cluster_dir[0] = 0;
 }
 
+/* A test killed by a signal (a timeout, ^C, a closed pipe) still removes its cluster. */
+static void
+pg_cluster_on_signal(int sig)
+{
+    pg_cluster_stop();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* The URL of the cluster's "postgres" database, or NULL (reason in pg_cluster_why). */
 static const char *
 pg_cluster_start(void)
@@ -62,6 +72,9 @@ pg_cluster_start(void)
     }
     pg_cluster_owner = getpid();
     atexit(pg_cluster_stop);
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], pg_cluster_on_signal);
     char cmd[512];
     snprintf(cmd, sizeof cmd, "%s start '%s' 2>&1", pg_cluster_script(), pg_cluster_dir);
     FILE *p = popen(cmd, "r");
