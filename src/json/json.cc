@@ -146,9 +146,9 @@ reserve_nodes(struct sol_json_doc *doc, size_t want)
 {
     if (want <= doc->ncap)
         return true;
-    size_t c = doc->ncap ? doc->ncap : 1024;
-    while (c < want)
-        c *= 2;
+    size_t c = doc->ncap * 2;
+    if (c < want)
+        c = want < 1024 ? 1024 : want;
     void *p = sol_realloc(doc->nodes, c * sizeof(struct sol_json));
     if (!p)
         return false;
