@@ -112,20 +112,19 @@ sqlite_dir(const char *from)
 static void
 redact(const char *url, char *out, size_t n)
 {
-    snprintf(out, n, "%s", url);
-    char *scheme = strstr(out, "://");
-    char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-    char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
-    if (at && colon && colon < at && strlen(out) + 4 < n) {
-        memmove(colon + 4, at, strlen(at) + 1);
-        memcpy(colon, ":***", 4);
-    }
+    const char *scheme = strstr(url, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+    if (at && colon && colon < at) /* scheme://user:PASSWORD@rest */
+        snprintf(out, n, "%.*s:***%s", (int)(colon - url), url, at);
+    else
+        snprintf(out, n, "%s", url);
     char *pw = strstr(out, "password=");
-    if (pw && strlen(out) + 4 < n) {
-        char *end = strchr(pw, '&');
-        size_t keep = end ? strlen(end) + 1 : 1;
-        memmove(pw + 12, end ? end : pw + strlen(pw), keep);
-        memcpy(pw + 9, "***", 3);
+    if (pw) { /* ...password=PASSWORD&rest */
+        const char *end = strchr(pw, '&');
+        char rest[512];
+        snprintf(rest, sizeof rest, "%s", end ? end : "");
+        snprintf(pw, n - (size_t)(pw - out), "password=***%s", rest);
     }
 }
 
@@ -299,8 +298,9 @@ verify_objects(struct migration *m)
             sol_sha1(sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5), sha1);
             const char *coll = (const char *)sqlite3_column_text(st, 1);
             const char *id = (const char *)sqlite3_column_text(st, 2);
-            if (sqlite3_column_int64(st, 0) != d->seq || !coll || strcmp(coll, d->collection) ||
-                !id || strcmp(id, d->id) || sqlite3_column_int64(st, 3) != d->version ||
+            if (sqlite3_column_int64(st, 0) != d->seq || !coll ||
+                strcmp(coll, d->collection) != 0 || !id || strcmp(id, d->id) != 0 ||
+                sqlite3_column_int64(st, 3) != d->version ||
                 sqlite3_column_int64(st, 4) != d->date_added || memcmp(sha1, d->sha1, 20) != 0) {
                 snprintf(m->why, sizeof m->why,
                          "verifying: object %s (seq %lld) differs between source and target",

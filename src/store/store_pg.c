@@ -1707,8 +1707,9 @@ pgs_partner_add(struct sol_store *s, const char *name, const char *identity, int
     if (!identity) {
         struct sol_uuid u;
         sol_uuid_v4(&u);
-        memcpy(made, "identity--", 10);
-        sol_uuid_format(&u, made + 10);
+        char uuid[40];
+        sol_uuid_format(&u, uuid);
+        snprintf(made, sizeof made, "identity--%s", uuid);
         identity = made;
     } else {
         struct sol_uuid u;

@@ -50,20 +50,51 @@ fi
 mkdir "$tmp/data"
 "$fixture" "$tmp/data" >"$tmp/vars" || bail "the fixture could not be created"
 var() { sed -n "s/^$1=//p" "$tmp/vars"; }
-alice=$(var alice); A=$(var A)
+alice=$(var alice); A=$(var A); B=$(var B)
 
-# The node moves to PostgreSQL.
+# Some real objects first (TLP:RED ones with a recipient too), so that there is
+# something to verify; then the node moves to PostgreSQL.
+data=$(cd "$here/../data/stix" && pwd)
+"$bin" --data "$tmp/data" import --collection "$B" "$data/oasis-schema-examples/poisonivy.json" \
+  "$data/mvt-indicators/2022-06-23_rcs_lab_rcs.stix2" "$data/misp-stix/test_event2_stix21.json" \
+  >/dev/null 2>>"$tmp/log"
+"$bin" --data "$tmp/data" import --collection "$B" --recipient "$(var OTHER)" \
+  "$data/oasis-cti-documentation/using-marking-definitions.json" >/dev/null 2>>"$tmp/log"
+moved=$("$bin" --data "$tmp/data" collection list | awk -v b="$B" '$1 == b {print $5}')
+check "the SQLite node holds objects to move ($moved in collection B)" test "${moved:-0}" -gt 100
 "$bin" migrate --from "sqlite://$tmp/data" --to "$db" >"$tmp/migrate" 2>>"$tmp/log"
 check "migrate moves the fixture node to PostgreSQL" test $? = 0
-check "and verifies every object version" \
-  grep -Eq '^verified: ([0-9]+) of \1 object versions identical' "$tmp/migrate"
+check "and verifies every object version ($(tail -n 1 "$tmp/migrate" | cut -d' ' -f2-4))" \
+  grep -Eq "^verified: $moved of $moved object versions identical" "$tmp/migrate"
 "$bin" migrate --from "$tmp/data" --to "$db" >/dev/null 2>"$tmp/err"
 rc=$?
 check "a second migrate onto the non-empty target is refused (exit $rc)" test $rc = 2
 check "with the reason" grep -q "the target store is not empty; refusing to write over it (--force replaces it)" "$tmp/err"
-"$bin" --data "$tmp/data" collection list >"$tmp/c1" 2>>"$tmp/log"
-"$bin" --data "$db" collection list >"$tmp/c2" 2>>"$tmp/log"
-check "the collections (and their counts) are the same on both stores" cmp -s "$tmp/c1" "$tmp/c2"
+"$bin" migrate --from "$tmp/data" --to "postgresql://sol:s3cret@/cti?host=$tmp/nowhere" \
+  >/dev/null 2>"$tmp/err"
+check "a target that cannot be reached: exit 2, the password not shown" \
+  grep -q "^solidarity: migrate: postgresql://sol:\*\*\*@/cti?host=$tmp/nowhere: cannot connect to the store: " "$tmp/err"
+check "and never the password" bash -c "! grep -q s3cret '$tmp/err'"
+# same_listing WHAT CMD...: the command lists the same on the SQLite and PostgreSQL store.
+same_listing() {
+  local what=$1; shift
+  "$bin" --data "$tmp/data" "$@" >"$tmp/l1" 2>&1
+  "$bin" --data "$db" "$@" >"$tmp/l2" 2>&1
+  check "$what: the same on both stores ($(wc -l <"$tmp/l1") lines)" cmp -s "$tmp/l1" "$tmp/l2"
+}
+same_listing "collections and their counts" collection list
+same_listing "partners" user partner list
+same_listing "users" user list
+same_listing "tokens (last use, revocation)" token list
+same_listing "grants" grant list
+same_listing "peers" peer list
+# The objects themselves: an export of collection B (bundle id aside).
+"$bin" --data "$tmp/data" export --format stix --collection "$B" 2>/dev/null |
+  sed 's/bundle--[0-9a-f-]*//' >"$tmp/e1"
+"$bin" --data "$db" export --format stix --collection "$B" 2>/dev/null |
+  sed 's/bundle--[0-9a-f-]*//' >"$tmp/e2"
+check "an export of collection B: the same $(wc -c <"$tmp/e1") bytes from both stores" \
+  test -s "$tmp/e1" -a "$(wc -c <"$tmp/e1")" -gt 1000 -a -z "$(cmp "$tmp/e1" "$tmp/e2" 2>&1)"
 
 # start: run serve on the PostgreSQL store in the background; sets url and server_pid.
 start() {
@@ -211,6 +242,12 @@ start || bail "a server did not restart"
 pid2=$server_pid url2=$url
 req "$url2" GET "/intel/collections/$A/objects/?limit=1" -H "Authorization: Bearer $alice"
 check "a restarted server serves the same store" test "$status" = 200
+
+# --force replaces the target with the SQLite store again: the POSTed objects are gone.
+"$bin" migrate --from "$tmp/data" --to "$db" --force >"$tmp/migrate2" 2>>"$tmp/log"
+check "migrate --force replaces the target" test $? = 0
+all_ids 500 || bail "cannot page after migrate --force"
+check "and the collection is the SQLite one again ($base objects)" test "$(count_ids)" = "$base"
 
 echo "1..$n"
 [ $fails = 0 ]
