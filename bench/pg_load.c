@@ -63,8 +63,8 @@ main(int argc, char **argv)
         return 1;
     }
     struct sol_api_root r = {.name = "intel", .title = "Intel"};
-    struct sol_collection c = {.id = "bench", .api_root = "intel", .title = "Bench",
-                               .default_tlp = 2};
+    struct sol_collection c = {
+        .id = "bench", .api_root = "intel", .title = "Bench", .default_tlp = 2};
     if (sol_store_api_root_put(s, &r) != 0 || sol_store_collection_put(s, &c) != 0) {
         fprintf(stderr, "pg_load: %s\n", sol_store_errmsg(s));
         return 1;
@@ -81,15 +81,19 @@ main(int argc, char **argv)
             return 1;
         char id[64], json[512];
         snprintf(id, sizeof id, "indicator--%08lx-0000-4000-8000-%012lx", i, i * 7919);
-        snprintf(json, sizeof json,
-                 "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-                 "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
-                 "\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld']\",\"pattern_type\":\"stix\","
-                 "\"valid_from\":\"2024-01-01T00:00:00Z\"}",
-                 id, (i >> 16) & 255, (i >> 8) & 255, i & 255);
-        struct sol_object_row row = {.id = sol_str_c(id), .type = SOL_STR("indicator"),
-                                     .spec_version = SOL_STR("2.1"), .json = sol_str_c(json),
-                                     .version = 1704067200000000, .tlp = 2};
+        snprintf(
+            json, sizeof json,
+            "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+            "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+            "\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld']\",\"pattern_type\":\"stix\","
+            "\"valid_from\":\"2024-01-01T00:00:00Z\"}",
+            id, (i >> 16) & 255, (i >> 8) & 255, i & 255);
+        struct sol_object_row row = {.id = sol_str_c(id),
+                                     .type = SOL_STR("indicator"),
+                                     .spec_version = SOL_STR("2.1"),
+                                     .json = sol_str_c(json),
+                                     .version = 1704067200000000,
+                                     .tlp = 2};
         if (sol_store_object_add(s, "bench", &row, NULL, &added[i]) != 0) {
             fprintf(stderr, "pg_load: add: %s\n", sol_store_errmsg(s));
             return 1;
@@ -104,8 +108,11 @@ main(int argc, char **argv)
         return 1;
 
     /* The page query: 100 objects after the middle of the collection. */
-    struct sol_object_filter f = {.collection = "bench", .max_tlp = 3, .limit = 100,
-                                  .has_after = true, .after_date_added = added[n / 2]};
+    struct sol_object_filter f = {.collection = "bench",
+                                  .max_tlp = 3,
+                                  .limit = 100,
+                                  .has_after = true,
+                                  .after_date_added = added[n / 2]};
     struct sol_store_cursor *cur = NULL;
     struct sol_object_row row;
     /* the seq of the middle row: the first row of a page after the one before it */
@@ -147,8 +154,9 @@ main(int argc, char **argv)
                 while (p[1] >= '0' && p[1] <= '9')
                     p++;
                 static const char *const value[] = {
-                    NULL, "'bench'", NULL, "1704067200000000::bigint", "'indicator'", "'2.1'",
-                    "2::integer", "''", "false", "NULL", ":pjson"};
+                    NULL,          "'bench'", NULL,         "1704067200000000::bigint",
+                    "'indicator'", "'2.1'",   "2::integer", "''",
+                    "false",       "NULL",    ":pjson"};
                 if (num == 2)
                     sol_buf_printf(&one, "('indicator--pgbench-' || :i%d)", k);
                 else if (num >= 1 && num <= 10)

@@ -72,11 +72,11 @@ static const struct {
      "SELECT seq, at, actor, action, target, details FROM audit"},
 };
 #define N_TABLES (sizeof tables / sizeof tables[0])
-#define OBJECTS 3 /* the index of "objects" in tables[] */
+#define OBJECTS  3 /* the index of "objects" in tables[] */
 
 /* The objects of the source with their collection's id (seq order), for verifying. */
 #define SOURCE_OBJECTS                                                                             \
-    "SELECT o.seq, c.id, o.id, o.version, o.date_added, o.json FROM objects o "                   \
+    "SELECT o.seq, c.id, o.id, o.version, o.date_added, o.json FROM objects o "                    \
     "JOIN collections c ON " OBJECT_COLLECTION " ORDER BY o.seq"
 
 #define VERIFY_CHUNK 2000
@@ -289,8 +289,8 @@ verify_objects(struct migration *m)
             const struct object_digest *d = &c.v[i];
             if (sqlite3_step(st) != SQLITE_ROW) {
                 snprintf(m->why, sizeof m->why,
-                         "verifying: the target has object %s (seq %lld) the source has not",
-                         d->id, (long long)d->seq);
+                         "verifying: the target has object %s (seq %lld) the source has not", d->id,
+                         (long long)d->seq);
                 rc = SOL_ECONFLICT;
                 break;
             }
@@ -312,7 +312,8 @@ verify_objects(struct migration *m)
         }
     }
     if (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(m->why, sizeof m->why, "verifying: object %s (seq %lld) is missing from the target",
+        snprintf(m->why, sizeof m->why,
+                 "verifying: object %s (seq %lld) is missing from the target",
                  (const char *)sqlite3_column_text(st, 2), (long long)sqlite3_column_int64(st, 0));
         rc = SOL_ECONFLICT;
     }
@@ -435,8 +436,10 @@ cli_cmd_migrate(int argc, char **argv)
         rc = sol__pg_is_empty(m.to, &empty);
     if (rc == 0 && !empty) {
         if (!force) {
-            cli_error("migrate", "%s: the target store is not empty; refusing to write over it "
-                                 "(--force replaces it)", shown);
+            cli_error("migrate",
+                      "%s: the target store is not empty; refusing to write over it "
+                      "(--force replaces it)",
+                      shown);
             sol_store_close(m.to);
             sqlite3_close(m.db);
             return CLI_ERR;

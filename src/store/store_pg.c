@@ -55,10 +55,10 @@
 #include "store/store.h"
 #include "store/store_pg.h"
 
-#define CACHE_SIZE 128
-#define CURSOR_CHUNK 500
+#define CACHE_SIZE         128
+#define CURSOR_CHUNK       500
 #define MIGRATION_LOCK_KEY 0x736f6c696461LL /* "solida": the schema migration lock */
-#define WRITE_LOCK_KEY 0x736f6c697772LL     /* "solwr": sol_store_begin()'s write lock */
+#define WRITE_LOCK_KEY     0x736f6c697772LL /* "solwr": sol_store_begin()'s write lock */
 
 /* The database server's clock in microseconds since 1970. */
 #define NOW_US "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
@@ -187,8 +187,8 @@ static const char *const pg_migrations[] = {
 
 /* The tables of the schema, parents before children (store_pg.h: restore order). */
 static const char *const pg_tables[] = {
-    "settings", "api_roots", "collections", "objects", "status", "status_entries", "partners",
-    "users",    "tokens",    "grants",      "peers",   "audit",
+    "settings", "api_roots", "collections", "objects", "status", "status_entries",
+    "partners", "users",     "tokens",      "grants",  "peers",  "audit",
 };
 
 struct cached_stmt {
@@ -324,13 +324,12 @@ pg_fail(struct pg_store *q, const PGresult *res)
         return SOL_EEXISTS;
     if (strcmp(state, "23503") == 0)
         return SOL_ENOTFOUND;
-    if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0 ||
-        strncmp(state, "22", 2) == 0)
+    if (strcmp(state, "23514") == 0 || strcmp(state, "23502") == 0 || strncmp(state, "22", 2) == 0)
         return SOL_EINVAL;
     if (strncmp(state, "23", 2) == 0 || strcmp(state, "P0001") == 0)
         return SOL_ECONFLICT;
-    if (strcmp(state, "55P03") == 0 || strcmp(state, "40P01") == 0 ||
-        strcmp(state, "40001") == 0 || strcmp(state, "57014") == 0)
+    if (strcmp(state, "55P03") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0 ||
+        strcmp(state, "57014") == 0)
         return SOL_EBUSY;
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
         return SOL_EIO;
@@ -628,8 +627,8 @@ migrate(struct pg_store *q, struct sol_error *err)
                         "version integer PRIMARY KEY, applied bigint NOT NULL)");
     int have = 0;
     if (rc == 0) {
-        PGresult *res = pg_run(q, "SELECT coalesce(max(version), 0) FROM schema_version", NULL,
-                               &rc);
+        PGresult *res =
+            pg_run(q, "SELECT coalesce(max(version), 0) FROM schema_version", NULL, &rc);
         if (res) {
             have = (int)col_i64(res, 0, 0);
             PQclear(res);
@@ -1012,7 +1011,7 @@ pgs_collection_count(struct sol_store *s, const char *collection, int64_t *n)
     "WITH c AS (UPDATE collections SET last_date_added = "                                         \
     "greatest(last_date_added + 1, " NOW_US ") WHERE id = $1 "                                     \
     "RETURNING last_date_added AS da, default_tlp), "                                              \
-    "ins AS (INSERT INTO objects (collection, id, version, versionless, date_added, type, "         \
+    "ins AS (INSERT INTO objects (collection, id, version, versionless, date_added, type, "        \
     "spec_version, tlp, red_recipients, revoked, origin, json) "                                   \
     "SELECT $1, $2, coalesce($3::bigint, c.da), $3::bigint IS NULL, c.da, $4, $5, "                \
     "coalesce($6::integer, c.default_tlp), $7, $8, $9, $10 FROM c "                                \
@@ -1274,7 +1273,7 @@ run_query(struct pg_store *q, struct query *b, int *rc)
     const char **v = sol_calloc((size_t)n + 1, sizeof *v);
     int *len = sol_calloc((size_t)n + 1, sizeof *len);
     int *fmt = sol_calloc((size_t)n + 1, sizeof *fmt);
-    char (*num)[24] = sol_calloc((size_t)n + 1, sizeof *num);
+    char(*num)[24] = sol_calloc((size_t)n + 1, sizeof *num);
     PGresult *res = NULL;
     if (!v || !len || !fmt || !num) {
         *rc = pg_msg(q, SOL_ENOMEM, "out of memory");
@@ -1733,8 +1732,8 @@ pgs_partner_get(struct sol_store *s, const char *name, struct sol_partner *out)
     memset(out, 0, sizeof *out);
     struct args a = {0};
     a_text(&a, name);
-    return get_one(pg(s), PARTNER_SELECT "WHERE name = $1 OR identity = $1 ORDER BY id LIMIT 1",
-                   &a, out, read_partner, partner_clear_v);
+    return get_one(pg(s), PARTNER_SELECT "WHERE name = $1 OR identity = $1 ORDER BY id LIMIT 1", &a,
+                   out, read_partner, partner_clear_v);
 }
 
 static int
@@ -1790,7 +1789,7 @@ pgs_partner_delete(struct sol_store *s, const char *name)
 /* ---- users ---- */
 
 #define USER_SELECT                                                                                \
-    "SELECT u.id, u.name, u.partner_id, p.name, p.identity, u.clearance, u.is_admin, "            \
+    "SELECT u.id, u.name, u.partner_id, p.name, p.identity, u.clearance, u.is_admin, "             \
     "u.password_hash, u.created FROM users u JOIN partners p ON p.id = u.partner_id "
 
 static void
@@ -1911,7 +1910,7 @@ pgs_user_delete(struct sol_store *s, const char *name)
 /* ---- tokens ---- */
 
 #define TOKEN_SELECT                                                                               \
-    "SELECT t.id, t.name, t.user_id, u.name, encode(t.hash, 'hex'), t.created, t.last_used, "     \
+    "SELECT t.id, t.name, t.user_id, u.name, encode(t.hash, 'hex'), t.created, t.last_used, "      \
     "t.revoked FROM tokens t JOIN users u ON u.id = t.user_id "
 
 static void
@@ -2359,11 +2358,20 @@ sol__pg_copy_row(struct sol_store *s, const char *const *values, const size_t *l
         const char *v = values[i];
         for (size_t k = 0; k < lengths[i]; k++) {
             switch (v[k]) {
-            case '\\': sol_buf_puts(&line, "\\\\"); break;
-            case '\t': sol_buf_puts(&line, "\\t"); break;
-            case '\n': sol_buf_puts(&line, "\\n"); break;
-            case '\r': sol_buf_puts(&line, "\\r"); break;
-            default: sol_buf_putc(&line, v[k]);
+            case '\\':
+                sol_buf_puts(&line, "\\\\");
+                break;
+            case '\t':
+                sol_buf_puts(&line, "\\t");
+                break;
+            case '\n':
+                sol_buf_puts(&line, "\\n");
+                break;
+            case '\r':
+                sol_buf_puts(&line, "\\r");
+                break;
+            default:
+                sol_buf_putc(&line, v[k]);
             }
         }
     }

@@ -35,8 +35,7 @@ int sol__pg_copy_end(struct sol_store *s, int rc);
 int sol__pg_restore_finish(struct sol_store *s);
 /* Run sql (no parameters) and call fn (may be NULL) for each row; a non-zero return stops. */
 int sol__pg_each_row(struct sol_store *s, const char *sql,
-                     int (*fn)(void *arg, int ncols, const char *const *values,
-                               const int *lengths),
+                     int (*fn)(void *arg, int ncols, const char *const *values, const int *lengths),
                      void *arg);
 /*
  * The SQL a query cursor for f runs first, with its parameters as "N=value" lines

@@ -39,8 +39,7 @@ pg_cluster_stop(void)
     if (!pg_cluster_dir[0] || getpid() != pg_cluster_owner)
         return;
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s stop '%s' >/dev/null 2>&1", pg_cluster_script(),
-             pg_cluster_dir);
+    snprintf(cmd, sizeof cmd, "%s stop '%s' >/dev/null 2>&1", pg_cluster_script(), pg_cluster_dir);
     if (system(cmd) != 0)
         fprintf(stderr, "# could not stop the cluster in %s\n", pg_cluster_dir);
     pg_cluster_dir[0] = 0;

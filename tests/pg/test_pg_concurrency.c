@@ -26,8 +26,8 @@
 #include "solidarity/solidarity.h"
 #include "solidarity/store.h"
 
-#define PER_WRITER 300
-#define BATCH 25
+#define PER_WRITER       300
+#define BATCH            25
 #define KILLED_COMMITTED 40 /* what the killed writer commits before its doomed batch */
 
 static char url[700];
@@ -199,8 +199,7 @@ test_writers_reader_and_kill(void)
 
     /* Page with the keyset cursor while they write. */
     struct seen seen = {0};
-    struct sol_object_filter f = {.collection = "c", .max_tlp = 4, .limit = 37,
-                                  .skip_json = true};
+    struct sol_object_filter f = {.collection = "c", .max_tlp = 4, .limit = 37, .skip_json = true};
     bool out_of_order = false, writers_done = false, killed = false;
     int st_a = -1, st_b = -1, empty_after_done = 0, pages = 0;
     while (empty_after_done < 1 && pages < 100000) {

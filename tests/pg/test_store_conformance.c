@@ -34,8 +34,7 @@ static struct sol_buf transcript;
 static int n_fresh;
 
 /* Record one observation in the transcript. */
-static void __attribute__((format(printf, 1, 2)))
-note(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
 {
     char line[2048];
     va_list ap;
@@ -53,8 +52,8 @@ fresh(void)
     int k = n_fresh++;
     if (backend == BACKEND_SQLITE) {
         char dir[256];
-        snprintf(dir, sizeof dir, "%.200s/conf-%d-%d",
-                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid(), k);
+        snprintf(dir, sizeof dir, "%.200s/conf-%d-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+                 (int)getpid(), k);
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
         if (system(cmd) != 0)
@@ -91,15 +90,15 @@ setup_collection(struct sol_store *s, const char *id, int default_tlp)
     CHECK_INT(sol_store_api_root_put(s, &r), 0);
     char idbuf[64], root[] = "intel", title[] = "T";
     snprintf(idbuf, sizeof idbuf, "%s", id);
-    struct sol_collection c = {.id = idbuf, .api_root = root, .title = title,
-                               .default_tlp = default_tlp};
+    struct sol_collection c = {
+        .id = idbuf, .api_root = root, .title = title, .default_tlp = default_tlp};
     CHECK_INT(sol_store_collection_put(s, &c), 0);
 }
 
 /* Add an object version; returns 1 added, 0 held already, negative: the error. */
 static int
-add_da(struct sol_store *s, const char *coll, const char *id, const char *version,
-       const char *spec, int tlp, const char *recipients, sol_time_t *da)
+add_da(struct sol_store *s, const char *coll, const char *id, const char *version, const char *spec,
+       int tlp, const char *recipients, sol_time_t *da)
 {
     char json[512];
     snprintf(json, sizeof json,
@@ -161,11 +160,13 @@ query(struct sol_store *s, const char *label, struct sol_object_filter *f, char 
         used += (size_t)snprintf(out + used, n - used, "%s%.*s@%s/%.*s", count ? " " : "",
                                  (int)row.id.n, row.id.p, t + 5, (int)row.spec_version.n,
                                  row.spec_version.p);
-        if (count && !(row.date_added > last_da || (row.date_added == last_da && row.seq > last_seq)))
+        if (count &&
+            !(row.date_added > last_da || (row.date_added == last_da && row.seq > last_seq)))
             HARNESS_FAIL("%s: rows out of (date_added, seq) order", label);
         last_da = row.date_added;
         last_seq = row.seq;
-        if (!f->skip_json && (!row.json.p || !strstr(row.json.p, "\"note\":\"tab\\t \\\\ \xc3\xa9\"")))
+        if (!f->skip_json &&
+            (!row.json.p || !strstr(row.json.p, "\"note\":\"tab\\t \\\\ \xc3\xa9\"")))
             HARNESS_FAIL("%s: json not returned as stored", label);
         if (row.version == row.date_added) /* versionless: the clock's, not comparable */
             snprintf(t, sizeof t, "(date_added)");
@@ -259,8 +260,8 @@ test_roots_and_collections(void)
     c.alias = "feed";
     c.media_types = "application/stix+json;version=2.1";
     CHECK_INT(sol_store_collection_put(s, &c), 0);
-    struct sol_collection c2 = {.id = "c2", .api_root = "intel", .title = "U", .alias = "feed",
-                                .created = 5};
+    struct sol_collection c2 = {
+        .id = "c2", .api_root = "intel", .title = "U", .alias = "feed", .created = 5};
     CHECK_INT(sol_store_collection_put(s, &c2), SOL_EEXISTS); /* alias unique per API root */
     c2.alias = NULL;
     c2.default_tlp = 1;
@@ -329,8 +330,8 @@ test_add_duplicate_and_date_added(void)
     /* The collection default applies to objects without a TLP. */
     CHECK_INT(add(s, "c", "indicator--dflt", "2020-01-01T00:00:00.000Z", NULL, 0, NULL), 1);
     char out[2048];
-    struct sol_object_filter f = {.collection = "c", .max_tlp = 3,
-                                  .version_match = SOL_VERSION_ALL};
+    struct sol_object_filter f = {
+        .collection = "c", .max_tlp = 3, .version_match = SOL_VERSION_ALL};
     CHECK_INT(query(s, "all", &f, out, sizeof out), 4);
     f.max_tlp = 2;
     CHECK_INT(query(s, "green", &f, out, sizeof out), 3);
@@ -458,8 +459,8 @@ test_filters(void)
 
     /* added_after on date_added, and skip_json. */
     struct sol_store_cursor *c = NULL;
-    struct sol_object_filter all = {.collection = "c", .max_tlp = 5, .asker_identity = B,
-                                    .version_match = SOL_VERSION_ALL};
+    struct sol_object_filter all = {
+        .collection = "c", .max_tlp = 5, .asker_identity = B, .version_match = SOL_VERSION_ALL};
     CHECK_INT(sol_store_objects_query(s, &all, &c), 0);
     struct sol_object_row row;
     sol_time_t third = 0;
@@ -560,7 +561,10 @@ test_deletes(void)
     add(s, "c", "indicator--2", "2020-01-01T00:00:00.000Z", NULL, 1, NULL);
     add(s, "c", "indicator--3", "2020-01-01T00:00:00.000Z", NULL, 5, "identity--x");
     const char *id1[] = {"indicator--1"};
-    struct sol_object_filter f = {.collection = "c", .max_tlp = 4, .ids = id1, .n_ids = 1,
+    struct sol_object_filter f = {.collection = "c",
+                                  .max_tlp = 4,
+                                  .ids = id1,
+                                  .n_ids = 1,
                                   .version_match = SOL_VERSION_FIRST};
     size_t deleted = 0;
     CHECK_INT(sol_store_objects_delete(s, &f, &deleted), 0);
@@ -572,8 +576,8 @@ test_deletes(void)
     CHECK_INT(sol_store_objects_delete(s, &f, &deleted), 0);
     CHECK_INT(deleted, 1);
     char out[1024];
-    struct sol_object_filter q = {.collection = "c", .max_tlp = 4,
-                                  .version_match = SOL_VERSION_ALL};
+    struct sol_object_filter q = {
+        .collection = "c", .max_tlp = 4, .version_match = SOL_VERSION_ALL};
     CHECK_INT(query(s, "after deletes", &q, out, sizeof out), 2);
     CHECK_STR(out, "indicator--1@01-02T00:00:00.000Z/2.1 indicator--2@01-01T00:00:00.000Z/2.1");
     /* A bare delete purges every version; one the asker may not see is not deleted. */
@@ -601,11 +605,18 @@ test_status(void)
     struct sol_status_entry ok[2] = {{.id = "indicator--1", .version = "2020-01-01T00:00:00Z"},
                                      {.id = "indicator--\"2\\", .version = "v2"}};
     struct sol_status_entry bad[1] = {{.id = "x--1", .version = "v", .message = "bad, {really}"}};
-    struct sol_status st = {.id = "st-1", .status = "pending",
+    struct sol_status st = {.id = "st-1",
+                            .status = "pending",
                             .request_timestamp = ts("2020-01-01T00:00:00.000Z"),
-                            .total_count = 4, .success_count = 2, .failure_count = 1,
-                            .pending_count = 1, .successes = ok, .n_successes = 2,
-                            .failures = bad, .n_failures = 1, .owner = "alice"};
+                            .total_count = 4,
+                            .success_count = 2,
+                            .failure_count = 1,
+                            .pending_count = 1,
+                            .successes = ok,
+                            .n_successes = 2,
+                            .failures = bad,
+                            .n_failures = 1,
+                            .owner = "alice"};
     CHECK_INT(sol_store_status_put(s, &st), 0);
     struct sol_status got;
     CHECK_INT(sol_store_status_get(s, "st-1", &got), 0);
@@ -622,8 +633,7 @@ test_status(void)
     }
     CHECK_STR(got.owner, "alice");
     note("status %s %s %lld/%lld/%lld/%lld", got.id, got.status, (long long)got.total_count,
-         (long long)got.success_count, (long long)got.failure_count,
-         (long long)got.pending_count);
+         (long long)got.success_count, (long long)got.failure_count, (long long)got.pending_count);
     sol_status_clear(&got);
     st.status = "complete";
     st.n_failures = 0;
@@ -634,8 +644,8 @@ test_status(void)
     CHECK_INT(got.n_successes, 1);
     CHECK_INT(got.n_failures, 0);
     sol_status_clear(&got);
-    struct sol_status st2 = {.id = "st-2", .status = "complete",
-                             .request_timestamp = ts("2030-01-01T00:00:00.000Z")};
+    struct sol_status st2 = {
+        .id = "st-2", .status = "complete", .request_timestamp = ts("2030-01-01T00:00:00.000Z")};
     CHECK_INT(sol_store_status_put(s, &st2), 0);
     size_t removed = 0;
     CHECK_INT(sol_store_status_expire(s, ts("2025-01-01T00:00:00.000Z"), &removed), 0);
@@ -678,7 +688,10 @@ test_partners_users_tokens_grants_peers(void)
         note("partner %s", pl[i].name);
     sol_partner_list_free(pl, n);
 
-    struct sol_user u = {.name = "alice", .partner_id = p1, .clearance = 4, .is_admin = true,
+    struct sol_user u = {.name = "alice",
+                         .partner_id = p1,
+                         .clearance = 4,
+                         .is_admin = true,
                          .password_hash = "$argon2id$x"};
     CHECK_INT(sol_store_user_add(s, &u, &u1), 0);
     CHECK_INT(sol_store_user_add(s, &u, NULL), SOL_EEXISTS);
@@ -766,8 +779,8 @@ test_partners_users_tokens_grants_peers(void)
     CHECK_INT(n, 2);
     for (size_t i = 0; i < n; i++)
         note("grant %s partner=%s user=%s r=%d w=%d", gl[i].collection,
-             gl[i].partner_name ? gl[i].partner_name : "-",
-             gl[i].user_name ? gl[i].user_name : "-", gl[i].can_read, gl[i].can_write);
+             gl[i].partner_name ? gl[i].partner_name : "-", gl[i].user_name ? gl[i].user_name : "-",
+             gl[i].can_read, gl[i].can_write);
     sol_grant_list_free(gl, n);
     g.can_read = true;
     CHECK_INT(sol_store_grant_remove(s, &g), 0); /* empty now: gone */
@@ -789,8 +802,11 @@ test_partners_users_tokens_grants_peers(void)
     CHECK_INT(n, 0);
     sol_grant_list_free(gl, n);
 
-    struct sol_peer p = {.name = "nb", .url = "https://nb.example/taxii2/", .partner = "bank",
-                         .token = "secret", .config_json = "{\"collections\":[\"c\"]}"};
+    struct sol_peer p = {.name = "nb",
+                         .url = "https://nb.example/taxii2/",
+                         .partner = "bank",
+                         .token = "secret",
+                         .config_json = "{\"collections\":[\"c\"]}"};
     CHECK_INT(sol_store_peer_put(s, &p), 0);
     p.last_sync = 42;
     CHECK_INT(sol_store_peer_put(s, &p), 0); /* update: the sync state */
@@ -982,8 +998,9 @@ compare_transcripts(const char *a, const char *b)
         const char *ea = strchr(pa, '\n'), *eb = strchr(pb, '\n');
         size_t na = ea ? (size_t)(ea - pa) : strlen(pa), nb = eb ? (size_t)(eb - pb) : strlen(pb);
         if (na != nb || memcmp(pa, pb, na) != 0) {
-            HARNESS_FAIL("transcripts differ at line %d:\n#   postgresql: %.*s\n#   sqlite:     %.*s",
-                         line, (int)na, pa, (int)nb, pb);
+            HARNESS_FAIL(
+                "transcripts differ at line %d:\n#   postgresql: %.*s\n#   sqlite:     %.*s", line,
+                (int)na, pa, (int)nb, pb);
             return;
         }
         pa += na + (ea ? 1 : 0);
