@@ -556,30 +556,37 @@ test_retry_dead_port(void)
     sol_sync_set_sleep_hook(NULL);
 }
 
-/* A fake TAXII server: 429 with Retry-After, then 503, then an empty page. */
+/* A fake TAXII server: answers a fixed list of replies, one per connection, and keeps
+ * the head of each request it got. Each answer is "status line and headers, a blank
+ * line, body"; the fake adds Content-Length and Connection: close. */
 struct fake {
     int fd;
     unsigned port;
+    const char *const *answers;
+    size_t n;
+    char requests[8][2048];
 };
 static void *
 fake_main(void *arg)
 {
     struct fake *f = arg;
-    const char *answers[] = {
-        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nContent-Length: 0\r\n"
-        "Connection: close\r\n\r\n",
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nContent-Type: application/taxii+json;version=2.1\r\n"
-        "Content-Length: 14\r\nConnection: close\r\n\r\n{\"more\":false}",
-    };
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < f->n; i++) {
         int c = accept(f->fd, NULL, NULL);
         if (c < 0)
             break;
-        char buf[4096];
+        char buf[2047];
         ssize_t n = read(c, buf, sizeof buf);
-        (void)n;
-        ssize_t w = write(c, answers[i], strlen(answers[i]));
+        if (n > 0 && i < 8)
+            memcpy(f->requests[i], buf, (size_t)n);
+        /* answers are "head\r\n\r\nbody": the fake adds the framing headers */
+        const char *a = f->answers[i];
+        const char *sep = strstr(a, "\r\n\r\n");
+        size_t head = sep ? (size_t)(sep - a) : strlen(a);
+        const char *body = sep ? sep + 4 : "";
+        char out[4096];
+        int k = snprintf(out, sizeof out, "%.*s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                         (int)head, a, strlen(body), body);
+        ssize_t w = write(c, out, (size_t)k);
         (void)w;
         close(c);
     }
@@ -587,18 +594,33 @@ fake_main(void *arg)
 }
 
 static void
-test_retry_after(void)
+fake_start(struct fake *f, pthread_t *th)
 {
-    struct fake f;
-    f.fd = socket(AF_INET, SOCK_STREAM, 0);
+    f->fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t al = sizeof a;
-    CHECK_INT(bind(f.fd, (struct sockaddr *)&a, sizeof a), 0);
-    CHECK_INT(listen(f.fd, 4), 0);
-    getsockname(f.fd, (struct sockaddr *)&a, &al);
-    f.port = ntohs(a.sin_port);
+    CHECK_INT(bind(f->fd, (struct sockaddr *)&a, sizeof a), 0);
+    CHECK_INT(listen(f->fd, 4), 0);
+    getsockname(f->fd, (struct sockaddr *)&a, &al);
+    f->port = ntohs(a.sin_port);
+    pthread_create(th, NULL, fake_main, f);
+}
+
+static void
+test_retry_after(void)
+{
+    static const char *const answers[] = {
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n\r\n",
+        "HTTP/1.1 503 Service Unavailable\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Type: application/taxii+json;version=2.1\r\n"
+        "\r\n{\"more\":false}",
+    };
+    static struct fake f;
+    memset(&f, 0, sizeof f);
+    f.answers = answers;
+    f.n = 3;
     pthread_t th;
-    pthread_create(&th, NULL, fake_main, &f);
+    fake_start(&f, &th);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/", f.port);
     struct sol_error err;
@@ -625,6 +647,93 @@ test_retry_after(void)
     sol_sync_set_sleep_hook(NULL);
     pthread_join(th, NULL);
     close(f.fd);
+    /* TAXII 2.1 §1.6.8 media type, Basic credentials, §3.4 paging parameters */
+    CHECK(strncmp(f.requests[2], "GET /intel/collections/" COL_A "/objects/?limit=500 HTTP/1.1",
+                  sizeof("GET /intel/collections/" COL_A "/objects/?limit=500 HTTP/1.1") - 1) ==
+          0);
+    CHECK(strstr(f.requests[2], "Accept: application/taxii+json;version=2.1\r\n") != NULL);
+    CHECK(strstr(f.requests[2], "Authorization: Basic dTpw\r\n") != NULL); /* u:p */
+}
+
+/* A push whose status is pending at first: the client follows it until complete (§4.3). */
+static void
+test_push_pending(void)
+{
+    static const char *const answers[] = {
+        "HTTP/1.1 200 OK\r\nContent-Type: application/taxii+json;version=2.1\r\n"
+        "\r\n"
+        "{\"title\":\"intel\",\"max_content_length\":100000}",
+        "HTTP/1.1 202 Accepted\r\nContent-Type: application/taxii+json;version=2.1\r\n"
+        "\r\n"
+        "{\"id\":\"2d086da7-4bdc-4f91-900e-d77486753710\",\"status\":\"pending\",\"total_count\":1}   ",
+        "HTTP/1.1 200 OK\r\nContent-Type: application/taxii+json;version=2.1\r\n"
+        "\r\n"
+        "{\"id\":\"2d086da7-4bdc-4f91-900e-d77486753710\",\"status\":\"complete\",\"total_count\":1,"
+        "\"success_count\":0,\"failure_count\":1,\"failures\":[{\"id\":\"x--1\",\"version\":\"v\","
+        "\"message\":\"no thanks\"}],\"pending_count\":0}  ",
+    };
+    static struct fake f;
+    memset(&f, 0, sizeof f);
+    f.answers = answers;
+    f.n = 3;
+    pthread_t th;
+    fake_start(&f, &th);
+    /* one object in a collection of B that orgA may read */
+    struct sol_collection pc = {.id = (char *)"55555555-5555-4555-8555-555555555555",
+                                .api_root = (char *)"intel", .title = (char *)"to push",
+                                .default_tlp = SOL_TLP_GREEN};
+    CHECK_INT(sol_store_collection_put(sb, &pc), 0);
+    struct sol_partner p;
+    CHECK_INT(sol_store_partner_get(sb, "orgA", &p), 0);
+    struct sol_grant g = {.collection = pc.id, .partner_id = p.id, .can_read = true};
+    sol_partner_clear(&p);
+    CHECK_INT(sol_store_grant_add(sb, &g), 0);
+    struct sol_buf b;
+    sol_buf_init(&b);
+    sol_buf_putc(&b, '[');
+    indicator(&b, 200, GREEN, "2026-01-01T00:00:00.000Z", false);
+    sol_buf_putc(&b, ']');
+    ingest(sb, pc.id, b.p);
+    sol_buf_free(&b);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", f.port);
+    struct sol_error err;
+    struct sol_peer_config c = {0};
+    c.name = sol_strdup("pending");
+    c.url = sol_strdup(url);
+    c.api_root = sol_strdup("intel");
+    c.collection = sol_strdup(COL_A);
+    c.token = sol_strdup("tok");
+    c.partner = sol_strdup("orgA");
+    c.into = sol_strdup(pc.id);
+    c.direction = SOL_PEER_PUSH;
+    CHECK_INT(sol_peer_add(sb, &c, false, "test", &err), 0);
+    sol_peer_config_clear(&c);
+    n_sleeps = 0;
+    sol_sync_set_sleep_hook(fake_sleep);
+    struct sol_sync_options o = {.data_dir = dir_b, .quiet = true};
+    struct sol_sync_report rep;
+    CHECK_INT(sol_sync_peer(sb, "pending", &o, &rep, &err), 0);
+    sol_sync_set_sleep_hook(NULL);
+    pthread_join(th, NULL);
+    close(f.fd);
+    CHECK_INT(rep.envelopes, 1);
+    CHECK_INT(rep.push_failed, 1);
+    CHECK_INT(n_sleeps, 1); /* one wait before asking the status again */
+    CHECK(strncmp(f.requests[0], "GET /intel/ HTTP/1.1", 20) == 0);
+    CHECK(strncmp(f.requests[1], "POST /intel/collections/" COL_A "/objects/ HTTP/1.1",
+                  sizeof("POST /intel/collections/" COL_A "/objects/ HTTP/1.1") - 1) == 0);
+    CHECK(strstr(f.requests[1], "Content-Type: application/taxii+json;version=2.1\r\n") != NULL);
+    CHECK(strstr(f.requests[1], "Authorization: Bearer tok\r\n") != NULL);
+    CHECK(strncmp(f.requests[2], "GET /intel/status/2d086da7-4bdc-4f91-900e-d77486753710/ ",
+                  55) == 0);
+    /* the failure is audited and the state moved past it */
+    struct sol_buf st;
+    sol_buf_init(&st);
+    CHECK_INT(sol_store_setting_get(sb, "peer.pending.push", &st), 0);
+    CHECK(st.p && strstr(st.p, "\"seq\":") != NULL);
+    sol_buf_free(&st);
+    CHECK_INT(sol_peer_remove(sb, "pending", "test", &err), 0);
 }
 
 /* The background runner syncs only peers that are due. */
@@ -666,6 +775,7 @@ main(void)
     RUN(test_signature_policy);
     RUN(test_retry_dead_port);
     RUN(test_retry_after);
+    RUN(test_push_pending);
     RUN(test_run_due);
     sol_http_stop(srv);
     sol_store_close(sa);
