@@ -163,6 +163,10 @@ req DELETE "/intel/collections/$A/objects/$first/" -H "Authorization: Bearer $bo
 check "DELETE by a reader: 403" test "$status" = 403
 req PUT "/intel/collections/$A/objects/" -H "Authorization: Bearer $alice"
 check "PUT: 405 with Allow" test "$status" = 405 -a "$(hdr Allow)" = "GET, HEAD, POST"
+hstatus=$(curl -sS -I -o "$tmp/hhdr" -w '%{http_code}' -H "Authorization: Bearer $alice" \
+  "$url/intel/collections/$A/objects/?limit=2")
+check "HEAD on objects: 200 with the X-TAXII headers and no body" \
+  test "$hstatus" = 200 -a -n "$(grep -i '^X-TAXII-Date-Added-Last:' "$tmp/hhdr")"
 req GET "/intel/collections/$A/objects/?next=forged" -H "Authorization: Bearer $alice"
 check "a forged next: 400" test "$status" = 400
 req GET "/intel/collections/$A/objects/" -H "Authorization: Bearer $carol"
