@@ -67,7 +67,7 @@ peer_add(int argc, char **argv)
     memset(&c, 0, sizeof c);
     c.name = dup_or_die(argv[2]);
     c.url = dup_or_die(argv[3]);
-    bool replace = false, policy_given = false;
+    bool replace = false, policy_given = false, reconcile_given = false;
     int rc = CLI_OK;
     for (int i = 4; i < argc && rc == CLI_OK; i++) {
         const char *v = NULL;
@@ -105,6 +105,7 @@ peer_add(int argc, char **argv)
             rc = parse_seconds("--every", v, &c.every);
         } else if (OPT("--reconcile")) {
             rc = parse_seconds("--reconcile", v, &c.reconcile);
+            reconcile_given = true;
         } else if (OPT("--page")) {
             int64_t n = 0;
             rc = parse_seconds("--page", v, &n);
@@ -140,7 +141,7 @@ peer_add(int argc, char **argv)
     /* Holding keys means we expect signatures: by default, quarantine what is not. */
     if (!policy_given)
         c.unsigned_policy = c.n_keys ? SOL_SIGN_QUARANTINE : SOL_SIGN_ACCEPT;
-    if (rc == CLI_OK && c.reconcile == 0)
+    if (rc == CLI_OK && !reconcile_given)
         c.reconcile = SOL_PEER_DEFAULT_RECONCILE;
     struct sol_store *s = NULL;
     if (rc == CLI_OK)
