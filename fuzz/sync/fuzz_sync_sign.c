@@ -58,7 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (d2 && sol_json_parse(d2, out.p, out.n, &signed_obj, NULL) == 0) {
                 enum sol_sign_verdict v = 0;
                 if (sol_sign_verify(signed_obj, (const uint8_t(*)[SOL_SIGN_PUBLIC_BYTES])keys, 1,
-                                    &v, NULL, 0, NULL) == 0 && v != SOL_SIGN_VALID)
+                                    &v, NULL, 0, NULL) == 0 &&
+                    v != SOL_SIGN_VALID)
                     abort();
                 if (sol_sign_verify(signed_obj, NULL, 0, &v, NULL, 0, NULL) == 0 &&
                     v != SOL_SIGN_UNKNOWN_KEY)

@@ -56,7 +56,7 @@ struct sol_store;
 
 #define SOL_SIGN_PUBLIC_BYTES 32
 #define SOL_SIGN_SECRET_BYTES 64
-#define SOL_SIGN_BYTES 64
+#define SOL_SIGN_BYTES        64
 /* base64 of the 32-byte public key: 44 characters. */
 #define SOL_SIGN_PUBLIC_TEXT 44
 
@@ -81,8 +81,8 @@ SOL_API int sol_sign_key_load(const char *data_dir, bool create, const char *sig
  * identity (setting node.identity) as signer, and records the public key in the setting
  * SOL_SETTING_SIGN_PUBLIC when it is not there yet.
  */
-SOL_API int sol_sign_node_key(struct sol_store *s, const char *data_dir,
-                              struct sol_sign_key *out, struct sol_error *err);
+SOL_API int sol_sign_node_key(struct sol_store *s, const char *data_dir, struct sol_sign_key *out,
+                              struct sol_error *err);
 
 /* Wipe the secret key in memory. */
 SOL_API void sol_sign_key_clear(struct sol_sign_key *k);
@@ -119,9 +119,10 @@ SOL_API const char *sol_sign_verdict_name(enum sol_sign_verdict v);
  * be NULL) for anything but VALID. When signer is not NULL it receives the signature's
  * signer (up to 128 bytes, "" when unsigned). Returns 0, or SOL_ENOMEM.
  */
-SOL_API int sol_sign_verify(const struct sol_json *obj, const uint8_t (*keys)[SOL_SIGN_PUBLIC_BYTES],
-                            size_t n_keys, enum sol_sign_verdict *verdict, char *why,
-                            size_t why_n, char signer[128]);
+SOL_API int sol_sign_verify(const struct sol_json *obj,
+                            const uint8_t (*keys)[SOL_SIGN_PUBLIC_BYTES], size_t n_keys,
+                            enum sol_sign_verdict *verdict, char *why, size_t why_n,
+                            char signer[128]);
 
 /*
  * Sign every object of a document (a bundle, an envelope, a list or one object) and

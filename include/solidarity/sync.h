@@ -48,25 +48,25 @@ struct sol_store;
 
 enum sol_peer_direction { SOL_PEER_PULL = 1, SOL_PEER_PUSH = 2, SOL_PEER_BOTH = 3 };
 
-#define SOL_PEER_DEFAULT_PAGE 500
+#define SOL_PEER_DEFAULT_PAGE      500
 #define SOL_PEER_DEFAULT_RECONCILE 3600 /* seconds between deletion checks */
-#define SOL_PEER_MAX_KEYS 8
+#define SOL_PEER_MAX_KEYS          8
 
 struct sol_peer_config {
-    char *name;       /* [A-Za-z0-9_.-], at most 64 characters */
-    char *url;        /* the TAXII server's base URL ("http://host:port/") */
-    char *api_root;   /* the API root's path name on that server ("intel") */
-    char *collection; /* the remote collection's id */
-    char *token;      /* Bearer token, or NULL */
+    char *name;            /* [A-Za-z0-9_.-], at most 64 characters */
+    char *url;             /* the TAXII server's base URL ("http://host:port/") */
+    char *api_root;        /* the API root's path name on that server ("intel") */
+    char *collection;      /* the remote collection's id */
+    char *token;           /* Bearer token, or NULL */
     char *user, *password; /* Basic credentials, or NULL */
     unsigned direction;    /* enum sol_peer_direction */
-    char *into;       /* the local collection pulled objects go to */
-    char *push_from;  /* the local collection pushed from (NULL: into) */
-    char *quarantine; /* the local quarantine collection (NULL: none made yet) */
-    int max_tlp;      /* enum sol_tlp: the clearance given to the peer on our side */
-    int64_t every;    /* seconds between background syncs; 0 = only `solidarity sync` */
-    int64_t reconcile; /* seconds between deletion checks; 0 = after every full pull */
-    char *partner;    /* the local partner the peer speaks for (required to push) */
+    char *into;            /* the local collection pulled objects go to */
+    char *push_from;       /* the local collection pushed from (NULL: into) */
+    char *quarantine;      /* the local quarantine collection (NULL: none made yet) */
+    int max_tlp;           /* enum sol_tlp: the clearance given to the peer on our side */
+    int64_t every;         /* seconds between background syncs; 0 = only `solidarity sync` */
+    int64_t reconcile;     /* seconds between deletion checks; 0 = after every full pull */
+    char *partner;         /* the local partner the peer speaks for (required to push) */
     uint8_t keys[SOL_PEER_MAX_KEYS][SOL_SIGN_PUBLIC_BYTES]; /* the partner's public keys */
     size_t n_keys;
     int unsigned_policy; /* enum sol_sign_policy for unsigned / unknown-key objects */
@@ -106,13 +106,13 @@ SOL_API int sol_peer_remove(struct sol_store *s, const char *name, const char *a
 
 /* How a sync behaves (zeros: defaults). */
 struct sol_sync_options {
-    const char *data_dir;  /* where the node's signing key lives (sign.h); required to push */
-    unsigned max_attempts; /* tries of one request on network errors, 5xx and 429; 0 = 6 */
-    unsigned backoff_ms;   /* first wait between tries, doubled each time; 0 = 500 */
+    const char *data_dir;    /* where the node's signing key lives (sign.h); required to push */
+    unsigned max_attempts;   /* tries of one request on network errors, 5xx and 429; 0 = 6 */
+    unsigned backoff_ms;     /* first wait between tries, doubled each time; 0 = 500 */
     unsigned max_backoff_ms; /* longest wait (Retry-After included); 0 = 30000 */
-    long timeout_s;        /* per request; 0 = 60 */
-    size_t max_pages;      /* stop a pull after this many pages (tests, benches); 0 = all */
-    bool force_reconcile;  /* check deletions now whatever the interval */
+    long timeout_s;          /* per request; 0 = 60 */
+    size_t max_pages;        /* stop a pull after this many pages (tests, benches); 0 = all */
+    bool force_reconcile;    /* check deletions now whatever the interval */
     bool quiet;
     /* Called after each committed pull page and each completed push envelope. May be NULL. */
     void (*progress)(void *ud, const char *peer, const char *what, size_t n);
@@ -161,14 +161,12 @@ SOL_API void sol_sync_thread_stop(struct sol_sync_thread *t);
  * 2 refuse: enum sol_sign_policy). Returns 0 or SOL_EINVALID when root is not a bundle,
  * envelope, list or object. See docs/solidarity-export.1 for how import uses it.
  */
-SOL_API int sol_sync_verify_document(const struct sol_json *root,
-                                     const uint8_t (*keys)[SOL_SIGN_PUBLIC_BYTES], size_t n_keys,
-                                     int policy,
-                                     void (*on_object)(void *ud, size_t index,
-                                                       const struct sol_json *obj,
-                                                       enum sol_sign_verdict v, int action,
-                                                       const char *why),
-                                     void *ud, struct sol_error *err);
+SOL_API int
+sol_sync_verify_document(const struct sol_json *root, const uint8_t (*keys)[SOL_SIGN_PUBLIC_BYTES],
+                         size_t n_keys, int policy,
+                         void (*on_object)(void *ud, size_t index, const struct sol_json *obj,
+                                           enum sol_sign_verdict v, int action, const char *why),
+                         void *ud, struct sol_error *err);
 
 /*
  * Import an offline bundle (export --format stix --signed) with the checks of a pull:

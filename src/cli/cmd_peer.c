@@ -116,8 +116,9 @@ peer_add(int argc, char **argv)
             if (c.n_keys == SOL_PEER_MAX_KEYS)
                 rc = cli_usage("peer", "--key: at most %d keys", SOL_PEER_MAX_KEYS);
             else if (sol_sign_public_parse(v, strlen(v), c.keys[c.n_keys]) != 0)
-                rc = cli_usage("peer", "--key: '%s' is not an Ed25519 public key (44 characters "
-                                       "of base64, as 'solidarity peer key' prints)",
+                rc = cli_usage("peer",
+                               "--key: '%s' is not an Ed25519 public key (44 characters "
+                               "of base64, as 'solidarity peer key' prints)",
                                v);
             else
                 c.n_keys++;
@@ -334,7 +335,8 @@ peer_sign(int argc, char **argv)
     sol_buf_init(&out);
     if (!doc || sol_json_parse_file(doc, in, &root, &err) != 0) {
         char m[600];
-        cli_error("peer", "%s: %s", in, doc ? sol_error_format(&err, m, sizeof m) : "out of memory");
+        cli_error("peer", "%s: %s", in,
+                  doc ? sol_error_format(&err, m, sizeof m) : "out of memory");
         rc = CLI_ERR;
     } else if (sol_sign_document(&k, root, &out, &err) != 0) {
         char m[600];
@@ -394,9 +396,8 @@ peer_import(int argc, char **argv)
             break;
         }
         if (!cli_globals.quiet)
-            printf("%s: %zu new, %zu held, %zu rejected, %zu refused, %zu quarantined\n",
-                   argv[i], rep.pulled_stored, rep.pulled_held, rep.rejected, rep.refused,
-                   rep.quarantined);
+            printf("%s: %zu new, %zu held, %zu rejected, %zu refused, %zu quarantined\n", argv[i],
+                   rep.pulled_stored, rep.pulled_held, rep.rejected, rep.refused, rep.quarantined);
         if (rep.rejected || rep.refused || rep.quarantined)
             rc = CLI_NO;
     }
@@ -427,6 +428,5 @@ cli_cmd_peer(int argc, char **argv)
         return peer_sign(argc, argv);
     if (strcmp(sub, "import") == 0)
         return peer_import(argc, argv);
-    return cli_usage("peer", "unknown subcommand '%s' (add, list, remove, key, sign, import)",
-                     sub);
+    return cli_usage("peer", "unknown subcommand '%s' (add, list, remove, key, sign, import)", sub);
 }

@@ -109,8 +109,8 @@ sol__client_new(const struct sol_peer_config *c, const struct sol_sync_options *
         cl->headers = curl_slist_append(cl->headers, auth.p);
     cl->post_headers = curl_slist_append(NULL, "Accept: " SOL_TAXII_MEDIA_TYPE);
     if (cl->post_headers)
-        cl->post_headers = curl_slist_append(cl->post_headers,
-                                             "Content-Type: " SOL_TAXII_MEDIA_TYPE);
+        cl->post_headers =
+            curl_slist_append(cl->post_headers, "Content-Type: " SOL_TAXII_MEDIA_TYPE);
     if (cl->post_headers && auth.n)
         cl->post_headers = curl_slist_append(cl->post_headers, auth.p);
     /* Expect: 100-continue costs a round trip on every POST for nothing here. */
@@ -339,8 +339,8 @@ percent_encode(struct sol_buf *out, const char *s)
 
 /* sync.h: the URL of a TAXII endpoint. */
 void
-sol_sync_url(struct sol_buf *out, const char *base, const char *api_root,
-             const char *const *parts, size_t n_parts, const char *const *query, size_t n_query)
+sol_sync_url(struct sol_buf *out, const char *base, const char *api_root, const char *const *parts,
+             size_t n_parts, const char *const *query, size_t n_query)
 {
     size_t bn = strlen(base);
     while (bn && base[bn - 1] == '/')

@@ -22,7 +22,7 @@ sol_peer_config_clear(struct sol_peer_config *c)
 {
     if (!c)
         return;
-    char **strs[] = {&c->name, &c->url, &c->api_root, &c->collection, &c->token, &c->user,
+    char **strs[] = {&c->name,     &c->url,  &c->api_root,  &c->collection, &c->token,  &c->user,
                      &c->password, &c->into, &c->push_from, &c->quarantine, &c->partner};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
         sol_free(*strs[i]);
@@ -69,11 +69,16 @@ static const char *
 tlp_word(int t)
 {
     switch (t) {
-    case SOL_TLP_CLEAR: return "clear";
-    case SOL_TLP_GREEN: return "green";
-    case SOL_TLP_AMBER: return "amber";
-    case SOL_TLP_AMBER_STRICT: return "amber+strict";
-    case SOL_TLP_RED: return "red";
+    case SOL_TLP_CLEAR:
+        return "clear";
+    case SOL_TLP_GREEN:
+        return "green";
+    case SOL_TLP_AMBER:
+        return "amber";
+    case SOL_TLP_AMBER_STRICT:
+        return "amber+strict";
+    case SOL_TLP_RED:
+        return "red";
     }
     return "none";
 }
@@ -176,7 +181,8 @@ config_from_record(const struct sol_peer *p, struct sol_peer_config *c, struct s
         const struct sol_json *v;
         sol_json_iter_init(&it, sol_json_get(root, "keys"));
         while (sol_json_iter_next(&it, NULL, &v) && c->n_keys < SOL_PEER_MAX_KEYS) {
-            if (sol_json_is_string(v) && sol_sign_public_parse(v->u.s, v->n, c->keys[c->n_keys]) == 0)
+            if (sol_json_is_string(v) &&
+                sol_sign_public_parse(v->u.s, v->n, c->keys[c->n_keys]) == 0)
                 c->n_keys++;
         }
     }
@@ -185,8 +191,7 @@ config_from_record(const struct sol_peer *p, struct sol_peer_config *c, struct s
         rc = SOL_ENOMEM;
     if (rc != 0) {
         sol_peer_config_clear(c);
-        return sol_error_set(err, rc, "peer %s: its stored configuration cannot be read",
-                             p->name);
+        return sol_error_set(err, rc, "peer %s: its stored configuration cannot be read", p->name);
     }
     return 0;
 }
@@ -235,8 +240,8 @@ collection_id_for(const char *want, const char *seed, char out[37])
         return;
     }
     /* a fixed namespace for the collections federation makes */
-    static const struct sol_uuid ns = {{0x5e, 0x1f, 0x0c, 0x2a, 0x7d, 0x44, 0x4b, 0x51, 0x9a,
-                                        0x3e, 0x61, 0x0b, 0x2c, 0x8d, 0x90, 0x17}};
+    static const struct sol_uuid ns = {{0x5e, 0x1f, 0x0c, 0x2a, 0x7d, 0x44, 0x4b, 0x51, 0x9a, 0x3e,
+                                        0x61, 0x0b, 0x2c, 0x8d, 0x90, 0x17}};
     sol_uuid_v5(&ns, seed, strlen(seed), &u);
     sol_uuid_format(&u, out);
 }
@@ -247,8 +252,9 @@ sol_peer_add(struct sol_store *s, struct sol_peer_config *c, bool replace, const
              struct sol_error *err)
 {
     if (!sol_peer_name_ok(c->name))
-        return sol_error_set(err, SOL_EINVAL, "'%s' is not a valid peer name (letters, digits, "
-                                              "'_', '.', '-'; at most 64)",
+        return sol_error_set(err, SOL_EINVAL,
+                             "'%s' is not a valid peer name (letters, digits, "
+                             "'_', '.', '-'; at most 64)",
                              c->name ? c->name : "");
     if (!c->url || (strncmp(c->url, "http://", 7) != 0 && strncmp(c->url, "https://", 8) != 0))
         return sol_error_set(err, SOL_EINVAL, "the URL must start with http:// or https://");
@@ -261,8 +267,9 @@ sol_peer_add(struct sol_store *s, struct sol_peer_config *c, bool replace, const
     if (!c->max_tlp)
         c->max_tlp = SOL_TLP_AMBER;
     if ((c->direction & SOL_PEER_PUSH) && !c->partner)
-        return sol_error_set(err, SOL_EINVAL, "pushing needs --partner: the partner whose "
-                                              "clearance decides what may go to the peer");
+        return sol_error_set(err, SOL_EINVAL,
+                             "pushing needs --partner: the partner whose "
+                             "clearance decides what may go to the peer");
     struct sol_peer old;
     int rc = sol_store_peer_get(s, c->name, &old);
     if (rc == 0) {
@@ -324,7 +331,8 @@ sol_peer_add(struct sol_store *s, struct sol_peer_config *c, bool replace, const
             return rc;
         c->quarantine = sol_strdup(id);
     }
-    if (!c->into || (c->quarantine == NULL && (c->n_keys || c->unsigned_policy == SOL_SIGN_QUARANTINE)))
+    if (!c->into ||
+        (c->quarantine == NULL && (c->n_keys || c->unsigned_policy == SOL_SIGN_QUARANTINE)))
         return sol_error_set(err, SOL_ENOMEM, "out of memory");
     struct sol_buf cfg;
     sol_buf_init(&cfg);
@@ -334,8 +342,12 @@ sol_peer_add(struct sol_store *s, struct sol_peer_config *c, bool replace, const
         return sol_error_set(err, rc, "out of memory");
     }
     struct sol_peer rec = {
-        .name = c->name, .url = c->url, .partner = c->partner, .token = c->token,
-        .config_json = cfg.p, .created = c->created ? c->created : sol_time_now(),
+        .name = c->name,
+        .url = c->url,
+        .partner = c->partner,
+        .token = c->token,
+        .config_json = cfg.p,
+        .created = c->created ? c->created : sol_time_now(),
         .last_sync = c->last_sync,
     };
     rc = sol_store_peer_put(s, &rec);

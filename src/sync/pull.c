@@ -113,8 +113,8 @@ sol_sync_sign_action(enum sol_sign_verdict v, int policy)
 
 /* sync.h: verify a document for import. */
 int
-sol_sync_verify_document(const struct sol_json *root,
-                         const uint8_t (*keys)[SOL_SIGN_PUBLIC_BYTES], size_t n_keys, int policy,
+sol_sync_verify_document(const struct sol_json *root, const uint8_t (*keys)[SOL_SIGN_PUBLIC_BYTES],
+                         size_t n_keys, int policy,
                          void (*on_object)(void *ud, size_t index, const struct sol_json *obj,
                                            enum sol_sign_verdict v, int action, const char *why),
                          void *ud, struct sol_error *err)
@@ -196,8 +196,8 @@ audit_refusal(struct page_ctx *pc, const struct sol_json *obj, const char *reaso
     sol_jw_key(&w, "reason");
     sol_jw_string(&w, reason);
     sol_jw_object_end(&w);
-    int rc = d.oom ? SOL_ENOMEM
-                   : sol_store_audit(pc->s, pc->origin, "sync.refuse", pc->c->into, d.p);
+    int rc =
+        d.oom ? SOL_ENOMEM : sol_store_audit(pc->s, pc->origin, "sync.refuse", pc->c->into, d.p);
     sol_buf_free(&d);
     return rc;
 }
@@ -205,8 +205,7 @@ audit_refusal(struct page_ctx *pc, const struct sol_json *obj, const char *reaso
 /* Ingest the objects of the page sorted as `which` into collection; leaves *inp open. */
 static int
 ingest_sorted(struct page_ctx *pc, const struct sol_json *objects, const uint8_t *sorted,
-              uint8_t which, const char *collection, struct sol_ingest **inp,
-              struct sol_error *err)
+              uint8_t which, const char *collection, struct sol_ingest **inp, struct sol_error *err)
 {
     struct sol_ingest_options io = {
         .collection = collection,
@@ -279,8 +278,8 @@ handle_page(struct page_ctx *pc, struct sol_sign_scratch *sc, const struct sol_j
             continue;
         }
         enum sol_sign_verdict vd = SOL_SIGN_UNSIGNED;
-        rc = sol__sign_verify(sc, v, (const uint8_t(*)[SOL_SIGN_PUBLIC_BYTES])pc->keys,
-                              pc->n_keys, &vd, NULL, 0, NULL);
+        rc = sol__sign_verify(sc, v, (const uint8_t(*)[SOL_SIGN_PUBLIC_BYTES])pc->keys, pc->n_keys,
+                              &vd, NULL, 0, NULL);
         if (rc != 0)
             break;
         int action = sol_sync_sign_action(vd, c->unsigned_policy);
@@ -306,8 +305,9 @@ handle_page(struct page_ctx *pc, struct sol_sign_scratch *sc, const struct sol_j
         in = NULL;
         if (rc != 0) {
             sol_free(sorted);
-            return err && err->msg[0] ? rc : sol_error_set(err, rc, "quarantine: %s",
-                                                           sol_store_errmsg(pc->s));
+            return err && err->msg[0]
+                       ? rc
+                       : sol_error_set(err, rc, "quarantine: %s", sol_store_errmsg(pc->s));
         }
     }
     rc = ingest_sorted(pc, objects, sorted, S_MAIN, c->into, &in, err);
@@ -374,12 +374,11 @@ http_failure(const struct sol__taxii_reply *r, const char *url, struct sol_error
 {
     char text[400];
     sol__reply_error_text(r, text, sizeof text);
-    int code = r->status == 401 ? SOL_EAUTH
+    int code = r->status == 401   ? SOL_EAUTH
                : r->status == 403 ? SOL_EDENIED
                : r->status == 404 ? SOL_ENOTFOUND
                                   : SOL_ENET;
-    return sol_error_set(err, code, "%s: HTTP %ld%s%s", url, r->status, text[0] ? ": " : "",
-                         text);
+    return sol_error_set(err, code, "%s: HTTP %ld%s%s", url, r->status, text[0] ? ": " : "", text);
 }
 
 static int
@@ -435,8 +434,9 @@ sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
     for (size_t page = 0; rc == 0; page++) {
         if (o && o->max_pages && page >= o->max_pages)
             break;
-        const char *q[] = {"limit", limit, "added_after", st.added_after[0] ? st.added_after : NULL,
-                           "next", st.next[0] ? st.next : NULL};
+        const char *q[] = {"limit",       limit,
+                           "added_after", st.added_after[0] ? st.added_after : NULL,
+                           "next",        st.next[0] ? st.next : NULL};
         sol_buf_reset(&url);
         sol_sync_url(&url, c->url, c->api_root, parts, 3, q, 3);
         if (url.oom) {
@@ -484,8 +484,9 @@ sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
                 snprintf(nst.added_after, sizeof nst.added_after, "%s", r.date_added_last);
         }
         if (more && !nst.next[0] && !r.date_added_last[0]) {
-            rc = sol_error_set(err, SOL_EINVALID, "%s: more is true without next or "
-                                                  "X-TAXII-Date-Added-Last: cannot page",
+            rc = sol_error_set(err, SOL_EINVALID,
+                               "%s: more is true without next or "
+                               "X-TAXII-Date-Added-Last: cannot page",
                                url.p);
             break;
         }
@@ -556,16 +557,20 @@ reconcile_batch(struct sol_store *s, const struct sol_peer_config *c, struct sol
         if (seen[i])
             continue;
         const char *one[1] = {ids[i]};
-        struct sol_object_filter f = {.collection = c->into, .ids = one, .n_ids = 1,
-                                      .max_tlp = SOL_TLP_RED, .asker_identity = red_as};
+        struct sol_object_filter f = {.collection = c->into,
+                                      .ids = one,
+                                      .n_ids = 1,
+                                      .max_tlp = SOL_TLP_RED,
+                                      .asker_identity = red_as};
         rc = sol_store_begin(s);
         size_t deleted = 0;
         if (rc == 0)
             rc = sol_store_objects_delete(s, &f, &deleted);
         if (rc == 0) {
             char d[400];
-            snprintf(d, sizeof d, "{\"peer\":\"%s\",\"id\":\"%s\",\"versions\":%zu,"
-                                  "\"reason\":\"no longer in the partner's collection\"}",
+            snprintf(d, sizeof d,
+                     "{\"peer\":\"%s\",\"id\":\"%s\",\"versions\":%zu,"
+                     "\"reason\":\"no longer in the partner's collection\"}",
                      c->name, ids[i], deleted);
             rc = sol_store_audit(s, origin, "sync.delete", c->into, d);
         }
@@ -589,16 +594,14 @@ reconcile_batch(struct sol_store *s, const struct sol_peer_config *c, struct sol
 /* sync_internal.h: deletions, by asking the partner's manifest about what we hold. */
 int
 sol__reconcile(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxii_client *cl,
-               const struct sol_sync_options *o, struct sol_sync_report *rep,
-               struct sol_error *err)
+               const struct sol_sync_options *o, struct sol_sync_report *rep, struct sol_error *err)
 {
     struct pull_state st;
     int rc = state_load(s, c->name, &st);
     if (rc != 0)
         return sol_error_set(err, rc, "cannot read the pull state: %s", sol_store_errmsg(s));
     sol_time_t now = sol_time_now();
-    if (!(o && o->force_reconcile) && st.reconciled &&
-        now - st.reconciled < c->reconcile * 1000000)
+    if (!(o && o->force_reconcile) && st.reconciled && now - st.reconciled < c->reconcile * 1000000)
         return 0;
     char origin[80];
     sol__peer_origin(c->name, origin, sizeof origin);
@@ -698,8 +701,9 @@ sol_sync_import_document(struct sol_store *s, const struct sol_sync_import_optio
     else if (sol_json_type(root) == SOL_JSON_OBJECT && sol_json_get(root, "objects"))
         list = sol_json_get(root, "objects");
     if (!list || sol_json_type(list) != SOL_JSON_ARRAY)
-        return sol_error_set(err, SOL_EINVALID, "expected a STIX bundle, a TAXII envelope or a "
-                                                "list of objects");
+        return sol_error_set(err, SOL_EINVALID,
+                             "expected a STIX bundle, a TAXII envelope or a "
+                             "list of objects");
     /* The checks of a pull, with a configuration made for this import. */
     struct sol_peer_config c;
     memset(&c, 0, sizeof c);

@@ -118,9 +118,9 @@ audit_failures(struct pusher *p, const struct sol_json *failures)
         sol_jw_key(&w, "failure");
         sol_jw_value(&w, v);
         sol_jw_object_end(&w);
-        rc = d.oom ? SOL_ENOMEM : sol_store_audit(p->s, p->origin, "sync.push.failed",
-                                                   p->c->push_from ? p->c->push_from : p->c->into,
-                                                   d.p);
+        rc = d.oom ? SOL_ENOMEM
+                   : sol_store_audit(p->s, p->origin, "sync.push.failed",
+                                     p->c->push_from ? p->c->push_from : p->c->into, d.p);
         sol_buf_free(&d);
     }
     return rc;
@@ -134,8 +134,7 @@ post_envelope(struct pusher *p, size_t n_objects, struct sol_error *err)
     const char *parts[] = {"collections", c->collection, "objects"};
     sol_buf_reset(&p->url);
     sol_sync_url(&p->url, c->url, c->api_root, parts, 3, NULL, 0);
-    int rc = sol__client_request(p->cl, p->url.p, p->env.p, p->env.n, &p->r, &p->rep->retries,
-                                 err);
+    int rc = sol__client_request(p->cl, p->url.p, p->env.p, p->env.n, &p->r, &p->rep->retries, err);
     if (rc != 0)
         return rc;
     if (p->r.status != 202 && p->r.status != 200 && p->r.status != 201) {
@@ -167,8 +166,9 @@ post_envelope(struct pusher *p, size_t n_objects, struct sol_error *err)
             return sol_error_set(err, SOL_EINVALID, "%s: the reply is not a status resource",
                                  p->url.p);
         if (polls >= 30)
-            return sol_error_set(err, SOL_ETIMEOUT, "the peer's status %.*s is still %.*s after "
-                                                    "%u checks",
+            return sol_error_set(err, SOL_ETIMEOUT,
+                                 "the peer's status %.*s is still %.*s after "
+                                 "%u checks",
                                  (int)sid.n, sid.p, (int)status.n, status.p, polls);
         char id[128];
         snprintf(id, sizeof id, "%.*s", (int)sid.n, sid.p);
@@ -214,9 +214,10 @@ sol__push(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
     if (sol_store_grant_check(s, from, 0, who.partner_id, &can_read, &can_write) != 0)
         can_read = false;
     if (!can_read)
-        return sol_error_set(err, SOL_EDENIED, "peer %s: partner %s may not read the collection "
-                                               "%s here, so nothing of it is pushed (grant it "
-                                               "read first)",
+        return sol_error_set(err, SOL_EDENIED,
+                             "peer %s: partner %s may not read the collection "
+                             "%s here, so nothing of it is pushed (grant it "
+                             "read first)",
                              c->name, c->partner, from);
     struct sol_sign_key key;
     rc = sol_sign_node_key(s, o ? o->data_dir : NULL, &key, err);
@@ -292,8 +293,9 @@ sol__push(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
                 if (in_env == 0) {
                     /* Alone it is too big for the peer: say so and go on. */
                     char d[300];
-                    snprintf(d, sizeof d, "{\"peer\":\"%s\",\"id\":\"%.*s\",\"reason\":\"larger "
-                                          "than the peer's max_content_length\"}",
+                    snprintf(d, sizeof d,
+                             "{\"peer\":\"%s\",\"id\":\"%.*s\",\"reason\":\"larger "
+                             "than the peer's max_content_length\"}",
                              c->name, (int)(row.id.n < 120 ? row.id.n : 120), row.id.p);
                     rep->push_failed++;
                     upto.date_added = row.date_added;

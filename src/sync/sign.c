@@ -103,8 +103,10 @@ read_key_file(const char *path, struct sol_sign_key *out, struct sol_error *err)
     sol_buf_free(&b);
     if (got != SOL_SIGN_SECRET_BYTES) {
         sodium_memzero(sk, sizeof sk);
-        return sol_error_set(err, SOL_EINVALID, "%s: not an Ed25519 secret key (base64 of 64 "
-                                                "bytes expected)", path);
+        return sol_error_set(err, SOL_EINVALID,
+                             "%s: not an Ed25519 secret key (base64 of 64 "
+                             "bytes expected)",
+                             path);
     }
     memcpy(out->secret_key, sk, SOL_SIGN_SECRET_BYTES);
     sodium_memzero(sk, sizeof sk);
@@ -116,8 +118,8 @@ read_key_file(const char *path, struct sol_sign_key *out, struct sol_error *err)
 
 /* sign.h: load or make the node's key. */
 int
-sol_sign_key_load(const char *data_dir, bool create, const char *signer,
-                  struct sol_sign_key *out, struct sol_error *err)
+sol_sign_key_load(const char *data_dir, bool create, const char *signer, struct sol_sign_key *out,
+                  struct sol_error *err)
 {
     memset(out, 0, sizeof *out);
     if (sodium_ready() != 0)
@@ -389,10 +391,14 @@ const char *
 sol_sign_verdict_name(enum sol_sign_verdict v)
 {
     switch (v) {
-    case SOL_SIGN_VALID: return "valid";
-    case SOL_SIGN_UNSIGNED: return "unsigned";
-    case SOL_SIGN_UNKNOWN_KEY: return "unknown key";
-    case SOL_SIGN_BAD: return "bad signature";
+    case SOL_SIGN_VALID:
+        return "valid";
+    case SOL_SIGN_UNSIGNED:
+        return "unsigned";
+    case SOL_SIGN_UNKNOWN_KEY:
+        return "unknown key";
+    case SOL_SIGN_BAD:
+        return "bad signature";
     }
     return "?";
 }
@@ -441,8 +447,7 @@ sol__sign_verify(struct sol_sign_scratch *sc, const struct sol_json *obj,
                        "the signature's public_key is not base64 of 32 bytes");
     uint8_t sig[SOL_SIGN_BYTES + 8];
     if (!sigt.p || sigt.n != 88 || sol_base64_decode(sigt.p, sigt.n, sig) != SOL_SIGN_BYTES)
-        return verdict(out, SOL_SIGN_BAD, why, why_n,
-                       "the signature is not base64 of 64 bytes");
+        return verdict(out, SOL_SIGN_BAD, why, why_n, "the signature is not base64 of 64 bytes");
     size_t k = 0;
     while (k < n_keys && sodium_memcmp(keys[k], pk, SOL_SIGN_PUBLIC_BYTES) != 0)
         k++;
@@ -466,8 +471,9 @@ sol__sign_verify(struct sol_sign_scratch *sc, const struct sol_json *obj,
                        "the signature does not match the object (changed after signing?)");
     if (k == n_keys) {
         char msg[200];
-        snprintf(msg, sizeof msg, "signed by %.*s with a key this node does not hold for "
-                                  "the partner",
+        snprintf(msg, sizeof msg,
+                 "signed by %.*s with a key this node does not hold for "
+                 "the partner",
                  (int)(who.n < 120 ? who.n : 120), who.p ? who.p : "?");
         return verdict(out, SOL_SIGN_UNKNOWN_KEY, why, why_n, msg);
     }
@@ -506,8 +512,9 @@ sol_sign_document(const struct sol_sign_key *k, const struct sol_json *root, str
     else if (sol_json_type(root) == SOL_JSON_OBJECT && sol_json_get(root, "objects"))
         list = sol_json_get(root, "objects");
     else if (sol_json_type(root) != SOL_JSON_OBJECT)
-        return sol_error_set(err, SOL_EINVALID, "expected a STIX bundle, a list of objects or "
-                                                "an object");
+        return sol_error_set(err, SOL_EINVALID,
+                             "expected a STIX bundle, a list of objects or "
+                             "an object");
     if (list && sol_json_type(list) != SOL_JSON_ARRAY)
         return sol_error_set(err, SOL_EINVALID, "objects: expected a list");
     struct sol_uuid u;
@@ -563,9 +570,12 @@ const char *
 sol_sign_policy_name(enum sol_sign_policy p)
 {
     switch (p) {
-    case SOL_SIGN_ACCEPT: return "accept";
-    case SOL_SIGN_QUARANTINE: return "quarantine";
-    case SOL_SIGN_REFUSE: return "refuse";
+    case SOL_SIGN_ACCEPT:
+        return "accept";
+    case SOL_SIGN_QUARANTINE:
+        return "quarantine";
+    case SOL_SIGN_REFUSE:
+        return "refuse";
     }
     return "?";
 }

@@ -73,7 +73,8 @@ sol_sync_peer(struct sol_store *s, const char *name, const struct sol_sync_optio
         rc = sol__push(s, &c, cl, o, rep, err);
     sol__client_free(cl);
     if (rc != 0)
-        snprintf(rep->message, sizeof rep->message, "%s", err->msg[0] ? err->msg : sol_strerror(rc));
+        snprintf(rep->message, sizeof rep->message, "%s",
+                 err->msg[0] ? err->msg : sol_strerror(rc));
     /* Record the attempt either way, so a failing peer waits for its next turn. */
     struct sol_peer rec;
     if (sol_store_peer_get(s, name, &rec) == 0) {
@@ -111,8 +112,9 @@ sol_sync_run_due(struct sol_store *s, sol_time_t now, const struct sol_sync_opti
         int r = sol_sync_peer(s, v[i].name, o, &rep, &err);
         if (!(o && o->quiet)) {
             if (r == 0)
-                fprintf(stderr, "solidarity: sync: %s: %zu pulled, %zu pushed, %zu refused, "
-                                "%zu quarantined, %zu deleted\n",
+                fprintf(stderr,
+                        "solidarity: sync: %s: %zu pulled, %zu pushed, %zu refused, "
+                        "%zu quarantined, %zu deleted\n",
                         v[i].name, rep.pulled_stored, rep.pushed, rep.refused, rep.quarantined,
                         rep.deleted);
             else

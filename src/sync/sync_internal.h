@@ -38,7 +38,7 @@ struct sol__taxii_reply {
     struct sol_buf body;
     char date_added_last[40]; /* X-TAXII-Date-Added-Last, "" when absent */
     char content_type[128];
-    long retry_after_s;       /* -1 when absent */
+    long retry_after_s; /* -1 when absent */
 };
 
 int sol__client_new(const struct sol_peer_config *c, const struct sol_sync_options *o,
@@ -53,9 +53,8 @@ const char *sol__client_api_root(const struct sol__taxii_client *cl);
  * or SOL_ENET / SOL_ETIMEOUT / SOL_ELIMIT with err saying why. *retries is increased by
  * the retries made.
  */
-int sol__client_request(struct sol__taxii_client *cl, const char *url, const char *body,
-                        size_t n, struct sol__taxii_reply *r, size_t *retries,
-                        struct sol_error *err);
+int sol__client_request(struct sol__taxii_client *cl, const char *url, const char *body, size_t n,
+                        struct sol__taxii_reply *r, size_t *retries, struct sol_error *err);
 void sol__reply_init(struct sol__taxii_reply *r);
 void sol__reply_free(struct sol__taxii_reply *r);
 /* A TAXII error body's title and description, for messages ("" when there is none). */
@@ -70,14 +69,12 @@ int sol__peer_config_to_json(const struct sol_peer_config *c, struct sol_buf *ou
 
 /* Pull, push and deletions of one peer (pull.c, push.c). */
 int sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxii_client *cl,
-              const struct sol_sync_options *o, struct sol_sync_report *rep,
-              struct sol_error *err);
+              const struct sol_sync_options *o, struct sol_sync_report *rep, struct sol_error *err);
 int sol__reconcile(struct sol_store *s, const struct sol_peer_config *c,
                    struct sol__taxii_client *cl, const struct sol_sync_options *o,
                    struct sol_sync_report *rep, struct sol_error *err);
 int sol__push(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxii_client *cl,
-              const struct sol_sync_options *o, struct sol_sync_report *rep,
-              struct sol_error *err);
+              const struct sol_sync_options *o, struct sol_sync_report *rep, struct sol_error *err);
 
 /* The origin recorded on objects pulled from peer name: "peer:<name>". */
 void sol__peer_origin(const char *name, char *out, size_t n);

@@ -22,9 +22,11 @@ static const char indicator[] =
 
 /* The same object: members in another order, other white space, escapes written otherwise. */
 static const char indicator_reordered[] =
-    "{ \"pattern_type\" : \"stix\",\n  \"confidence\": 80, \"valid_from\":\"2026-01-01T00:00:00Z\",\n"
+    "{ \"pattern_type\" : \"stix\",\n  \"confidence\": 80, "
+    "\"valid_from\":\"2026-01-01T00:00:00Z\",\n"
     "  \"name\":\"bad \xc3\xa9 domain\", \"modified\":\"2026-01-01T00:00:00.000Z\",\n"
-    "  \"created\":\"2026-01-01T00:00:00.000Z\", \"pattern\":\"[domain-name:value = 'evil.example.com']\",\n"
+    "  \"created\":\"2026-01-01T00:00:00.000Z\", \"pattern\":\"[domain-name:value = "
+    "'evil.example.com']\",\n"
     "  \"id\":\"indicator--a932fcc6-e032-476c-826f-cb970a5a1ade\", \"spec_version\":\"2.1\", "
     "\"type\":\"indicator\" }";
 
@@ -177,11 +179,11 @@ test_tamper(void)
     sol_buf_init(&s);
     char why[256];
     const char *changes[][2] = {
-        {"evil.example.com", "good.example.com"},      /* the pattern */
-        {"\"confidence\":80", "\"confidence\":81"},   /* a number */
-        {"\"confidence\":80", "\"confidence\":80.5"}, /* a number's type */
+        {"evil.example.com", "good.example.com"},                       /* the pattern */
+        {"\"confidence\":80", "\"confidence\":81"},                     /* a number */
+        {"\"confidence\":80", "\"confidence\":80.5"},                   /* a number's type */
         {"\"signer\":\"identity--1111", "\"signer\":\"identity--3111"}, /* who signed */
-        {"\"name\":", "\"revoked\":true,\"name\":"},  /* a member added */
+        {"\"name\":", "\"revoked\":true,\"name\":"},                    /* a member added */
     };
     for (size_t i = 0; i < sizeof changes / sizeof *changes; i++) {
         sol_buf_reset(&s);

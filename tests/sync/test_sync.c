@@ -25,12 +25,12 @@
 
 void sol_sync_set_sleep_hook(void (*fn)(unsigned ms));
 
-#define ID_A "identity--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
-#define ID_B "identity--bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
-#define COL_A "11111111-1111-4111-8111-111111111111"
+#define ID_A      "identity--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
+#define ID_B      "identity--bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
+#define COL_A     "11111111-1111-4111-8111-111111111111"
 #define COL_B_OWN "22222222-2222-4222-8222-222222222222"
-#define GREEN "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
-#define AMBER "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
+#define GREEN     "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+#define AMBER     "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
 
 static char root[] = "/tmp/sol-sync-XXXXXX";
 static char dir_a[300], dir_b[300];
@@ -57,7 +57,8 @@ make_node(const char *dir, const char *identity, const char *self, struct sol_st
     int rc = sol_store_open(dir, out, &err);
     if (rc != 0)
         return rc;
-    struct sol_api_root r = {.name = (char *)"intel", .title = (char *)"Intel",
+    struct sol_api_root r = {.name = (char *)"intel",
+                             .title = (char *)"Intel",
                              .max_content_length = 4096}; /* small: several envelopes */
     rc = rc ? rc : sol_store_api_root_put(*out, &r);
     rc = rc ? rc : sol_store_setting_set(*out, SOL_SETTING_NODE_IDENTITY, identity);
@@ -107,8 +108,8 @@ latest(struct sol_store *s, const char *collection, const char *id, struct sol_b
        bool *revoked)
 {
     const char *ids[1] = {id};
-    struct sol_object_filter f = {.collection = collection, .ids = ids, .n_ids = 1,
-                                  .max_tlp = SOL_TLP_RED};
+    struct sol_object_filter f = {
+        .collection = collection, .ids = ids, .n_ids = 1, .max_tlp = SOL_TLP_RED};
     struct sol_store_cursor *c = NULL;
     CHECK_INT(sol_store_objects_query(s, &f, &c), 0);
     struct sol_object_row row;
@@ -132,16 +133,18 @@ setup(void)
     CHECK_INT(make_node(dir_a, ID_A, "orgA", &sa), 0);
     CHECK_INT(make_node(dir_b, ID_B, "orgB", &sb), 0);
     /* A: a collection shared with orgB, whose user b reads and writes it */
-    struct sol_collection ca = {.id = (char *)COL_A, .api_root = (char *)"intel",
-                                .title = (char *)"shared", .default_tlp = SOL_TLP_AMBER};
+    struct sol_collection ca = {.id = (char *)COL_A,
+                                .api_root = (char *)"intel",
+                                .title = (char *)"shared",
+                                .default_tlp = SOL_TLP_AMBER};
     CHECK_INT(sol_store_collection_put(sa, &ca), 0);
     int64_t pb = 0, ub = 0;
     CHECK_INT(sol_store_partner_add(sa, "orgB", ID_B, &pb), 0);
     struct sol_user u = {.name = (char *)"b", .partner_id = pb, .clearance = SOL_TLP_AMBER};
     CHECK_INT(sol_store_user_add(sa, &u, &ub), 0);
     CHECK_INT(sol_access_token_issue(sa, ub, "sync", token_b_on_a, NULL), 0);
-    struct sol_grant g = {.collection = (char *)COL_A, .partner_id = pb, .can_read = true,
-                          .can_write = true};
+    struct sol_grant g = {
+        .collection = (char *)COL_A, .partner_id = pb, .can_read = true, .can_write = true};
     CHECK_INT(sol_store_grant_add(sa, &g), 0);
     /* B knows orgA */
     CHECK_INT(sol_store_partner_add(sb, "orgA", ID_A, NULL), 0);
@@ -170,8 +173,8 @@ test_url(void)
     struct sol_buf b;
     sol_buf_init(&b);
     const char *parts[] = {"collections", "a b/c", "objects"};
-    const char *q[] = {"limit", "10", "added_after", NULL, "next", "x+y=z&w",
-                       "match[id]", "indicator--1,indicator--2"};
+    const char *q[] = {"limit", "10",      "added_after", NULL,
+                       "next",  "x+y=z&w", "match[id]",   "indicator--1,indicator--2"};
     sol_sync_url(&b, "http://h:1//", "intel", parts, 3, q, 4);
     CHECK_STR(b.p, "http://h:1/intel/collections/a%20b%2Fc/objects/?limit=10&next=x%2By%3Dz%26w"
                    "&match[id]=indicator--1%2Cindicator--2");
@@ -258,8 +261,8 @@ test_pull_resume(void)
     struct sol_buf j;
     sol_buf_init(&j);
     const char *ids[1] = {"indicator--00000000-0000-4000-8000-000000000003"};
-    struct sol_object_filter f = {.collection = COL_A, .ids = ids, .n_ids = 1,
-                                  .max_tlp = SOL_TLP_RED};
+    struct sol_object_filter f = {
+        .collection = COL_A, .ids = ids, .n_ids = 1, .max_tlp = SOL_TLP_RED};
     struct sol_store_cursor *cur = NULL;
     CHECK_INT(sol_store_objects_query(sb, &f, &cur), 0);
     struct sol_object_row row;
@@ -285,7 +288,8 @@ test_clearance(void)
     c.max_tlp = SOL_TLP_GREEN;
     c.direction = SOL_PEER_PULL;
     struct sol_collection gc = {.id = (char *)"33333333-3333-4333-8333-333333333333",
-                                .api_root = (char *)"intel", .title = (char *)"green only",
+                                .api_root = (char *)"intel",
+                                .title = (char *)"green only",
                                 .default_tlp = SOL_TLP_GREEN};
     CHECK_INT(sol_store_collection_put(sb, &gc), 0);
     c.into = sol_strdup(gc.id);
@@ -303,8 +307,8 @@ test_clearance(void)
     size_t refusals = 0;
     for (size_t i = 0; i < n; i++)
         if (strcmp(v[i].action, "sync.refuse") == 0 && strstr(v[i].details, "TLP:AMBER is above "
-                                                                             "the clearance "
-                                                                             "TLP:GREEN"))
+                                                                            "the clearance "
+                                                                            "TLP:GREEN"))
             refusals++;
     CHECK_INT(refusals, 3);
     sol_audit_list_free(v, n);
@@ -323,8 +327,8 @@ test_revoke_delete(void)
     sol_buf_putc(&b, ']');
     ingest(sa, COL_A, b.p);
     const char *gone[1] = {"indicator--00000000-0000-4000-8000-000000000002"};
-    struct sol_object_filter df = {.collection = COL_A, .ids = gone, .n_ids = 1,
-                                   .max_tlp = SOL_TLP_RED};
+    struct sol_object_filter df = {
+        .collection = COL_A, .ids = gone, .n_ids = 1, .max_tlp = SOL_TLP_RED};
     size_t deleted = 0;
     CHECK_INT(sol_store_objects_delete(sa, &df, &deleted), 0);
     CHECK_INT(deleted, 1);
@@ -450,8 +454,10 @@ test_signature_policy(void)
     memcpy(c.keys[0], ka.public_key, 32);
     c.n_keys = 1;
     c.unsigned_policy = SOL_SIGN_QUARANTINE;
-    struct sol_collection bc = {.id = (char *)COL_B_OWN, .api_root = (char *)"intel",
-                                .title = (char *)"signed only", .default_tlp = SOL_TLP_AMBER};
+    struct sol_collection bc = {.id = (char *)COL_B_OWN,
+                                .api_root = (char *)"intel",
+                                .title = (char *)"signed only",
+                                .default_tlp = SOL_TLP_AMBER};
     CHECK_INT(sol_store_collection_put(sb, &bc), 0);
     CHECK_INT(sol_peer_add(sb, &c, false, "test", &err), 0);
     CHECK(c.quarantine != NULL);
@@ -493,13 +499,16 @@ test_signature_policy(void)
     struct sol_json_doc *d3 = sol_json_doc_new(NULL);
     CHECK_INT(sol_json_parse(d3, three.p, three.n, &list, &err), 0);
     struct sol_collection oc = {.id = (char *)"44444444-4444-4444-8444-444444444444",
-                                .api_root = (char *)"intel", .title = (char *)"offline",
+                                .api_root = (char *)"intel",
+                                .title = (char *)"offline",
                                 .default_tlp = SOL_TLP_AMBER};
     CHECK_INT(sol_store_collection_put(sb, &oc), 0);
     uint8_t keys[1][32];
     memcpy(keys[0], ka.public_key, 32);
-    struct sol_sync_import_options io = {.collection = oc.id, .keys = (const uint8_t(*)[32])keys,
-                                         .n_keys = 1, .policy = SOL_SIGN_REFUSE};
+    struct sol_sync_import_options io = {.collection = oc.id,
+                                         .keys = (const uint8_t(*)[32])keys,
+                                         .n_keys = 1,
+                                         .policy = SOL_SIGN_REFUSE};
     CHECK_INT(sol_sync_import_document(sb, &io, list, &rep, &err), 0);
     CHECK_INT(rep.pulled_stored, 1);
     CHECK_INT(rep.refused, 2);
@@ -543,8 +552,8 @@ test_retry_dead_port(void)
     sol_peer_config_clear(&c);
     n_sleeps = 0;
     sol_sync_set_sleep_hook(fake_sleep);
-    struct sol_sync_options o = {.data_dir = dir_b, .quiet = true, .max_attempts = 4,
-                                 .backoff_ms = 100};
+    struct sol_sync_options o = {
+        .data_dir = dir_b, .quiet = true, .max_attempts = 4, .backoff_ms = 100};
     struct sol_sync_report rep;
     CHECK_INT(sol_sync_peer(sb, "dead", &o, &rep, &err), SOL_ENET);
     CHECK_INT(n_sleeps, 3);
@@ -584,8 +593,9 @@ fake_main(void *arg)
         size_t head = sep ? (size_t)(sep - a) : strlen(a);
         const char *body = sep ? sep + 4 : "";
         char out[4096];
-        int k = snprintf(out, sizeof out, "%.*s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                         (int)head, a, strlen(body), body);
+        int k =
+            snprintf(out, sizeof out, "%.*s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     (int)head, a, strlen(body), body);
         ssize_t w = write(c, out, (size_t)k);
         (void)w;
         close(c);
@@ -636,8 +646,8 @@ test_retry_after(void)
     sol_peer_config_clear(&c);
     n_sleeps = 0;
     sol_sync_set_sleep_hook(fake_sleep);
-    struct sol_sync_options o = {.data_dir = dir_b, .quiet = true, .backoff_ms = 100,
-                                 .max_pages = 1};
+    struct sol_sync_options o = {
+        .data_dir = dir_b, .quiet = true, .backoff_ms = 100, .max_pages = 1};
     struct sol_sync_report rep;
     CHECK_INT(sol_sync_peer(sb, "busy", &o, &rep, &err), 0);
     CHECK_INT(n_sleeps, 2);
@@ -649,8 +659,7 @@ test_retry_after(void)
     close(f.fd);
     /* TAXII 2.1 §1.6.8 media type, Basic credentials, §3.4 paging parameters */
     CHECK(strncmp(f.requests[2], "GET /intel/collections/" COL_A "/objects/?limit=500 HTTP/1.1",
-                  sizeof("GET /intel/collections/" COL_A "/objects/?limit=500 HTTP/1.1") - 1) ==
-          0);
+                  sizeof("GET /intel/collections/" COL_A "/objects/?limit=500 HTTP/1.1") - 1) == 0);
     CHECK(strstr(f.requests[2], "Accept: application/taxii+json;version=2.1\r\n") != NULL);
     CHECK(strstr(f.requests[2], "Authorization: Basic dTpw\r\n") != NULL); /* u:p */
 }
@@ -665,10 +674,12 @@ test_push_pending(void)
         "{\"title\":\"intel\",\"max_content_length\":100000}",
         "HTTP/1.1 202 Accepted\r\nContent-Type: application/taxii+json;version=2.1\r\n"
         "\r\n"
-        "{\"id\":\"2d086da7-4bdc-4f91-900e-d77486753710\",\"status\":\"pending\",\"total_count\":1}   ",
+        "{\"id\":\"2d086da7-4bdc-4f91-900e-d77486753710\",\"status\":\"pending\",\"total_count\":1}"
+        "   ",
         "HTTP/1.1 200 OK\r\nContent-Type: application/taxii+json;version=2.1\r\n"
         "\r\n"
-        "{\"id\":\"2d086da7-4bdc-4f91-900e-d77486753710\",\"status\":\"complete\",\"total_count\":1,"
+        "{\"id\":\"2d086da7-4bdc-4f91-900e-d77486753710\",\"status\":\"complete\",\"total_count\":"
+        "1,"
         "\"success_count\":0,\"failure_count\":1,\"failures\":[{\"id\":\"x--1\",\"version\":\"v\","
         "\"message\":\"no thanks\"}],\"pending_count\":0}  ",
     };
@@ -680,7 +691,8 @@ test_push_pending(void)
     fake_start(&f, &th);
     /* one object in a collection of B that orgA may read */
     struct sol_collection pc = {.id = (char *)"55555555-5555-4555-8555-555555555555",
-                                .api_root = (char *)"intel", .title = (char *)"to push",
+                                .api_root = (char *)"intel",
+                                .title = (char *)"to push",
                                 .default_tlp = SOL_TLP_GREEN};
     CHECK_INT(sol_store_collection_put(sb, &pc), 0);
     struct sol_partner p;
@@ -725,8 +737,8 @@ test_push_pending(void)
                   sizeof("POST /intel/collections/" COL_A "/objects/ HTTP/1.1") - 1) == 0);
     CHECK(strstr(f.requests[1], "Content-Type: application/taxii+json;version=2.1\r\n") != NULL);
     CHECK(strstr(f.requests[1], "Authorization: Bearer tok\r\n") != NULL);
-    CHECK(strncmp(f.requests[2], "GET /intel/status/2d086da7-4bdc-4f91-900e-d77486753710/ ",
-                  55) == 0);
+    CHECK(strncmp(f.requests[2], "GET /intel/status/2d086da7-4bdc-4f91-900e-d77486753710/ ", 55) ==
+          0);
     /* the failure is audited and the state moved past it */
     struct sol_buf st;
     sol_buf_init(&st);
