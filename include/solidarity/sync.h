@@ -117,6 +117,13 @@ struct sol_sync_options {
     /* Called after each committed pull page and each completed push envelope. May be NULL. */
     void (*progress)(void *ud, const char *peer, const char *what, size_t n);
     void *ud;
+    /*
+     * Asked between pages and envelopes, during waits and transfers: when it returns
+     * true the sync stops soon (SOL_EBUSY "stopped"), keeping what was committed. May be
+     * NULL.
+     */
+    bool (*should_stop)(void *stop_ud);
+    void *stop_ud;
 };
 
 /* What a sync did. */
@@ -151,7 +158,10 @@ SOL_API int sol_sync_run_due(struct sol_store *s, sol_time_t now, const struct s
 struct sol_sync_thread;
 SOL_API int sol_sync_thread_start(const char *store_url, const char *data_dir, bool quiet,
                                   struct sol_sync_thread **out, struct sol_error *err);
-/* Stop the thread (a sync in progress finishes first). NULL does nothing. */
+/*
+ * Stop the thread: a sync in progress stops at once (an interrupted transfer or page is
+ * not committed; the next sync resumes after the last committed one). NULL does nothing.
+ */
 SOL_API void sol_sync_thread_stop(struct sol_sync_thread *t);
 
 /*

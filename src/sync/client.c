@@ -28,6 +28,8 @@ struct sol__taxii_client {
     char *base, *api_root;
     unsigned max_attempts, backoff_ms, max_backoff_ms;
     long timeout_s;
+    bool (*should_stop)(void *);
+    void *stop_ud;
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -50,6 +52,22 @@ sol__sleep_ms(unsigned ms)
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0)
         ;
+}
+
+/* curl's progress callback: a non-zero answer aborts the transfer. */
+static int
+on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    const struct sol__taxii_client *cl = ud;
+    return cl->should_stop && cl->should_stop(cl->stop_ud) ? 1 : 0;
+}
+
+/* sync_internal.h: whether the caller asked the sync to stop. */
+bool
+sol__client_stopping(const struct sol__taxii_client *cl)
+{
+    return cl && cl->should_stop && cl->should_stop(cl->stop_ud);
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -85,6 +103,8 @@ sol__client_new(const struct sol_peer_config *c, const struct sol_sync_options *
     cl->backoff_ms = o && o->backoff_ms ? o->backoff_ms : 500;
     cl->max_backoff_ms = o && o->max_backoff_ms ? o->max_backoff_ms : 30000;
     cl->timeout_s = o && o->timeout_s ? o->timeout_s : 60;
+    cl->should_stop = o ? o->should_stop : NULL;
+    cl->stop_ud = o ? o->stop_ud : NULL;
     cl->base = dup_str(c->url);
     cl->api_root = dup_str(c->api_root);
     cl->h = curl_easy_init();
@@ -130,6 +150,11 @@ sol__client_new(const struct sol_peer_config *c, const struct sol_sync_options *
     curl_easy_setopt(cl->h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(cl->h, CURLOPT_USERAGENT, "solidarity/" SOLIDARITY_VERSION);
     curl_easy_setopt(cl->h, CURLOPT_ACCEPT_ENCODING, "");
+    if (cl->should_stop) {
+        curl_easy_setopt(cl->h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(cl->h, CURLOPT_XFERINFODATA, cl);
+        curl_easy_setopt(cl->h, CURLOPT_NOPROGRESS, 0L);
+    }
     *out = cl;
     return 0;
 }
@@ -258,6 +283,8 @@ sol__client_request(struct sol__taxii_client *cl, const char *url, const char *b
             curl_easy_setopt(cl->h, CURLOPT_HTTPGET, 1L);
         }
         CURLcode cc = curl_easy_perform(cl->h);
+        if (cc == CURLE_ABORTED_BY_CALLBACK || sol__client_stopping(cl))
+            return sol_error_set(err, SOL_EBUSY, "stopped");
         if (r->body.oom)
             return sol_error_set(err, SOL_ENOMEM, "out of memory");
         bool retry = false;
@@ -294,7 +321,14 @@ sol__client_request(struct sol__taxii_client *cl, const char *url, const char *b
             ms = cl->max_backoff_ms;
         if (retries)
             (*retries)++;
-        sol__sleep_ms(ms);
+        /* wait in slices, so a stop request is heard within a tenth of a second */
+        for (unsigned left = ms; left > 0;) {
+            unsigned slice = left > 100 && cl->should_stop ? 100 : left;
+            sol__sleep_ms(slice);
+            left -= slice;
+            if (sol__client_stopping(cl))
+                return sol_error_set(err, SOL_EBUSY, "stopped");
+        }
         wait = wait > cl->max_backoff_ms / 2 ? cl->max_backoff_ms : wait * 2;
     }
 }

@@ -434,6 +434,10 @@ sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
     for (size_t page = 0; rc == 0; page++) {
         if (o && o->max_pages && page >= o->max_pages)
             break;
+        if (sol__client_stopping(cl)) {
+            rc = sol_error_set(err, SOL_EBUSY, "stopped");
+            break;
+        }
         const char *q[] = {"limit",       limit,
                            "added_after", st.added_after[0] ? st.added_after : NULL,
                            "next",        st.next[0] ? st.next : NULL};

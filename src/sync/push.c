@@ -176,6 +176,8 @@ post_envelope(struct pusher *p, size_t n_objects, struct sol_error *err)
         sol_buf_reset(&p->url);
         sol_sync_url(&p->url, c->url, c->api_root, sp, 2, NULL, 0);
         sol__sleep_ms(wait);
+        if (sol__client_stopping(p->cl))
+            return sol_error_set(err, SOL_EBUSY, "stopped");
         wait = wait < 5000 ? wait * 2 : 5000;
         rc = sol__client_request(p->cl, p->url.p, NULL, 0, &p->r, &p->rep->retries, err);
         if (rc != 0)
@@ -242,6 +244,10 @@ sol__push(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
     struct sol_json_doc *odoc = sol_json_doc_new(&lim);
     rc = p.doc && odoc ? remote_budget(&p, err) : sol_error_set(err, SOL_ENOMEM, "out of memory");
     while (rc == 0) {
+        if (sol__client_stopping(cl)) {
+            rc = sol_error_set(err, SOL_EBUSY, "stopped");
+            break;
+        }
         struct sol_object_filter f = {
             .collection = from,
             .has_after = st.date_added != 0 || st.seq != 0,

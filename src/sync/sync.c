@@ -106,6 +106,8 @@ sol_sync_run_due(struct sol_store *s, sol_time_t now, const struct sol_sync_opti
     for (size_t i = 0; i < n; i++) {
         if (v[i].every <= 0 || v[i].last_sync + v[i].every * 1000000 > now)
             continue;
+        if (o && o->should_stop && o->should_stop(o->stop_ud))
+            break;
         struct sol_sync_report rep;
         struct sol_error err;
         sol_error_clear(&err);
@@ -136,11 +138,22 @@ struct sol_sync_thread {
     bool quiet;
 };
 
+static bool
+thread_stopping(void *ud)
+{
+    struct sol_sync_thread *t = ud;
+    pthread_mutex_lock(&t->mu);
+    bool stop = t->stop;
+    pthread_mutex_unlock(&t->mu);
+    return stop;
+}
+
 static void *
 sync_main(void *arg)
 {
     struct sol_sync_thread *t = arg;
-    struct sol_sync_options o = {.data_dir = t->data_dir, .quiet = t->quiet};
+    struct sol_sync_options o = {
+        .data_dir = t->data_dir, .quiet = t->quiet, .should_stop = thread_stopping, .stop_ud = t};
     for (;;) {
         pthread_mutex_lock(&t->mu);
         if (!t->stop) {

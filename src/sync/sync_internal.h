@@ -44,6 +44,8 @@ struct sol__taxii_reply {
 int sol__client_new(const struct sol_peer_config *c, const struct sol_sync_options *o,
                     struct sol__taxii_client **out, struct sol_error *err);
 void sol__client_free(struct sol__taxii_client *cl);
+/* Whether the sync options' should_stop says to stop. */
+bool sol__client_stopping(const struct sol__taxii_client *cl);
 /* The base URL and API root the client talks to. */
 const char *sol__client_base(const struct sol__taxii_client *cl);
 const char *sol__client_api_root(const struct sol__taxii_client *cl);

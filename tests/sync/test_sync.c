@@ -769,6 +769,55 @@ test_run_due(void)
     CHECK_INT(n, 1);
 }
 
+/* The background syncer of `serve`: syncs a due peer, and stops at once when asked,
+ * even in the middle of a long backoff. */
+static void
+test_thread(void)
+{
+    struct sol_error err;
+    struct sol_peer_config c;
+    CHECK_INT(sol_peer_get(sb, "a", &c, &err), 0);
+    c.every = 1;
+    c.last_sync = 0;
+    CHECK_INT(sol_peer_add(sb, &c, true, "test", &err), 0);
+    sol_peer_config_clear(&c);
+    /* a second peer that only ever waits: a dead port, many tries, long backoff */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    getsockname(fd, (struct sockaddr *)&a, &al);
+    close(fd);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", ntohs(a.sin_port));
+    struct sol_peer_config d = {0};
+    d.name = sol_strdup("zz-dead");
+    d.url = sol_strdup(url);
+    d.api_root = sol_strdup("intel");
+    d.collection = sol_strdup(COL_A);
+    d.direction = SOL_PEER_PULL;
+    d.every = 1;
+    CHECK_INT(sol_peer_add(sb, &d, false, "test", &err), 0);
+    sol_peer_config_clear(&d);
+    struct sol_sync_thread *t = NULL;
+    CHECK_INT(sol_sync_thread_start(dir_b, dir_b, true, &t, &err), 0);
+    bool synced = false;
+    for (int i = 0; i < 200 && !synced; i++) {
+        usleep(50000);
+        CHECK_INT(sol_peer_get(sb, "a", &c, &err), 0);
+        synced = c.last_sync != 0;
+        sol_peer_config_clear(&c);
+    }
+    CHECK(synced);
+    usleep(300000); /* by now the dead peer is in its backoff */
+    sol_time_t t0 = sol_time_now();
+    sol_sync_thread_stop(t);
+    sol_time_t took = sol_time_now() - t0;
+    if (took > 2000000)
+        HARNESS_FAIL("stopping took %lld µs", (long long)took);
+    CHECK_INT(sol_peer_remove(sb, "zz-dead", "test", &err), 0);
+}
+
 int
 main(void)
 {
@@ -789,6 +838,7 @@ main(void)
     RUN(test_retry_after);
     RUN(test_push_pending);
     RUN(test_run_due);
+    RUN(test_thread);
     sol_http_stop(srv);
     sol_store_close(sa);
     sol_store_close(sb);
