@@ -8,9 +8,11 @@
  * state in one transaction. A kill at any point leaves either the page with its state or
  * neither, and a page fetched twice is "already held", never duplicated.
  *
- * State ("peer.<name>.pull"): {"added_after": T, "next": N, "reconciled": µs}. Within a
- * run the server's next cursor walks the query started with added_after T; at the end of
- * a run T becomes the X-TAXII-Date-Added-Last of the last page, and next is dropped.
+ * State ("peer.<name>.pull"): {"added_after": T, "next": N, "last": L, "reconciled": µs}.
+ * Within a run the server's next cursor walks the query started with added_after T; at
+ * the end of a run T becomes the X-TAXII-Date-Added-Last of the last page, and next is
+ * dropped. L is that header of the last committed page: when a server no longer takes
+ * our cursor (400), the pull goes on with added_after L instead.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 
 struct pull_state {
     char added_after[40];
+    char last[40]; /* X-TAXII-Date-Added-Last of the last committed page */
     char next[1024];
     sol_time_t reconciled;
 };
@@ -56,6 +59,9 @@ state_load(struct sol_store *s, const char *peer, struct pull_state *st)
     if (doc && sol_json_parse(doc, b.p, b.n, &root, NULL) == 0) {
         struct sol_str a = sol_json_str(sol_json_get(root, "added_after"));
         struct sol_str nx = sol_json_str(sol_json_get(root, "next"));
+        struct sol_str la = sol_json_str(sol_json_get(root, "last"));
+        if (la.p && la.n < sizeof st->last)
+            memcpy(st->last, la.p, la.n);
         if (a.p && a.n < sizeof st->added_after)
             memcpy(st->added_after, a.p, a.n);
         if (nx.p && nx.n < sizeof st->next)
@@ -83,6 +89,10 @@ state_save(struct sol_store *s, const char *peer, const struct pull_state *st)
     if (st->next[0]) {
         sol_jw_key(&w, "next");
         sol_jw_string(&w, st->next);
+    }
+    if (st->last[0]) {
+        sol_jw_key(&w, "last");
+        sol_jw_string(&w, st->last);
     }
     sol_jw_key(&w, "reconciled");
     sol_jw_int(&w, st->reconciled);
@@ -455,6 +465,8 @@ sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
              * another server): go on from the last page committed instead. */
             retried_cursor = true;
             st.next[0] = 0;
+            if (st.last[0])
+                memcpy(st.added_after, st.last, sizeof st.added_after);
             continue;
         }
         if (r.status != 200) {
@@ -479,6 +491,8 @@ sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
         bool more = sol_json_type(more_v) == SOL_JSON_BOOL && more_v->u.b;
         struct sol_str next = sol_json_str(sol_json_get(root, "next"));
         struct pull_state nst = st;
+        if (r.date_added_last[0])
+            snprintf(nst.last, sizeof nst.last, "%s", r.date_added_last);
         if (more && next.p && next.n < sizeof nst.next) {
             memcpy(nst.next, next.p, next.n);
             nst.next[next.n] = 0;
