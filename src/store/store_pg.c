@@ -182,6 +182,12 @@ static const char *const pg_migrations[] = {
     "  FOR EACH ROW EXECUTE FUNCTION audit_append_only();"
     "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit "
     "  FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();",
+    /*
+     * 2: match[type] with one type walks its own index in date_added order, as the
+     * SQLite schema's 002_type_index.sql: a page of a rare type in a large collection
+     * stays a few index steps.
+     */
+    "CREATE INDEX objects_type ON objects(collection, type, date_added);",
 };
 #define PG_MIGRATION_COUNT ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 

@@ -3,7 +3,8 @@
  * API (what several `solidarity serve` processes do to it):
  *
  *   - processes opening a fresh database at the same moment: the schema is created
- *     once (the migration advisory lock), every one of them opens it;
+ *     once (the migration advisory lock), every one of them opens it; a store one
+ *     migration behind is brought up to date, one ahead refused;
  *   - two writers adding to one collection at once (one in batches inside transactions,
  *     one statement by statement), a third killed -9 in the middle of a batch, and a
  *     reader paging with the keyset cursor all along: the reader sees every committed
@@ -298,6 +299,46 @@ test_writers_reader_and_kill(void)
     sol_store_close(s);
 }
 
+static int
+raw_sql(const char *sql)
+{
+    PGconn *c = PQconnectdb(url);
+    PGresult *r = PQexec(c, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok)
+        printf("# %s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+/* A store one migration behind is brought up to date; one ahead is refused. */
+static void
+test_migrations(void)
+{
+    struct sol_store *s = NULL;
+    CHECK_INT(sol_store_open(url, &s, NULL), 0);
+    int latest = sol_store_schema_version(s);
+    CHECK(latest >= 2);
+    sol_store_close(s);
+    CHECK_INT(raw_sql("DROP INDEX objects_type; DELETE FROM schema_version WHERE version = 2"), 0);
+    s = NULL;
+    CHECK_INT(sol_store_open(url, &s, NULL), 0);
+    CHECK_INT(sol_store_schema_version(s), latest);
+    sol_store_close(s);
+    CHECK_INT(raw_sql("SELECT 'objects_type'::regclass"), 0);
+    CHECK_INT(raw_sql("INSERT INTO schema_version VALUES (99, 0)"), 0);
+    struct sol_error err;
+    s = NULL;
+    CHECK_INT(sol_store_open(url, &s, &err), SOL_EUNSUPPORTED);
+    char want[128];
+    snprintf(want, sizeof want, "the store's schema version 99 is newer than this program's (%d)",
+             latest);
+    CHECK_STR(err.msg, want);
+    sol_store_close(s);
+    CHECK_INT(raw_sql("DELETE FROM schema_version WHERE version = 99"), 0);
+}
+
 /* Recording a token's use does not wait behind a writer (store.h: token_touch). */
 static void
 test_token_touch_never_waits(void)
@@ -350,5 +391,6 @@ main(void)
     RUN(test_concurrent_open_migrates_once);
     RUN(test_writers_reader_and_kill);
     RUN(test_token_touch_never_waits);
+    RUN(test_migrations);
     return harness_done();
 }
