@@ -261,7 +261,7 @@ static int
 one_object(struct sol__mline *ln, const char *type)
 {
     for (size_t i = 0; i < ln->ntyped; i++)
-        if (strcmp(ln->typed[i].type, type) == 0)
+        if (ln->typed[i].type == type || strcmp(ln->typed[i].type, type) == 0)
             return ln->typed[i].obj;
     int o = sol_obs_add_object(ln->obs, type);
     if (o >= 0 && ln->ntyped < sizeof ln->typed / sizeof ln->typed[0]) {
@@ -284,8 +284,14 @@ looks_ip(const char *s, size_t n)
 static bool
 is_int_path(const char *path)
 {
-    return strcmp(path, "src_port") == 0 || strcmp(path, "dst_port") == 0 ||
-           strcmp(path, "size") == 0;
+    switch (path[0]) {
+    case 's':
+        return strcmp(path, "src_port") == 0 || strcmp(path, "size") == 0;
+    case 'd':
+        return strcmp(path, "dst_port") == 0;
+    default:
+        return false;
+    }
 }
 
 /* A value object for an address or name: IP text → ipv4/ipv6-addr, else domain-name. */
@@ -310,6 +316,8 @@ sol__mrule_apply(struct sol__mline *ln, const struct sol__mrule *r, const char *
     case SOL__MR_VALUE:
         if (!n)
             return 0;
+        if (r->type[0] != 'i' || r->type[1] != 'p')
+            return sol_obs_value_object(obs, r->type, s, n, false) < 0 ? -1 : 0;
         if (strcmp(r->type, "ip-or-domain") == 0)
             return address_object(obs, s, n) < 0 ? -1 : 0;
         if (strcmp(r->type, "ipv4-addr") == 0 || strcmp(r->type, "ipv6-addr") == 0)

@@ -102,10 +102,11 @@ sol_obs_value_object(struct sol_obs *obs, const char *type, const char *s, size_
     size_t tn = strlen(type);
     for (uint32_t i = 0; i < obs->nprop; i++) {
         const struct sol_obs_prop *p = &obs->prop[i];
+        if (p->kind != SOL_OBS_STR || p->n != n || p->path_n != 5)
+            continue;
         const struct sol_obs_object *o = &obs->obj[p->obj];
-        if (p->kind == SOL_OBS_STR && p->n == n && p->path_n == 5 && o->type_n == tn &&
-            memcmp(p->path, "value", 5) == 0 && memcmp(o->type, type, tn) == 0 &&
-            memcmp(p->s, s, n) == 0)
+        if (o->type_n == tn && memcmp(p->s, s, n) == 0 && memcmp(p->path, "value", 5) == 0 &&
+            (o->type == type || memcmp(o->type, type, tn) == 0))
             return p->obj;
     }
     int o = sol_obs_add_object(obs, type);
