@@ -5,12 +5,14 @@
 # run, is a local `solidarity import` of the same objects on a third node: a pull does
 # that work plus HTTP paging, so the ratio shows what paging costs. Memory must stay flat
 # as N grows (one page at a time): the RSS ratio of the largest N to the smallest is
-# printed too. Usage: bench/sync.sh BUILD-DIR
+# printed too. With SYNC_BENCH_SIGNED=1 A signs every object and B verifies each against
+# A's key (Ed25519 over JCS). Usage: bench/sync.sh BUILD-DIR
 set -uo pipefail
 build=${1:?usage: bench/sync.sh BUILD-DIR}
 bin=$build/solidarity
 sizes=${SYNC_BENCH_SIZES:-10000 100000}
 page=${SYNC_BENCH_PAGE:-1000}
+signed=${SYNC_BENCH_SIGNED:-0}
 tmp=$(mktemp -d /tmp/sol-bench-sync-XXXXXX)
 pids=()
 cleanup() {
@@ -58,6 +60,12 @@ EOF
   sol a user add bsync --partner orgb --clearance amber >/dev/null
   token=$(sol a token issue bsync 2>/dev/null)
   sol a grant read "$col" --partner orgb >/dev/null
+  keyopt=()
+  if [ "$signed" = 1 ]; then
+    sol a peer sign "$tmp/objs.json" --output "$tmp/objs.signed.json" || { echo "sync: signing failed"; exit 1; }
+    mv "$tmp/objs.signed.json" "$tmp/objs.json"
+    keyopt=(--key "$(sol a peer key)")
+  fi
   sol a import --collection "$col" --batch 5000 "$tmp/objs.json" 2>>"$tmp/log" || { echo "sync: import on A failed"; exit 1; }
   ccol=$(sol c collection add --title baseline)
   measure "$tmp/base.$n" "$bin" --quiet --data "$tmp/c" import --collection "$ccol" --batch "$page" "$tmp/objs.json"
@@ -68,16 +76,16 @@ EOF
   url=
   for _ in $(seq 100); do [ -s "$tmp/a.url" ] && { url=$(head -n 1 "$tmp/a.url"); break; }; sleep 0.1; done
   [ -n "$url" ] || { echo "sync: serve did not start"; exit 1; }
-  sol b peer add a "$url" --api-root intel --collection "$col" --token "$token" --pull --page "$page" >/dev/null
+  sol b peer add a "$url" --api-root intel --collection "$col" --token "$token" --pull --page "$page" "${keyopt[@]}" >/dev/null
   measure "$tmp/sync.$n" "$bin" --quiet --data "$tmp/b" sync a
   kill "$spid"; wait "$spid" 2>/dev/null
   read -r st srss <"$tmp/sync.$n"
   read -r bt brss <"$tmp/base.$n"
   got=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from objects").fetchone()[0])' "$tmp/b/store.db" 2>/dev/null || echo "?")
-  python3 - "$n" "$st" "$srss" "$bt" "$brss" "$got" <<'EOF'
+  python3 - "$n" "$st" "$srss" "$bt" "$brss" "$got" "$signed" <<'EOF'
 import sys
 n, st, srss, bt, brss, got = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-print("sync: %d objects pulled in %.2f s (%.0f objects/s), peak RSS %.1f MiB, %s stored" % (n, st, n / st if st else 0, srss / 1024, got))
+print("sync: %s%d objects pulled in %.2f s (%.0f objects/s), peak RSS %.1f MiB, %s stored" % ("signed: " if sys.argv[7] == "1" else "", n, st, n / st if st else 0, srss / 1024, got))
 print("sync: baseline local import of the same objects %.2f s (%.0f objects/s), peak RSS %.1f MiB" % (bt, n / bt if bt else 0, brss / 1024))
 print("sync: ratio pull/import throughput %.2f" % ((n / st) / (n / bt) if st and bt else 0))
 EOF
