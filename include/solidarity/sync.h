@@ -14,8 +14,9 @@
  *         transaction as its objects, so a killed sync resumes exactly after the last
  *         committed page.
  *   push: sends the versions of the local push collection that the peer's partner may
- *         see (access.h, as if the partner asked: TLP, TLP:RED recipients, grants) and
- *         that did not come from this peer, signed by this node, in envelopes within the
+ *         see (access.h, as if the partner asked: TLP, TLP:RED recipients, the partner's
+ *         read grant on the collection) and that did not come from this peer (unsigned
+ *         ones signed by this node on the way out), in envelopes within the
  *         remote API root's max_content_length (TAXII 2.1 §5.5), follows each status
  *         resource (§4.3) until it is complete, and remembers the last version pushed.
  *   deletions: TAXII has no tombstones. After a pull that reached the end of the
