@@ -160,6 +160,11 @@ struct sol_match_hit {
     uint32_t indicator; /* index for sol_match_index_get() */
     uint64_t count;
     sol_time_t first_seen, last_seen;
+    /* With sol_match_scanner_keep_observations(): the STIX objects of the first
+       observation that hit, as a JSON array (references as the index of the object they
+       point to, "1"), and its time; else NULL. Owned by the scanner. */
+    const char *observation;
+    sol_time_t observation_time;
 };
 
 /* A scanner for one thread over a built index. NULL on no memory. */
@@ -173,6 +178,10 @@ SOL_API void sol_match_scanner_free(struct sol_match_scanner *sc);
  */
 SOL_API size_t sol_match_scan(struct sol_match_scanner *sc, const struct sol_obs *obs);
 SOL_API const uint32_t *sol_match_scanner_last(const struct sol_match_scanner *sc, size_t *n);
+
+/* Keep the first observation of each indicator's hits (for observed-data in the
+   sightings). Costs one copy per indicator sighted, none per event. */
+SOL_API void sol_match_scanner_keep_observations(struct sol_match_scanner *sc, bool keep);
 
 /* The hits so far, sorted by indicator index; the array stays valid until the next scan. */
 SOL_API const struct sol_match_hit *sol_match_scanner_hits(struct sol_match_scanner *sc,
@@ -247,6 +256,8 @@ SOL_API void sol_log_reader_set_follow(struct sol_log_reader *r, bool follow);
 struct sol_sighting_options {
     const char *identity_id; /* where_sighted_refs; required */
     sol_time_t now;          /* created/modified; 0 = the current time */
+    bool with_observed_data; /* also write each hit's observation (when kept) as SCOs and
+                                an observed-data, named by observed_data_refs */
 };
 
 /*

@@ -3,7 +3,8 @@
  * as STIX sightings.
  *
  *   solidarity scan [--indicators FILE...] [--collection ID...] [--format F] [--mapping FILE]
- *                   [--output FILE] [--identity ID] [--store ID] [--follow] [--threads N] LOG...
+ *                   [--output FILE] [--identity ID] [--store ID] [--with-observed-data]
+ *                   [--follow] [--threads N] LOG...
  *
  * The sightings bundle goes to --output or standard output (and into a collection of the
  * node with --store); a summary goes to standard error. Exit 0 when anything was
@@ -54,6 +55,8 @@ help(FILE *f)
             "  --follow            keep reading logs as they grow; print each sighting as one\n"
             "                      JSON line when it happens (stop with Ctrl-C)\n"
             "  --threads N         scan N logs at once (default 1)\n"
+            "  --with-observed-data  add each sighting's first observation (its SCOs and an\n"
+            "                      observed-data) and name it in observed_data_refs\n"
             "  --quiet, -q         no summary on standard error\n"
             "  --help, -h          this text\n\n"
             "exit status: 0 something sighted, 1 nothing sighted, 2 an error.\n");
@@ -391,7 +394,7 @@ on_signal(int sig)
 /* --follow: one log, read as it grows; each event with hits prints its sightings. */
 static int
 follow(struct scan_ctx *cx, struct sol_match_scanner *sc, const char *path, const char *identity,
-       FILE *out, uint64_t *events, uint64_t *bad)
+       bool with_od, FILE *out, uint64_t *events, uint64_t *bad)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
@@ -414,7 +417,8 @@ follow(struct scan_ctx *cx, struct sol_match_scanner *sc, const char *path, cons
     signal(SIGTERM, on_signal);
     struct sol_buf b;
     sol_buf_init(&b);
-    struct sol_sighting_options so = {.identity_id = identity, .now = 0};
+    struct sol_sighting_options so = {.identity_id = identity, .now = 0,
+                                      .with_observed_data = with_od};
     const struct sol_obs *obs;
     while (!stop_follow) {
         rc = sol_log_reader_next(r, &obs, &err);
@@ -498,7 +502,7 @@ cli_cmd_scan(int argc, char **argv)
     size_t ncollections = 0;
     const char *format = NULL, *mapping_path = NULL, *output = NULL, *identity_arg = NULL;
     const char *store_to = NULL;
-    bool do_follow = false, quiet = cli_globals.quiet;
+    bool do_follow = false, quiet = cli_globals.quiet, with_od = false;
     long threads = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -523,6 +527,8 @@ cli_cmd_scan(int argc, char **argv)
             threads = strtol(argv[++i], &end, 10);
             if (*end || threads < 1 || threads > 256)
                 return cli_usage("scan", "--threads takes a number from 1 to 256");
+        } else if (strcmp(a, "--with-observed-data") == 0) {
+            with_od = true;
         } else if (strcmp(a, "--follow") == 0) {
             do_follow = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -642,11 +648,12 @@ cli_cmd_scan(int argc, char **argv)
             cli_error("scan", "out of memory");
             goto done_ctx;
         }
+        sol_match_scanner_keep_observations(workers[t].sc, with_od);
     }
     uint64_t events = 0, bad = 0, bytes = 0;
     bool failed = false;
     if (do_follow) {
-        if (follow(&cx, workers[0].sc, logs[0], identity, out, &events, &bad) != CLI_OK)
+        if (follow(&cx, workers[0].sc, logs[0], identity, with_od, out, &events, &bad) != CLI_OK)
             failed = true;
     } else {
         for (size_t i = 0; i < nlogs; i++)
@@ -713,7 +720,8 @@ cli_cmd_scan(int argc, char **argv)
         bool derived = !identity_arg && !node_identity;
         if (derived && nh)
             write_identity(&w, identity, now);
-        struct sol_sighting_options so = {.identity_id = identity, .now = now};
+        struct sol_sighting_options so = {.identity_id = identity, .now = now,
+                                          .with_observed_data = with_od};
         sol_match_write_sightings(idx, hits, nh, &so, &w);
         sol_jw_array_end(&w);
         sol_jw_object_end(&w);

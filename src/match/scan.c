@@ -77,6 +77,7 @@ struct sol_match_scanner {
     struct multi_state **multi; /* per pattern, made on first use */
     struct hitslot *hits;
     size_t hits_cap, hits_n;
+    bool keep; /* keep each hit's first observation */
     struct sol_match_hit *sorted;
     bool oom;
 };
@@ -143,6 +144,8 @@ sol_match_scanner_free(struct sol_match_scanner *sc)
         pcre2_match_context_free(sc->mctx);
     if (sc->scratch)
         hs_free_scratch(sc->scratch);
+    for (size_t i = 0; i < sc->hits_cap; i++)
+        sol_free((void *)(uintptr_t)sc->hits[i].h.observation);
     sol_free(sc->hits);
     sol_free(sc->sorted);
     sol_free(sc);
@@ -180,9 +183,27 @@ hit_slot(struct sol_match_scanner *sc, uint32_t ind)
         sc->hits[j].key = key;
         sc->hits[j].h.indicator = ind;
         sc->hits[j].h.count = 0;
+        sc->hits[j].h.observation = NULL;
         sc->hits_n++;
     }
     return &sc->hits[j].h;
+}
+
+static bool make_json(struct sol_match_scanner *sc);
+
+/* Keep text as the observation of hit h (replacing an older one). */
+static void
+keep_observation(struct sol_match_scanner *sc, struct sol_match_hit *h, const char *text,
+                 size_t n, sol_time_t t)
+{
+    char *copy = sol_strndup(text, n);
+    if (!copy) {
+        sc->oom = true;
+        return;
+    }
+    sol_free((void *)(uintptr_t)h->observation);
+    h->observation = copy;
+    h->observation_time = t;
 }
 
 static void
@@ -192,6 +213,8 @@ record(struct sol_match_scanner *sc, uint32_t ind, uint64_t count, sol_time_t fi
     struct sol_match_hit *h = hit_slot(sc, ind);
     if (!h)
         return;
+    if (sc->keep && !h->count && sc->obs && make_json(sc))
+        keep_observation(sc, h, sc->json.p, sc->json.n, sc->t);
     if (!h->count || first < h->first_seen)
         h->first_seen = first;
     if (!h->count || last > h->last_seen)
@@ -819,10 +842,25 @@ sol_match_scanner_hits(struct sol_match_scanner *sc, size_t *n)
 int
 sol_match_scanner_merge(struct sol_match_scanner *sc, const struct sol_match_scanner *other)
 {
+    const struct sol_obs *saved = sc->obs;
+    sc->obs = NULL; /* record() must not take this scanner's last observation */
     for (size_t i = 0; i < other->hits_cap; i++) {
         const struct hitslot *s = &other->hits[i];
-        if (s->key)
-            record(sc, s->h.indicator, s->h.count, s->h.first_seen, s->h.last_seen);
+        if (!s->key)
+            continue;
+        struct sol_match_hit *h = hit_slot(sc, s->h.indicator);
+        bool earlier = h && (!h->count || s->h.first_seen < h->first_seen);
+        record(sc, s->h.indicator, s->h.count, s->h.first_seen, s->h.last_seen);
+        if (h && earlier && s->h.observation)
+            keep_observation(sc, h, s->h.observation, strlen(s->h.observation),
+                             s->h.observation_time);
     }
+    sc->obs = saved;
     return sc->oom ? SOL_ENOMEM : 0;
+}
+
+void
+sol_match_scanner_keep_observations(struct sol_match_scanner *sc, bool keep)
+{
+    sc->keep = keep;
 }

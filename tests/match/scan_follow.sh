@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# solidarity scan --follow (sightings as lines are appended) and --threads (the same
-# sightings as one thread).
+# solidarity scan --follow (sightings as lines are appended), --threads (the same
+# sightings as one thread) and --with-observed-data.
 set -u
 bin=${1:?usage: scan_follow.sh SOLIDARITY}
 tests=${SOLIDARITY_TESTS:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -52,5 +52,14 @@ logs="data/logs/zeek_dns.log data/logs/zeek_http.log data/logs/zeek_files.log da
 "$bin" scan -q --identity $id $ind --threads 3 $logs 2>/dev/null | grep -v '"id": "bundle--\|"created"\|"modified"' > "$tmp/three"
 check "three threads sight what one does" cmp -s "$tmp/one" "$tmp/three"
 check "and that is something" test "$(grep -c sighting_of_ref "$tmp/one")" -ge 10
+# --with-observed-data: each sighting names an observed-data of its first observation,
+# whose SCOs carry their deterministic ids; the bundle is valid STIX 2.1.
+# shellcheck disable=SC2086
+"$bin" scan -q --identity $id $ind --with-observed-data data/logs/zeek_conn.json > "$tmp/od.json" 2>/dev/null
+check "observed-data for each sighting" \
+  test "$(grep -c '"observed_data_refs"' "$tmp/od.json")" = "$(grep -c '"sighting_of_ref"' "$tmp/od.json")"
+check "the address's deterministic id" \
+  grep -q '"id": "ipv4-addr--c3ddc96c-9af4-5aa9-a3c5-bb4fd46cefbe"' "$tmp/od.json"
+check "a valid bundle" "$bin" validate -q "$tmp/od.json"
 echo "1..$n"
 exit $fail
