@@ -580,6 +580,18 @@ needs_several(const struct sol_pattern_obs *o)
     }
 }
 
+/* Whether START/STOP appears anywhere in the pattern. */
+static bool
+has_startstop(const struct sol_pattern_obs *o)
+{
+    if (o->kind == SOL_POBS_STARTSTOP)
+        return true;
+    for (size_t i = 0; o->kind != SOL_POBS_BRACKET && i < o->nkids; i++)
+        if (has_startstop(o->kids[i]))
+            return true;
+    return false;
+}
+
 /* The text of the bracket that starts at byte column col ('[' there), or 0 length. */
 static size_t
 bracket_text(const char *p, size_t n, unsigned col, const char **start)
@@ -833,6 +845,7 @@ add_indicator(struct sol_match_index *idx, const char *id, const char *name, con
         mp->ind = me;
         mp->text_off = add_string(idx, pattern, pattern_n);
         mp->multi = needs_several(root);
+        mp->timed = has_startstop(root);
         mp->window = root->kind == SOL_POBS_WITHIN ? root->within_us : 0;
         if (mp->multi)
             idx->stats.multi_patterns++;

@@ -170,6 +170,7 @@ struct sol__mpat {
     uint32_t ind;
     uint32_t text_off;
     bool multi;        /* needs several observations */
+    bool timed;        /* START/STOP: a bracket's match is not yet the pattern's */
     sol_time_t window; /* WITHIN at the root: older buffered observations cannot help */
 };
 

@@ -648,7 +648,7 @@ leaf_candidate(struct sol_match_scanner *sc, uint32_t leaf)
         return;
     if (mp->multi)
         multi_feed(sc, l->pat);
-    else
+    else if (!mp->timed || ((l->fast || l->sub) ? reference_match(sc, mp->p) : true))
         indicator_hit(sc, mp->ind);
 }
 

@@ -3,7 +3,8 @@
  *
  * Random indicator sets (every pattern form the index handles: equalities, IN, CIDR,
  * LIKE, MATCHES, AND/OR inside a bracket, negations and references that can only be
- * evaluated, and patterns over several observations) meet random observation streams.
+ * evaluated, OR and START/STOP over brackets, and patterns over several observations:
+ * AND, FOLLOWEDBY, WITHIN, REPEATS) meet random observation streams.
  * Each observation is built twice, independently: as the scanner's sol_obs and as STIX
  * JSON for sol_pattern_match(). For patterns of one observation, the indicators the
  * scanner reports for each observation must be exactly those the reference matches on
@@ -108,6 +109,15 @@ pattern(char *out, size_t n)
         return false;
     }
     comparison(b, sizeof b);
+    if (rnd(4) == 0) {
+        /* Forms over one observation at a time: OR across brackets, START/STOP. */
+        if (rnd(2))
+            snprintf(out, n, "[%s] OR [%s]", a, b);
+        else
+            snprintf(out, n, "[%s] START t'2024-06-10T06:13:%02uZ' STOP t'2024-06-10T06:14:%02uZ'",
+                     a, 20 + rnd(40), rnd(60));
+        return false;
+    }
     switch (k) {
     case 6:
         snprintf(out, n, "[%s] AND [%s]", a, b);
