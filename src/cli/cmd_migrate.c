@@ -27,13 +27,16 @@
 #include "solidarity/util.h"
 #include "store/store_pg.h"
 
-/* How an object row names its collection in the SQLite schema: by the integer key. */
+/*
+ * Both schemas have objects refer to their collection by an integer key; keys move as
+ * they are, and verification compares the collection's id through it.
+ */
 #define OBJECT_COLLECTION "c.key = o.collection"
 
 /*
  * The tables, parents before children: the target's columns, and the query that reads
- * them from the SQLite schema (whose objects refer to their collection by an integer
- * key where the PostgreSQL schema keeps the collection's id).
+ * them from the SQLite schema (the same names today; kept apart so that either schema
+ * may change).
  */
 static const struct {
     const char *name, *columns, *source;
@@ -42,16 +45,15 @@ static const struct {
     {"api_roots", "name, title, description, max_content_length",
      "SELECT name, title, description, max_content_length FROM api_roots"},
     {"collections",
-     "id, api_root, title, description, alias, media_types, default_tlp, created, "
+     "key, id, api_root, title, description, alias, media_types, default_tlp, created, "
      "last_date_added",
-     "SELECT id, api_root, title, description, alias, media_types, default_tlp, created, "
+     "SELECT key, id, api_root, title, description, alias, media_types, default_tlp, created, "
      "last_date_added FROM collections"},
     {"objects",
      "seq, collection, id, version, versionless, date_added, type, spec_version, tlp, "
      "red_recipients, revoked, origin, json",
-     "SELECT o.seq, c.id, o.id, o.version, o.versionless, o.date_added, o.type, "
-     "o.spec_version, o.tlp, o.red_recipients, o.revoked, o.origin, o.json FROM objects o "
-     "JOIN collections c ON " OBJECT_COLLECTION " ORDER BY o.seq"},
+     "SELECT seq, collection, id, version, versionless, date_added, type, spec_version, tlp, "
+     "red_recipients, revoked, origin, json FROM objects ORDER BY seq"},
     {"status",
      "id, status, request_timestamp, total_count, success_count, failure_count, "
      "pending_count, owner",
@@ -273,10 +275,11 @@ verify_objects(struct migration *m)
     int rc = c.v ? 0 : SOL_ENOMEM;
     bool more = true;
     while (rc == 0 && more) {
-        char sql[256];
+        char sql[512];
         snprintf(sql, sizeof sql,
-                 "SELECT seq, collection, id, version, date_added, json FROM objects "
-                 "WHERE seq > %lld ORDER BY seq LIMIT %d",
+                 "SELECT o.seq, c.id, o.id, o.version, o.date_added, o.json FROM objects o "
+                 "JOIN collections c ON " OBJECT_COLLECTION " "
+                 "WHERE o.seq > %lld ORDER BY o.seq LIMIT %d",
                  (long long)c.last_seq, VERIFY_CHUNK);
         c.n = 0;
         rc = sol__pg_each_row(m->to, sql, take_digest, &c);
