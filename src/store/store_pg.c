@@ -9,8 +9,8 @@
  * keyset position (date_added, seq) that any process can resume.
  *
  * Connections: one PGconn per sol_store handle (a handle is used by one thread at a
- * time, store.h), so a process that wants N concurrent queries opens N handles; the
- * server side pools nothing. Statements are prepared once per connection and cached by
+ * time, store.h), so a process that wants N concurrent queries opens N handles (the
+ * HTTP server keeps a pool of handles, hence of connections). Statements are prepared once per connection and cached by
  * their SQL text (filter queries included: the same shape of filter reuses its plan).
  * Strings travel as binary-format parameters with their lengths, so views that are not
  * NUL-terminated (sol_str) go straight to the server without a copy.
@@ -39,6 +39,18 @@
  *   (date_added, seq) > (last seen) skips nothing. "now" is the database server's
  *   clock, so application servers with skewed clocks agree. The UNIQUE index on
  *   (collection, date_added) makes strict increase an invariant the database checks.
+ *   seq comes from an identity sequence: unique, and within one collection increasing
+ *   with date_added (it is drawn under the same lock); across collections it orders
+ *   nothing, and no cursor needs it to.
+ *
+ * Cursors: a query cursor fetches its rows in chunks, each a fresh statement after the
+ * last row handed out, so it holds no transaction or snapshot open however long the
+ * caller takes; rows committed meanwhile with larger keys may appear, never rows before.
+ *
+ * sol_store_begin() takes a transaction-level advisory lock, the counterpart of
+ * SQLite's one write lock (store.h: begin takes the write lock at once): transactions
+ * that read then write stay serialised across processes. Writes outside a transaction
+ * lock only the rows they touch.
  *
  * Transactions: inside sol_store_begin() ... sol_store_commit(), an operation that fails
  * is rolled back to a savepoint taken before it, so that (as with SQLite) one failed
