@@ -1264,7 +1264,8 @@ sol_match_index_build(struct sol_match_index *idx, struct sol_error *err)
     idx->exact.space_hash = idx->space_hash;
     /* Lookups are as fast at a load of 0.8 as lower, and the slots are a fifth of the
        memory per key: size the table to the keys it holds now. */
-    if (idx->exact.n && sol__mexact_resize(&idx->exact, idx->exact.n + idx->exact.n / 4 + 16) != 0)
+    if (idx->exact.n && (sol__mexact_resize(&idx->exact, idx->exact.n + idx->exact.n / 4 + 16) != 0 ||
+                         sol__mexact_build_bloom(&idx->exact) != 0))
         return sol_error_set(err, SOL_ENOMEM, "out of memory building the index");
     idx->stats.indicators = 0;
     for (size_t i = 0; i < idx->nind; i++)

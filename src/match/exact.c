@@ -28,6 +28,7 @@ sol__mexact_free(struct sol__mexact *t)
     sol_free(t->slots);
     sol_free(t->arena);
     sol_free(t->lists);
+    sol_free(t->bloom);
     memset(t, 0, sizeof *t);
 }
 
@@ -201,6 +202,12 @@ sol__mexact_add(struct sol__mexact *t, uint16_t space, uint64_t space_hash, cons
 {
     if (n > MAX_KEY)
         return SOL_ELIMIT;
+    if (t->bloom) {
+        /* The filter is built for a finished table; a new key needs it rebuilt. */
+        sol_free(t->bloom);
+        t->bloom = NULL;
+        t->nblocks = 0;
+    }
     if ((t->n + 1) * 4 > t->cap * 3) {
         int rc = rehash(t, t->cap ? t->cap * 2 : 1024);
         if (rc)
@@ -256,11 +263,73 @@ sol__mexact_add(struct sol__mexact *t, uint16_t space, uint64_t space_hash, cons
     return 0;
 }
 
+/*
+ * A blocked Bloom filter in front of the slots: one 64-byte block per key, three bits in
+ * it, 8 bits per key. Nearly every lookup of a scan is for an absent key; the filter,
+ * an eighth of the slots' size, answers most of them from cache, where the slots would
+ * have cost a miss to memory. About 3 % of absent keys get through to the slots.
+ */
+static inline const uint64_t *
+bloom_block(const struct sol__mexact *t, uint32_t tag)
+{
+    return t->bloom + 8 * (size_t)(((uint64_t)tag * (uint64_t)t->nblocks) >> 32);
+}
+
+static inline uint32_t
+bloom_mix(uint32_t tag)
+{
+    return tag * 0x9e3779b1u ^ (tag >> 15);
+}
+
+static inline bool
+bloom_maybe(const struct sol__mexact *t, uint32_t tag)
+{
+    const uint64_t *b = bloom_block(t, tag);
+    uint32_t x = bloom_mix(tag);
+    for (int k = 0; k < 3; k++) {
+        unsigned bit = (x >> (9 * k)) & 511;
+        if (!(b[bit >> 6] >> (bit & 63) & 1))
+            return false;
+    }
+    return true;
+}
+
+int
+sol__mexact_build_bloom(struct sol__mexact *t)
+{
+    sol_free(t->bloom);
+    t->bloom = NULL;
+    t->nblocks = 0;
+    if (!t->n)
+        return 0;
+    size_t nb = t->n / 64 + 1;
+    if (nb > 0xffffffffu)
+        return 0;
+    t->bloom = sol_calloc(nb * 8, sizeof *t->bloom);
+    if (!t->bloom)
+        return SOL_ENOMEM;
+    t->nblocks = nb;
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->slots[i])
+            continue;
+        uint32_t tag = (uint32_t)(t->slots[i] >> 32);
+        uint64_t *b = t->bloom + 8 * (size_t)(((uint64_t)tag * (uint64_t)nb) >> 32);
+        uint32_t x = bloom_mix(tag);
+        for (int k = 0; k < 3; k++) {
+            unsigned bit = (x >> (9 * k)) & 511;
+            b[bit >> 6] |= (uint64_t)1 << (bit & 63);
+        }
+    }
+    return 0;
+}
+
 uint64_t
 sol__mexact_hash(const struct sol__mexact *t, uint64_t space_hash, const uint8_t *key, size_t n)
 {
     uint64_t h = key_hash(space_hash, key, n);
-    if (t->n)
+    if (t->bloom)
+        __builtin_prefetch(bloom_block(t, (uint32_t)(h >> 32)));
+    else if (t->n)
         __builtin_prefetch(&t->slots[home_of((uint32_t)(h >> 32), t->cap)]);
     return h;
 }
@@ -279,6 +348,8 @@ sol__mexact_find_hashed(const struct sol__mexact *t, uint16_t space, uint64_t h,
     if (!t->n)
         return 0;
     uint32_t tag = (uint32_t)(h >> 32);
+    if (t->bloom && !bloom_maybe(t, tag))
+        return 0;
     for (size_t j = home_of(tag, t->cap), d = 0;; j = j + 1 == t->cap ? 0 : j + 1, d++) {
         uint64_t s = t->slots[j];
         if (!s || distance(s, j, t->cap) < d)
@@ -298,5 +369,5 @@ sol__mexact_find_hashed(const struct sol__mexact *t, uint16_t space, uint64_t h,
 size_t
 sol__mexact_bytes(const struct sol__mexact *t)
 {
-    return t->cap * 8 + t->arena_n + t->lists_n * 4;
+    return t->cap * 8 + t->arena_n + t->lists_n * 4 + t->nblocks * 64;
 }

@@ -70,8 +70,12 @@ struct sol__mexact {
     size_t arena_n, arena_cap;
     uint32_t *lists; /* [cap, count, targets...] */
     size_t lists_n, lists_cap;
+    uint64_t *bloom; /* NULL until sol__mexact_build_bloom() */
+    size_t nblocks;
 };
 void sol__mexact_init(struct sol__mexact *t);
+/* Build the filter that answers most lookups of absent keys (after the last add). */
+int sol__mexact_build_bloom(struct sol__mexact *t);
 void sol__mexact_free(struct sol__mexact *t);
 int sol__mexact_reserve(struct sol__mexact *t, size_t n);
 /* Rehash into exactly cap slots (cap > n). */

@@ -105,6 +105,17 @@ test_exact_table(void)
     const uint32_t *tg;
     uint32_t one;
     CHECK_INT(sol__mexact_find(&t, 0, 1000, (const uint8_t *)"nothere", 7, &tg, &one), 0);
+    /* With the filter: every key still found, and most absent ones stopped by it. */
+    CHECK_INT(sol__mexact_build_bloom(&t), 0);
+    int lost = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        int n = snprintf(key, sizeof key, "host%u.example", i);
+        if (sol__mexact_find(&t, (uint16_t)(i % 3), 1000 + i % 3, (const uint8_t *)key,
+                             (size_t)n, &tg, &one) == 0)
+            lost++;
+    }
+    CHECK_INT(lost, 0);
+    CHECK_INT(sol__mexact_find(&t, 0, 1000, (const uint8_t *)"nothere", 7, &tg, &one), 0);
     sol__mexact_free(&t);
 }
 
