@@ -36,8 +36,11 @@ page=$(awk '/^page/ {print $2}' "$tmp/out")
 defs=()
 while IFS='=' read -r k v; do defs+=(-D "p$k=$v"); done <"$tmp/page.params"
 defs+=(-D "pjson=$(cat "$tmp/add.json")")
+# The store's sessions run without JIT (store_pg.c says why); so does the baseline.
+"$bin/psql" -XqAt "$url" -c "CREATE SEQUENCE pgbench_ids" >/dev/null 2>"$tmp/err" ||
+  { echo "pg: psql failed: $(cat "$tmp/err")"; exit 1; }
 pgbench_tps() { # FILE: transactions per second of one client running FILE for $secs
-  "$pgbench" -n -M prepared -c 1 -T "$secs" "${defs[@]}" -f "$1" "$url" 2>"$tmp/pgbench.err" |
+  PGOPTIONS="-c jit=off" "$pgbench" -n -M prepared -c 1 -T "$secs" "${defs[@]}" -f "$1" "$url" 2>"$tmp/pgbench.err" |
     awk '/^tps/ {print int($3); exit}'
 }
 base_page=$(pgbench_tps "$tmp/page.sql")
