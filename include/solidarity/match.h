@@ -79,8 +79,11 @@ struct sol_obs {
 
 /* Empty obs for reuse (keeps nothing). */
 SOL_API void sol_obs_reset(struct sol_obs *obs);
-/* Add an object of type (NUL-terminated, kept by pointer: use static strings or strings
- * that outlive the observation). Returns its index, or -1 when full. */
+/*
+ * Add an object of type (NUL-terminated, kept by pointer). Types and paths must be
+ * constant strings, unchanged while any scanner may see them (scanners cache by pointer),
+ * or strings in the observation's own scratch space. Returns its index, or -1 when full.
+ */
 SOL_API int sol_obs_add_object(struct sol_obs *obs, const char *type);
 /* Add a string property (s is kept by pointer). Returns 0 or -1 when full. */
 SOL_API int sol_obs_add_str(struct sol_obs *obs, int obj, const char *path, const char *s,

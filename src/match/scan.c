@@ -735,9 +735,16 @@ space_of(struct sol_match_scanner *sc, const struct sol_obs_object *o,
     uintptr_t k = ((uintptr_t)o->type >> 3) ^ ((uintptr_t)p->path * 31u);
     struct space_cache *c = &sc->cache[(k ^ (k >> 11)) & (CACHE_SIZE - 1)];
     if (c->type == o->type && c->path == p->path && c->sp != -2 && c->type_n == o->type_n &&
-        c->path_n == p->path_n && memcmp(c->tcopy, o->type, o->type_n) == 0 &&
-        memcmp(c->pcopy, p->path, p->path_n) == 0)
-        return c->sp;
+        c->path_n == p->path_n) {
+        /* Strings in the observation's scratch space change from line to line; all
+           others are constant (match.h), so the same pointer is the same text. */
+        uintptr_t lo = (uintptr_t)sc->obs->scratch, hi = lo + SOL_OBS_SCRATCH;
+        uintptr_t t = (uintptr_t)o->type, q = (uintptr_t)p->path;
+        bool moving = (t >= lo && t < hi) || (q >= lo && q < hi);
+        if (!moving || (memcmp(c->tcopy, o->type, o->type_n) == 0 &&
+                        memcmp(c->pcopy, p->path, p->path_n) == 0))
+            return c->sp;
+    }
     uint64_t h = sol__mspace_hash(o->type, o->type_n, p->path, p->path_n);
     int sp = sol__mspace_find(sc->idx, h, o->type, o->type_n, p->path, p->path_n);
     if (o->type_n <= sizeof c->tcopy && p->path_n <= sizeof c->pcopy) {
