@@ -12,11 +12,15 @@
  *
  * Semantics the engine adds to STIX Patterning (STIX 2.1 §9), stated once here:
  * - domain-name:value, email-addr:value and hash values compare without regard to case
- *   (DNS and hex are case-insensitive); a trailing dot of a domain name is ignored.
+ *   (DNS and hex are case-insensitive); a trailing dot of a domain name is ignored. Log
+ *   values are put in that form before any bracket is evaluated, so this holds for every
+ *   pattern whose constants are written in lower case, as feeds write them.
  * - Hash algorithm names are recognised under the spellings real feeds use
  *   ('SHA-256', 'SHA256', 'sha256') and mean the algorithm of hash-algorithm-ov.
  * - ipv4-addr:value / ipv6-addr:value '=' a CIDR string holds when the address lies in
- *   the network (the same as ISSUBSET).
+ *   the network (the same as ISSUBSET), as feeds that write networks that way mean it.
+ *   This applies to brackets of one test (nearly all indicators); a larger bracket is
+ *   decided by the reference evaluator, which compares '=' as text.
  * - An indicator counts when it is not revoked and the event's time lies within
  *   [valid_from, valid_until): validity is judged at the time of each event, not at
  *   the time of the scan, so an old log is judged by the indicators valid back then.
