@@ -656,11 +656,15 @@ next_json(struct sol_log_reader *r, struct sol_error *err)
     r->ln.lookup = lookup_json;
     if (!r->dent && build_dispatch(r) != 0)
         return SOL_ENOMEM;
-    struct sol_json_iter it;
-    struct sol_str key;
-    const struct sol_json *v;
-    sol_json_iter_init(&it, r->root);
-    while (sol_json_iter_next(&it, &key, &v)) {
+    /* Members are a key node and the value's subtree, in a row (json.h). */
+    const struct sol_json *m = r->root + 1;
+    for (uint32_t i = 0; i < r->root->n; i++) {
+        const struct sol_json *k = m, *v = m + 1;
+        m = v + v->skip;
+        /* No rule takes a boolean or a null: skip them without looking at their keys. */
+        if (v->type == SOL_JSON_BOOL || v->type == SOL_JSON_NULL)
+            continue;
+        struct sol_str key = {k->u.s, k->n};
         for (int32_t e = r->dhead[dispatch_hash(key.p, key.n)]; e >= 0; e = r->dent[e].next) {
             const struct dispatch *d = &r->dent[e];
             if (d->key_n != key.n || memcmp(d->key, key.p, key.n) != 0)
