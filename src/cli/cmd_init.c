@@ -229,7 +229,9 @@ cli_cmd_init(int argc, char **argv)
     char password[1024];
     if (password_stdin && cli_read_password("init", password, sizeof password) != CLI_OK)
         return CLI_ERR;
-    if (make_dir(dir) != 0) {
+    /* A PostgreSQL URL names a database, not a directory to create. */
+    bool is_url = strncmp(dir, "postgresql:", 11) == 0 || strncmp(dir, "postgres:", 9) == 0;
+    if (!is_url && make_dir(dir) != 0) {
         cli_error("init", "%s: cannot create the directory: %s", dir, strerror(errno));
         return CLI_ERR;
     }

@@ -223,7 +223,7 @@ check_step(const struct step *st, const struct sol_taxii_response *resp)
     }
     if (resp->status >= 400) {
         /* §3.6.1: an error resource whose http_status equals the status */
-        char code[8];
+        char code[16];
         snprintf(code, sizeof(code), "%d", resp->status);
         const struct sol_json *hs = parsed ? sol_json_get(root, "http_status") : NULL;
         if (!hs || !sol_str_eqc(sol_json_str(hs), code) || !sol_json_get(root, "title")) {
