@@ -33,7 +33,8 @@ struct sol_json;
 struct sol_pattern_options {
     unsigned stix_version; /* 20 or 21; 0 means 21 */
     bool strict;           /* report unknown object types and properties, and non-canonical
-                              forms, as warnings (see sol_pattern_warning()) */
+                              forms, as warnings (see sol_pattern_warning()); AND across
+                              object types is an error rather than a warning */
     size_t max_length;     /* longest pattern text in bytes; default 65536 */
     size_t max_depth;      /* deepest nesting of brackets and parentheses; default 64,
                               at most 1000 */
@@ -78,8 +79,10 @@ struct sol_pattern_options {
  *    a plain string property uses the string's code points as octets. Incomparable
  *    means false, except that != is true.
  *  - LIKE: '%' any run, '_' one code point (octet for path.binary); no escape character;
- *    the constant is already in NFC. MATCHES: PCRE2 search (unanchored) with regex_utf
- *    (UTF, UCP, DOTALL) on the NFC form of string values (sol_pattern_nfc()) or
+ *    the constant is already in NFC and a string value is put in NFC too (sol_pattern_nfc(),
+ *    so every normal form of the same text matches). MATCHES: PCRE2 search (unanchored)
+ *    with regex_utf (UTF, UCP, DOTALL; compiled from the NFC form of the constant, while
+ *    ->value keeps it as written) on the NFC form of string values (sol_pattern_nfc()) or
  *    regex_bytes (DOTALL) on decoded binary values; a match limit counts as no match.
  *  - Time: an observation lies in [first_observed, last_observed]; WITHIN w needs
  *    max(last) - min(first) < w; START/STOP needs first >= start and last < stop;
@@ -209,7 +212,8 @@ struct sol_pattern_obs {
     sol_time_t within_us;              /* WITHIN: > 0, microseconds (fractions kept) */
     double within_seconds;             /* WITHIN: as written */
     uint32_t repeats;                  /* REPEATS: >= 1 */
-    sol_time_t start, stop;            /* STARTSTOP: start < stop */
+    sol_time_t start, stop;            /* STARTSTOP: start < stop, or (with a warning) an
+                                          empty window that never matches */
 };
 
 struct sol_pattern;
@@ -234,7 +238,10 @@ SOL_API const struct sol_pattern_obs *sol_pattern_root(const struct sol_pattern 
 SOL_API unsigned sol_pattern_stix_version(const struct sol_pattern *p);
 
 /*
- * Warnings found while parsing (only with options.strict): how many, and the i-th one's
+ * Warnings found while parsing: with options.strict, unknown names and non-canonical
+ * forms ('==', '<>'); always, valid text that can never match (comparisons joined by AND
+ * on different object types, an error under strict; START not before STOP). How many,
+ * and the i-th one's
  * message (owned by p) and column. Out of range returns NULL.
  */
 SOL_API size_t sol_pattern_warning_count(const struct sol_pattern *p);
@@ -351,8 +358,8 @@ SOL_API void sol_pattern_result_free(struct sol_pattern_result *res);
 
 /*
  * Append the Unicode NFC form of n bytes of UTF-8 at s to out (STIX 2.1 §9.6.1 asks for
- * it on LIKE constants, which the parser applies, and on the string values MATCHES
- * tests, which the evaluator applies). Returns 0; SOL_EUNSUPPORTED when this build has
+ * it on LIKE constants, which the parser applies, on MATCHES constants, and on the string
+ * values LIKE and MATCHES test, which the evaluator applies). Returns 0; SOL_EUNSUPPORTED when this build has
  * no ICU, after appending s unchanged; SOL_ENOMEM.
  */
 SOL_API int sol_pattern_nfc(const char *s, size_t n, struct sol_buf *out);

@@ -77,7 +77,9 @@ SOL_API int sol_stix_validate_document(const struct sol_json *root,
 
 /*
  * The hook for STIX Patterning syntax (§9): checks pattern (n bytes) and returns 0 when
- * it is well formed, else non-zero with a reason in why (why_n bytes). The validator
+ * it is well formed, 2 when it is well formed but has warnings (why holds them, "; "
+ * between; the validator reports them as one warning, an error under strict), else
+ * another non-zero value with a reason in why (why_n bytes). The validator
  * calls it for indicators with pattern_type "stix" (and every STIX 2.0 indicator). By
  * default patterns are parsed with sol_pattern_parse() (pattern.h); a checker installed
  * with sol_stix_set_pattern_checker() replaces that, and NULL restores the default. A

@@ -69,7 +69,7 @@ struct ev {
     size_t nvals, capvals;
     uint8_t *scratch; /* decoded binary property values */
     size_t capscratch;
-    struct sol_buf nfc; /* the NFC form of a string MATCHES tests */
+    struct sol_buf nfc; /* the NFC form of a string LIKE or MATCHES tests */
 };
 
 /* Comparison of one value with one constant */
@@ -390,7 +390,15 @@ test_value(struct ev *e, const struct sol_pattern_cmp *t, const struct sol_json 
                 return false;
             return like(b.p, b.n, t->value.latin1.p, t->value.latin1.n, true);
         }
-        return like(s.p, s.n, t->value.bytes.p, t->value.bytes.n, false);
+        /* §9.6.1: both sides in NFC (the constant was normalised when parsed), so every
+         * normal form of the same text matches. */
+        sol_buf_reset(&e->nfc);
+        if (sol_pattern_nfc(s.p, s.n, &e->nfc) == SOL_ENOMEM) {
+            e->nomem = true;
+            return false;
+        }
+        return like(e->nfc.p ? e->nfc.p : "", e->nfc.n, t->value.bytes.p, t->value.bytes.n,
+                    false);
     }
     case SOL_POP_MATCHES: {
         if (v->type != SOL_JSON_STRING)

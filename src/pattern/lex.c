@@ -191,7 +191,9 @@ sol__lex_next(struct sol__lexer *lx, struct sol__token *t)
         t->kind = SOL__T_STAR;
         break;
     case '=':
+        /* '==' is read as '=' (the parser warns under strict: §9.6.1 spells it '='). */
         t->kind = SOL__T_EQ;
+        t->len = c1 == '=' ? 2 : 1;
         break;
     case '!':
         if (c1 != '=')
@@ -200,6 +202,12 @@ sol__lex_next(struct sol__lexer *lx, struct sol__token *t)
         t->len = 2;
         break;
     case '<':
+        /* '<>' is read as '!=' (the parser warns under strict: §9.6.1 spells it '!='). */
+        if (c1 == '>') {
+            t->kind = SOL__T_NE;
+            t->len = 2;
+            break;
+        }
         t->kind = c1 == '=' ? SOL__T_LE : SOL__T_LT;
         t->len = c1 == '=' ? 2 : 1;
         break;

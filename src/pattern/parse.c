@@ -156,14 +156,15 @@ expected(struct parser *p, const char *fmt, ...)
                    found(p, fb, sizeof fb));
 }
 
-static void warn(struct parser *p, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void add_warning(struct parser *p, size_t off, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
+/* Record a warning at byte offset off whether or not options.strict is set. */
 static void
-warn(struct parser *p, size_t off, const char *fmt, ...)
+add_warning(struct parser *p, size_t off, const char *fmt, va_list ap)
 {
     struct sol_pattern *pat = p->pat;
-    if (!p->opt.strict || p->rc || pat->nwarnings >= 1000)
+    if (p->rc || pat->nwarnings >= 1000)
         return;
     if (pat->nwarnings == pat->capwarnings) {
         size_t cap = pat->capwarnings ? pat->capwarnings * 2 : 8;
@@ -176,10 +177,7 @@ warn(struct parser *p, size_t off, const char *fmt, ...)
         pat->capwarnings = cap;
     }
     char msg[300];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     char *m = sol_strdup(msg);
     if (!m) {
         oom(p);
@@ -188,6 +186,34 @@ warn(struct parser *p, size_t off, const char *fmt, ...)
     pat->warnings[pat->nwarnings].column = col_of(off);
     pat->warnings[pat->nwarnings].msg = m;
     pat->nwarnings++;
+}
+
+static void warn(struct parser *p, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A warning of options.strict (unknown names, non-canonical forms): nothing otherwise. */
+static void
+warn(struct parser *p, size_t off, const char *fmt, ...)
+{
+    if (!p->opt.strict)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    add_warning(p, off, fmt, ap);
+    va_end(ap);
+}
+
+static void notice(struct parser *p, size_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A warning given with or without options.strict: valid text that can never match. */
+static void
+notice(struct parser *p, size_t off, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_warning(p, off, fmt, ap);
+    va_end(ap);
 }
 
 static bool
@@ -838,9 +864,20 @@ compile_regex(struct parser *p, struct sol_pattern_cmp *c)
     }
     int ec;
     PCRE2_SIZE eo;
-    pcre2_code *utf = pcre2_compile((PCRE2_SPTR)c->value.bytes.p, c->value.bytes.n,
+    /* §9.6.1: string subjects are matched in NFC, so the regex's literal text is put in
+     * NFC too (every normal form of the same text then matches); ->value keeps the text
+     * as written, and the octet regex below uses it unchanged. */
+    struct sol_buf nfc;
+    sol_buf_init(&nfc);
+    if (sol_pattern_nfc(c->value.bytes.p, c->value.bytes.n, &nfc) == SOL_ENOMEM) {
+        sol_buf_free(&nfc);
+        oom(p);
+        return false;
+    }
+    pcre2_code *utf = pcre2_compile((PCRE2_SPTR)(nfc.p ? nfc.p : ""), nfc.n,
                                     PCRE2_DOTALL | PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
                                     &ec, &eo, NULL);
+    sol_buf_free(&nfc);
     if (!utf) {
         PCRE2_UCHAR msg[200];
         pcre2_get_error_message(ec, msg, sizeof msg);
@@ -857,6 +894,120 @@ compile_regex(struct parser *p, struct sol_pattern_cmp *c)
     if (bytes) {
         pat->regexes[pat->nregexes++] = bytes;
         c->regex_bytes = bytes;
+    }
+    return true;
+}
+
+/* The hash algorithm an object path's last step names in a hashes dictionary (a KEY after
+ * a KEY "hashes" or "..._hashes", STIX 2.1 §2.7), or an empty view. */
+static struct sol_str
+hash_algorithm(const struct sol_pattern_path *path)
+{
+    struct sol_str none = {"", 0};
+    if (path->nsteps < 2)
+        return none;
+    const struct sol_pattern_step *dict = &path->steps[path->nsteps - 2];
+    const struct sol_pattern_step *alg = &path->steps[path->nsteps - 1];
+    if (dict->kind != SOL_PSTEP_KEY || alg->kind != SOL_PSTEP_KEY ||
+        !(sol_str_eqc(dict->key, "hashes") || str_ends(dict->key, "_hashes")))
+        return none;
+    return alg->key;
+}
+
+/* STIX 2.1 §10.7 hash-algorithm-ov: the fixed-length digests (hex digits) and the two
+ * fuzzy hashes. Names outside the vocabulary are not checked. */
+static const struct {
+    const char *name; /* as the vocabulary spells it */
+    const char *squeezed; /* upper case, without '-' and '_': how feeds also spell it */
+    size_t hex;          /* hex digits of the digest; 0 for SSDEEP and TLSH */
+} hash_algs[] = {
+    {"MD5", "MD5", 32},           {"SHA-1", "SHA1", 40},          {"SHA-256", "SHA256", 64},
+    {"SHA-512", "SHA512", 128},   {"SHA3-256", "SHA3256", 64},    {"SHA3-512", "SHA3512", 128},
+    {"SSDEEP", "SSDEEP", 0},      {"TLSH", "TLSH", 0},
+};
+
+static bool
+all_xdigits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+              (s[i] >= 'A' && s[i] <= 'F')))
+            return false;
+    return true;
+}
+
+/* SSDEEP: blocksize ':' hash ':' hash, the hashes in the base64 alphabet. */
+static bool
+ssdeep_ok(struct sol_str s)
+{
+    size_t i = 0, colons = 0;
+    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9')
+        i++;
+    if (i == 0 || i >= s.n || s.p[i] != ':')
+        return false;
+    for (i++; i < s.n; i++) {
+        char ch = s.p[i];
+        if (ch == ':')
+            colons++;
+        else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+                   (ch >= 'A' && ch <= 'Z') || ch == '+' || ch == '/'))
+            return false;
+    }
+    return colons == 1;
+}
+
+/* Is string constant v a well-formed hash of vocabulary entry i? TLSH: 70 hex digits,
+ * optionally after the version prefix "T1". */
+static bool
+hash_ok(size_t i, struct sol_str v)
+{
+    if (hash_algs[i].hex)
+        return v.n == hash_algs[i].hex && all_xdigits(v.p, v.n);
+    if (hash_algs[i].squeezed[0] == 'S')
+        return ssdeep_ok(v);
+    if (v.n == 72 && (v.p[0] == 'T' || v.p[0] == 't') && v.p[1] == '1')
+        return all_xdigits(v.p + 2, 70);
+    return v.n == 70 && all_xdigits(v.p, 70);
+}
+
+/*
+ * =, != and IN on a hashes dictionary entry of a known algorithm (§10.7): a string
+ * constant that cannot be such a hash is an error (it could never match a valid object).
+ * Algorithm names match case-insensitively, with or without '-' ("SHA256", "sha-256").
+ */
+static bool
+check_hash_constants(struct parser *p, const struct sol_pattern_cmp *c)
+{
+    struct sol_str alg = hash_algorithm(&c->path);
+    if (!alg.n || alg.n > 16)
+        return true;
+    char sq[17];
+    size_t m = 0;
+    for (size_t i = 0; i < alg.n; i++) {
+        char ch = alg.p[i];
+        if (ch == '-' || ch == '_')
+            continue;
+        sq[m++] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 'a' + 'A') : ch;
+    }
+    sq[m] = 0;
+    size_t k = sizeof hash_algs / sizeof hash_algs[0];
+    for (size_t i = 0; i < sizeof hash_algs / sizeof hash_algs[0]; i++)
+        if (strcmp(sq, hash_algs[i].squeezed) == 0)
+            k = i;
+    if (k == sizeof hash_algs / sizeof hash_algs[0])
+        return true;
+    const struct sol_pattern_const *v = &c->value;
+    size_t n = 1;
+    if (v->kind == SOL_PCONST_LIST) {
+        n = v->nitems;
+        v = v->items;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].kind != SOL_PCONST_STRING || hash_ok(k, v[i].bytes))
+            continue;
+        fail_at(p, SOL_ESYNTAX, v[i].column - 1, "'%.*s' is not a valid %s hash (STIX 2.1 §10.7)",
+                (int)(v[i].bytes.n > 80 ? 80 : v[i].bytes.n), v[i].bytes.p, hash_algs[k].name);
+        return false;
     }
     return true;
 }
@@ -905,9 +1056,13 @@ parse_comparison_test(struct parser *p)
     switch (p->tok.kind) {
     case SOL__T_EQ:
         c->op = SOL_POP_EQ;
+        if (p->tok.len == 2) /* '==' */
+            warn(p, p->tok.off, "'==' is not STIX: write '=' (§9.6.1)");
         break;
     case SOL__T_NE:
         c->op = SOL_POP_NE;
+        if (p->lx.s[p->tok.off] == '<') /* '<>' */
+            warn(p, p->tok.off, "'<>' is not STIX: write '!=' (§9.6.1)");
         break;
     case SOL__T_LT:
         c->op = SOL_POP_LT;
@@ -945,11 +1100,13 @@ parse_comparison_test(struct parser *p)
     char forwhat[64];
     snprintf(forwhat, sizeof forwhat, "after %s", opname);
     if (c->op == SOL_POP_IN) {
-        if (!parse_set(p, &c->value))
+        if (!parse_set(p, &c->value) || !check_hash_constants(p, c))
             return NULL;
         return c;
     }
     if (!parse_constant(p, &c->value, forwhat))
+        return NULL;
+    if ((c->op == SOL_POP_EQ || c->op == SOL_POP_NE) && !check_hash_constants(p, c))
         return NULL;
     enum sol_pattern_const_kind k = c->value.kind;
     switch (c->op) {
@@ -1109,9 +1266,10 @@ typeset_add(struct parser *p, struct typeset *t, struct sol_str s)
 }
 
 /*
- * Compute the object types of c into *out; for AND, fail when its operands cannot all
- * apply to one object. STIX 2.1 §9.5: "All operands of AND in an Observation Expression
- * MUST be satisfiable with the same object."
+ * Compute the object types of c into *out; for AND whose operands cannot all apply to
+ * one object, fail under options.strict and warn otherwise (the bracket then never
+ * matches). STIX 2.1 §9.5: "All operands of AND in an Observation Expression MUST be
+ * satisfiable with the same object."
  */
 static bool
 check_types(struct parser *p, const struct sol_pattern_cmp *c, struct typeset *out)
@@ -1135,14 +1293,22 @@ check_types(struct parser *p, const struct sol_pattern_cmp *c, struct typeset *o
                 if (typeset_has(&k, out->v[j]))
                     out->v[m++] = out->v[j];
             out->n = m;
-            if (m == 0) {
-                struct sol_str now = k.n ? k.v[0] : (struct sol_str){"", 0};
-                fail_at(p, SOL_ESYNTAX, c->kids[i]->column - 1,
-                        "comparisons joined by AND must apply to the same object, but this one "
-                        "is about %.*s and an earlier one about %.*s: join them with OR, or use "
-                        "two observation expressions",
-                        (int)now.n, now.p, (int)before.n, before.p);
-                ok = false;
+            if (m == 0 && before.n && k.n) {
+                struct sol_str now = k.v[0];
+                if (p->opt.strict) {
+                    fail_at(p, SOL_ESYNTAX, c->kids[i]->column - 1,
+                            "comparisons joined by AND must apply to the same object, but this "
+                            "one is about %.*s and an earlier one about %.*s: join them with OR, "
+                            "or use two observation expressions",
+                            (int)now.n, now.p, (int)before.n, before.p);
+                    ok = false;
+                } else {
+                    /* Accepted as other tools do, but one object has one type (§9.5). */
+                    notice(p, c->kids[i]->column - 1,
+                           "comparisons joined by AND apply to %.*s and to %.*s, but one object "
+                           "has one type: this observation expression never matches (§9.5)",
+                           (int)before.n, before.p, (int)now.n, now.p);
+                }
             }
         }
         sol_free(k.v);
@@ -1158,8 +1324,8 @@ static struct sol_pattern_obs *parse_observation_level(struct parser *p, size_t 
  *            | 'START' timestamp 'STOP' timestamp
  *
  * STIX 2.1 §9.5.1: WITHIN takes a positive number, REPEATS a positive integer, and an
- * observation expression has at most one qualifier of each type. START must come
- * before STOP (the window [START, STOP) would be empty otherwise).
+ * observation expression has at most one qualifier of each type. A START not before
+ * STOP gives an empty window [START, STOP): accepted with a warning, it never matches.
  */
 static struct sol_pattern_obs *
 parse_qualifier(struct parser *p, struct sol_pattern_obs *inner, unsigned *seen)
@@ -1246,9 +1412,12 @@ parse_qualifier(struct parser *p, struct sol_pattern_obs *inner, unsigned *seen)
             if (i == 0 && !advance(p))
                 return NULL;
         }
+        /* §9.5.1: the window is [START, STOP); an empty one is accepted (as other tools
+         * do) but nothing is ever observed in it. */
         if (a.t >= b.t)
-            return fail_at(p, SOL_ESYNTAX, b.column - 1,
-                           "the STOP time must be later than the START time");
+            notice(p, b.column - 1,
+                   "the STOP time is not later than the START time: this qualifier never "
+                   "matches (§9.5.1)");
         q->start = a.t;
         q->stop = b.t;
         return q; /* the STOP timestamp was already consumed */

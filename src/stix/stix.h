@@ -217,5 +217,7 @@ enum sol_tlp sol__tlp2_of_id(struct sol_str id);
 extern sol_stix_pattern_check_fn sol__pattern_checker;
 int sol__pattern_check_default(const char *pattern, size_t n, unsigned stix_version, char *why,
                                size_t why_n);
+int sol__pattern_check(const char *pattern, size_t n, unsigned stix_version, bool strict, char *why,
+                       size_t why_n);
 
 #endif

@@ -203,11 +203,19 @@ check_indicator(struct sol__vctx *c, const struct sol_json *obj)
         return;
     }
     char why[400] = "";
-    sol_stix_pattern_check_fn check =
-        sol__pattern_checker ? sol__pattern_checker : sol__pattern_check_default;
-    int rc = check(pattern->u.s, pattern->n, c->version, why, sizeof why);
+    /* Under --strict the pattern's own strict checks run too (their warnings become
+     * findings, which strict makes errors). */
+    int rc = sol__pattern_checker
+                 ? sol__pattern_checker(pattern->u.s, pattern->n, c->version, why, sizeof why)
+                 : sol__pattern_check(pattern->u.s, pattern->n, c->version,
+                                      c->opt && c->opt->strict, why, sizeof why);
     if (rc == SOL_ENOMEM) {
         c->syserr = SOL_ENOMEM;
+    } else if (rc == 2) {
+        /* Valid, with the pattern's strict warnings (an error under --strict). */
+        size_t old = sol__push_key(c, "pattern", 7);
+        sol__warn(c, "STIX pattern: %s (§9)", why);
+        sol__pop(c, old);
     } else if (rc != 0) {
         size_t old = sol__push_key(c, "pattern", 7);
         sol__err(c, "invalid STIX pattern: %s (§9)", why[0] ? why : "syntax error");

@@ -28,10 +28,35 @@ sol_stix_set_pattern_checker(sol_stix_pattern_check_fn fn)
     sol__pattern_checker = fn;
 }
 
-/* STIX 2.1 §9: the pattern must parse (src/pattern). Returns 0, 1 with why, or SOL_ENOMEM. */
+/* Is a strict pattern warning about a name that follows the custom naming rules (an
+ * object type starting "x-", a property starting "x_", STIX 2.1 §11.1, §11.2)? Those are
+ * not findings of the validator (the pattern's own --strict still lists them). */
+static bool
+custom_name_warning(const char *msg)
+{
+    return strncmp(msg, "unknown object type 'x-", 23) == 0 ||
+           strncmp(msg, "unknown property 'x_", 20) == 0;
+}
+
+/*
+ * STIX 2.1 §9: the pattern must parse (src/pattern). Returns 0, 1 with why (invalid),
+ * 2 with why (valid, with warnings: a pattern that can never match), or SOL_ENOMEM.
+ */
 int
 sol__pattern_check_default(const char *pattern, size_t n, unsigned stix_version, char *why,
                            size_t why_n)
+{
+    return sol__pattern_check(pattern, n, stix_version, false, why, why_n);
+}
+
+/*
+ * As sol__pattern_check_default(); with strict, the warnings of the pattern's own strict
+ * checks (unknown object types and properties, non-canonical forms) are returned too.
+ * Without it only the warnings every parse gives (patterns that can never match).
+ */
+int
+sol__pattern_check(const char *pattern, size_t n, unsigned stix_version, bool strict, char *why,
+                   size_t why_n)
 {
     struct sol_pattern_options po;
     memset(&po, 0, sizeof po);
@@ -40,17 +65,41 @@ sol__pattern_check_default(const char *pattern, size_t n, unsigned stix_version,
     struct sol_error err;
     sol_error_clear(&err);
     int rc = sol_pattern_parse(pattern, n, &po, &p, &err);
-    if (rc == 0) {
-        sol_pattern_free(p);
-        return 0;
-    }
     if (rc == SOL_ENOMEM)
         return rc;
-    if (err.column)
-        snprintf(why, why_n, "column %u: %s", err.column, err.msg);
-    else
-        snprintf(why, why_n, "%s", err.msg[0] ? err.msg : sol_strerror(rc));
-    return 1;
+    if (rc) {
+        if (err.column)
+            snprintf(why, why_n, "column %u: %s", err.column, err.msg);
+        else
+            snprintf(why, why_n, "%s", err.msg[0] ? err.msg : sol_strerror(rc));
+        return 1;
+    }
+    /* The strict parse adds warnings, and fails where a non-strict parse only warns (the
+     * non-strict warnings then stand for it). */
+    struct sol_pattern *sp = NULL;
+    po.strict = true;
+    sol_error_clear(&err);
+    rc = strict ? sol_pattern_parse(pattern, n, &po, &sp, &err) : 1;
+    if (rc == SOL_ENOMEM) {
+        sol_pattern_free(p);
+        return rc;
+    }
+    const struct sol_pattern *w = rc == 0 ? sp : p;
+    size_t used = 0;
+    if (why_n)
+        why[0] = 0;
+    for (size_t i = 0; i < sol_pattern_warning_count(w); i++) {
+        unsigned col = 0;
+        const char *msg = sol_pattern_warning(w, i, &col);
+        if (custom_name_warning(msg) || used + 1 >= why_n)
+            continue;
+        int k = snprintf(why + used, why_n - used, "%scolumn %u: %s", used ? "; " : "", col, msg);
+        if (k > 0)
+            used = used + (size_t)k < why_n ? used + (size_t)k : why_n - 1;
+    }
+    sol_pattern_free(sp);
+    sol_pattern_free(p);
+    return used ? 2 : 0;
 }
 
 /* ---- Reports ---- */
@@ -666,10 +715,51 @@ check_hashes(struct sol__vctx *c, const struct sol_json *v)
                         all_hex(hv.p + 2, 70, false))))
                 sol__err(c, "'%.*s' is not a valid TLSH hash: expected 70 hex digits (§10.7)",
                          SHOWN(hv));
-            if (!known)
+            /* §10.7 is an open vocabulary; x_ names are custom by §11.1.1's convention. */
+            if (!known && !(k.n > 2 && k.p[0] == 'x' && k.p[1] == '_'))
                 sol__warn(c, "hash algorithm '%.*s' is not in hash-algorithm-ov (§10.7)", SHOWN(k));
         }
         sol__pop(c, old);
+    }
+}
+
+/*
+ * STIX 2.1 §2.12: "Empty lists are prohibited in STIX and MUST NOT be used" — anywhere,
+ * so also inside custom properties and dictionaries, whose values are not otherwise
+ * checked. Reports each empty list found in v (v itself included), depth-bounded.
+ */
+static void
+check_no_empty_lists(struct sol__vctx *c, const struct sol_json *v, unsigned depth)
+{
+    if (depth > 64)
+        return;
+    if (sol_json_type(v) == SOL_JSON_ARRAY) {
+        if (v->n == 0) {
+            sol__err(c, "empty list not allowed (§2.12)");
+            return;
+        }
+        struct sol_json_iter it;
+        const struct sol_json *e;
+        sol_json_iter_init(&it, v);
+        for (size_t i = 0; sol_json_iter_next(&it, NULL, &e); i++) {
+            if (sol_json_type(e) != SOL_JSON_ARRAY && sol_json_type(e) != SOL_JSON_OBJECT)
+                continue;
+            size_t old = sol__push_index(c, i);
+            check_no_empty_lists(c, e, depth + 1);
+            sol__pop(c, old);
+        }
+    } else if (sol_json_type(v) == SOL_JSON_OBJECT) {
+        struct sol_json_iter it;
+        struct sol_str k;
+        const struct sol_json *e;
+        sol_json_iter_init(&it, v);
+        while (sol_json_iter_next(&it, &k, &e)) {
+            if (sol_json_type(e) != SOL_JSON_ARRAY && sol_json_type(e) != SOL_JSON_OBJECT)
+                continue;
+            size_t old = sol__push_key(c, k.p, k.n);
+            check_no_empty_lists(c, e, depth + 1);
+            sol__pop(c, old);
+        }
     }
 }
 
@@ -695,6 +785,11 @@ check_dict(struct sol__vctx *c, const struct sol_json *v)
             size_t old = sol__push_key(c, k.p, k.n);
             sol__err(c, "dictionary key must be 1 to 250 characters of a-z, A-Z, 0-9, hyphen "
                         "and underscore (§2.3)");
+            sol__pop(c, old);
+        }
+        if (sol_json_type(e) == SOL_JSON_ARRAY || sol_json_type(e) == SOL_JSON_OBJECT) {
+            size_t old = sol__push_key(c, k.p, k.n);
+            check_no_empty_lists(c, e, 1);
             sol__pop(c, old);
         }
     }
@@ -1115,9 +1210,11 @@ sol__check_struct(struct sol__vctx *c, const struct sol__struct_def *d, const st
         } else if (!sol__prop_name_ok(k.p, k.n)) {
             sol__err(c, "custom property name must be 3 to 250 characters of a-z, 0-9 and "
                         "underscore (§11.1.1)");
-        } else if (!(k.n > 2 && k.p[0] == 'x' && k.p[1] == '_') &&
-                   !sol_str_eqc(k, "extension_type")) {
-            sol__warn(c, "custom property should start with x_ (§11.1.1)");
+        } else {
+            if (!(k.n > 2 && k.p[0] == 'x' && k.p[1] == '_') &&
+                !sol_str_eqc(k, "extension_type"))
+                sol__warn(c, "custom property should start with x_ (§11.1.1)");
+            check_no_empty_lists(c, e, 0);
         }
         sol__pop(c, old);
     }
@@ -1442,10 +1539,12 @@ check_properties(struct sol__vctx *c, const struct sol_json *obj, const struct s
             sol__err(c, "reserved property name must not be used (§3.8)");
         } else if (is_common_name(k) && c->version == 21) {
             sol__warn(c, "common property not defined for %s objects (§3.2)", class_name(cls));
-        } else if (custom_type || c->toplevel_ext) {
-            /* Properties of a custom object or of a toplevel-property-extension. */
-        } else if (!(k.p[0] == 'x' && k.p[1] == '_')) {
-            sol__warn(c, "custom property should start with x_ (§11.1.1)");
+        } else {
+            /* Properties of a custom object or of a toplevel-property-extension need no
+             * prefix; other custom properties should have one. */
+            if (!custom_type && !c->toplevel_ext && !(k.p[0] == 'x' && k.p[1] == '_'))
+                sol__warn(c, "custom property should start with x_ (§11.1.1)");
+            check_no_empty_lists(c, v, 0);
         }
         sol__pop(c, old);
     }
@@ -1762,6 +1861,12 @@ validate_bundle(struct sol__vctx *c, const struct sol_json *b)
         } else if (!sol__prop_name_ok(k.p, k.n)) {
             sol__err(c, "custom property name must be 3 to 250 characters of a-z, 0-9 and "
                         "underscore (§11.1.1)");
+        } else {
+            /* §8.1 defines type, id and objects only (a bundle is not a STIX object and
+             * has no common properties); anything else is a custom bundle property. */
+            sol__warn(c, "custom property of a bundle: §8.1 defines only type, id and "
+                         "objects");
+            check_no_empty_lists(c, v, 0);
         }
         sol__pop(c, old);
     }

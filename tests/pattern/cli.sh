@@ -35,7 +35,16 @@ expect "check invalid" 2 "" "solidarity: pattern: column 17: expected ']' to clo
 expect "check limit" 2 "" "solidarity: pattern: column 19: REPEATS 5000 is more than the limit of 1000" -- pattern check "[a:b = 1] REPEATS 5000 TIMES" 
 expect "check strict warns" 0 "" "solidarity: pattern: warning: column 2: unknown object type 'foo'" -- pattern check --strict "[foo:bar = 1]"
 expect "check 2.0 dialect" 0 "" "" -- pattern check --stix-version 2.0 "[a:b = 1 AND c:d = 2]"
-expect "check 2.1 same object" 2 "" "solidarity: pattern: column 14: comparisons joined by AND must apply to the same object, but this one is about c and an earlier one about a: join them with OR, or use two observation expressions" -- pattern check "[a:b = 1 AND c:d = 2]"
+expect "check 2.1 same object" 0 "" "solidarity: pattern: warning: column 14: comparisons joined by AND apply to a and to c, but one object has one type: this observation expression never matches (§9.5)" -- pattern check "[a:b = 1 AND c:d = 2]"
+expect "check 2.1 same object strict" 2 "" "solidarity: pattern: column 14: comparisons joined by AND must apply to the same object, but this one is about c and an earlier one about a: join them with OR, or use two observation expressions" -- pattern check --strict "[a:b = 1 AND c:d = 2]"
+expect "check == strict" 0 "" "solidarity: pattern: warning: column 2: unknown object type 'a'
+solidarity: pattern: warning: column 6: '==' is not STIX: write '=' (§9.6.1)" -- pattern check --strict "[a:b == 1]"
+expect "dump == <> canonical" 0 "AND
+  [ ]
+    file:name = 'a'
+  [ ]
+    file:size != 1" "" -- pattern dump "[file:name == 'a'] AND [file:size <> 1]"
+expect "check hash length" 2 "" "solidarity: pattern: column 26: 'f00' is not a valid SHA-256 hash (STIX 2.1 §10.7)" -- pattern check "[file:hashes.'SHA-256' = 'f00']"
 expect "bad version" 2 "" "solidarity: pattern: --stix-version takes 2.0 or 2.1, not '3'
 (see 'solidarity pattern --help')" -- pattern check --stix-version 3 "[a:b = 1]"
 expect "no subcommand" 2 "" "solidarity: pattern: expected check, dump or match
@@ -44,10 +53,10 @@ expect "unknown subcommand" 2 "" "solidarity: pattern: unknown subcommand 'frob'
 (see 'solidarity pattern --help')" -- pattern frob "[a:b = 1]"
 expect "dump" 0 "FOLLOWEDBY
   [ ]
-    file:hashes.MD5 = 'x'
+    file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a6879f'
   WITHIN 300 SECONDS
     [ ]
-      windows-registry-key:key = 'k'" "" -- pattern dump "[file:hashes.MD5 = 'x'] FOLLOWEDBY [windows-registry-key:key = 'k'] WITHIN 300 SECONDS"
+      windows-registry-key:key = 'k'" "" -- pattern dump "[file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a6879f'] FOLLOWEDBY [windows-registry-key:key = 'k'] WITHIN 300 SECONDS"
 expect "match 2.1 bundle" 0 "observed-data--1
 observed-data--3" "" -- pattern match "[file:name LIKE '%.exe']" "$D/bundle21.json"
 expect "match none" 1 "" "" -- pattern match "[file:name = 'nothing']" "$D/bundle21.json"

@@ -100,13 +100,17 @@ run "--help" 0 validate --help
 has out "usage: solidarity validate [--strict] [--json] [--quiet] [--stix-version 2.0|2.1] FILE..."
 
 # Every STIX file of the shared data (misp-warninglists holds no STIX): each one valid,
-# except the validator's invalid_* examples and the TAXII fixture, for the reasons above.
+# except the validator's invalid_* examples and the TAXII fixture, for the reasons above,
+# and MITRE's ICS matrix, whose x_mitre_related_assets hold empty related_asset_sectors
+# lists (STIX 2.1 §2.12: empty lists are prohibited everywhere, custom properties too).
 if [ -d "$SHARED" ]; then
+    run "ics-attack.json: an empty list in a custom property" 1 validate "$SHARED/mitre-attack/ics-attack.json"
+    has out "$SHARED/mitre-attack/ics-attack.json: objects[329] (x-mitre-asset--75f810ad-b678-4c57-b93b-fdc79bba0c04): x_mitre_related_assets[1].related_asset_sectors: empty list not allowed (§2.12)"
     while IFS= read -r f; do
         rel=${f#"$SHARED"/}
         case $rel in
         */invalid_braces.json | */invalid_comma.json) want=2 ;;
-        */invalid_*.json | medallion/default_data.json) want=1 ;;
+        */invalid_*.json | medallion/default_data.json | mitre-attack/ics-attack.json) want=1 ;;
         *) want=0 ;;
         esac
         "$SOL" validate --quiet "$f" >/dev/null 2>&1
