@@ -432,10 +432,22 @@ decode_time(struct parser *p, size_t off, const char *s, size_t n, struct sol_pa
 {
     const char *why = NULL;
     unsigned prec = 0;
+    /* RFC 3339 §5.6/§5.7 allow a leap second, 23:59:60 (UTC): read it as 23:59:59 plus
+     * one second, i.e. the first instant of the next day (with its fraction kept). */
+    char leap[64];
+    bool is_leap = n >= 20 && n < sizeof leap && s[10] == 'T' && memcmp(s + 11, "23:59:60", 8) == 0;
+    if (is_leap) {
+        memcpy(leap, s, n);
+        leap[17] = '5';
+        leap[18] = '9';
+        s = leap;
+    }
     if (sol_time_parse(s, n, SOL_TIME_UTC_Z, &c->t, &prec, &why)) {
         fail_at(p, SOL_ESYNTAX, off, "invalid timestamp: %s", why ? why : "not RFC 3339");
         return false;
     }
+    if (is_leap)
+        c->t += 1000000;
     c->kind = SOL_PCONST_TIMESTAMP;
     c->t_digits = prec;
     return true;

@@ -5,10 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:?usage: run.sh BUILD_DIR}/solidarity
 [ -x "$bin" ] || { echo "Bail out! no $bin"; exit 2; }
 out=$(
-	n=0
-	r=$(bash "$here/run_pattern_check.sh" "$bin" "$here/pattern_check.txt" $n); echo "$r" | grep -v '^#count'; n=$(echo "$r" | sed -n 's/^#count //p')
-	r=$(bash "$here/run_pattern_match.sh" "$bin" "$here/pattern_match.txt" "$here/data" $n); echo "$r" | grep -v '^#count'; n=$(echo "$r" | sed -n 's/^#count //p')
-	r=$(bash "$here/run_validate.sh" "$bin" "$here/validate" $n); echo "$r" | grep -v '^#count'; n=$(echo "$r" | sed -n 's/^#count //p')
+	r=$(bash "$here/suite.sh" "$bin"); echo "$r" | grep -v '^1\.\.'; n=$(echo "$r" | sed -n 's/^1\.\.//p')
 	r=$(bash "$here/taxii_client.sh" "$bin" $n); echo "$r" | grep -v '^#count'; n=$(echo "$r" | sed -n 's/^#count //p')
 	echo "1..$n"
 )
