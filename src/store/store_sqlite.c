@@ -878,6 +878,93 @@ collection_state(struct sq_store *q, const char *collection)
     return q->txc.id ? 0 : SOL_ENOMEM;
 }
 
+/*
+ * The objects.latest flag (schema/003_latest.sql says what it means): what the new
+ * version gets (mine), and what must change on the id's other rows once it is stored.
+ */
+struct latest_state {
+    int mine;
+    int64_t demote_seq; /* the id's latest row, which the new version supersedes; 0: none */
+    bool make_mixed;    /* the new version's visibility differs: every row becomes 2 */
+};
+
+/* Binary text order, as SQLite's BINARY collation compares (memcmp, then length). */
+static int
+text_cmp(const unsigned char *a, size_t an, struct sol_str b)
+{
+    size_t n = an < b.n ? an : b.n;
+    int c = n ? memcmp(a, b.p, n) : 0;
+    if (c == 0)
+        c = an < b.n ? -1 : an > b.n ? 1 : 0;
+    return c;
+}
+
+/* Before the insert: read the id's flagged row and decide what the new version gets. */
+static int
+latest_before(struct sq_store *q, int64_t collection, const struct sol_object_row *row,
+              sol_time_t version, struct latest_state *ls)
+{
+    *ls = (struct latest_state){.mine = 1};
+    sqlite3_stmt *st = prep(q, "SELECT seq, latest, spec_version, version, tlp, red_recipients "
+                               "FROM objects INDEXED BY objects_version "
+                               "WHERE collection = ?1 AND id = ?2 AND latest > 0 LIMIT 1");
+    if (!st)
+        return SOL_ESTORE;
+    sqlite3_bind_int64(st, 1, collection);
+    bind_str(st, 2, row->id);
+    int rc = sqlite3_step(st), r = 0;
+    if (rc == SQLITE_ROW) {
+        int tlp = row->tlp > 0 ? row->tlp : q->txc.default_tlp;
+        struct sol_str red = row->tlp_red_recipients;
+        struct sol_str spec = row->spec_version.n ? row->spec_version : sol_str_c("2.1");
+        if (sqlite3_column_int(st, 1) == 2) {
+            ls->mine = 2;
+        } else if (sqlite3_column_int(st, 4) != tlp ||
+                   (tlp == 5 /* SOL_TLP_RED */ &&
+                    text_cmp(sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5),
+                             red) != 0)) {
+            ls->mine = 2;
+            ls->make_mixed = true;
+        } else {
+            /* The default answer: highest spec_version, then highest version. */
+            int c = text_cmp(sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2), spec);
+            if (c == 0) /* an equal version is not stored: the insert does nothing */
+                c = sqlite3_column_int64(st, 3) > version ? 1 : -1;
+            if (c < 0)
+                ls->demote_seq = sqlite3_column_int64(st, 0);
+            else
+                ls->mine = 0;
+        }
+    } else if (rc != SQLITE_DONE) {
+        r = sq_fail(q, rc);
+    }
+    done(q, st);
+    return r;
+}
+
+/* After the insert stored the new version: the changes latest_before() decided. */
+static int
+latest_after(struct sq_store *q, int64_t collection, const struct sol_object_row *row,
+             const struct latest_state *ls)
+{
+    sqlite3_stmt *st;
+    if (ls->make_mixed) {
+        st = prep(q, "UPDATE objects SET latest = 2 WHERE collection = ?1 AND id = ?2");
+        if (!st)
+            return SOL_ESTORE;
+        sqlite3_bind_int64(st, 1, collection);
+        bind_str(st, 2, row->id);
+        return step_done(q, st);
+    }
+    if (!ls->demote_seq)
+        return 0;
+    st = prep(q, "UPDATE objects SET latest = 0 WHERE seq = ?1");
+    if (!st)
+        return SOL_ESTORE;
+    sqlite3_bind_int64(st, 1, ls->demote_seq);
+    return step_done(q, st);
+}
+
 /* Inside the write transaction: add the version, or find the one already held. */
 static int
 add_locked(struct sq_store *q, const char *collection, const struct sol_object_row *row,
@@ -899,11 +986,15 @@ add_locked(struct sq_store *q, const char *collection, const struct sol_object_r
     }
     sol_time_t now = sol_time_now();
     sol_time_t da = now > q->txc.last ? now : q->txc.last + 1;
+    struct latest_state ls;
+    r = latest_before(q, q->txc.key, row, row->version ? row->version : da, &ls);
+    if (r != 0)
+        return r;
     /* A version already held conflicts on objects_version: nothing is written then. */
     sqlite3_stmt *st =
         prep(q, "INSERT INTO objects (collection, id, version, versionless, date_added, type, "
-                "spec_version, tlp, red_recipients, revoked, origin, json) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                "spec_version, tlp, red_recipients, revoked, origin, json, latest) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
                 "ON CONFLICT (collection, id, version) DO NOTHING");
     if (!st)
         return SOL_ESTORE;
@@ -925,6 +1016,7 @@ add_locked(struct sq_store *q, const char *collection, const struct sol_object_r
     sqlite3_bind_int(st, 10, row->revoked);
     bind_str(st, 11, row->origin);
     bind_str(st, 12, row->json);
+    sqlite3_bind_int(st, 13, ls.mine);
     r = step_done(q, st);
     if (r != 0)
         return r;
@@ -936,6 +1028,9 @@ add_locked(struct sq_store *q, const char *collection, const struct sol_object_r
         *date_added = held;
         return 0;
     }
+    r = latest_after(q, q->txc.key, row, &ls);
+    if (r != 0)
+        return r;
     q->txc.last = da;
     q->txc.dirty = true;
     *added = true;
@@ -1088,6 +1183,21 @@ build_where(struct query *b, const struct sol_object_filter *f, bool with_cursor
     if (f->n_ids)
         in_list(b, "o", "id", f->ids, f->n_ids);
 
+    unsigned vm = f->version_match;
+    if (!vm && !f->n_versions)
+        vm = version_default;
+    /*
+     * The default filter reads the maintained flag (schema/003_latest.sql): a row with
+     * latest = 1 is its id's answer for anyone who sees it, latest = 0 never is, and
+     * only the rows of ids whose versions differ in visibility (latest = 2) go through
+     * the full evaluation below. Not with added_after: the answer among the versions
+     * added after a time may be a version that is not the id's latest.
+     */
+    bool use_latest = with_cursor && !f->n_spec_versions && vm == SOL_VERSION_LAST &&
+                      !f->n_versions && !f->has_added_after;
+    if (use_latest)
+        sol_buf_puts(&b->sql, " AND o.latest > 0 AND (o.latest = 1 OR (1");
+
     /* Step 2: match[spec_version], or the highest spec_version per object id. */
     int spec_first = 0, n_spec = (int)f->n_spec_versions;
     if (f->n_spec_versions) {
@@ -1101,9 +1211,6 @@ build_where(struct query *b, const struct sol_object_filter *f, bool with_cursor
     }
 
     /* Step 3: match[version] per object id among what remains. */
-    unsigned vm = f->version_match;
-    if (!vm && !f->n_versions)
-        vm = version_default;
     if (!(vm & SOL_VERSION_ALL)) {
         sol_buf_puts(&b->sql, " AND (0");
         for (int k = 0; k < 2; k++) {
@@ -1133,6 +1240,8 @@ build_where(struct query *b, const struct sol_object_filter *f, bool with_cursor
         }
         sol_buf_puts(&b->sql, ")");
     }
+    if (use_latest)
+        sol_buf_puts(&b->sql, "))");
 
     /* Step 4: the keyset cursor. */
     if (with_cursor && f->has_after) {
@@ -1324,6 +1433,22 @@ sq_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t
         }
         r = rc == SQLITE_DONE ? 0 : sq_fail(q, rc);
         sqlite3_finalize(st);
+    }
+    /* An id whose latest version went: the highest version left takes the flag. */
+    for (size_t i = 0; r == 0 && i < f->n_ids; i++) {
+        sqlite3_stmt *st =
+            prep(q, "UPDATE objects SET latest = 1 WHERE seq = (SELECT seq FROM objects "
+                    "INDEXED BY objects_version WHERE collection = ?1 AND id = ?2 "
+                    "ORDER BY spec_version DESC, version DESC LIMIT 1) AND NOT EXISTS "
+                    "(SELECT 1 FROM objects INDEXED BY objects_version WHERE collection = ?1 "
+                    "AND id = ?2 AND latest > 0)");
+        if (!st) {
+            r = SOL_ESTORE;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, b.collection_key);
+        bind_text(st, 2, f->ids[i] ? f->ids[i] : "");
+        r = step_done(q, st);
     }
     query_free(&b);
     return wend(q, own, r);

@@ -865,8 +865,13 @@ ep_post(struct ctx *c)
                                 n, c->srv->cfg.max_objects);
     }
     sol_time_t now = sol_time_now();
-    struct sol_ingest_options opt = {
-        .collection = c->col.id, .actor = c->who.name, .origin = "taxii"};
+    /* access.h "Policy": the poster's partner may receive the TLP:RED versions it sent. */
+    const char *poster[1] = {c->who.partner_identity};
+    struct sol_ingest_options opt = {.collection = c->col.id,
+                                     .actor = c->who.name,
+                                     .origin = "taxii",
+                                     .red_recipients = poster,
+                                     .n_red_recipients = c->who.partner_identity[0] ? 1 : 0};
     struct sol_ingest *in = NULL;
     struct sol_error ierr;
     sol_error_clear(&ierr);

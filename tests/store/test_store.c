@@ -140,13 +140,13 @@ test_open_and_schema(void)
 {
     struct sol_store *s = fresh();
     CHECK(s != NULL);
-    CHECK_INT(sol_store_schema_version(s), 2);
+    CHECK_INT(sol_store_schema_version(s), 3);
     sol_store_close(s);
     CHECK(sol_store_exists(dir));
     CHECK(!sol_store_exists("/nonexistent/dir"));
     s = NULL;
     CHECK_INT(sol_store_open(dir, &s, NULL), 0); /* reopen: nothing to migrate */
-    CHECK_INT(sol_store_schema_version(s), 2);
+    CHECK_INT(sol_store_schema_version(s), 3);
     sol_store_close(s);
     struct sol_error err;
     CHECK_INT(sol_store_open("/nonexistent/dir", &s, &err), SOL_EIO);
@@ -173,11 +173,12 @@ test_migrations(void)
 {
     struct sol_store *s = fresh();
     sol_store_close(s);
-    CHECK_INT(raw_sql("DROP INDEX objects_type; DELETE FROM schema_version WHERE version = 2"),
+    CHECK_INT(raw_sql("DROP INDEX objects_type; ALTER TABLE objects DROP COLUMN latest; "
+                      "DELETE FROM schema_version WHERE version >= 2"),
               SQLITE_OK);
     s = NULL;
     CHECK_INT(sol_store_open(dir, &s, NULL), 0);
-    CHECK_INT(sol_store_schema_version(s), 2);
+    CHECK_INT(sol_store_schema_version(s), 3);
     sol_store_close(s);
     CHECK_INT(raw_sql("CREATE INDEX objects_type ON objects(collection)"), SQLITE_ERROR);
     CHECK_INT(raw_sql("INSERT INTO schema_version VALUES (99, 0)"), SQLITE_OK);
@@ -185,7 +186,7 @@ test_migrations(void)
     CHECK_INT(sol_store_open(dir, &s, &err), SOL_EUNSUPPORTED);
     char want[400];
     snprintf(want, sizeof want,
-             "%s/store.db: the store's schema version 99 is newer than this program's (2)", dir);
+             "%s/store.db: the store's schema version 99 is newer than this program's (3)", dir);
     CHECK_STR(err.msg, want);
 }
 
@@ -789,6 +790,95 @@ test_audit_append_only(void)
     }
 }
 
+/*
+ * The default filter answers from the maintained latest flag (schema/003_latest.sql);
+ * added_after = 0 selects the same rows through the full evaluation. Random versions
+ * (spec_version 2.0/2.1, every TLP, RED recipients), versionless adds and deletes of
+ * the first, last or a given version: for every asker both must answer the same, before
+ * and after a store migrated from schema 2 backfills the flag.
+ */
+static int
+compare_default_with_full(struct sol_store *s, const char *step)
+{
+    static const char *const askers[] = {NULL, "identity--a", "identity--b"};
+    int bad = 0;
+    for (int tlp = 1; tlp <= 5; tlp++) {
+        for (int a = 0; a < 3; a++) {
+            char fast[4096], full[4096];
+            struct sol_object_filter f = {
+                .collection = "c", .max_tlp = tlp, .asker_identity = askers[a]};
+            int n1 = query(s, &f, fast, sizeof fast);
+            f.has_added_after = true; /* added_after 0: every row, the full evaluation */
+            int n2 = query(s, &f, full, sizeof full);
+            if (n1 != n2 || strcmp(fast, full) != 0) {
+                printf("# %s, max_tlp %d, asker %s:\n#  flag: %s\n#  full: %s\n", step, tlp,
+                       askers[a] ? askers[a] : "none", fast, full);
+                bad++;
+            }
+        }
+    }
+    return bad;
+}
+
+static void
+test_latest_flag(void)
+{
+    struct sol_store *s = fresh();
+    setup_collection(s, "c", 3);
+    static const char *const reds[] = {"", "identity--a", "identity--b", "identity--a,identity--b"};
+    unsigned seed = 12345;
+    int bad = 0;
+    for (int i = 0; i < 300 && !bad; i++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r = seed >> 8;
+        char id[32], ver[40], step[128];
+        snprintf(id, sizeof id, "indicator--%u", r % 7);
+        snprintf(ver, sizeof ver, "2020-01-01T00:00:%02u.000Z", (r >> 3) % 12);
+        if ((r >> 7) % 9 == 0) { /* a delete of the first, last, one or all versions */
+            const char *ids[] = {id};
+            sol_time_t v = ts(ver);
+            struct sol_object_filter f = {.collection = "c",
+                                          .ids = ids,
+                                          .n_ids = 1,
+                                          .max_tlp = 5,
+                                          .asker_identity = "identity--a"};
+            unsigned k = (r >> 11) % 4;
+            f.version_match = k == 0 ? SOL_VERSION_FIRST : k == 1 ? SOL_VERSION_LAST : 0;
+            if (k == 2) {
+                f.versions = &v;
+                f.n_versions = 1;
+            }
+            CHECK_INT(sol_store_objects_delete(s, &f, NULL), 0);
+            snprintf(step, sizeof step, "step %d: delete %s (%u)", i, id, k);
+        } else {
+            bool versionless = (r >> 11) % 10 == 0;
+            int tlp = (int)((r >> 14) % 6); /* 0: the collection's default */
+            /* most objects keep one visibility; some change it between versions */
+            if ((r >> 17) % 3)
+                tlp = (int)(r % 7) % 6;
+            add(s, "c", id, versionless ? NULL : ver, (r >> 20) % 4 ? "2.1" : "2.0", tlp,
+                reds[(r >> 22) % 4]);
+            snprintf(step, sizeof step, "step %d: add %s %s", i, id, versionless ? "-" : ver);
+        }
+        bad += compare_default_with_full(s, step);
+    }
+    CHECK_INT(bad, 0);
+    sol_store_close(s);
+    /* a store of schema 2 (no flag) is backfilled by the migration */
+    CHECK_INT(raw_sql("ALTER TABLE objects DROP COLUMN latest; "
+                      "DELETE FROM schema_version WHERE version = 3"),
+              SQLITE_OK);
+    s = NULL;
+    CHECK_INT(sol_store_open(dir, &s, NULL), 0);
+    CHECK_INT(compare_default_with_full(s, "after the migration"), 0);
+    /* and one that was wrong is not silently trusted: the test itself can fail */
+    sol_store_close(s);
+    CHECK_INT(raw_sql("UPDATE objects SET latest = 1"), SQLITE_OK);
+    CHECK_INT(sol_store_open(dir, &s, NULL), 0);
+    CHECK(compare_default_with_full(s, "flag forced (expected to differ)") > 0);
+    sol_store_close(s);
+}
+
 int
 main(void)
 {
@@ -799,6 +889,7 @@ main(void)
     RUN(test_filters);
     RUN(test_policy_in_sql);
     RUN(test_delete);
+    RUN(test_latest_flag);
     RUN(test_paging_with_concurrent_inserts);
     RUN(test_concurrent_writers);
     RUN(test_status);
