@@ -202,6 +202,16 @@ sol_store_collection_count(struct sol_store *s, const char *collection, int64_t 
 }
 
 int
+sol__store_collection_state(struct sol_store *s, const char *collection, int64_t state[4])
+{
+    if (!s || !collection)
+        return SOL_EINVAL;
+    if (!s->ops->collection_state)
+        return SOL_EUNSUPPORTED;
+    return s->ops->collection_state(s, collection, state);
+}
+
+int
 sol_store_object_add(struct sol_store *s, const char *collection, const struct sol_object_row *row,
                      bool *added, sol_time_t *date_added)
 {

@@ -95,7 +95,20 @@ struct sol__store_ops {
                  const char *details_json);
     int (*audit_list)(struct sol_store *s, int64_t after, size_t limit,
                       struct sol_audit_entry **out, size_t *n);
+
+    /* Optional (NULL: unsupported); see sol__store_collection_state(). */
+    int (*collection_state)(struct sol_store *s, const char *collection, int64_t state[4]);
 };
+
+/*
+ * The state of a collection's objects as four numbers that change whenever a committed
+ * write (by any handle or process) adds or deletes one of its object versions, and
+ * differ between a collection and another made later under the same id. For caches of
+ * answers computed from the collection: read it before the query; an answer is current
+ * while the state is equal. SOL_ENOTFOUND when there is no such collection,
+ * SOL_EUNSUPPORTED when the backend does not track it (then do not cache).
+ */
+int sol__store_collection_state(struct sol_store *s, const char *collection, int64_t state[4]);
 
 /* The SQLite backend (store_sqlite.c). */
 extern const struct sol__store_ops sol__store_sqlite_ops;

@@ -1419,6 +1419,7 @@ sq_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t
         return SOL_ENOMEM;
     }
     bool own;
+    size_t ndel = 0;
     int r = wbegin(q, &own);
     if (r == 0) {
         /* Not cached: its text changes with every list of ids. */
@@ -1428,11 +1429,23 @@ sq_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t
             rc = bind_params(&b, st);
         if (rc == SQLITE_OK) {
             rc = sqlite3_step(st);
-            if (rc == SQLITE_DONE && deleted)
-                *deleted = (size_t)sqlite3_changes(q->db);
+            if (rc == SQLITE_DONE)
+                ndel = (size_t)sqlite3_changes(q->db);
         }
         r = rc == SQLITE_DONE ? 0 : sq_fail(q, rc);
         sqlite3_finalize(st);
+    }
+    /* store/store.h sol__store_collection_state(): readers learn that something went. */
+    if (deleted)
+        *deleted = ndel;
+    if (r == 0 && ndel) {
+        sqlite3_stmt *st = prep(q, "UPDATE collections SET changes = changes + 1 WHERE key = ?1");
+        if (!st)
+            r = SOL_ESTORE;
+        else {
+            sqlite3_bind_int64(st, 1, b.collection_key);
+            r = step_done(q, st);
+        }
     }
     /* An id whose latest version went: the highest version left takes the flag. */
     for (size_t i = 0; r == 0 && i < f->n_ids; i++) {
@@ -1452,6 +1465,34 @@ sq_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t
     }
     query_free(&b);
     return wend(q, own, r);
+}
+
+/*
+ * store/store.h sol__store_collection_state(): adds move last_date_added (written at
+ * their commit), deletes bump changes in their transaction; key and created tell apart
+ * a collection deleted and made again under the same id.
+ */
+static int
+sq_collection_state(struct sol_store *s, const char *collection, int64_t state[4])
+{
+    struct sq_store *q = sq(s);
+    sqlite3_stmt *st = prep(q, "SELECT key, created, last_date_added, changes "
+                               "FROM collections WHERE id = ?1");
+    if (!st)
+        return SOL_ESTORE;
+    bind_text(st, 1, collection);
+    int rc = sqlite3_step(st), r = 0;
+    if (rc == SQLITE_ROW) {
+        for (int i = 0; i < 4; i++)
+            state[i] = sqlite3_column_int64(st, i);
+    } else {
+        r = rc == SQLITE_DONE ? SOL_ENOTFOUND : sq_fail(q, rc);
+    }
+    done(q, st);
+    /* This handle's own uncommitted adds are not in the row yet. */
+    if (r == 0 && q->txc.dirty && q->txc.key == state[0])
+        state[2] = q->txc.last;
+    return r;
 }
 
 /* ---- status ---- */
@@ -2390,4 +2431,5 @@ const struct sol__store_ops sol__store_sqlite_ops = {
     .peer_delete = sq_peer_delete,
     .audit = sq_audit,
     .audit_list = sq_audit_list,
+    .collection_state = sq_collection_state,
 };

@@ -17,13 +17,18 @@
 #include "solidarity/ingest.h"
 #include "solidarity/json.h"
 #include "solidarity/stix.h"
+#include "store/store.h"
 #include "taxii/taxii.h"
 
 struct sol_taxii_server {
     struct sol_taxii_config cfg;
     char *title, *description, *contact;
     uint8_t key[TAXII_CURSOR_KEY_BYTES];
+    struct taxii_cache *cache; /* GET answers (cache.c); NULL: none */
 };
+
+/* The bound of the GET answer cache of one server (one process, usually). */
+#define CACHE_BYTES ((size_t)64 * 1024 * 1024)
 
 /* Statuses are kept a week: TAXII 2.1 §4.3 asks for at least 24 hours. */
 #define STATUS_RETENTION ((sol_time_t)7 * 24 * 3600 * 1000000)
@@ -104,8 +109,15 @@ sol_taxii_server_new(struct sol_store *s, const struct sol_taxii_config *cfg,
         return sol_error_set(err, rc, "cannot load or create the TAXII cursor key (%s): %s",
                              SOL_SETTING_CURSOR_KEY, sol_strerror(rc));
     }
+    srv->cache = sol__taxii_cache_new(CACHE_BYTES); /* NULL: answers are not cached */
     *out = srv;
     return 0;
+}
+
+struct taxii_cache *
+sol__taxii_server_cache(const struct sol_taxii_server *srv)
+{
+    return srv ? srv->cache : NULL;
 }
 
 /* Wipe the key and free the server; NULL does nothing. */
@@ -115,6 +127,7 @@ sol_taxii_server_free(struct sol_taxii_server *srv)
     if (!srv)
         return;
     sodium_memzero(srv->key, sizeof(srv->key));
+    sol__taxii_cache_free(srv->cache);
     sol_free(srv->title);
     sol_free(srv->description);
     sol_free(srv->contact);
@@ -576,6 +589,8 @@ parse_query(struct ctx *c, struct taxii_query *q)
  * ascending date_added order (§3.3), with more/next (§3.4, §3.5) and the
  * X-TAXII-Date-Added-First/Last headers (§3.2) on non-empty pages.
  */
+static void ep_list_run(struct ctx *c);
+
 static int
 ep_list(struct ctx *c)
 {
@@ -583,10 +598,38 @@ ep_list(struct ctx *c)
         return 0;
     if (!c->can_read)
         return sol__taxii_error(c->resp, 403, "you may not read the collection '%s'", c->col.id);
+    /*
+     * cache.c: the answer depends on the path, the query string, Accept and what the
+     * asker may see; the collection's state, read before the query, validates it.
+     */
+    struct sol_buf ckey;
+    sol_buf_init(&ckey);
+    int64_t state[4];
+    bool cacheable = c->srv->cache && sol__store_collection_state(c->s, c->col.id, state) == 0;
+    if (cacheable) {
+        sol_buf_printf(&ckey, "%d\n%s\n%s\n%s\n%d %d\n%s", (int)c->rt.ep, c->req->path,
+                       c->req->query ? c->req->query : "", c->req->accept ? c->req->accept : "",
+                       c->who.clearance, c->who.is_admin, c->who.partner_identity);
+        if (sol__taxii_cache_get(c->srv->cache, &ckey, state, c->resp)) {
+            sol_buf_free(&ckey);
+            return 0;
+        }
+    }
+    ep_list_run(c);
+    if (cacheable)
+        sol__taxii_cache_put(c->srv->cache, &ckey, state, c->resp);
+    sol_buf_free(&ckey);
+    return 0;
+}
+
+/* ep_list() without the cache: the query, and the page written into c->resp. */
+static void
+ep_list_run(struct ctx *c)
+{
     struct taxii_query q;
     if (parse_query(c, &q)) {
         sol__taxii_query_free(&q);
-        return 0;
+        return;
     }
     const char *oid_v[1] = {c->rt.object_id};
     struct sol_object_filter f;
@@ -713,7 +756,6 @@ out:
     sol_buf_free(&scope);
     sol_buf_free(&next);
     sol__taxii_query_free(&q);
-    return 0;
 }
 
 /* §5.7: DELETE .../objects/{object-id}/ — needs both rights; a bare DELETE removes all versions. */

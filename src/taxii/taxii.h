@@ -111,4 +111,22 @@ int sol__taxii_cursor_decode(const uint8_t key[TAXII_CURSOR_KEY_BYTES], const st
 int sol__taxii_error(struct sol_taxii_response *resp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * cache.c: the per-process cache of GET answers (cache.c says what is keyed and how an
+ * entry is validated). new returns NULL when out of memory (then nothing is cached:
+ * every function takes NULL). get copies a current entry's body and X-TAXII-Date-Added
+ * headers into resp (status 200) and returns true; put keeps resp when it is a 200.
+ */
+struct taxii_cache;
+struct taxii_cache *sol__taxii_cache_new(size_t max_bytes);
+void sol__taxii_cache_free(struct taxii_cache *c);
+bool sol__taxii_cache_get(struct taxii_cache *c, const struct sol_buf *key, const int64_t state[4],
+                          struct sol_taxii_response *resp);
+void sol__taxii_cache_put(struct taxii_cache *c, const struct sol_buf *key, const int64_t state[4],
+                          const struct sol_taxii_response *resp);
+/* For tests: hits and misses so far, and the bytes held. */
+void sol__taxii_cache_stats(struct taxii_cache *c, size_t *hits, size_t *misses, size_t *bytes);
+/* The server's cache (NULL when it has none). */
+struct taxii_cache *sol__taxii_server_cache(const struct sol_taxii_server *srv);
+
 #endif

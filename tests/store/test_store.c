@@ -140,13 +140,13 @@ test_open_and_schema(void)
 {
     struct sol_store *s = fresh();
     CHECK(s != NULL);
-    CHECK_INT(sol_store_schema_version(s), 3);
+    CHECK_INT(sol_store_schema_version(s), 4);
     sol_store_close(s);
     CHECK(sol_store_exists(dir));
     CHECK(!sol_store_exists("/nonexistent/dir"));
     s = NULL;
     CHECK_INT(sol_store_open(dir, &s, NULL), 0); /* reopen: nothing to migrate */
-    CHECK_INT(sol_store_schema_version(s), 3);
+    CHECK_INT(sol_store_schema_version(s), 4);
     sol_store_close(s);
     struct sol_error err;
     CHECK_INT(sol_store_open("/nonexistent/dir", &s, &err), SOL_EIO);
@@ -174,11 +174,12 @@ test_migrations(void)
     struct sol_store *s = fresh();
     sol_store_close(s);
     CHECK_INT(raw_sql("DROP INDEX objects_type; ALTER TABLE objects DROP COLUMN latest; "
+                      "ALTER TABLE collections DROP COLUMN changes; "
                       "DELETE FROM schema_version WHERE version >= 2"),
               SQLITE_OK);
     s = NULL;
     CHECK_INT(sol_store_open(dir, &s, NULL), 0);
-    CHECK_INT(sol_store_schema_version(s), 3);
+    CHECK_INT(sol_store_schema_version(s), 4);
     sol_store_close(s);
     CHECK_INT(raw_sql("CREATE INDEX objects_type ON objects(collection)"), SQLITE_ERROR);
     CHECK_INT(raw_sql("INSERT INTO schema_version VALUES (99, 0)"), SQLITE_OK);
@@ -186,7 +187,7 @@ test_migrations(void)
     CHECK_INT(sol_store_open(dir, &s, &err), SOL_EUNSUPPORTED);
     char want[400];
     snprintf(want, sizeof want,
-             "%s/store.db: the store's schema version 99 is newer than this program's (3)", dir);
+             "%s/store.db: the store's schema version 99 is newer than this program's (4)", dir);
     CHECK_STR(err.msg, want);
 }
 
@@ -866,7 +867,8 @@ test_latest_flag(void)
     sol_store_close(s);
     /* a store of schema 2 (no flag) is backfilled by the migration */
     CHECK_INT(raw_sql("ALTER TABLE objects DROP COLUMN latest; "
-                      "DELETE FROM schema_version WHERE version = 3"),
+                      "ALTER TABLE collections DROP COLUMN changes; "
+                      "DELETE FROM schema_version WHERE version >= 3"),
               SQLITE_OK);
     s = NULL;
     CHECK_INT(sol_store_open(dir, &s, NULL), 0);
