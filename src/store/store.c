@@ -212,6 +212,22 @@ sol__store_collection_state(struct sol_store *s, const char *collection, int64_t
 }
 
 int
+sol__store_read_begin(struct sol_store *s)
+{
+    if (!s)
+        return SOL_EINVAL;
+    return s->ops->read_begin ? s->ops->read_begin(s) : SOL_EUNSUPPORTED;
+}
+
+int
+sol__store_read_end(struct sol_store *s)
+{
+    if (!s)
+        return SOL_EINVAL;
+    return s->ops->read_end ? s->ops->read_end(s) : SOL_EUNSUPPORTED;
+}
+
+int
 sol_store_object_add(struct sol_store *s, const char *collection, const struct sol_object_row *row,
                      bool *added, sol_time_t *date_added)
 {

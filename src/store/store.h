@@ -98,7 +98,20 @@ struct sol__store_ops {
 
     /* Optional (NULL: unsupported); see sol__store_collection_state(). */
     int (*collection_state)(struct sol_store *s, const char *collection, int64_t state[4]);
+    /* Optional (NULL: unsupported); see sol__store_read_begin(). */
+    int (*read_begin)(struct sol_store *s);
+    int (*read_end)(struct sol_store *s);
 };
+
+/*
+ * A read snapshot: every read between begin and end sees one state of the database and
+ * costs no lock of its own (SQLite: one deferred transaction instead of one per
+ * statement). Only reads may be made in between. begin gives SOL_EUNSUPPORTED when the
+ * backend has none (the reads then run as before) and SOL_EINVAL inside a transaction;
+ * call end only after a begin that returned 0, with every cursor closed.
+ */
+int sol__store_read_begin(struct sol_store *s);
+int sol__store_read_end(struct sol_store *s);
 
 /*
  * The state of a collection's objects as four numbers that change whenever a committed

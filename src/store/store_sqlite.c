@@ -1495,6 +1495,26 @@ sq_collection_state(struct sol_store *s, const char *collection, int64_t state[4
     return r;
 }
 
+/* store/store.h sol__store_read_begin(): a deferred transaction takes the WAL read lock
+ * at its first read and keeps it, one lock (fcntl on the -shm file) for all of them. */
+static int
+sq_read_begin(struct sol_store *s)
+{
+    struct sq_store *q = sq(s);
+    if (q->in_txn || !sqlite3_get_autocommit(q->db))
+        return SOL_EINVAL;
+    return sq_exec(q, "BEGIN DEFERRED");
+}
+
+static int
+sq_read_end(struct sol_store *s)
+{
+    struct sq_store *q = sq(s);
+    if (q->in_txn || sqlite3_get_autocommit(q->db))
+        return SOL_EINVAL;
+    return sq_exec(q, "COMMIT");
+}
+
 /* ---- status ---- */
 
 static int
@@ -2432,4 +2452,6 @@ const struct sol__store_ops sol__store_sqlite_ops = {
     .audit = sq_audit,
     .audit_list = sq_audit_list,
     .collection_state = sq_collection_state,
+    .read_begin = sq_read_begin,
+    .read_end = sq_read_end,
 };

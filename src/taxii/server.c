@@ -758,6 +758,20 @@ out:
     sol__taxii_query_free(&q);
 }
 
+/*
+ * ep_list() inside one read snapshot (store/store.h): the API root, the collection, the
+ * grants, the cache's state and the page all see one state of the store, and SQLite
+ * takes its read lock once instead of once per statement.
+ */
+static void
+ep_list_snapshot(struct ctx *c)
+{
+    bool snap = sol__store_read_begin(c->s) == 0;
+    ep_list(c);
+    if (snap)
+        (void)sol__store_read_end(c->s); /* a read-only transaction: nothing to lose */
+}
+
 /* §5.7: DELETE .../objects/{object-id}/ — needs both rights; a bare DELETE removes all versions. */
 static int
 ep_delete(struct ctx *c)
@@ -1087,19 +1101,19 @@ sol_taxii_handle(const struct sol_taxii_server *srv, struct sol_store *s,
         break;
     case TAXII_EP_MANIFEST:
     case TAXII_EP_VERSIONS:
-        ep_list(&c);
+        ep_list_snapshot(&c);
         break;
     case TAXII_EP_OBJECTS:
         if (strcmp(method, "POST") == 0)
             ep_post(&c);
         else
-            ep_list(&c);
+            ep_list_snapshot(&c);
         break;
     case TAXII_EP_OBJECT:
         if (strcmp(method, "DELETE") == 0)
             ep_delete(&c);
         else
-            ep_list(&c);
+            ep_list_snapshot(&c);
         break;
     default:
         sol__taxii_error(resp, 404, "there is no TAXII endpoint at this path");
