@@ -29,7 +29,9 @@ help(FILE *f)
                "a bundle, an array of objects or one observed-data object; '-' is stdin.\n\n"
                "options:\n"
                "  --stix-version 2.0|2.1  the dialect of the pattern (default 2.1)\n"
-               "  --strict                warn about unknown object types and properties\n"
+               "  --strict                warn about unknown object types and properties and\n"
+               "                          non-canonical forms (== <>); AND across object\n"
+               "                          types becomes an error\n"
                "  --help                  this text\n\n"
                "exit status: check 0 valid, 2 invalid; match 0 match, 1 no match, 2 error.\n");
 }
