@@ -4,7 +4,8 @@
  * What goes: the versions of the push collection, in date_added order after the last
  * one pushed, that the peer's partner may see as if it asked itself (access.h: the
  * clearance given to the peer, TLP:RED recipients, a read grant on the collection), and
- * that did not come from that peer (no echo). Unsigned versions are signed by this
+ * that did not come from that peer nor were created by its partner (no echo). Unsigned
+ * versions are signed by this
  * node on the way out (the stored version is not changed); versions signed by someone
  * already keep that signature (provenance stays with the author).
  *
@@ -283,6 +284,14 @@ sol__push(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
                 upto.date_added = row.date_added;
                 upto.seq = row.seq;
                 continue; /* cannot happen for stored JSON; skip rather than stop */
+            }
+            if (who.partner_identity[0] &&
+                sol_str_eqc(sol_json_str(sol_json_get(obj, "created_by_ref")),
+                            who.partner_identity)) {
+                /* the partner's own object (it may have reached us by another door) */
+                upto.date_added = row.date_added;
+                upto.seq = row.seq;
+                continue;
             }
             sol_buf_reset(&p.one);
             enum sol_sign_verdict vd = SOL_SIGN_UNSIGNED;

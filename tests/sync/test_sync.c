@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -621,6 +622,9 @@ fake_start(struct fake *f, pthread_t *th)
     socklen_t al = sizeof a;
     CHECK_INT(bind(f->fd, (struct sockaddr *)&a, sizeof a), 0);
     CHECK_INT(listen(f->fd, 4), 0);
+    /* never hang the test run: accept gives up after a few seconds */
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     getsockname(f->fd, (struct sockaddr *)&a, &al);
     f->port = ntohs(a.sin_port);
     pthread_create(th, NULL, fake_main, f);
@@ -713,8 +717,13 @@ test_push_pending(void)
     struct sol_buf b;
     sol_buf_init(&b);
     sol_buf_putc(&b, '[');
-    indicator(&b, 200, GREEN, "2026-01-01T00:00:00.000Z", false);
-    sol_buf_putc(&b, ']');
+    /* B's own (an indicator created by orgA would not go back to orgA) */
+    sol_buf_puts(&b,
+                 "{\"type\":\"sighting\",\"spec_version\":\"2.1\",\"id\":\"sighting--"
+                 "00000000-0000-4000-9000-000000000200\",\"created\":\"2026-03-01T00:00:00."
+                 "000Z\",\"modified\":\"2026-03-01T00:00:00.000Z\",\"sighting_of_ref\":"
+                 "\"indicator--00000000-0000-4000-8000-000000000001\",\"created_by_ref\":\"" ID_B
+                 "\"}]");
     ingest(sb, pc.id, b.p);
     sol_buf_free(&b);
     char url[64];
