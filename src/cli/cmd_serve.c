@@ -16,6 +16,7 @@
 #include "solidarity/error.h"
 #include "solidarity/http.h"
 #include "solidarity/store.h"
+#include "solidarity/sync.h"
 
 static void
 usage(FILE *f)
@@ -108,10 +109,15 @@ cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "solidarity: serve: TAXII 2.1 discovery at %s://%.*s:%u/taxii2/\n",
                 sol_http_tls(srv) ? "https" : "http", (int)(colon - listen), listen,
                 sol_http_port(srv));
+    /* Federation: sync the peers added with --every in the background (sync.h). */
+    struct sol_sync_thread *syncer = NULL;
+    if (sol_sync_thread_start(o.store_url, cli_globals.data_dir, o.quiet, &syncer, &err) < 0)
+        cli_error("serve", "background sync not started: %s", err.msg);
     int sig = 0;
     sigwait(&set, &sig);
     if (!o.quiet)
         fprintf(stderr, "solidarity: serve: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    sol_sync_thread_stop(syncer);
     sol_http_stop(srv);
     return CLI_OK;
 }
