@@ -7,7 +7,8 @@
 #   A revokes an indicator, B pulls the new version and stops matching;
 #   a pull killed with SIGKILL mid-sync resumes without loss or duplicates;
 #   a tampered signature is caught (quarantined on B, never matched);
-#   a deletion on A reaches B; a signed export imported offline on C is checked.
+#   a deletion on A reaches B; serve on C syncs in the background;
+#   a signed export imported offline on C is checked.
 # Usage: three_nodes.sh SOLIDARITY-BINARY
 set -u
 bin=$1
@@ -195,6 +196,28 @@ else
   ok "# SKIP curl is not installed: deletion not checked"
 fi
 
+# --- serve syncs in the background: C's peer every second, C serving -------------------
+IND_BG=indicator--0f8ff8d8-3f8a-4d0e-9b1e-5b7a6b0c0004
+sol c peer add a "$url" --api-root intel --collection "$CA" --token "$TC" --pull --partner orgA \
+  --key "$KA" --max-tlp green --every 1 --replace >/dev/null 2>>"$tmp/log"
+bundle "$(indicator $IND_BG $GREEN background.example.com 2026-01-04T00:00:00.000Z)" >"$tmp/bg.json"
+sol a peer sign "$tmp/bg.json" --output "$tmp/bg.signed.json" 2>>"$tmp/log"
+sol a import --collection "$CA" --quiet "$tmp/bg.signed.json" 2>>"$tmp/log"
+sol c --quiet serve --listen 127.0.0.1:0 >"$tmp/c.url" 2>>"$tmp/log" &
+pids+=($!)
+cpid=$!
+seen=no
+for _ in $(seq 150); do
+  sol c --quiet export --format stix --collection "$CA" --output "$tmp/cbg.json" 2>/dev/null
+  has_id "$tmp/cbg.json" $IND_BG 2>/dev/null && { seen=yes; break; }
+  sleep 0.1
+done
+[ $seen = yes ] && ok "serve pulls a new indicator in the background" || notok "serve pulls a new indicator in the background"
+kill $cpid 2>/dev/null
+stopped=no
+for _ in $(seq 50); do kill -0 $cpid 2>/dev/null || { stopped=yes; break; }; sleep 0.1; done
+[ $stopped = yes ] && ok "serve with a syncer stops on SIGTERM within 5 s" || notok "serve with a syncer stops on SIGTERM within 5 s"
+
 # --- offline exchange: a signed export imported elsewhere verifies --------------------------------
 sol a export --format stix --signed --collection "$CA" --output "$tmp/offline.json" 2>>"$tmp/log" \
   && ok "export --format stix --signed" || notok "export --format stix --signed"
@@ -211,7 +234,7 @@ sol c peer import a "$tmp/offline.json" >"$tmp/c.import" 2>>"$tmp/log"
 [ $? -eq 1 ] && grep -q " refused, 1 quarantined" "$tmp/c.import" && ! grep -q " 0 refused" "$tmp/c.import" \
   && ok "peer import checks an offline bundle like a pull" || notok "peer import checks an offline bundle like a pull" "$(cat "$tmp/c.import")"
 sol c export --format stix --collection "$CA" --max-tlp red --output "$tmp/c2.json" 2>>"$tmp/log"
-[ "$(count_ids "$tmp/c2.json" indicator--)" = 600 ] && ! has_id "$tmp/c2.json" $IND_A \
+[ "$(count_ids "$tmp/c2.json" indicator--)" = 601 ] && ! has_id "$tmp/c2.json" $IND_A \
   && ok "C now holds the GREEN indicators and still not the AMBER one" || notok "C now holds the GREEN indicators and still not the AMBER one" "$(count_ids "$tmp/c2.json" indicator--)"
 
 echo "1..$n"
