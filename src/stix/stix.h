@@ -88,6 +88,10 @@ enum sol__pk {
     PK_TYPE,
     PK_ID,
     PK_SPEC_VERSION,
+    /* Element kinds of the lists above, reached through check_list(). */
+    PK_KILL_CHAIN, /* §2.11 */
+    PK_EXTREF,     /* §2.5 */
+    PK_GRANULAR,   /* §7.2.3 */
 };
 
 /* Property flags. */

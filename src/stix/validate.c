@@ -1017,42 +1017,16 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
         check_hashes(c, v);
         break;
     case PK_KILL_CHAIN_LIST:
-        if (!expect(c, v, SOL_JSON_ARRAY, "a list"))
-            break;
-        if (v->n == 0) {
-            sol__err(c, "empty list not allowed (§2.12)");
-            break;
-        }
-        {
-            struct sol_json_iter it;
-            const struct sol_json *e;
-            size_t i = 0;
-            sol_json_iter_init(&it, v);
-            while (sol_json_iter_next(&it, NULL, &e)) {
-                size_t old = sol__push_index(c, i++);
-                check_kill_chain_phase(c, e);
-                sol__pop(c, old);
-            }
-        }
+        check_list(c, p, v, PK_KILL_CHAIN);
+        break;
+    case PK_KILL_CHAIN:
+        check_kill_chain_phase(c, v);
         break;
     case PK_EXTREF_LIST:
-        if (!expect(c, v, SOL_JSON_ARRAY, "a list"))
-            break;
-        if (v->n == 0) {
-            sol__err(c, "empty list not allowed (§2.12)");
-            break;
-        }
-        {
-            struct sol_json_iter it;
-            const struct sol_json *e;
-            size_t i = 0;
-            sol_json_iter_init(&it, v);
-            while (sol_json_iter_next(&it, NULL, &e)) {
-                size_t old = sol__push_index(c, i++);
-                check_external_reference(c, e);
-                sol__pop(c, old);
-            }
-        }
+        check_list(c, p, v, PK_EXTREF);
+        break;
+    case PK_EXTREF:
+        check_external_reference(c, v);
         break;
     case PK_DICT:
         check_dict(c, v);
@@ -1070,23 +1044,10 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
             sol__err(c, "not valid base64 (§2.1)");
         break;
     case PK_GRANULAR_LIST:
-        if (!expect(c, v, SOL_JSON_ARRAY, "a list"))
-            break;
-        if (v->n == 0) {
-            sol__err(c, "empty list not allowed (§2.12)");
-            break;
-        }
-        {
-            struct sol_json_iter it;
-            const struct sol_json *e;
-            size_t i = 0;
-            sol_json_iter_init(&it, v);
-            while (sol_json_iter_next(&it, NULL, &e)) {
-                size_t old = sol__push_index(c, i++);
-                check_granular_marking(c, e, c->root);
-                sol__pop(c, old);
-            }
-        }
+        check_list(c, p, v, PK_GRANULAR);
+        break;
+    case PK_GRANULAR:
+        check_granular_marking(c, v, c->root);
         break;
     case PK_EXTENSIONS:
         check_extensions(c, v);
@@ -1095,49 +1056,16 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
         sol__check_struct(c, (const struct sol__struct_def *)p->arg, v);
         break;
     case PK_STRUCT_LIST:
-        if (!expect(c, v, SOL_JSON_ARRAY, "a list"))
-            break;
-        if (v->n == 0) {
-            sol__err(c, "empty list not allowed (§2.12)");
-            break;
-        }
-        {
-            struct sol_json_iter it;
-            const struct sol_json *e;
-            size_t i = 0;
-            sol_json_iter_init(&it, v);
-            while (sol_json_iter_next(&it, NULL, &e)) {
-                size_t old = sol__push_index(c, i++);
-                sol__check_struct(c, (const struct sol__struct_def *)p->arg, e);
-                sol__pop(c, old);
-            }
-        }
+        check_list(c, p, v, PK_STRUCT);
         break;
     case PK_LANG:
         if (expect(c, v, SOL_JSON_STRING, "a language code") && !sol__lang_ok(v->u.s, v->n))
             sol__err(c, "'%.*s' is not an RFC 5646 language code (§%s)", SHOWN(sol_json_str(v)),
                      c->sect);
         break;
-    case PK_LANG_LIST: {
-        struct sol__prop ep = *p;
-        ep.kind = PK_LANG;
-        if (!expect(c, v, SOL_JSON_ARRAY, "a list"))
-            break;
-        if (v->n == 0) {
-            sol__err(c, "empty list not allowed (§2.12)");
-            break;
-        }
-        struct sol_json_iter it;
-        const struct sol_json *e;
-        size_t i = 0;
-        sol_json_iter_init(&it, v);
-        while (sol_json_iter_next(&it, NULL, &e)) {
-            size_t old = sol__push_index(c, i++);
-            check_value_inner(c, &ep, e);
-            sol__pop(c, old);
-        }
+    case PK_LANG_LIST:
+        check_list(c, p, v, PK_LANG);
         break;
-    }
     case PK_RESERVED:
         sol__err(c, "reserved property must not be used (§3.8)");
         break;
