@@ -659,7 +659,7 @@ sol__reconcile(struct sol_store *s, const struct sol_peer_config *c, struct sol_
         }
         struct sol_object_row row;
         size_t seen_rows = 0;
-        int qrc;
+        int qrc = 0;
         while (n < RECONCILE_BATCH && (qrc = sol_store_cursor_next(cur, &row)) == 0) {
             seen_rows++;
             has_after = true;
@@ -673,6 +673,10 @@ sol__reconcile(struct sol_store *s, const struct sol_peer_config *c, struct sol_
             }
             n++;
         }
+        /* A failed read is not the end of our objects: stop without deciding anything. */
+        if (rc == 0 && qrc != 0 && qrc != SOL_EEOF)
+            rc = sol_error_set(err, qrc, "cannot read the objects to reconcile: %s",
+                               sol_store_errmsg(s));
         sol_store_cursor_close(cur);
         if (rc != 0)
             break;

@@ -270,7 +270,7 @@ sol__push(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
         sol_buf_reset(&p.env);
         sol_buf_puts(&p.env, "{\"objects\":[");
         struct sol_object_row row;
-        int qrc;
+        int qrc = 0;
         while (!full && (qrc = sol_store_cursor_next(cur, &row)) == 0) {
             rows++;
             if (sol_str_eqc(row.origin, p.origin) || !sol_access_may_see(&who, &row)) {
@@ -330,6 +330,11 @@ sol__push(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
             upto.date_added = row.date_added;
             upto.seq = row.seq;
         }
+        /* A read that fails is not the end of the page: nothing of it is sent, and the
+         * state stays where it was, so the next run starts from the same place. */
+        if (rc == 0 && qrc != 0 && qrc != SOL_EEOF)
+            rc =
+                sol_error_set(err, qrc, "cannot read the objects to push: %s", sol_store_errmsg(s));
         sol_store_cursor_close(cur);
         if (rc != 0)
             break;

@@ -23,6 +23,7 @@
 #include "solidarity/stix.h"
 #include "solidarity/store.h"
 #include "solidarity/sync.h"
+#include "store/store.h"
 
 void sol_sync_set_sleep_hook(void (*fn)(unsigned ms));
 
@@ -837,6 +838,86 @@ test_thread(void)
     CHECK_INT(sol_peer_remove(sb, "zz-dead", "test", &err), 0);
 }
 
+/* Store fault injection: sb's backend with cursor_next failing after fault_rows rows. */
+static struct sol__store_ops faulty_ops;
+static const struct sol__store_ops *real_ops;
+static int fault_rows = -1; /* rows read before the failure; -1: no failure */
+
+static int
+faulty_cursor_next(struct sol_store_cursor *c, struct sol_object_row *row)
+{
+    if (fault_rows == 0)
+        return SOL_ESTORE;
+    if (fault_rows > 0)
+        fault_rows--;
+    return real_ops->cursor_next(c, row);
+}
+
+/* The number after "key": in a JSON setting of sb; -1 if absent. */
+static long long
+setting_number(const char *setting, const char *key)
+{
+    struct sol_buf b;
+    sol_buf_init(&b);
+    long long v = -1;
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    if (sol_store_setting_get(sb, setting, &b) == 0 && b.p && strstr(b.p, k))
+        v = strtoll(strstr(b.p, k) + strlen(k), NULL, 10);
+    sol_buf_free(&b);
+    return v;
+}
+
+/* A read of our own objects that fails in the middle of a page fails the sync: the
+ * reconcile decides nothing and stays due, the push sends nothing and keeps its place. */
+static void
+test_read_fault(void)
+{
+    struct sol_buf b;
+    sol_buf_init(&b);
+    sol_buf_putc(&b, '[');
+    for (int i = 300; i < 302; i++)
+        sol_buf_printf(&b,
+                       "%s{\"type\":\"sighting\",\"spec_version\":\"2.1\",\"id\":\"sighting--"
+                       "00000000-0000-4000-9000-%012d\",\"created\":\"2026-03-01T00:00:00.000Z\","
+                       "\"modified\":\"2026-03-01T00:00:00.000Z\",\"sighting_of_ref\":"
+                       "\"indicator--00000000-0000-4000-8000-000000000001\",\"created_by_ref\":"
+                       "\"" ID_B "\",\"object_marking_refs\":[\"" GREEN "\"]}",
+                       i > 300 ? "," : "", i);
+    sol_buf_putc(&b, ']');
+    ingest(sb, COL_A, b.p);
+    long long reconciled = setting_number("peer.a.pull", "reconciled");
+    long long pushed_seq = setting_number("peer.a.push", "seq");
+    CHECK(reconciled > 0);
+    CHECK(pushed_seq > 0);
+    real_ops = sb->ops;
+    faulty_ops = *real_ops;
+    faulty_ops.cursor_next = faulty_cursor_next;
+    sb->ops = &faulty_ops;
+    struct sol_error err;
+    struct sol_sync_report rep;
+    struct sol_sync_options o = {.data_dir = dir_b, .quiet = true, .force_reconcile = true};
+    fault_rows = 1;
+    CHECK_INT(sol_sync_peer(sb, "a", &o, &rep, &err), SOL_ESTORE);
+    CHECK(strstr(rep.message, "cannot read the objects to reconcile") != NULL);
+    CHECK_INT(rep.deleted, 0);
+    CHECK(setting_number("peer.a.pull", "reconciled") == reconciled);
+    o.force_reconcile = false; /* reconciled recently: only the pull and the push run */
+    fault_rows = 1;
+    CHECK_INT(sol_sync_peer(sb, "a", &o, &rep, &err), SOL_ESTORE);
+    CHECK(strstr(rep.message, "cannot read the objects to push") != NULL);
+    CHECK_INT(rep.pushed, 0);
+    CHECK(setting_number("peer.a.push", "seq") == pushed_seq);
+    CHECK(!latest(sa, COL_A, "sighting--00000000-0000-4000-9000-000000000300", &b, NULL));
+    sb->ops = real_ops;
+    fault_rows = -1;
+    CHECK_INT(sol_sync_peer(sb, "a", &o, &rep, &err), 0);
+    CHECK_INT(rep.pushed, 2);
+    CHECK(latest(sa, COL_A, "sighting--00000000-0000-4000-9000-000000000300", &b, NULL));
+    CHECK(latest(sa, COL_A, "sighting--00000000-0000-4000-9000-000000000301", &b, NULL));
+    sol_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -858,6 +939,7 @@ main(void)
     RUN(test_push_pending);
     RUN(test_run_due);
     RUN(test_thread);
+    RUN(test_read_fault);
     sol_http_stop(srv);
     sol_store_close(sa);
     sol_store_close(sb);
