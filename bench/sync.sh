@@ -13,7 +13,7 @@ bin=$build/solidarity
 sizes=${SYNC_BENCH_SIZES:-10000 100000}
 page=${SYNC_BENCH_PAGE:-1000}
 signed=${SYNC_BENCH_SIGNED:-0}
-tmp=$(mktemp -d /tmp/sol-bench-sync-XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sol-bench-sync-XXXXXX")
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -70,9 +70,11 @@ EOF
   ccol=$(sol c collection add --title baseline)
   measure "$tmp/base.$n" "$bin" --quiet --data "$tmp/c" import --collection "$ccol" --batch "$page" "$tmp/objs.json"
 
-  sol a serve --listen 127.0.0.1:0 >"$tmp/a.url" 2>>"$tmp/log" &
-  pids+=($!)
+  # The binary itself in the background, not the sol function: $! of a function is a
+  # subshell's pid, and killing that would leave the server running.
+  "$bin" --quiet --data "$tmp/a" serve --listen 127.0.0.1:0 >"$tmp/a.url" 2>>"$tmp/log" &
   spid=$!
+  pids+=("$spid")
   url=
   for _ in $(seq 100); do [ -s "$tmp/a.url" ] && { url=$(head -n 1 "$tmp/a.url"); break; }; sleep 0.1; done
   [ -n "$url" ] || { echo "sync: serve did not start"; exit 1; }
