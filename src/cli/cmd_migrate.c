@@ -34,47 +34,32 @@
 #define OBJECT_COLLECTION "c.key = o.collection"
 
 /*
- * The tables, parents before children: the target's columns, and the query that reads
- * them from the SQLite schema (the same names today; kept apart so that either schema
- * may change).
+ * The tables, parents before children, and their columns, from the schema's description
+ * (store/store.h): both stores have the same columns, so each table moves column for
+ * column. Derived columns are left for the target to compute.
  */
-static const struct {
-    const char *name, *columns, *source;
-} tables[] = {
-    {"settings", "key, value", "SELECT key, value FROM settings"},
-    {"api_roots", "name, title, description, max_content_length",
-     "SELECT name, title, description, max_content_length FROM api_roots"},
-    {"collections",
-     "key, id, api_root, title, description, alias, media_types, default_tlp, created, "
-     "last_date_added",
-     "SELECT key, id, api_root, title, description, alias, media_types, default_tlp, created, "
-     "last_date_added FROM collections"},
-    {"objects",
-     "seq, collection, id, version, versionless, date_added, type, spec_version, tlp, "
-     "red_recipients, revoked, origin, json",
-     "SELECT seq, collection, id, version, versionless, date_added, type, spec_version, tlp, "
-     "red_recipients, revoked, origin, json FROM objects ORDER BY seq"},
-    {"status",
-     "id, status, request_timestamp, total_count, success_count, failure_count, "
-     "pending_count, owner",
-     "SELECT id, status, request_timestamp, total_count, success_count, failure_count, "
-     "pending_count, owner FROM status"},
-    {"status_entries", "status_id, kind, idx, object_id, version, message",
-     "SELECT status_id, kind, idx, object_id, version, message FROM status_entries"},
-    {"partners", "id, name, identity, created", "SELECT id, name, identity, created FROM partners"},
-    {"users", "id, name, partner_id, clearance, is_admin, password_hash, created",
-     "SELECT id, name, partner_id, clearance, is_admin, password_hash, created FROM users"},
-    {"tokens", "id, name, user_id, hash, created, last_used, revoked",
-     "SELECT id, name, user_id, hash, created, last_used, revoked FROM tokens"},
-    {"grants", "collection, partner_id, user_id, can_read, can_write",
-     "SELECT collection, partner_id, user_id, can_read, can_write FROM grants"},
-    {"peers", "id, name, url, partner, token, config_json, created, last_sync",
-     "SELECT id, name, url, partner, token, config_json, created, last_sync FROM peers"},
-    {"audit", "seq, at, actor, action, target, details",
-     "SELECT seq, at, actor, action, target, details FROM audit"},
-};
-#define N_TABLES (sizeof tables / sizeof tables[0])
-#define OBJECTS  3 /* the index of "objects" in tables[] */
+#define N_TABLES ((size_t)sol__schema_table_count)
+
+/* The names of the copied columns of table t, comma-separated, into b. */
+static void
+column_list(size_t t, struct sol_buf *b)
+{
+    const struct sol__schema_table *tab = &sol__schema_tables[t];
+    sol_buf_reset(b);
+    for (int c = 0; c < tab->n_columns; c++)
+        if (!tab->columns[c].derived)
+            sol_buf_printf(b, "%s%s", b->n ? ", " : "", tab->columns[c].name);
+}
+
+/* The index of table name in the schema's description (objects: its row count is shown). */
+static size_t
+table_index(const char *name)
+{
+    for (size_t t = 0; t < N_TABLES; t++)
+        if (strcmp(sol__schema_tables[t].name, name) == 0)
+            return t;
+    return 0;
+}
 
 /* The objects of the source with their collection's id (seq order), for verifying. */
 #define SOURCE_OBJECTS                                                                             \
@@ -151,7 +136,7 @@ json_string(const char *prefix, const char *s)
 struct migration {
     sqlite3 *db;
     struct sol_store *to;
-    int64_t counts[N_TABLES];
+    int64_t *counts; /* per table */
     int64_t verified;
     char why[512];
 };
@@ -160,11 +145,22 @@ struct migration {
 static int
 copy_table(struct migration *m, size_t t)
 {
+    const char *name = sol__schema_tables[t].name;
+    struct sol_buf columns, source;
+    sol_buf_init(&columns);
+    sol_buf_init(&source);
+    column_list(t, &columns);
+    sol_buf_printf(&source, "SELECT %s FROM %s", columns.p, name);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(m->db, tables[t].source, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(m->why, sizeof m->why, "reading %s: %s", tables[t].name, sqlite3_errmsg(m->db));
+    if (columns.oom || source.oom ||
+        sqlite3_prepare_v2(m->db, source.p, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(m->why, sizeof m->why, "reading %s: %s", name,
+                 columns.oom || source.oom ? "out of memory" : sqlite3_errmsg(m->db));
+        sol_buf_free(&columns);
+        sol_buf_free(&source);
         return SOL_ESTORE;
     }
+    sol_buf_free(&source);
     int cols = sqlite3_column_count(st);
     const char **v = sol_calloc((size_t)cols + 1, sizeof *v);
     size_t *len = sol_calloc((size_t)cols + 1, sizeof *len);
@@ -175,7 +171,7 @@ copy_table(struct migration *m, size_t t)
     if (rc == 0) {
         for (int c = 0; c < cols; c++)
             sol_buf_init(&hex[c]);
-        rc = sol__pg_copy_begin(m->to, tables[t].name, tables[t].columns);
+        rc = sol__pg_copy_begin(m->to, name, columns.p);
     }
     int64_t rows = 0;
     int step = SQLITE_ROW;
@@ -207,16 +203,17 @@ copy_table(struct migration *m, size_t t)
         rows++;
     }
     if (rc == 0 && step != SQLITE_DONE) {
-        snprintf(m->why, sizeof m->why, "reading %s: %s", tables[t].name, sqlite3_errmsg(m->db));
+        snprintf(m->why, sizeof m->why, "reading %s: %s", name, sqlite3_errmsg(m->db));
         rc = SOL_ESTORE;
     }
     int end = sol__pg_copy_end(m->to, rc);
     if (rc == 0 && end != 0)
         rc = end;
     if (rc != 0 && !m->why[0])
-        snprintf(m->why, sizeof m->why, "copying %s: %s", tables[t].name,
+        snprintf(m->why, sizeof m->why, "copying %s: %s", name,
                  rc == SOL_ENOMEM ? "out of memory" : sol_store_errmsg(m->to));
     sqlite3_finalize(st);
+    sol_buf_free(&columns);
     for (int c = 0; hex && c < cols; c++)
         sol_buf_free(&hex[c]);
     sol_free(hex);
@@ -346,17 +343,17 @@ verify_counts(struct migration *m)
 {
     for (size_t t = 0; t < N_TABLES; t++) {
         char sql[128];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[t].name);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", sol__schema_tables[t].name);
         struct count_arg c = {-1};
         int rc = sol__pg_each_row(m->to, sql, take_count, &c);
         if (rc != 0) {
-            snprintf(m->why, sizeof m->why, "verifying %s: %s", tables[t].name,
+            snprintf(m->why, sizeof m->why, "verifying %s: %s", sol__schema_tables[t].name,
                      sol_store_errmsg(m->to));
             return rc;
         }
         if (c.n != m->counts[t]) {
             snprintf(m->why, sizeof m->why, "verifying %s: %lld rows in the target, %lld copied",
-                     tables[t].name, (long long)c.n, (long long)m->counts[t]);
+                     sol__schema_tables[t].name, (long long)c.n, (long long)m->counts[t]);
             return SOL_ECONFLICT;
         }
     }
@@ -414,6 +411,12 @@ cli_cmd_migrate(int argc, char **argv)
     sol_store_close(src);
 
     struct migration m = {0};
+    int64_t counts[64] = {0};
+    m.counts = counts;
+    if (N_TABLES > sizeof counts / sizeof counts[0]) {
+        cli_error("migrate", "the schema has more tables than this command counts");
+        return CLI_ERR;
+    }
     char path[1100];
     snprintf(path, sizeof path, "%s/store.db", dir);
     if (sqlite3_open_v2(path, &m.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
@@ -495,15 +498,16 @@ cli_cmd_migrate(int argc, char **argv)
         json_string("", shown);
         fputs(",\"tables\":{", stdout);
         for (size_t t = 0; t < N_TABLES; t++)
-            printf("%s\"%s\":%lld", t ? "," : "", tables[t].name, (long long)m.counts[t]);
+            printf("%s\"%s\":%lld", t ? "," : "", sol__schema_tables[t].name,
+                   (long long)m.counts[t]);
         printf("},\"objects_verified\":%lld}\n", (long long)m.verified);
     } else if (!cli_globals.quiet) {
         printf("moved sqlite:%s to %s\n", dir, shown);
         for (size_t t = 0; t < N_TABLES; t++)
-            printf("  %-15s %lld\n", tables[t].name, (long long)m.counts[t]);
+            printf("  %-15s %lld\n", sol__schema_tables[t].name, (long long)m.counts[t]);
         printf("verified: %lld of %lld object versions identical (seq, date_added, SHA-1 of "
                "the JSON)\n",
-               (long long)m.verified, (long long)m.counts[OBJECTS]);
+               (long long)m.verified, (long long)m.counts[table_index("objects")]);
     }
     return CLI_OK;
 }

@@ -128,8 +128,40 @@ extern const struct sol__store_ops sol__store_sqlite_ops;
 /* The PostgreSQL backend (store_pg.c): "postgresql://..." and "postgres://...". */
 extern const struct sol__store_ops sol__store_pg_ops;
 
-/* The schema migrations, in order (store_schema.c, generated from schema/NNN_*.sql). */
-extern const char *const sol__schema_migrations[];
+/*
+ * The schema: one description, schema/NNN_*.sql applied in order, rendered for each
+ * dialect by schema/embed.py into store_schema.c (its header says how the description
+ * is written). To change the schema, add the next NNN_*.sql and list it in
+ * src/store/meson.build; every backend applies it when it opens an older store.
+ */
+extern const char *const sol__schema_sqlite[]; /* the migrations as SQLite runs them */
+extern const char *const sol__schema_pg[];     /* as PostgreSQL runs them */
 extern const int sol__schema_migration_count;
+
+/* The tables the migrations leave, with their columns, as `migrate` copies them. */
+enum sol__schema_type {
+    SOL__SCHEMA_TEXT,
+    SOL__SCHEMA_INTEGER,
+    SOL__SCHEMA_BOOLEAN,
+    SOL__SCHEMA_BLOB
+};
+struct sol__schema_column {
+    const char *name;
+    enum sol__schema_type type;
+    int key;       /* position in the primary key (1...), 0 when not part of it */
+    bool identity; /* a key the database assigns (INTEGER PRIMARY KEY) */
+    bool derived;  /* computed from other columns: not copied, made anew */
+};
+struct sol__schema_table {
+    const char *name;
+    const struct sol__schema_column *columns;
+    int n_columns;
+};
+/* Parents before children (the order to create and fill them in). */
+extern const struct sol__schema_table sol__schema_tables[];
+extern const int sol__schema_table_count;
+/* SQL that drops every table (and function) of the schema, children first. */
+extern const char *const sol__schema_teardown_sqlite;
+extern const char *const sol__schema_teardown_pg;
 
 #endif

@@ -364,7 +364,7 @@ migrate(struct sq_store *q, struct sol_error *err)
                              have, sol__schema_migration_count);
     }
     for (int v = have; rc == 0 && v < sol__schema_migration_count; v++) {
-        rc = sq_exec(q, sol__schema_migrations[v]);
+        rc = sq_exec(q, sol__schema_sqlite[v]);
         if (rc != 0)
             break;
         sqlite3_stmt *st = prep(q, "INSERT INTO schema_version (version, applied) VALUES (?1, ?2)");

@@ -24,6 +24,7 @@
 #include "pg_cluster.h"
 #include "solidarity/solidarity.h"
 #include "solidarity/store.h"
+#include "store/store.h"
 
 enum backend { BACKEND_SQLITE, BACKEND_PG, BACKEND_URL };
 
@@ -184,6 +185,84 @@ query(struct sol_store *s, const char *label, struct sol_object_filter *f, char 
 
 /* ---- the suite ---- */
 
+/* One "table.column" line into b (a callback of raw_columns()). */
+static void
+column_line(struct sol_buf *b, const char *table, const char *column)
+{
+    sol_buf_printf(b, "%s.%s\n", table, column);
+}
+
+/*
+ * The tables and columns of the store's database itself (schema_version and SQLite's
+ * own tables aside), one "table.column" line each, in byte order. 0, or -1.
+ */
+static int
+raw_columns(const char *store_url, struct sol_buf *b)
+{
+    if (strncmp(store_url, "sqlite:", 7) == 0) {
+        char path[700];
+        snprintf(path, sizeof path, "%s/store.db", store_url + 7);
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_open(path, &db) == SQLITE_OK
+                     ? sqlite3_prepare_v2(db,
+                                          "SELECT m.name, p.name FROM sqlite_master m, "
+                                          "pragma_table_info(m.name) p WHERE m.type = 'table' "
+                                          "AND m.name NOT LIKE 'sqlite%' AND m.name <> "
+                                          "'schema_version' ORDER BY 1, 2",
+                                          -1, &st, NULL)
+                     : SQLITE_ERROR;
+        while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            column_line(b, (const char *)sqlite3_column_text(st, 0),
+                        (const char *)sqlite3_column_text(st, 1));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return rc == SQLITE_OK ? 0 : -1;
+    }
+    PGconn *c = PQconnectdb(store_url);
+    PGresult *r = PQexec(c, "SELECT table_name, column_name FROM information_schema.columns "
+                            "WHERE table_schema = current_schema() AND table_name <> "
+                            "'schema_version' ORDER BY table_name::text COLLATE \"C\", "
+                            "column_name::text COLLATE \"C\"");
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    for (int i = 0; ok && i < PQntuples(r); i++)
+        column_line(b, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+static int
+cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The schema's description (store/store.h) says exactly what the database holds. */
+static void
+check_schema_described(void)
+{
+    struct sol_buf have, want;
+    sol_buf_init(&have);
+    sol_buf_init(&want);
+    CHECK_INT(raw_columns(url, &have), 0);
+    char *lines[512];
+    size_t n = 0;
+    char text[600][80];
+    for (int t = 0; t < sol__schema_table_count; t++)
+        for (int c = 0; c < sol__schema_tables[t].n_columns && n < 512; c++, n++) {
+            snprintf(text[n], sizeof text[n], "%s.%s", sol__schema_tables[t].name,
+                     sol__schema_tables[t].columns[c].name);
+            lines[n] = text[n];
+        }
+    qsort(lines, n, sizeof lines[0], cmp_lines);
+    for (size_t i = 0; i < n; i++)
+        sol_buf_printf(&want, "%s\n", lines[i]);
+    CHECK_STR(have.p ? have.p : "", want.p ? want.p : "");
+    sol_buf_free(&have);
+    sol_buf_free(&want);
+}
+
 static void
 test_open_and_schema(void)
 {
@@ -198,7 +277,9 @@ test_open_and_schema(void)
     s = NULL;
     CHECK_INT(sol_store_open(url, &s, NULL), 0); /* reopen: nothing to migrate */
     CHECK_INT(sol_store_schema_version(s), v);
+    CHECK_INT(v, sol__schema_migration_count);
     sol_store_close(s);
+    check_schema_described();
     note("schema ok");
 }
 
