@@ -68,8 +68,8 @@ struct sol_json_doc {
     conv_frame stack[SOL__JSON_MAX_DEPTH_HARD + 3]; /* open containers during conversion */
 };
 
-extern "C" void
-sol__json_limits_resolve(const struct sol_json_limits *in, struct sol_json_limits *out)
+static void
+json_limits_resolve(const struct sol_json_limits *in, struct sol_json_limits *out)
 {
     struct sol_json_limits l = {0, 0, false};
     if (in)
@@ -96,7 +96,7 @@ sol_json_doc_new(const struct sol_json_limits *limits)
     if (!mem)
         return nullptr;
     struct sol_json_doc *doc = new (mem) sol_json_doc();
-    sol__json_limits_resolve(limits, &doc->lim);
+    json_limits_resolve(limits, &doc->lim);
     return doc;
 }
 

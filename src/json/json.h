@@ -25,9 +25,6 @@ extern "C" {
 #define SOL__JSON_MAX_DEPTH_DEFAULT 128
 #define SOL__JSON_MAX_DEPTH_HARD    1024
 
-/* Limits with the defaults and hard maxima applied. */
-void sol__json_limits_resolve(const struct sol_json_limits *in, struct sol_json_limits *out);
-
 /*
  * Parse n bytes at p, of which SOL__JSON_PADDING more bytes after p + n are readable
  * (their content does not matter). Otherwise as sol_json_parse().

@@ -23,8 +23,8 @@
 
 /* Arena */
 
-void *
-sol__arena_alloc(struct sol__arena *a, size_t n)
+static void *
+arena_alloc(struct sol__arena *a, size_t n)
 {
     n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
     if (n == 0)
@@ -48,8 +48,8 @@ sol__arena_alloc(struct sol__arena *a, size_t n)
     return p;
 }
 
-void
-sol__arena_free(struct sol__arena *a)
+static void
+arena_free(struct sol__arena *a)
 {
     struct sol__arena_chunk *c = a->head;
     while (c) {
@@ -111,7 +111,7 @@ oom(struct parser *p)
 static void *
 palloc(struct parser *p, size_t n)
 {
-    void *r = sol__arena_alloc(&p->pat->arena, n);
+    void *r = arena_alloc(&p->pat->arena, n);
     if (!r)
         oom(p);
     return r;
@@ -1634,7 +1634,7 @@ sol_pattern_parse(const char *text, size_t n, const struct sol_pattern_options *
         fail_at(&p, SOL_ESYNTAX, bad, "invalid UTF-8: a pattern is Unicode text (§9.4)");
     } else {
         /* The tree's names are views of the text: keep a copy that lives with it. */
-        char *copy = sol__arena_alloc(&pat->arena, n + 1);
+        char *copy = arena_alloc(&pat->arena, n + 1);
         if (!copy) {
             sol_pattern_free(pat);
             return sol_error_set(err, SOL_ENOMEM, "out of memory");
@@ -1681,7 +1681,7 @@ sol_pattern_free(struct sol_pattern *p)
     for (size_t i = 0; i < p->nwarnings; i++)
         sol_free(p->warnings[i].msg);
     sol_free(p->warnings);
-    sol__arena_free(&p->arena);
+    arena_free(&p->arena);
     sol_free(p);
 }
 

@@ -74,10 +74,6 @@ struct sol__arena {
     struct sol__arena_chunk *head;
 };
 
-/* n zeroed bytes from the arena, or NULL on no memory. */
-void *sol__arena_alloc(struct sol__arena *a, size_t n);
-void sol__arena_free(struct sol__arena *a);
-
 struct sol__warning {
     unsigned column;
     char *msg; /* sol_malloc'd */

@@ -186,23 +186,15 @@ void sol__warn(struct sol__vctx *c, const char *fmt, ...) __attribute__((format(
 
 /* Path handling: push returns the old length to give back to pop. */
 size_t sol__push_key(struct sol__vctx *c, const char *key, size_t n);
-size_t sol__push_index(struct sol__vctx *c, size_t i);
 void sol__pop(struct sol__vctx *c, size_t len);
 
 /* Checks shared by the engine and the type functions. */
-bool sol__check_timestamp(struct sol__vctx *c, const struct sol_json *v, unsigned flags,
-                          sol_time_t *out);
 /* Compare two timestamp members: later must be >= (or > when strict) earlier. */
 void sol__check_order(struct sol__vctx *c, const struct sol_json *obj, const char *earlier,
                       const char *later, bool strict, const char *section);
-void sol__check_value(struct sol__vctx *c, const struct sol__prop *p, const struct sol_json *v);
-void sol__check_struct(struct sol__vctx *c, const struct sol__struct_def *d,
-                       const struct sol_json *v);
 bool sol__has(const struct sol_json *obj, const char *key);
 /* The type part of an identifier string ("indicator" of "indicator--..."), or {NULL,0}. */
 struct sol_str sol__id_type(struct sol_str id);
-bool sol__type_syntax_ok(const char *s, size_t n, const char **why);
-bool sol__prop_name_ok(const char *s, size_t n);
 bool sol__lang_ok(const char *s, size_t n);
 
 /* Rules in other files: marking definitions (tlp.c), observable containers and IP
@@ -212,15 +204,11 @@ void sol__check_observable_container(struct sol__vctx *c, const struct sol_json 
 bool sol__ip_value_ok(const char *s, size_t n, int family);
 
 /* TLP fixed ids (tlp.c). */
-enum sol_tlp sol__tlp1_of_id(struct sol_str id);
-enum sol_tlp sol__tlp2_of_id(struct sol_str id);
 #define SOL__TLP2_EXTENSION_ID "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
-/* The pattern checker hook (validate.c): NULL means sol__pattern_check_default, which
- * parses with src/pattern (STIX 2.1 §9). */
+/* The pattern checker hook (validate.c): NULL means sol__pattern_check, which parses
+ * with src/pattern (STIX 2.1 §9). */
 extern sol_stix_pattern_check_fn sol__pattern_checker;
-int sol__pattern_check_default(const char *pattern, size_t n, unsigned stix_version, char *why,
-                               size_t why_n);
 int sol__pattern_check(const char *pattern, size_t n, unsigned stix_version, bool strict, char *why,
                        size_t why_n);
 

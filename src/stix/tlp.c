@@ -44,16 +44,16 @@ find(const struct tlp_id *t, size_t n, struct sol_str id)
 }
 
 /* The TLP 1.0 level of a fixed marking-definition id, or NONE. */
-enum sol_tlp
-sol__tlp1_of_id(struct sol_str id)
+static enum sol_tlp
+tlp1_of_id(struct sol_str id)
 {
     const struct tlp_id *t = find(tlp1, N(tlp1), id);
     return t ? t->tlp : SOL_TLP_NONE;
 }
 
 /* The TLP 2.0 level of a fixed marking-definition id, or NONE. */
-enum sol_tlp
-sol__tlp2_of_id(struct sol_str id)
+static enum sol_tlp
+tlp2_of_id(struct sol_str id)
 {
     const struct tlp_id *t = find(tlp2, N(tlp2), id);
     return t ? t->tlp : SOL_TLP_NONE;
@@ -63,8 +63,8 @@ sol__tlp2_of_id(struct sol_str id)
 enum sol_tlp
 sol_tlp_of_marking_ref(struct sol_str marking_id)
 {
-    enum sol_tlp t = sol__tlp2_of_id(marking_id);
-    return t ? t : sol__tlp1_of_id(marking_id);
+    enum sol_tlp t = tlp2_of_id(marking_id);
+    return t ? t : tlp1_of_id(marking_id);
 }
 
 /* The highest TLP among obj's object_marking_refs. */
@@ -229,7 +229,7 @@ sol__check_marking_definition(struct sol__vctx *c, const struct sol_json *obj)
         sol__pop(c, old);
     }
     /* A fixed TLP 1.0 id must carry its own level. */
-    enum sol_tlp t1 = sol__tlp1_of_id(id);
+    enum sol_tlp t1 = tlp1_of_id(id);
     if (t1 && !(dts.p && sol_str_eqc(dts, "tlp"))) {
         size_t old = sol__push_key(c, "id", 2);
         sol__err(c, "the fixed id of TLP %s must be a definition_type tlp marking (§7.2.1.4)",

@@ -40,19 +40,10 @@ custom_name_warning(const char *msg)
 
 /*
  * STIX 2.1 §9: the pattern must parse (src/pattern). Returns 0, 1 with why (invalid),
- * 2 with why (valid, with warnings: a pattern that can never match), or SOL_ENOMEM.
- */
-int
-sol__pattern_check_default(const char *pattern, size_t n, unsigned stix_version, char *why,
-                           size_t why_n)
-{
-    return sol__pattern_check(pattern, n, stix_version, false, why, why_n);
-}
-
-/*
- * As sol__pattern_check_default(); with strict, the warnings of the pattern's own strict
- * checks (unknown object types and properties, non-canonical forms) are returned too.
- * Without it only the warnings every parse gives (patterns that can never match).
+ * 2 with why (valid, with warnings), or SOL_ENOMEM. With strict, the warnings of the
+ * pattern's own strict checks (unknown object types and properties, non-canonical
+ * forms) are returned too; without it only the warnings every parse gives (patterns
+ * that can never match).
  */
 int
 sol__pattern_check(const char *pattern, size_t n, unsigned stix_version, bool strict, char *why,
@@ -230,8 +221,8 @@ sol__push_key(struct sol__vctx *c, const char *key, size_t n)
 }
 
 /* Append "[i]" to the path; returns the length to restore. */
-size_t
-sol__push_index(struct sol__vctx *c, size_t i)
+static size_t
+push_index(struct sol__vctx *c, size_t i)
 {
     size_t old = c->pathlen;
     char digits[24];
@@ -300,8 +291,8 @@ type_name(const struct sol_json *v)
 
 /* STIX 2.1 §3.1, §7.3.2, §11.2.1: type names are 3–250 of a-z, 0-9 and hyphen, start
  * with a letter and never have two hyphens in a row. */
-bool
-sol__type_syntax_ok(const char *s, size_t n, const char **why)
+static bool
+type_syntax_ok(const char *s, size_t n, const char **why)
 {
     if (n < 3 || n > 250) {
         *why = "must be 3 to 250 characters long";
@@ -326,8 +317,8 @@ sol__type_syntax_ok(const char *s, size_t n, const char **why)
 }
 
 /* STIX 2.1 §11.1.1, §7.3.2: property names are 3–250 of a-z, 0-9 and underscore. */
-bool
-sol__prop_name_ok(const char *s, size_t n)
+static bool
+prop_name_ok(const char *s, size_t n)
 {
     if (n < 3 || n > 250)
         return false;
@@ -437,8 +428,8 @@ expect(struct sol__vctx *c, const struct sol_json *v, enum sol_json_type t, cons
 }
 
 /* STIX 2.1 §2.16: YYYY-MM-DDTHH:mm:ss[.s+]Z; §3.2: created and modified to the millisecond. */
-bool
-sol__check_timestamp(struct sol__vctx *c, const struct sol_json *v, unsigned flags, sol_time_t *out)
+static bool
+check_timestamp(struct sol__vctx *c, const struct sol_json *v, unsigned flags, sol_time_t *out)
 {
     if (!expect(c, v, SOL_JSON_STRING, "a timestamp string"))
         return false;
@@ -540,7 +531,7 @@ check_identifier_syntax(struct sol__vctx *c, struct sol_str id)
     struct sol_str t = sol__id_type(id);
     const char *why = NULL;
     struct sol_uuid u;
-    if (!t.p || !sol__type_syntax_ok(t.p, t.n, &why) || id.n != t.n + 2 + 36 ||
+    if (!t.p || !type_syntax_ok(t.p, t.n, &why) || id.n != t.n + 2 + 36 ||
         sol_uuid_parse(id.p + t.n + 2, 36, &u) != 0) {
         sol__err(c, "'%.*s' is not a valid identifier: expected type--UUID (§2.9)", SHOWN(id));
         return 0;
@@ -598,7 +589,7 @@ check_list(struct sol__vctx *c, const struct sol__prop *p, const struct sol_json
     size_t i = 0;
     sol_json_iter_init(&it, v);
     while (sol_json_iter_next(&it, NULL, &e)) {
-        size_t old = sol__push_index(c, i++);
+        size_t old = push_index(c, i++);
         check_value_inner(c, &ep, e);
         sol__pop(c, old);
     }
@@ -744,7 +735,7 @@ check_no_empty_lists(struct sol__vctx *c, const struct sol_json *v, unsigned dep
         for (size_t i = 0; sol_json_iter_next(&it, NULL, &e); i++) {
             if (sol_json_type(e) != SOL_JSON_ARRAY && sol_json_type(e) != SOL_JSON_OBJECT)
                 continue;
-            size_t old = sol__push_index(c, i);
+            size_t old = push_index(c, i);
             check_no_empty_lists(c, e, depth + 1);
             sol__pop(c, old);
         }
@@ -796,10 +787,13 @@ check_dict(struct sol__vctx *c, const struct sol_json *v)
 }
 
 /* STIX 2.1 §2.11 */
+static void check_struct(struct sol__vctx *c, const struct sol__struct_def *d,
+                         const struct sol_json *v);
+
 static void
 check_kill_chain_phase(struct sol__vctx *c, const struct sol_json *v)
 {
-    sol__check_struct(c, &sol__kill_chain_phase_def, v);
+    check_struct(c, &sol__kill_chain_phase_def, v);
     if (sol_json_type(v) != SOL_JSON_OBJECT)
         return;
     static const char *const names[] = {"kill_chain_name", "phase_name"};
@@ -843,7 +837,7 @@ check_external_reference(struct sol__vctx *c, const struct sol_json *v)
         {NULL, 0, 0, NULL, 0, 0},
     };
     static const struct sol__struct_def def = {"external-reference", "2.5", props, NULL, false};
-    sol__check_struct(c, &def, v);
+    check_struct(c, &def, v);
     /* STIX 2.1 §2.5.2: one of description, url or external_id besides source_name. */
     if (!sol__has(v, "description") && !sol__has(v, "url") && !sol__has(v, "external_id"))
         sol__err(c, "at least one of description, url or external_id must be present (§2.5.2)");
@@ -930,7 +924,7 @@ check_granular_marking(struct sol__vctx *c, const struct sol_json *v, const stru
         {NULL, 0, 0, NULL, 0, 0},
     };
     static const struct sol__struct_def def = {"granular-marking", "7.2.3", props, NULL, false};
-    sol__check_struct(c, &def, v);
+    check_struct(c, &def, v);
     if (c->version == 21) {
         bool lang = sol__has(v, "lang"), ref = sol__has(v, "marking_ref");
         if (lang == ref)
@@ -948,7 +942,7 @@ check_granular_marking(struct sol__vctx *c, const struct sol_json *v, const stru
         const char *why = sel.p ? resolve_selector(root, sel) : NULL;
         if (why) {
             size_t o1 = push_c(c, "selectors");
-            size_t o2 = sol__push_index(c, i);
+            size_t o2 = push_index(c, i);
             sol__err(c, "'%.*s' does not select content of this object: %s (§7.2.3.1)", SHOWN(sel),
                      why);
             sol__pop(c, o2);
@@ -968,7 +962,7 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
         expect(c, v, SOL_JSON_STRING, "a string");
         break;
     case PK_TIMESTAMP:
-        sol__check_timestamp(c, v, p->flags, NULL);
+        check_timestamp(c, v, p->flags, NULL);
         break;
     case PK_BOOL:
         expect(c, v, SOL_JSON_BOOL, "a boolean");
@@ -1053,7 +1047,7 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
         check_extensions(c, v);
         break;
     case PK_STRUCT:
-        sol__check_struct(c, (const struct sol__struct_def *)p->arg, v);
+        check_struct(c, (const struct sol__struct_def *)p->arg, v);
         break;
     case PK_STRUCT_LIST:
         check_list(c, p, v, PK_STRUCT);
@@ -1078,13 +1072,6 @@ check_value_inner(struct sol__vctx *c, const struct sol__prop *p, const struct s
     case PK_ANY:
         break;
     }
-}
-
-/* Check one property value by its kind, at the current path. */
-void
-sol__check_value(struct sol__vctx *c, const struct sol__prop *p, const struct sol_json *v)
-{
-    check_value_inner(c, p, v);
 }
 
 static const struct sol__prop *
@@ -1114,8 +1101,8 @@ required(const struct sol__vctx *c, const struct sol__prop *p)
 }
 
 /* Check a nested object (an extension, a kill chain phase, a MIME part...) by its table. */
-void
-sol__check_struct(struct sol__vctx *c, const struct sol__struct_def *d, const struct sol_json *v)
+static void
+check_struct(struct sol__vctx *c, const struct sol__struct_def *d, const struct sol_json *v)
 {
     if (sol_json_type(v) != SOL_JSON_OBJECT) {
         sol__err(c, "expected a %s object, found %s", d->name, type_name(v));
@@ -1135,7 +1122,7 @@ sol__check_struct(struct sol__vctx *c, const struct sol__struct_def *d, const st
             c->sect = d->section;
             check_value_inner(c, p, e);
             c->sect = saved;
-        } else if (!sol__prop_name_ok(k.p, k.n)) {
+        } else if (!prop_name_ok(k.p, k.n)) {
             sol__err(c, "custom property name must be 3 to 250 characters of a-z, 0-9 and "
                         "underscore (§11.1.1)");
         } else {
@@ -1185,7 +1172,7 @@ check_extension_definition_instance(struct sol__vctx *c, struct sol_str key,
     sol_json_iter_init(&it, v);
     while (sol_json_iter_next(&it, &k, &e)) {
         /* STIX 2.1 §7.3.2: extension property names. */
-        if (!sol__prop_name_ok(k.p, k.n)) {
+        if (!prop_name_ok(k.p, k.n)) {
             size_t old = sol__push_key(c, k.p, k.n);
             sol__err(c, "extension property name must be 3 to 250 characters of a-z, 0-9 and "
                         "underscore (§7.3.2)");
@@ -1236,7 +1223,7 @@ check_extensions(struct sol__vctx *c, const struct sol_json *v)
         if (sol_json_type(e) != SOL_JSON_OBJECT) {
             sol__err(c, "expected an extension object, found %s", type_name(e));
         } else if (pre) {
-            sol__check_struct(c, pre->def, e);
+            check_struct(c, pre->def, e);
         } else if (kt.p && sol_str_eqc(kt, "extension-definition")) {
             if (check_identifier_syntax(c, k))
                 check_extension_definition_instance(c, k, e);
@@ -1457,7 +1444,7 @@ check_properties(struct sol__vctx *c, const struct sol_json *obj, const struct s
             }
         } else if (sol_str_eqc(k, "defanged") && cls != CLS_SCO) {
             sol__err(c, "must not be used on objects other than SCOs (§3.2)");
-        } else if (!sol__prop_name_ok(k.p, k.n)) {
+        } else if (!prop_name_ok(k.p, k.n)) {
             sol__err(c, "%s name must be 3 to 250 characters of a-z, 0-9 and underscore (%s)",
                      custom_type ? "property" : "custom property",
                      custom_type ? "§11.2.1" : "§11.1.1");
@@ -1531,7 +1518,7 @@ validate_object(struct sol__vctx *c, const struct sol_json *obj, bool in_contain
     }
     struct sol_str type = sol_json_str(tv);
     const char *why = NULL;
-    if (!sol__type_syntax_ok(type.p, type.n, &why)) {
+    if (!type_syntax_ok(type.p, type.n, &why)) {
         size_t old = push_c(c, "type");
         sol__err(c, "'%.*s' is not a valid type name: %s (§3.1)", SHOWN(type), why);
         sol__pop(c, old);
@@ -1611,7 +1598,7 @@ validate_object(struct sol__vctx *c, const struct sol_json *obj, bool in_contain
                 if (!sol_str_eq(sol_json_str(e), id))
                     continue;
                 size_t o1 = push_c(c, "object_marking_refs");
-                size_t o2 = sol__push_index(c, i);
+                size_t o2 = push_index(c, i);
                 sol__err(c, "must not reference the marking definition itself (§3.2)");
                 sol__pop(c, o2);
                 sol__pop(c, o1);
@@ -1717,7 +1704,7 @@ check_duplicates(struct sol__vctx *c, const struct sol_json *objs, const char *p
         c->pathlen = 0;
         c->path[0] = '\0';
         sol__push_key(c, prefix, strlen(prefix));
-        sol__push_index(c, keys[i].index);
+        push_index(c, keys[i].index);
         c->obj_pathlen = c->pathlen;
         snprintf(c->obj_id, sizeof c->obj_id, "%.*s",
                  (int)(keys[i].id.n > 127 ? 127 : keys[i].id.n), keys[i].id.p);
@@ -1742,7 +1729,7 @@ validate_objects(struct sol__vctx *c, const struct sol_json *objs, const char *p
         c->path[0] = '\0';
         if (prefix[0])
             push_c(c, prefix);
-        sol__push_index(c, i);
+        push_index(c, i);
         validate_object(c, o, false);
     }
     c->pathlen = 0;
@@ -1786,7 +1773,7 @@ validate_bundle(struct sol__vctx *c, const struct sol_json *b)
             } else {
                 sol__warn(c, "not a property of STIX 2.1 bundles (§8.1)");
             }
-        } else if (!sol__prop_name_ok(k.p, k.n)) {
+        } else if (!prop_name_ok(k.p, k.n)) {
             sol__err(c, "custom property name must be 3 to 250 characters of a-z, 0-9 and "
                         "underscore (§11.1.1)");
         } else {

@@ -174,18 +174,6 @@ sol__client_free(struct sol__taxii_client *cl)
     sol_free(cl);
 }
 
-const char *
-sol__client_base(const struct sol__taxii_client *cl)
-{
-    return cl->base;
-}
-
-const char *
-sol__client_api_root(const struct sol__taxii_client *cl)
-{
-    return cl->api_root;
-}
-
 void
 sol__reply_init(struct sol__taxii_reply *r)
 {

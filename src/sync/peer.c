@@ -92,9 +92,9 @@ key_str(struct sol_json_writer *w, const char *k, const char *v)
     sol_jw_string(w, v);
 }
 
-/* sync_internal.h: the configuration as config_json. */
-int
-sol__peer_config_to_json(const struct sol_peer_config *c, struct sol_buf *out)
+/* The configuration as config_json. */
+static int
+peer_config_to_json(const struct sol_peer_config *c, struct sol_buf *out)
 {
     struct sol_json_writer w;
     sol_jw_init(&w, out, false);
@@ -336,7 +336,7 @@ sol_peer_add(struct sol_store *s, struct sol_peer_config *c, bool replace, const
         return sol_error_set(err, SOL_ENOMEM, "out of memory");
     struct sol_buf cfg;
     sol_buf_init(&cfg);
-    rc = sol__peer_config_to_json(c, &cfg);
+    rc = peer_config_to_json(c, &cfg);
     if (rc != 0) {
         sol_buf_free(&cfg);
         return sol_error_set(err, rc, "out of memory");

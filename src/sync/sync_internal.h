@@ -46,9 +46,6 @@ int sol__client_new(const struct sol_peer_config *c, const struct sol_sync_optio
 void sol__client_free(struct sol__taxii_client *cl);
 /* Whether the sync options' should_stop says to stop. */
 bool sol__client_stopping(const struct sol__taxii_client *cl);
-/* The base URL and API root the client talks to. */
-const char *sol__client_base(const struct sol__taxii_client *cl);
-const char *sol__client_api_root(const struct sol__taxii_client *cl);
 /*
  * GET (body NULL) or POST (body with n bytes, Content-Type the TAXII media type) url.
  * Retries as said above; returns 0 with r->status set to the final HTTP status (any),
@@ -65,9 +62,6 @@ void sol__reply_error_text(const struct sol__taxii_reply *r, char *out, size_t n
 /* For tests: replace the sleep between retries (ms). NULL restores nanosleep. */
 SOL_API void sol_sync_set_sleep_hook(void (*fn)(unsigned ms));
 void sol__sleep_ms(unsigned ms);
-
-/* The peer configuration as config_json (peer.c). */
-int sol__peer_config_to_json(const struct sol_peer_config *c, struct sol_buf *out);
 
 /* Pull, push and deletions of one peer (pull.c, push.c). */
 int sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxii_client *cl,

@@ -24,8 +24,8 @@ hexval(char c)
 }
 
 /* RFC 3986 §2.1: pct-encoded = "%" HEXDIG HEXDIG. A '+' stays a '+'. */
-bool
-sol__taxii_percent_decode(const char *s, size_t n, struct sol_buf *out)
+static bool
+percent_decode(const char *s, size_t n, struct sol_buf *out)
 {
     sol_buf_reset(out);
     sol_buf_reserve(out, n + 1);
@@ -78,7 +78,7 @@ sol__taxii_route(const char *path, struct taxii_route *rt, const char **why)
         rc = SOL_ESYNTAX;
         goto out;
     }
-    if (!sol__taxii_percent_decode(path, strlen(path), &dec)) {
+    if (!percent_decode(path, strlen(path), &dec)) {
         if (why)
             *why = dec.oom ? "out of memory" : "the path has a malformed percent-escape";
         rc = dec.oom ? SOL_ENOMEM : SOL_ESYNTAX;
@@ -321,8 +321,7 @@ sol__taxii_query_parse(const char *query, struct taxii_query *q, char *why, size
         p = amp ? amp + 1 : p + len;
         if (len == 0)
             continue;
-        if (!sol__taxii_percent_decode(start, nlen, &name) ||
-            !sol__taxii_percent_decode(vp, vlen, &value)) {
+        if (!percent_decode(start, nlen, &name) || !percent_decode(vp, vlen, &value)) {
             rc = name.oom || value.oom
                      ? SOL_ENOMEM
                      : query_fail(why, why_n, "the query string has a malformed percent-escape");

@@ -85,9 +85,6 @@ void sol__taxii_query_free(struct taxii_query *q);
 bool sol__taxii_accept_ok(const char *accept, bool stix_too);
 bool sol__taxii_content_type_ok(const char *content_type);
 
-/* Percent-decode n bytes of s into out (NUL-terminated). Returns false on a bad escape. */
-bool sol__taxii_percent_decode(const char *s, size_t n, struct sol_buf *out);
-
 /*
  * The `next` cursor (§3.4): base64url of version byte, date_added and seq of the last
  * row returned (big-endian), and a crypto_auth MAC over them and the hash of the query
