@@ -57,9 +57,9 @@ struct sol_json {
 
 /* Limits against hostile input. Zero fields take the defaults. */
 struct sol_json_limits {
-    size_t max_bytes;      /* largest document; default 256 MiB, hard maximum 3 GiB */
-    size_t max_depth;      /* deepest nesting of arrays and objects; default 128, hard max 1024 */
-    bool allow_dup_keys;   /* default false: a repeated key in one object is an error */
+    size_t max_bytes;    /* largest document; default 256 MiB, hard maximum 3 GiB */
+    size_t max_depth;    /* deepest nesting of arrays and objects; default 128, hard max 1024 */
+    bool allow_dup_keys; /* default false: a repeated key in one object is an error */
 };
 
 struct sol_json_doc;
@@ -108,8 +108,7 @@ sol_json_is_string(const struct sol_json *v)
 static inline bool
 sol_json_is_number(const struct sol_json *v)
 {
-    return v && (v->type == SOL_JSON_INT || v->type == SOL_JSON_UINT ||
-                 v->type == SOL_JSON_DOUBLE);
+    return v && (v->type == SOL_JSON_INT || v->type == SOL_JSON_UINT || v->type == SOL_JSON_DOUBLE);
 }
 
 /* The string of v as a view, or {NULL, 0} when v is not a string. */
@@ -172,7 +171,7 @@ struct sol_json_reader;
 SOL_API struct sol_json_reader *sol_json_reader_new(FILE *f, const struct sol_json_limits *limits);
 /* Read from n bytes at p (not copied: they must outlive the reader). */
 SOL_API struct sol_json_reader *sol_json_reader_new_mem(const char *p, size_t n,
-                                                       const struct sol_json_limits *limits);
+                                                        const struct sol_json_limits *limits);
 SOL_API void sol_json_reader_free(struct sol_json_reader *r);
 
 /*

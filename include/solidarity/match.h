@@ -24,6 +24,8 @@
  * - An indicator counts when it is not revoked and the event's time lies within
  *   [valid_from, valid_until): validity is judged at the time of each event, not at
  *   the time of the scan, so an old log is judged by the indicators valid back then.
+ *   An observation that spans an interval (observed-data) counts when some instant of
+ *   it does, the rule the time windows of patterns follow too (pattern.h).
  */
 #ifndef SOLIDARITY_MATCH_H
 #define SOLIDARITY_MATCH_H
@@ -41,8 +43,8 @@
 /* ---- Observations: the STIX objects one log line mentions, and a time. ---- */
 
 #define SOL_OBS_MAX_OBJECTS 64
-#define SOL_OBS_MAX_PROPS 256
-#define SOL_OBS_SCRATCH 16384
+#define SOL_OBS_MAX_PROPS   256
+#define SOL_OBS_SCRATCH     16384
 
 enum sol_obs_kind {
     SOL_OBS_STR = 1, /* ->s, ->n bytes */
@@ -72,7 +74,10 @@ struct sol_obs_object {
 };
 
 struct sol_obs {
-    sol_time_t time;
+    sol_time_t time;      /* when it happened (0: unknown, the scan's time is used) */
+    sol_time_t time_last; /* for an observation that spans an interval (STIX observed-data:
+                             time is first_observed, this last_observed), its end; 0 or
+                             not after time: the observation is the one instant time */
     uint32_t nobj, nprop;
     bool truncated; /* objects, props or scratch space ran out: some values were dropped */
     struct sol_obs_object obj[SOL_OBS_MAX_OBJECTS];
@@ -102,8 +107,8 @@ SOL_API int sol_obs_add_ref(struct sol_obs *obs, int obj, const char *path, int 
  * obs (so that one address seen twice in a line is one object). Returns its index or -1.
  * ipv4-addr and ipv6-addr are chosen by the text: pass "ip" as type to detect.
  */
-SOL_API int sol_obs_value_object(struct sol_obs *obs, const char *type, const char *s,
-                                 size_t n, bool copy);
+SOL_API int sol_obs_value_object(struct sol_obs *obs, const char *type, const char *s, size_t n,
+                                 bool copy);
 
 /* ---- The indicator index. ---- */
 
@@ -148,8 +153,8 @@ SOL_API int sol_match_index_build(struct sol_match_index *idx, struct sol_error 
 
 /* Counts, for the summary and the benchmark. */
 struct sol_match_index_stats {
-    size_t indicators, exact_keys, cidr_prefixes, regex_terms, always_leaves,
-        multi_patterns, revoked_skipped, bad_patterns;
+    size_t indicators, exact_keys, cidr_prefixes, regex_terms, always_leaves, multi_patterns,
+        revoked_skipped, bad_patterns;
     size_t bytes; /* memory held by the compiled index */
 };
 SOL_API void sol_match_index_stats(const struct sol_match_index *idx,
@@ -191,8 +196,7 @@ SOL_API const uint32_t *sol_match_scanner_last(const struct sol_match_scanner *s
 SOL_API void sol_match_scanner_keep_observations(struct sol_match_scanner *sc, bool keep);
 
 /* The hits so far, sorted by indicator index; the array stays valid until the next scan. */
-SOL_API const struct sol_match_hit *sol_match_scanner_hits(struct sol_match_scanner *sc,
-                                                           size_t *n);
+SOL_API const struct sol_match_hit *sol_match_scanner_hits(struct sol_match_scanner *sc, size_t *n);
 /* Add the hits of other into sc (for merging threads). Returns 0 or SOL_ENOMEM. */
 SOL_API int sol_match_scanner_merge(struct sol_match_scanner *sc,
                                     const struct sol_match_scanner *other);
@@ -236,8 +240,8 @@ struct sol_log_reader;
  * recognised) or SOL_ENOMEM.
  */
 SOL_API int sol_log_reader_open(FILE *f, const char *name, enum sol_log_format fmt,
-                                const struct sol_log_mapping *mapping,
-                                struct sol_log_reader **out, struct sol_error *err);
+                                const struct sol_log_mapping *mapping, struct sol_log_reader **out,
+                                struct sol_error *err);
 SOL_API void sol_log_reader_free(struct sol_log_reader *r);
 
 /*

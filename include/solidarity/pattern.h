@@ -63,9 +63,9 @@ struct sol_pattern_options {
  *
  * What a compiler of this tree (the scan engine) must reproduce to agree with
  * sol_pattern_match(); sol_pattern_bracket_matches() is the reference for one bracket:
- *  - STIX 2.1: every test of one bracket starts from the same SCO (§9.5), whose "type"
- *    equals path.object_type; STIX 2.0 (sol_pattern_stix_version() == 20): each test may
- *    be satisfied by any object of the observation.
+ *  - Every test of one bracket starts from the same SCO (§9.5), whose "type" equals
+ *    path.object_type; in STIX 2.0 (sol_pattern_stix_version() == 20) too, as the OASIS
+ *    matcher's 2.0 tests read it.
  *  - A path that reaches no value makes its test false whatever the operator and NOT;
  *    only NOT EXISTS is then true. With [*] (or a _refs list) a test holds when any
  *    value reached satisfies it; NOT negates that "any".
@@ -84,10 +84,14 @@ struct sol_pattern_options {
  *    with regex_utf (UTF, UCP, DOTALL; compiled from the NFC form of the constant, while
  *    ->value keeps it as written) on the NFC form of string values (sol_pattern_nfc()) or
  *    regex_bytes (DOTALL) on decoded binary values; a match limit counts as no match.
- *  - Time: an observation lies in [first_observed, last_observed]; WITHIN w needs
- *    max(last) - min(first) < w; START/STOP needs first >= start and last < stop;
- *    a FOLLOWEDBY b needs last(a) <= first(b); an observed-data counts number_observed
- *    times toward AND, FOLLOWEDBY and REPEATS, which bind distinct observations.
+ *  - Time: an observation happens at some instant of [first_observed, last_observed]
+ *    (§9.1 leaves where open; like the OASIS matcher, each constraint may choose its
+ *    own instant): WITHIN w needs max(first) - min(last) < w (exclusive, §9.5.1);
+ *    START/STOP needs first < stop and last >= start for each observation; a
+ *    FOLLOWEDBY b needs max(first of a) <= min(last of b), and a chain is
+ *    left-associative, so every operand follows all before it. An observed-data counts
+ *    number_observed times toward AND, FOLLOWEDBY and REPEATS, which bind distinct
+ *    observations.
  */
 
 /* Observation expression kinds (STIX 2.1 §9.5). */
@@ -238,9 +242,11 @@ SOL_API const struct sol_pattern_obs *sol_pattern_root(const struct sol_pattern 
 SOL_API unsigned sol_pattern_stix_version(const struct sol_pattern *p);
 
 /*
- * Warnings found while parsing: with options.strict, unknown names and non-canonical
- * forms ('==', '<>'); always, valid text that can never match (comparisons joined by AND
- * on different object types, an error under strict; START not before STOP). How many,
+ * Warnings found while parsing: with options.strict, unknown names, non-canonical
+ * forms ('==', '<>') and a qualifier after the last of several observation expressions
+ * (it qualifies that one alone); always, valid text that can never match (comparisons
+ * joined by AND on different object types, an error under strict in 2.1; START not
+ * before STOP). How many,
  * and the i-th one's
  * message (owned by p) and column. Out of range returns NULL.
  */
@@ -294,8 +300,9 @@ SOL_API void sol_observation_set_free(struct sol_observation_set *s);
  * Add the observed-data found in root: a bundle ({"type":"bundle","objects":[...]}), an
  * array of STIX objects, or one observed-data object. Every object with an id is indexed,
  * so that a later sol_observation_set_finish() can resolve 2.1 object_refs to SCOs given
- * in any file added before it. Errors (SOL_EINVALID, SOL_ENOMEM) name the object by its
- * JSON path in err->path.
+ * in any file added before it. Each observed-data must pass sol_stix_validate_observation()
+ * (stix.h; the version as the validator detects it in root): otherwise SOL_EINVALID with
+ * the validator's first error, its JSON path in err->path. SOL_ENOMEM.
  */
 SOL_API int sol_observation_set_add_json(struct sol_observation_set *s, const struct sol_json *root,
                                          struct sol_error *err);
@@ -335,7 +342,10 @@ struct sol_pattern_match_options {
 
 /*
  * Evaluate p against n observations. Returns 0 with res filled (res->matched false when
- * nothing matched), or SOL_ELIMIT when the search budget ran out (res->matched false),
+ * nothing matched), SOL_ELIMIT when the search budget ran out (res->matched false),
+ * SOL_EINVALID when the input is invalid where a comparison needs it valid (a timestamp
+ * constant against a property STIX defines as a timestamp whose value is not one, as the
+ * validator would say; err->msg names the observed-data, the object and the property),
  * or SOL_ENOMEM. res must be zeroed or previously freed; free it with
  * sol_pattern_result_free(). opt may be NULL.
  */
@@ -347,7 +357,8 @@ SOL_API int sol_pattern_match(const struct sol_pattern *p, const struct sol_obse
  * Does observation o satisfy the bracketed observation expression b (a node of p's tree
  * of kind SOL_POBS_BRACKET)? Time, qualifiers and number_observed play no part: this is
  * the first stage of sol_pattern_match(), exposed so that a fast matcher can check
- * itself against the reference. Returns 1 or 0, or SOL_EINVAL / SOL_ENOMEM.
+ * itself against the reference. Returns 1 or 0, or SOL_EINVAL / SOL_EINVALID (as
+ * sol_pattern_match()) / SOL_ENOMEM.
  */
 SOL_API int sol_pattern_bracket_matches(const struct sol_pattern *p,
                                         const struct sol_pattern_obs *b,
@@ -359,8 +370,8 @@ SOL_API void sol_pattern_result_free(struct sol_pattern_result *res);
 /*
  * Append the Unicode NFC form of n bytes of UTF-8 at s to out (STIX 2.1 §9.6.1 asks for
  * it on LIKE constants, which the parser applies, on MATCHES constants, and on the string
- * values LIKE and MATCHES test, which the evaluator applies). Returns 0; SOL_EUNSUPPORTED when this build has
- * no ICU, after appending s unchanged; SOL_ENOMEM.
+ * values LIKE and MATCHES test, which the evaluator applies). Returns 0; SOL_EUNSUPPORTED when this
+ * build has no ICU, after appending s unchanged; SOL_ENOMEM.
  */
 SOL_API int sol_pattern_nfc(const char *s, size_t n, struct sol_buf *out);
 

@@ -76,6 +76,24 @@ SOL_API int sol_stix_validate_document(const struct sol_json *root,
                                        struct sol_stix_report *rep);
 
 /*
+ * The STIX version validation reads root as when not told (20 or 21): 2.1 unless the
+ * input says 2.0 (a 2.0 bundle, or SDOs with created and no spec_version).
+ */
+SOL_API unsigned sol_stix_detect_version(const struct sol_json *root);
+
+/*
+ * Check what decides how an observed-data object (§4.14) is read as observations, with
+ * the validator's own rules and messages: first_observed and last_observed valid
+ * timestamps (§2.16), last not before first (§4.14.1), number_observed in range, and in
+ * STIX 2.1 exactly one of objects and object_refs (2.0: objects). Nothing else of the
+ * object or its SCOs is checked. `pattern match` and the scan's STIX reader refuse what
+ * this refuses, as `validate` does. Same returns and paths as sol_stix_validate_object().
+ */
+SOL_API int sol_stix_validate_observation(const struct sol_json *od,
+                                          const struct sol_stix_options *opt, const char *path,
+                                          struct sol_stix_report *rep);
+
+/*
  * The hook for STIX Patterning syntax (§9): checks pattern (n bytes) and returns 0 when
  * it is well formed, 2 when it is well formed but has warnings (why holds them, "; "
  * between; the validator reports them as one warning, an error under strict), else

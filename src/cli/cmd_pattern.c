@@ -29,11 +29,14 @@ help(FILE *f)
                "a bundle, an array of objects or one observed-data object; '-' is stdin.\n\n"
                "options:\n"
                "  --stix-version 2.0|2.1  the dialect of the pattern (default 2.1)\n"
-               "  --strict                warn about unknown object types and properties and\n"
-               "                          non-canonical forms (== <>); AND across object\n"
-               "                          types becomes an error\n"
+               "  --strict                warn about unknown object types and properties,\n"
+               "                          non-canonical forms (== <>) and a qualifier after\n"
+               "                          several observation expressions (it qualifies the\n"
+               "                          last alone); in 2.1 AND across object types\n"
+               "                          becomes an error\n"
                "  --help                  this text\n\n"
-               "exit status: check 0 valid, 2 invalid; match 0 match, 1 no match, 2 error.\n");
+               "exit status: check 0 valid, 2 invalid; match 0 match, 1 no match, 2 error\n"
+               "(invalid pattern, or input that validate refuses).\n");
 }
 
 /* The pattern text of argument a ("-": all of standard input, without a final newline). */

@@ -10,6 +10,7 @@ void
 sol_obs_reset(struct sol_obs *obs)
 {
     obs->time = 0;
+    obs->time_last = 0;
     obs->nobj = 0;
     obs->nprop = 0;
     obs->truncated = false;
@@ -112,7 +113,8 @@ sol_obs_value_object(struct sol_obs *obs, const char *type, const char *s, size_
     int o = sol_obs_add_object(obs, type);
     if (o < 0)
         return -1;
-    int rc = copy ? sol_obs_add_strcopy(obs, o, "value", s, n) : sol_obs_add_str(obs, o, "value", s, n);
+    int rc =
+        copy ? sol_obs_add_strcopy(obs, o, "value", s, n) : sol_obs_add_str(obs, o, "value", s, n);
     if (rc < 0) {
         obs->nobj--;
         return -1;

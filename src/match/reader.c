@@ -82,11 +82,11 @@ sol_log_format_parse(const char *name, enum sol_log_format *out)
     static const struct {
         const char *n;
         enum sol_log_format f;
-    } names[] = {{"zeek", SOL_LOG_ZEEK_TSV}, {"zeek-tsv", SOL_LOG_ZEEK_TSV},
+    } names[] = {{"zeek", SOL_LOG_ZEEK_TSV},       {"zeek-tsv", SOL_LOG_ZEEK_TSV},
                  {"zeek-json", SOL_LOG_ZEEK_JSON}, {"eve", SOL_LOG_EVE},
-                 {"suricata", SOL_LOG_EVE}, {"jsonl", SOL_LOG_JSONL},
-                 {"json", SOL_LOG_JSONL}, {"csv", SOL_LOG_CSV},
-                 {"stix", SOL_LOG_STIX}, {"auto", SOL_LOG_AUTO}};
+                 {"suricata", SOL_LOG_EVE},        {"jsonl", SOL_LOG_JSONL},
+                 {"json", SOL_LOG_JSONL},          {"csv", SOL_LOG_CSV},
+                 {"stix", SOL_LOG_STIX},           {"auto", SOL_LOG_AUTO}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i].n) == 0) {
             *out = names[i].f;
@@ -934,8 +934,7 @@ next_csv(struct sol_log_reader *r, struct sol_error *err)
         return rc;
     if (r->ncols != r->nfields) {
         char what[64];
-        snprintf(what, sizeof what, "%zu fields where the header names %zu", r->ncols,
-                 r->nfields);
+        snprintf(what, sizeof what, "%zu fields where the header names %zu", r->ncols, r->nfields);
         return bad_line(r, err, what);
     }
     snprintf(r->unset, sizeof r->unset, "%s", "");
@@ -1163,8 +1162,11 @@ next_stix(struct sol_log_reader *r, struct sol_error *err)
             return SOL_ESYNTAX;
         }
         struct sol_str fo = sol_json_str(sol_json_get(od, "first_observed"));
+        struct sol_str lo = sol_json_str(sol_json_get(od, "last_observed"));
         if (fo.p)
             (void)sol__mparse_time(fo.p, fo.n, false, 0, &r->obs.time);
+        if (lo.p)
+            (void)sol__mparse_time(lo.p, lo.n, false, 0, &r->obs.time_last);
         for (size_t i = 0; i < so.n; i++) {
             struct sol_str t = sol_json_str(sol_json_get(so.val[i], "type"));
             /* The type must outlive the call: keep it in the scratch space. */

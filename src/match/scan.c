@@ -9,6 +9,11 @@
  * converted to STIX objects, so that the two cannot disagree. Patterns over several
  * observations keep a bounded buffer of the observations that satisfied one of their
  * brackets and are evaluated by the reference evaluator on that buffer.
+ *
+ * Time: an observation is the instant obs->time, or the interval [time, time_last] of an
+ * observed-data. Its time goes to the reference evaluator as [first_observed,
+ * last_observed], so windows follow the evaluator's rule for intervals (some instant of
+ * each, pattern.h), which for an instant is the plain rule.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <hs/hs.h>
@@ -22,12 +27,12 @@
 #include "solidarity/error.h"
 #include "solidarity/pattern.h"
 
-#define MULTI_CAP 32
-#define LAST_CAP 256
+#define MULTI_CAP  32
+#define LAST_CAP   256
 #define CACHE_SIZE 256
 
 struct multi_entry {
-    sol_time_t t;
+    sol_time_t first, last;
     struct sol_buf text;
     struct sol_json_doc *doc;
     struct sol_observation_object objs[SOL_OBS_MAX_OBJECTS];
@@ -58,7 +63,7 @@ struct hitslot {
 struct sol_match_scanner {
     const struct sol_match_index *idx;
     uint64_t event;
-    sol_time_t now, t;
+    sol_time_t now, t, t_last; /* the observation's [t, t_last] */
     const struct sol_obs *obs;
     uint64_t *leaf_seen; /* per leaf: the event it was last decided in */
     uint32_t last[LAST_CAP];
@@ -83,11 +88,10 @@ struct sol_match_scanner {
 };
 
 static const char *const obj_keys[SOL_OBS_MAX_OBJECTS] = {
-    "0",  "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11", "12",
-    "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25",
-    "26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38",
-    "39", "40", "41", "42", "43", "44", "45", "46", "47", "48", "49", "50", "51",
-    "52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63"};
+    "0",  "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11", "12", "13", "14", "15",
+    "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
+    "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
+    "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63"};
 
 struct sol_match_scanner *
 sol_match_scanner_new(const struct sol_match_index *idx)
@@ -193,8 +197,8 @@ static bool make_json(struct sol_match_scanner *sc);
 
 /* Keep text as the observation of hit h (replacing an older one). */
 static void
-keep_observation(struct sol_match_scanner *sc, struct sol_match_hit *h, const char *text,
-                 size_t n, sol_time_t t)
+keep_observation(struct sol_match_scanner *sc, struct sol_match_hit *h, const char *text, size_t n,
+                 sol_time_t t)
 {
     char *copy = sol_strndup(text, n);
     if (!copy) {
@@ -222,15 +226,25 @@ record(struct sol_match_scanner *sc, uint32_t ind, uint64_t count, sol_time_t fi
     h->count += count;
 }
 
+/*
+ * Is indicator mi live (not replaced) and valid at some instant of [first, last]? Its
+ * validity is [from_s, until_s) in whole seconds (from rounded down, until up).
+ */
+static bool
+valid_during(const struct sol__mind *mi, sol_time_t first, sol_time_t last)
+{
+    if (mi->pat & SOL__MIND_DEAD)
+        return false;
+    int64_t first_s = first / 1000000, last_s = last / 1000000;
+    return last_s >= (int64_t)mi->from_s &&
+           (mi->until_s == UINT32_MAX || first_s < (int64_t)mi->until_s);
+}
+
 /* An indicator matched this observation: count it once per observation. */
 static void
 indicator_hit(struct sol_match_scanner *sc, uint32_t ind)
 {
-    const struct sol__mind *mi = &sc->idx->ind[ind];
-    if (mi->pat & SOL__MIND_DEAD)
-        return;
-    int64_t secs = sc->t / 1000000;
-    if (secs < (int64_t)mi->from_s || (mi->until_s != UINT32_MAX && secs >= (int64_t)mi->until_s))
+    if (!valid_during(&sc->idx->ind[ind], sc->t, sc->t_last))
         return;
     for (size_t i = 0; i < sc->nlast; i++)
         if (sc->last[i] == ind)
@@ -238,7 +252,7 @@ indicator_hit(struct sol_match_scanner *sc, uint32_t ind)
     if (sc->nlast < LAST_CAP)
         sc->last[sc->nlast++] = ind;
     sc->completed++;
-    record(sc, ind, 1, sc->t, sc->t);
+    record(sc, ind, 1, sc->t, sc->t_last);
 }
 
 /* ---- The observation as STIX objects ---- */
@@ -294,8 +308,7 @@ write_string(struct sol_json_writer *w, const struct sol_obs_object *o,
 }
 
 static void
-write_value(struct sol_json_writer *w, const struct sol_obs_object *o,
-            const struct sol_obs_prop *p)
+write_value(struct sol_json_writer *w, const struct sol_obs_object *o, const struct sol_obs_prop *p)
 {
     switch (p->kind) {
     case SOL_OBS_INT:
@@ -436,7 +449,7 @@ reference_match(struct sol_match_scanner *sc, const struct sol_pattern *p)
     struct sol_observation ob = {
         .id = {"", 0},
         .first_observed = sc->t,
-        .last_observed = sc->t,
+        .last_observed = sc->t_last,
         .number_observed = 1,
         .objects = sc->objs,
         .nobjects = sc->nobj,
@@ -562,8 +575,12 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
     m->last_event = sc->event;
     if (!make_json(sc))
         return;
-    /* Forget what is too old to help, and the oldest when full. */
-    while (m->n && mp->window > 0 && m->e[m->head].t + mp->window < sc->t) {
+    /*
+     * Forget what is too old to help, and the oldest when full. Under a WITHIN w at the
+     * root an observation that ended at last can pair only with one that begins before
+     * last + w (pattern.h); observations arrive in time order.
+     */
+    while (m->n && mp->window > 0 && m->e[m->head].last + mp->window < sc->t) {
         m->head = (m->head + 1) % MULTI_CAP;
         m->n--;
     }
@@ -582,7 +599,8 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
     if (k < 0)
         return;
     e->nobj = (size_t)k;
-    e->t = sc->t;
+    e->first = sc->t;
+    e->last = sc->t_last;
     m->n++;
 
     struct sol_observation ob[MULTI_CAP];
@@ -590,7 +608,8 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
         const struct multi_entry *x = &m->e[(m->head + i) % MULTI_CAP];
         ob[i].id.p = "";
         ob[i].id.n = 0;
-        ob[i].first_observed = ob[i].last_observed = x->t;
+        ob[i].first_observed = x->first;
+        ob[i].last_observed = x->last;
         ob[i].number_observed = 1;
         ob[i].objects = x->objs;
         ob[i].nobjects = x->nobj;
@@ -599,7 +618,7 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
     memset(&res, 0, sizeof res);
     int rc = sol_pattern_match(mp->p, ob, m->n, NULL, &res, NULL);
     bool matched = rc == 0 && res.matched;
-    sol_time_t first = sc->t, last = sc->t;
+    sol_time_t first = sc->t, last = sc->t_last;
     for (size_t i = 0; matched && i < res.nobs; i++) {
         if (res.obs[i] >= m->n)
             continue;
@@ -615,11 +634,7 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
     m->n = 0;
     m->head = 0;
     uint32_t ind = mp->ind;
-    const struct sol__mind *mi = &sc->idx->ind[ind];
-    if (mi->pat & SOL__MIND_DEAD)
-        return;
-    int64_t secs = sc->t / 1000000;
-    if (secs < (int64_t)mi->from_s || (mi->until_s != UINT32_MAX && secs >= (int64_t)mi->until_s))
+    if (!valid_during(&sc->idx->ind[ind], sc->t, sc->t_last))
         return;
     if (sc->nlast < LAST_CAP)
         sc->last[sc->nlast++] = ind;
@@ -729,8 +744,7 @@ scan_lookups(struct sol_match_scanner *sc, struct lookup *lk, size_t n)
 }
 
 static int
-space_of(struct sol_match_scanner *sc, const struct sol_obs_object *o,
-         const struct sol_obs_prop *p)
+space_of(struct sol_match_scanner *sc, const struct sol_obs_object *o, const struct sol_obs_prop *p)
 {
     uintptr_t k = ((uintptr_t)o->type >> 3) ^ ((uintptr_t)p->path * 31u);
     struct space_cache *c = &sc->cache[(k ^ (k >> 11)) & (CACHE_SIZE - 1)];
@@ -768,6 +782,7 @@ sol_match_scan(struct sol_match_scanner *sc, const struct sol_obs *obs)
     sc->nlast = 0;
     sc->completed = 0;
     sc->t = obs->time ? obs->time : sc->now;
+    sc->t_last = obs->time && obs->time_last > sc->t ? obs->time_last : sc->t;
     struct lookup lk[16];
     size_t nlk = 0;
     for (uint32_t i = 0; i < obs->nprop; i++) {
@@ -794,8 +809,7 @@ sol_match_scan(struct sol_match_scanner *sc, const struct sol_obs *obs)
                 }
             }
         } else if (s->exact) {
-            int kn = sol__mnorm_value((enum sol__mnorm)s->norm, p->s, p->n, l->key,
-                                      sizeof l->key);
+            int kn = sol__mnorm_value((enum sol__mnorm)s->norm, p->s, p->n, l->key, sizeof l->key);
             if (kn >= 0) {
                 l->exact = true;
                 l->kn = (uint16_t)kn;

@@ -8,24 +8,35 @@
  * the qualifiers (§9.5.1, §9.5.2). An observed-data object with number_observed = k
  * stands for k observations (§9.1), so it can be chosen up to k times.
  *
+ * Interval semantics: an observed-data's observations happen somewhere in
+ * [first_observed, last_observed], and §9.1 says "It is not defined when the observations
+ * occur within that time window". Where the standard leaves that choice we agree with the
+ * OASIS reference matcher: a time constraint holds when some instant of each
+ * observation's interval satisfies it, each constraint on its own:
+ *   START x STOP y     every observation has an instant in [x, y):
+ *                      first_observed < y and last_observed >= x
+ *   WITHIN w           instants less than w apart (the bound is exclusive, §9.5.1):
+ *                      max(first_observed) - min(last_observed) < w
+ *   a FOLLOWEDBY b     a's instants at or before b's (§9.5.2):
+ *                      max(first_observed of a) <= min(last_observed of b)
+ * For observations of one instant (first = last, every log line) these are the plain
+ * rules.
+ *
  * The search is written in continuation-passing style: eval_obs(node, window, k) tries
  * each binding of node inside the time window and calls the continuation k for the rest
- * of the pattern. Qualifiers narrow the window instead of filtering afterwards:
- *   START x STOP y     every observation in [x, y)
- *   WITHIN w           an anchor t0 (some observation's first_observed) and every
- *                      observation in [t0, t0 + w), the binding's earliest being t0
- *   a FOLLOWEDBY b     a threshold T (some observation's last_observed): a's
- *                      observations end at or before T, the latest exactly at T, and b's
- *                      begin at or after T
+ * of the pattern. Every constraint above is a bound on each observation's first_observed
+ * from above or on its last_observed from below, so qualifiers narrow the window instead
+ * of filtering afterwards:
+ *   START x STOP y     last_observed >= x, first_observed < y
+ *   WITHIN w           an anchor L (some observation's last_observed): every
+ *                      observation has last_observed >= L and first_observed < L + w, and
+ *                      the binding's smallest last_observed is exactly L
+ *   a FOLLOWEDBY b     once a is bound, b's observations have last_observed >= the
+ *                      latest first_observed of a (and of every operand before b)
  * Each binding is then found once. REPEATS n over one bracket picks n observations in
  * ascending order (combinations, not permutations); over a group it orders the copies
  * by their first pick. The search counts its steps and stops with SOL_ELIMIT at
  * max_steps, so hostile inputs cost bounded time.
- *
- * Interval semantics: an observed-data's observations happen somewhere in
- * [first_observed, last_observed] (§9.1 says it is not defined where), so the evaluator
- * only accepts what is certain: WITHIN needs max(last) - min(first) < w, START/STOP needs
- * first >= x and last < y, FOLLOWEDBY needs last(a) <= first(b).
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
@@ -37,14 +48,25 @@
 #include "solidarity/alloc.h"
 #include "solidarity/error.h"
 #include "solidarity/json.h"
+#include "stix/stix.h"
 
 bool sol__parse_net(const char *s, size_t n, struct sol_pattern_net *net);
 
-/* The time window an observation must fit in during one branch of the search. */
+/* The time window an observation must reach into during one branch of the search. */
 struct window {
-    sol_time_t min_first; /* first_observed >= min_first */
-    sol_time_t max_last;  /* last_observed <= max_last */
-    sol_time_t stop;      /* last_observed < stop */
+    sol_time_t min_last; /* last_observed >= min_last */
+    sol_time_t stop;     /* first_observed < stop */
+};
+
+/*
+ * A value an object path reached, and where: the SCO that holds it (the root, or the
+ * object a reference led to), its key, and the first step of the path inside it.
+ */
+struct reached {
+    const struct sol_json *v;
+    const struct sol_json *holder;
+    struct sol_str holder_key;
+    size_t from;
 };
 
 struct ev {
@@ -54,10 +76,11 @@ struct ev {
     uint64_t *used; /* units of each observation taken by the current partial binding */
     size_t **cand;  /* per bracket: candidate observations by first_observed, then index */
     size_t *ncand;
-    uint8_t **isc;              /* per bracket: isc[b][i] when observation i is a candidate */
-    sol_time_t *firsts, *lasts; /* distinct first_observed / last_observed values, ascending */
-    size_t nfirsts, nlasts;
-    size_t *stack; /* the observations of the current partial binding, in pick order */
+    uint8_t **isc;     /* per bracket: isc[b][i] when observation i is a candidate */
+    sol_time_t *lasts; /* distinct last_observed values, ascending (WITHIN's anchors) */
+    size_t nlasts;
+    sol_time_t *span; /* per bracket: the longest last_observed - first_observed */
+    size_t *stack;    /* the observations of the current partial binding, in pick order */
     size_t nstack, capstack;
     size_t only; /* when < nobs: only this observation may be picked */
     uint64_t steps, max_steps;
@@ -65,8 +88,11 @@ struct ev {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     unsigned regex_hits;
-    const struct sol_json **vals; /* values an object path reached */
+    struct reached *vals; /* values an object path reached */
     size_t nvals, capvals;
+    struct sol_str root_key; /* the key of the SCO a bracket is being tried on */
+    bool bad;                /* the input is invalid (err_msg says why): stop */
+    char err_msg[480];
     uint8_t *scratch; /* decoded binary property values */
     size_t capscratch;
     struct sol_buf nfc; /* the NFC form of a string LIKE or MATCHES tests */
@@ -397,8 +423,7 @@ test_value(struct ev *e, const struct sol_pattern_cmp *t, const struct sol_json 
             e->nomem = true;
             return false;
         }
-        return like(e->nfc.p ? e->nfc.p : "", e->nfc.n, t->value.bytes.p, t->value.bytes.n,
-                    false);
+        return like(e->nfc.p ? e->nfc.p : "", e->nfc.n, t->value.bytes.p, t->value.bytes.n, false);
     }
     case SOL_POP_MATCHES: {
         if (v->type != SOL_JSON_STRING)
@@ -459,11 +484,11 @@ find_object(const struct sol_observation *o, struct sol_str key)
 }
 
 static bool
-push_val(struct ev *e, const struct sol_json *v)
+push_val(struct ev *e, const struct reached *r)
 {
     if (e->nvals == e->capvals) {
         size_t cap = e->capvals ? e->capvals * 2 : 16;
-        const struct sol_json **a = sol_realloc(e->vals, cap * sizeof *a);
+        struct reached *a = sol_realloc(e->vals, cap * sizeof *a);
         if (!a) {
             e->nomem = true;
             return false;
@@ -471,23 +496,24 @@ push_val(struct ev *e, const struct sol_json *v)
         e->vals = a;
         e->capvals = cap;
     }
-    e->vals[e->nvals++] = v;
+    e->vals[e->nvals++] = *r;
     return true;
 }
 
 /*
  * Follow steps[i..] from v, collecting the values reached into ev->vals. is_ref says v
  * is a reference (the value of a _ref property or an element of a _refs list) that a
- * KEY step must dereference first (§9.7.4).
+ * KEY step must dereference first (§9.7.4). at says which SCO holds v.
  */
 static void
 walk(struct ev *e, const struct sol_observation *o, const struct sol_pattern_path *path, size_t i,
-     const struct sol_json *v, bool is_ref)
+     const struct sol_json *v, bool is_ref, struct reached at)
 {
     if (e->nomem)
         return;
     if (i == path->nsteps) {
-        push_val(e, v);
+        at.v = v;
+        push_val(e, &at);
         return;
     }
     const struct sol_pattern_step *st = &path->steps[i];
@@ -495,9 +521,13 @@ walk(struct ev *e, const struct sol_observation *o, const struct sol_pattern_pat
         if (is_ref) {
             if (v->type != SOL_JSON_STRING)
                 return;
-            v = find_object(o, sol_json_str(v));
+            struct sol_str key = sol_json_str(v);
+            v = find_object(o, key);
             if (!v)
                 return;
+            at.holder = v;
+            at.holder_key = key;
+            at.from = i;
         }
         const struct sol_json *m = sol_json_getn(v, st->key.p, st->key.n);
         if (!m)
@@ -514,13 +544,13 @@ walk(struct ev *e, const struct sol_observation *o, const struct sol_pattern_pat
                 int64_t k = 0;
                 while (sol_json_iter_next(&it, NULL, &el)) {
                     if (ix->kind == SOL_PSTEP_ANY || ix->index == k)
-                        walk(e, o, path, i + 2, el, true);
+                        walk(e, o, path, i + 2, el, true, at);
                     k++;
                 }
                 return;
             }
         }
-        walk(e, o, path, i + 1, m, ref);
+        walk(e, o, path, i + 1, m, ref, at);
         return;
     }
     if (v->type != SOL_JSON_ARRAY)
@@ -531,9 +561,60 @@ walk(struct ev *e, const struct sol_observation *o, const struct sol_pattern_pat
     int64_t k = 0;
     while (sol_json_iter_next(&it, NULL, &el)) {
         if (st->kind == SOL_PSTEP_ANY || st->index == k)
-            walk(e, o, path, i + 1, el, false);
+            walk(e, o, path, i + 1, el, false, at);
         k++;
     }
+}
+
+static bool
+has_timestamp(const struct sol_pattern_const *c)
+{
+    if (c->kind == SOL_PCONST_TIMESTAMP)
+        return true;
+    for (size_t i = 0; c->kind == SOL_PCONST_LIST && i < c->nitems; i++)
+        if (c->items[i].kind == SOL_PCONST_TIMESTAMP)
+            return true;
+    return false;
+}
+
+/*
+ * A timestamp constant meets a value that is not a STIX timestamp (§2.16). §9.6.1 makes
+ * that false (incompatible types) when the property is not a timestamp; but when §6
+ * defines the property as a timestamp the input itself is invalid, as `validate` would
+ * say, and the evaluation stops with the validator's reason (the OASIS matcher raises an
+ * error there too). Returns true when it stopped.
+ */
+static bool
+timestamp_refused(struct ev *e, const struct sol_pattern_cmp *t, const struct sol_observation *o,
+                  const struct reached *r)
+{
+    if (!has_timestamp(&t->value))
+        return false;
+    char why[400];
+    if (!sol__timestamp_invalid(r->v, why, sizeof why))
+        return false;
+    struct sol_str keys[32];
+    size_t nkeys = 0;
+    for (size_t i = r->from; i < t->path.nsteps && nkeys < 32; i++)
+        if (t->path.steps[i].kind == SOL_PSTEP_KEY)
+            keys[nkeys++] = t->path.steps[i].key;
+    struct sol_str type = sol_json_str(sol_json_get(r->holder, "type"));
+    if (sol__sco_property_kind(type, keys, nkeys, e->pat->version) != PK_TIMESTAMP)
+        return false;
+    struct sol_buf where;
+    sol_buf_init(&where);
+    for (size_t i = 0; i < nkeys; i++) {
+        if (i)
+            sol_buf_putc(&where, '.');
+        sol_buf_append(&where, keys[i].p, keys[i].n);
+    }
+    snprintf(e->err_msg, sizeof e->err_msg, "%.*s: object %.*s: %s: %s",
+             (int)(o->id.n ? o->id.n : 13), o->id.n ? o->id.p : "observed-data",
+             (int)(r->holder_key.n > 100 ? 100 : r->holder_key.n), r->holder_key.p,
+             where.p ? where.p : "", why);
+    sol_buf_free(&where);
+    e->bad = true;
+    return true;
 }
 
 /*
@@ -549,19 +630,23 @@ eval_test(struct ev *e, const struct sol_pattern_cmp *t, const struct sol_observ
     if (!type || !sol_str_eq(sol_json_str(type), t->path.object_type))
         return false;
     e->nvals = 0;
-    walk(e, o, &t->path, 0, root, false);
+    struct reached at = {NULL, root, e->root_key, 0};
+    walk(e, o, &t->path, 0, root, false, at);
     if (e->nvals == 0)
         return t->op == SOL_POP_EXISTS && t->negated;
     if (t->op == SOL_POP_EXISTS)
         return !t->negated;
     size_t n = e->nvals;
     bool any = false;
-    for (size_t i = 0; i < n && !any; i++)
-        any = test_value(e, t, e->vals[i]);
+    for (size_t i = 0; i < n && !any; i++) {
+        if (timestamp_refused(e, t, o, &e->vals[i]))
+            return false;
+        any = test_value(e, t, e->vals[i].v);
+    }
     return t->negated ? !any : any;
 }
 
-/* STIX 2.1 §9.5: every comparison starts from the same SCO (root). */
+/* Every comparison starts from the same SCO (root). */
 static bool
 eval_cmp_on(struct ev *e, const struct sol_pattern_cmp *c, const struct sol_observation *o,
             const struct sol_json *root)
@@ -583,38 +668,20 @@ eval_cmp_on(struct ev *e, const struct sol_pattern_cmp *c, const struct sol_obse
     return false;
 }
 
-/* STIX 2.0: each comparison may be satisfied by any object of the observation. */
-static bool
-eval_cmp_any(struct ev *e, const struct sol_pattern_cmp *c, const struct sol_observation *o)
-{
-    switch (c->kind) {
-    case SOL_PCMP_TEST:
-        for (size_t i = 0; i < o->nobjects; i++)
-            if (eval_test(e, c, o, o->objects[i].value))
-                return true;
-        return false;
-    case SOL_PCMP_AND:
-        for (size_t i = 0; i < c->nkids; i++)
-            if (!eval_cmp_any(e, c->kids[i], o))
-                return false;
-        return true;
-    case SOL_PCMP_OR:
-        for (size_t i = 0; i < c->nkids; i++)
-            if (eval_cmp_any(e, c->kids[i], o))
-                return true;
-        return false;
-    }
-    return false;
-}
-
+/*
+ * STIX 2.1 §9.5: one object satisfies the whole bracket. STIX 2.0 reads the same way
+ * (the OASIS matcher's 2.0 tests: [person:name = 'alice' AND person:age > 10] does not
+ * match alice aged 10 beside bob aged 15); only references resolve differently (by the
+ * objects dictionary's keys), which find_object() does for both.
+ */
 static bool
 bracket_matches(struct ev *e, const struct sol_pattern_cmp *c, const struct sol_observation *o)
 {
-    if (e->pat->version == 20)
-        return eval_cmp_any(e, c, o);
-    for (size_t i = 0; i < o->nobjects; i++)
+    for (size_t i = 0; i < o->nobjects && !e->bad; i++) {
+        e->root_key = o->objects[i].key;
         if (o->objects[i].value && eval_cmp_on(e, c, o, o->objects[i].value))
             return true;
+    }
     return false;
 }
 
@@ -650,9 +717,8 @@ static bool
 eligible(const struct ev *e, size_t i, const struct window *w)
 {
     const struct sol_observation *o = &e->obs[i];
-    return o->first_observed >= w->min_first && o->last_observed <= w->max_last &&
-           o->last_observed < w->stop && e->used[i] < o->number_observed &&
-           (e->only >= e->nobs || i == e->only);
+    return o->last_observed >= w->min_last && o->first_observed < w->stop &&
+           e->used[i] < o->number_observed && (e->only >= e->nobs || i == e->only);
 }
 
 static bool
@@ -697,7 +763,8 @@ first_at_or_after(const struct ev *e, const size_t *cand, size_t n, sol_time_t t
 /*
  * Pick one candidate of bracket b inside the window (and, for REPEATS, with index
  * >= from), then continue with k. Candidates are sorted by first_observed, so the
- * window's bounds become a binary search and an early stop.
+ * window's bounds become a binary search and an early stop: an observation that reaches
+ * min_last begins no earlier than min_last minus the bracket's longest span.
  */
 static bool
 pick_bracket(struct ev *e, const struct sol_pattern_obs *b, const struct window *w, size_t from,
@@ -716,11 +783,12 @@ pick_bracket(struct ev *e, const struct sol_pattern_obs *b, const struct window 
     }
     const size_t *cand = e->cand[b->bracket_index];
     size_t n = e->ncand[b->bracket_index];
-    for (size_t j = first_at_or_after(e, cand, n, w->min_first); j < n; j++) {
+    sol_time_t span = e->span[b->bracket_index];
+    sol_time_t lo = w->min_last >= INT64_MIN + span ? w->min_last - span : INT64_MIN;
+    for (size_t j = first_at_or_after(e, cand, n, lo); j < n; j++) {
         size_t i = cand[j];
-        sol_time_t first = e->obs[i].first_observed;
-        if (first >= w->stop || first > w->max_last)
-            break; /* last_observed >= first_observed: nothing later fits */
+        if (e->obs[i].first_observed >= w->stop)
+            break; /* sorted by first_observed: nothing later fits */
         if (i < from || !eligible(e, i, w))
             continue;
         if (!tick(e) || !push_pick(e, i))
@@ -745,87 +813,61 @@ k_and(struct ev *e, const struct k *k)
 }
 
 static sol_time_t
-max_last_since(const struct ev *e, size_t mark)
+max_first_since(const struct ev *e, size_t mark)
 {
     sol_time_t t = INT64_MIN;
     for (size_t i = mark; i < e->nstack; i++)
-        if (e->obs[e->stack[i]].last_observed > t)
-            t = e->obs[e->stack[i]].last_observed;
-    return t;
-}
-
-static sol_time_t
-min_first_since(const struct ev *e, size_t mark)
-{
-    sol_time_t t = INT64_MAX;
-    for (size_t i = mark; i < e->nstack; i++)
-        if (e->obs[e->stack[i]].first_observed < t)
+        if (e->obs[e->stack[i]].first_observed > t)
             t = e->obs[e->stack[i]].first_observed;
     return t;
 }
 
-static bool fb_from(struct ev *e, const struct sol_pattern_obs *n, size_t i, struct window w,
-                    const struct k *next);
+static sol_time_t
+min_last_since(const struct ev *e, size_t mark)
+{
+    sol_time_t t = INT64_MAX;
+    for (size_t i = mark; i < e->nstack; i++)
+        if (e->obs[e->stack[i]].last_observed < t)
+            t = e->obs[e->stack[i]].last_observed;
+    return t;
+}
 
-/* After operand i of FOLLOWEDBY: its latest observation must end exactly at the threshold. */
+static bool fb_from(struct ev *e, const struct sol_pattern_obs *n, size_t i, struct window w,
+                    sol_time_t after, const struct k *next);
+
+/* After operand i of FOLLOWEDBY: what follows reaches the latest first_observed so far. */
 static bool
 k_fb(struct ev *e, const struct k *k)
 {
-    if (max_last_since(e, k->mark) != k->t)
-        return false;
-    struct window w = k->w;
-    if (k->t > w.min_first)
-        w.min_first = k->t;
-    return fb_from(e, k->node, k->i, w, k->next);
+    sol_time_t after = max_first_since(e, k->mark);
+    if (k->t > after)
+        after = k->t;
+    return fb_from(e, k->node, k->i, k->w, after, k->next);
 }
 
-/* After a one-bracket operand of FOLLOWEDBY: the next begins at or after its end. */
+/*
+ * Bind operands i.. of a FOLLOWEDBY chain in time order (§9.5.2): every observation of
+ * operand i reaches `after`, the latest first_observed of the operands before it. The
+ * chain is left-associative, ((a FOLLOWEDBY b) FOLLOWEDBY c), so c follows a and b both.
+ */
 static bool
-k_fb_pick(struct ev *e, const struct k *k)
-{
-    struct window w = k->w;
-    sol_time_t t = e->obs[e->stack[e->nstack - 1]].last_observed;
-    if (t > w.min_first)
-        w.min_first = t;
-    return fb_from(e, k->node, k->i, w, k->next);
-}
-
-/* Bind operands i.. of a FOLLOWEDBY chain in time order (§9.5.2). */
-static bool
-fb_from(struct ev *e, const struct sol_pattern_obs *n, size_t i, struct window w,
+fb_from(struct ev *e, const struct sol_pattern_obs *n, size_t i, struct window w, sol_time_t after,
         const struct k *next)
 {
+    struct window ow = w;
+    if (after > ow.min_last)
+        ow.min_last = after;
     if (i + 1 == n->nkids)
-        return eval_obs(e, n->kids[i], w, next);
-    if (n->kids[i]->kind == SOL_POBS_BRACKET) {
-        /* One observation: its own last_observed is the threshold; no need to try all. */
-        struct k nk = {k_fb_pick, next, n, w, i + 1, e->nstack, 0, 0};
-        return pick_bracket(e, n->kids[i], &w, 0, &nk);
-    }
-    for (size_t j = 0; j < e->nlasts; j++) {
-        sol_time_t t = e->lasts[j];
-        if (t < w.min_first)
-            continue;
-        if (t > w.max_last || t >= w.stop)
-            break;
-        if (!tick(e))
-            return false;
-        struct window lw = w;
-        lw.max_last = t;
-        struct k nk = {k_fb, next, n, w, i + 1, e->nstack, t, 0};
-        if (eval_obs(e, n->kids[i], lw, &nk))
-            return true;
-        if (e->over || e->nomem)
-            return false;
-    }
-    return false;
+        return eval_obs(e, n->kids[i], ow, next);
+    struct k nk = {k_fb, next, n, w, i + 1, e->nstack, after, 0};
+    return eval_obs(e, n->kids[i], ow, &nk);
 }
 
-/* After the operand of WITHIN: its earliest observation must begin exactly at the anchor. */
+/* After the operand of WITHIN: its smallest last_observed must be exactly the anchor. */
 static bool
 k_within(struct ev *e, const struct k *k)
 {
-    if (min_first_since(e, k->mark) != k->t)
+    if (min_last_since(e, k->mark) != k->t)
         return false;
     return k->next->fn(e, k->next);
 }
@@ -885,27 +927,26 @@ eval_obs(struct ev *e, const struct sol_pattern_obs *n, struct window w, const s
         return eval_obs(e, n->kids[0], w, &nk);
     }
     case SOL_POBS_FOLLOWEDBY:
-        return fb_from(e, n, 0, w, k);
+        return fb_from(e, n, 0, w, INT64_MIN, k);
     case SOL_POBS_STARTSTOP:
-        if (n->start > w.min_first)
-            w.min_first = n->start;
+        /* Some instant of each observation in [start, stop) (§9.5.1). */
+        if (n->start > w.min_last)
+            w.min_last = n->start;
         if (n->stop < w.stop)
             w.stop = n->stop;
         return eval_obs(e, n->kids[0], w, k);
     case SOL_POBS_WITHIN:
-        for (size_t j = 0; j < e->nfirsts; j++) {
-            sol_time_t t0 = e->firsts[j];
-            /* A binding of the one allowed observation starts at its own first_observed. */
-            if (e->only < e->nobs && t0 != e->obs[e->only].first_observed)
+        for (size_t j = 0; j < e->nlasts; j++) {
+            sol_time_t t0 = e->lasts[j];
+            /* A binding of the one allowed observation anchors at its own last_observed. */
+            if (e->only < e->nobs && t0 != e->obs[e->only].last_observed)
                 continue;
-            if (t0 < w.min_first)
+            if (t0 < w.min_last)
                 continue;
-            if (t0 >= w.stop || t0 > w.max_last)
-                break;
             if (!tick(e))
                 return false;
             struct window ww = w;
-            ww.min_first = t0;
+            ww.min_last = t0;
             if (t0 <= INT64_MAX - n->within_us && t0 + n->within_us < ww.stop)
                 ww.stop = t0 + n->within_us;
             struct k nk = {k_within, k, n, w, 0, e->nstack, t0, 0};
@@ -1040,8 +1081,8 @@ ev_free(struct ev *e)
     sol_free(e->cand);
     sol_free(e->ncand);
     sol_free(e->used);
-    sol_free(e->firsts);
     sol_free(e->lasts);
+    sol_free(e->span);
     sol_free(e->stack);
     sol_free(e->vals);
     sol_free(e->scratch);
@@ -1090,11 +1131,11 @@ sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs
     e.ncand = sol_calloc(nb ? nb : 1, sizeof *e.ncand);
     e.isc = sol_calloc(nb ? nb : 1, sizeof *e.isc);
     e.used = sol_calloc(n ? n : 1, sizeof *e.used);
-    e.firsts = sol_malloc((n ? n : 1) * sizeof *e.firsts);
     e.lasts = sol_malloc((n ? n : 1) * sizeof *e.lasts);
+    e.span = sol_calloc(nb ? nb : 1, sizeof *e.span);
     e.md = pcre2_match_data_create(1, NULL);
     e.mctx = pcre2_match_context_create(NULL);
-    if (!brackets || !e.cand || !e.ncand || !e.isc || !e.used || !e.firsts || !e.lasts || !e.md ||
+    if (!brackets || !e.cand || !e.ncand || !e.isc || !e.used || !e.lasts || !e.span || !e.md ||
         !e.mctx) {
         rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
         goto out;
@@ -1118,9 +1159,15 @@ sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs
             if (bracket_matches(&e, brackets[b]->cmp, &obs[i])) {
                 e.cand[b][e.ncand[b]++] = i;
                 e.isc[b][i] = 1;
+                if (obs[i].last_observed - obs[i].first_observed > e.span[b])
+                    e.span[b] = obs[i].last_observed - obs[i].first_observed;
             }
             if (e.nomem) {
                 rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+                goto out;
+            }
+            if (e.bad) {
+                rc = sol_error_set(err, SOL_EINVALID, "%s", e.err_msg);
                 goto out;
             }
         }
@@ -1128,20 +1175,15 @@ sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs
     sort_obs = obs;
     for (size_t b = 0; b < nb; b++)
         qsort(e.cand[b], e.ncand[b], sizeof *e.cand[b], cmp_by_first);
-    /* The anchors of WITHIN and the thresholds of FOLLOWEDBY, only when used. */
+    /* The anchors of WITHIN, only when used. */
     if (uses(p->root, SOL_POBS_WITHIN)) {
-        for (size_t i = 0; i < n; i++)
-            e.firsts[i] = obs[i].first_observed;
-        e.nfirsts = sort_unique(e.firsts, n);
-    }
-    if (uses(p->root, SOL_POBS_FOLLOWEDBY)) {
         for (size_t i = 0; i < n; i++)
             e.lasts[i] = obs[i].last_observed;
         e.nlasts = sort_unique(e.lasts, n);
     }
 
     /* Stage 2: the search. */
-    struct window all = {INT64_MIN, INT64_MAX, INT64_MAX};
+    struct window all = {INT64_MIN, INT64_MAX};
     struct k done = {k_done, NULL, NULL, all, 0, 0, 0, 0};
     size_t cap = 0;
     if (!feasible(&e, p->root)) {
@@ -1229,6 +1271,8 @@ sol_pattern_bracket_matches(const struct sol_pattern *p, const struct sol_patter
         rc = bracket_matches(&e, b->cmp, o) ? 1 : 0;
         if (e.nomem)
             rc = SOL_ENOMEM;
+        else if (e.bad)
+            rc = SOL_EINVALID;
     }
     ev_free(&e);
     return rc;

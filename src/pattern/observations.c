@@ -1,7 +1,9 @@
 /*
  * observations.c — observations for the evaluator, built from STIX JSON: observed-data
  * with embedded "objects" (STIX 2.0, deprecated in 2.1) or "object_refs" to SCOs found
- * anywhere in the files added (STIX 2.1 §4.14).
+ * anywhere in the files added (STIX 2.1 §4.14). Each observed-data must first pass the
+ * validator's observation checks (sol_stix_validate_observation()), so that what
+ * `validate` refuses is refused here with the same words.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "solidarity/alloc.h"
 #include "solidarity/error.h"
 #include "solidarity/json.h"
+#include "solidarity/stix.h"
 
 struct indexed {
     struct sol_str id;
@@ -85,9 +88,34 @@ sol_observation_set_free(struct sol_observation_set *s)
     sol_free(s);
 }
 
+/* The first error the validator finds in the observed-data od, as err. */
+static int
+check_observed_data(const struct sol_json *od, unsigned version, const char *path,
+                    struct sol_error *err)
+{
+    struct sol_stix_options opt = {.version = version};
+    struct sol_stix_report rep;
+    sol_stix_report_init(&rep);
+    int rc = sol_stix_validate_observation(od, &opt, path, &rep);
+    if (rc == 1) {
+        for (size_t i = 0; i < rep.n; i++) {
+            if (rep.v[i].severity != SOL_STIX_ERROR)
+                continue;
+            rc = sol_error_set(err, SOL_EINVALID, "%s", rep.v[i].msg);
+            if (err)
+                snprintf(err->path, sizeof err->path, "%s", rep.v[i].path);
+            break;
+        }
+    } else if (rc < 0) {
+        rc = sol_error_set(err, rc, "out of memory");
+    }
+    sol_stix_report_free(&rep);
+    return rc;
+}
+
 static int
 add_object(struct sol_observation_set *s, const struct sol_json *o, const char *path,
-           struct sol_error *err)
+           unsigned version, struct sol_error *err)
 {
     if (sol_json_type(o) != SOL_JSON_OBJECT)
         return 0;
@@ -106,6 +134,9 @@ add_object(struct sol_observation_set *s, const struct sol_json *o, const char *
         s->nindex++;
     }
     if (sol_str_eqc(sol_json_str(sol_json_get(o, "type")), "observed-data")) {
+        int rc = check_observed_data(o, version, path, err);
+        if (rc)
+            return rc;
         if (s->npending == s->cappending) {
             size_t cap = s->cappending ? s->cappending * 2 : 16;
             struct pending *v = sol_realloc(s->pending, cap * sizeof *v);
@@ -124,14 +155,14 @@ add_object(struct sol_observation_set *s, const struct sol_json *o, const char *
 /* Add a bundle, an array or one object; bundles and arrays may nest a few levels. */
 static int
 add_value(struct sol_observation_set *s, const struct sol_json *v, const char *prefix,
-          unsigned depth, struct sol_error *err)
+          unsigned depth, unsigned version, struct sol_error *err)
 {
     const struct sol_json *list = v;
     char where[64];
     snprintf(where, sizeof where, "%s", prefix);
     if (sol_json_type(v) == SOL_JSON_OBJECT) {
         if (!sol_str_eqc(sol_json_str(sol_json_get(v, "type")), "bundle"))
-            return add_object(s, v, prefix, err);
+            return add_object(s, v, prefix, version, err);
         list = sol_json_get(v, "objects");
         snprintf(where, sizeof where, "%s%sobjects", prefix, *prefix ? "." : "");
         if (!list)
@@ -155,8 +186,8 @@ add_value(struct sol_observation_set *s, const struct sol_json *v, const char *p
         int rc = sol_json_type(el) == SOL_JSON_ARRAY ||
                          (sol_json_type(el) == SOL_JSON_OBJECT &&
                           sol_str_eqc(sol_json_str(sol_json_get(el, "type")), "bundle"))
-                     ? add_value(s, el, path, depth + 1, err)
-                     : add_object(s, el, path, err);
+                     ? add_value(s, el, path, depth + 1, version, err)
+                     : add_object(s, el, path, version, err);
         if (rc)
             return rc;
     }
@@ -170,7 +201,8 @@ sol_observation_set_add_json(struct sol_observation_set *s, const struct sol_jso
     if (s->finished)
         return sol_error_set(err, SOL_EINVAL, "the observation set is already finished");
     s->files++;
-    return add_value(s, root, "", 0, err);
+    /* The version as `validate` would read the document (stix.h). */
+    return add_value(s, root, "", 0, sol_stix_detect_version(root), err);
 }
 
 static const struct sol_json *

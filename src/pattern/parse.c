@@ -70,6 +70,10 @@ struct parser {
     size_t depth;
     struct sol_error *err;
     int rc; /* the first error; 0 while all is well */
+    /* The last AND, OR or FOLLOWEDBY read in the current parenthesis (or the whole
+       pattern), for the strict warning about what a qualifier binds to. */
+    const char *group_op;
+    size_t group_op_off;
 };
 
 static unsigned
@@ -929,13 +933,13 @@ hash_algorithm(const struct sol_pattern_path *path)
 /* STIX 2.1 §10.7 hash-algorithm-ov: the fixed-length digests (hex digits) and the two
  * fuzzy hashes. Names outside the vocabulary are not checked. */
 static const struct {
-    const char *name; /* as the vocabulary spells it */
+    const char *name;     /* as the vocabulary spells it */
     const char *squeezed; /* upper case, without '-' and '_': how feeds also spell it */
-    size_t hex;          /* hex digits of the digest; 0 for SSDEEP and TLSH */
+    size_t hex;           /* hex digits of the digest; 0 for SSDEEP and TLSH */
 } hash_algs[] = {
-    {"MD5", "MD5", 32},           {"SHA-1", "SHA1", 40},          {"SHA-256", "SHA256", 64},
-    {"SHA-512", "SHA512", 128},   {"SHA3-256", "SHA3256", 64},    {"SHA3-512", "SHA3512", 128},
-    {"SSDEEP", "SSDEEP", 0},      {"TLSH", "TLSH", 0},
+    {"MD5", "MD5", 32},         {"SHA-1", "SHA1", 40},       {"SHA-256", "SHA256", 64},
+    {"SHA-512", "SHA512", 128}, {"SHA3-256", "SHA3256", 64}, {"SHA3-512", "SHA3512", 128},
+    {"SSDEEP", "SSDEEP", 0},    {"TLSH", "TLSH", 0},
 };
 
 static bool
@@ -1281,7 +1285,8 @@ typeset_add(struct parser *p, struct typeset *t, struct sol_str s)
  * Compute the object types of c into *out; for AND whose operands cannot all apply to
  * one object, fail under options.strict and warn otherwise (the bracket then never
  * matches). STIX 2.1 §9.5: "All operands of AND in an Observation Expression MUST be
- * satisfiable with the same object."
+ * satisfiable with the same object." STIX 2.0 had no such sentence, but evaluates AND on
+ * one object too (as the OASIS matcher's 2.0 tests do): there it is always a warning.
  */
 static bool
 check_types(struct parser *p, const struct sol_pattern_cmp *c, struct typeset *out)
@@ -1307,7 +1312,7 @@ check_types(struct parser *p, const struct sol_pattern_cmp *c, struct typeset *o
             out->n = m;
             if (m == 0 && before.n && k.n) {
                 struct sol_str now = k.v[0];
-                if (p->opt.strict) {
+                if (p->opt.strict && p->pat->version >= 21) {
                     fail_at(p, SOL_ESYNTAX, c->kids[i]->column - 1,
                             "comparisons joined by AND must apply to the same object, but this "
                             "one is about %.*s and an earlier one about %.*s: join them with OR, "
@@ -1318,8 +1323,9 @@ check_types(struct parser *p, const struct sol_pattern_cmp *c, struct typeset *o
                     /* Accepted as other tools do, but one object has one type (§9.5). */
                     notice(p, c->kids[i]->column - 1,
                            "comparisons joined by AND apply to %.*s and to %.*s, but one object "
-                           "has one type: this observation expression never matches (§9.5)",
-                           (int)before.n, before.p, (int)now.n, now.p);
+                           "has one type: this observation expression never matches%s",
+                           (int)before.n, before.p, (int)now.n, now.p,
+                           p->pat->version >= 21 ? " (§9.5)" : "");
                 }
             }
         }
@@ -1336,8 +1342,10 @@ static struct sol_pattern_obs *parse_observation_level(struct parser *p, size_t 
  *            | 'START' timestamp 'STOP' timestamp
  *
  * STIX 2.1 §9.5.1: WITHIN takes a positive number, REPEATS a positive integer, and an
- * observation expression has at most one qualifier of each type. A START not before
- * STOP gives an empty window [START, STOP): accepted with a warning, it never matches.
+ * observation expression has at most one qualifier of each type (a rule new in 2.1: the
+ * STIX 2.0 dialect lets qualifiers of one type repeat, each over the one before). A
+ * START not before STOP gives an empty window [START, STOP): accepted with a warning, it
+ * never matches.
  */
 static struct sol_pattern_obs *
 parse_qualifier(struct parser *p, struct sol_pattern_obs *inner, unsigned *seen)
@@ -1353,7 +1361,7 @@ parse_qualifier(struct parser *p, struct sol_pattern_obs *inner, unsigned *seen)
     size_t kw_off = p->tok.off;
     const char *kw = is_kw(p, "WITHIN") ? "WITHIN" : is_kw(p, "REPEATS") ? "REPEATS" : "START";
     unsigned bit = kw[0] == 'W' ? 1 : kw[0] == 'R' ? 2 : 4;
-    if (*seen & bit)
+    if ((*seen & bit) && p->pat->version >= 21)
         return fail_at(p, SOL_ESYNTAX, kw_off,
                        "a second %s qualifier: an observation expression may have only one of "
                        "each type (use parentheses to qualify a qualified expression)",
@@ -1469,20 +1477,23 @@ parse_observation_primary(struct parser *p)
                 p, "AND, OR or ']' to close the observation expression opened at column %u",
                 col_of(open));
         }
-        if (p->pat->version >= 21) {
-            struct typeset ts = {0};
-            bool ok = check_types(p, c, &ts);
-            sol_free(ts.v);
-            if (!ok)
-                return NULL;
-        }
+        struct typeset ts = {0};
+        bool ok = check_types(p, c, &ts);
+        sol_free(ts.v);
+        if (!ok)
+            return NULL;
         p->depth--;
         if (!advance(p))
             return NULL;
     } else if (p->tok.kind == SOL__T_LPAREN) {
         if (!enter(p) || !advance(p))
             return NULL;
+        const char *outer_op = p->group_op;
+        size_t outer_off = p->group_op_off;
+        p->group_op = NULL;
         node = parse_observation_level(p, 0);
+        p->group_op = outer_op;
+        p->group_op_off = outer_off;
         if (!node)
             return NULL;
         if (p->tok.kind != SOL__T_RPAREN)
@@ -1497,6 +1508,16 @@ parse_observation_primary(struct parser *p)
         return expected(p, "'[' to start an observation expression");
     }
     unsigned seen = 0;
+    if (node->kind == SOL_POBS_BRACKET && p->group_op &&
+        (is_kw(p, "WITHIN") || is_kw(p, "REPEATS") || is_kw(p, "START")))
+        /* [A] FOLLOWEDBY [B] WITHIN 60 SECONDS reads as if WITHIN covered both, but a
+         * qualifier qualifies the bracket or parenthesis just before it (§9.5). */
+        warn(p, p->tok.off,
+             "%.*s applies to the observation expression at column %u alone, not to the %s "
+             "at column %u before it (a qualifier qualifies the bracket or parenthesis it "
+             "follows, §9.5): put parentheses around what it should qualify",
+             (int)p->tok.len, p->lx.s + p->tok.off, node->column, p->group_op,
+             col_of(p->group_op_off));
     while (is_kw(p, "WITHIN") || is_kw(p, "REPEATS") || is_kw(p, "START")) {
         node = parse_qualifier(p, node, &seen);
         if (!node)
@@ -1527,6 +1548,8 @@ parse_observation_level(struct parser *p, size_t level)
     node->kind = (enum sol_pattern_obs_kind)op_levels[level].obs_kind;
     node->column = first->column;
     while (is_kw(p, op_levels[level].keyword)) {
+        p->group_op = op_levels[level].keyword;
+        p->group_op_off = p->tok.off;
         if (!advance(p))
             goto fail;
         struct sol_pattern_obs *next = parse_observation_level(p, level + 1);

@@ -197,6 +197,24 @@ bool sol__has(const struct sol_json *obj, const char *key);
 struct sol_str sol__id_type(struct sol_str id);
 bool sol__lang_ok(const char *s, size_t n);
 
+/* Observed-data (types.c): the rules that decide how it is read as observations. */
+void sol__check_observation_frame(struct sol__vctx *c, const struct sol_json *obj);
+
+/*
+ * The kind (enum sol__pk) of the property of an SCO of type type reached by keys: keys[0]
+ * a property of the type (or "extensions", keys[1] a predefined extension and keys[2] its
+ * property), later keys into nested objects. 0 when the type or a key is not in the
+ * tables of §6 (custom properties, custom types).
+ */
+enum sol__pk sol__sco_property_kind(struct sol_str type, const struct sol_str *keys, size_t nkeys,
+                                    unsigned version);
+
+/*
+ * Whether v is not a STIX timestamp (§2.16: a string, UTC with "Z"); when it is not, the
+ * validator's own message for it goes into msg (msg_n bytes).
+ */
+bool sol__timestamp_invalid(const struct sol_json *v, char *msg, size_t msg_n);
+
 /* Rules in other files: marking definitions (tlp.c), observable containers and IP
  * values (validate.c). */
 void sol__check_marking_definition(struct sol__vctx *c, const struct sol_json *obj);

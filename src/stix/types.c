@@ -366,8 +366,13 @@ static const struct sol__prop observed_data_props[] = {
     END,
 };
 
-static void
-check_observed_data(struct sol__vctx *c, const struct sol_json *obj)
+/*
+ * The rules that decide how an observed-data is read as observations (first_observed
+ * before last_observed, where its objects are), apart from the checks of each property's
+ * value: shared by the validator and sol_stix_validate_observation().
+ */
+void
+sol__check_observation_frame(struct sol__vctx *c, const struct sol_json *obj)
 {
     /* STIX 2.1 §4.14.1: last_observed MUST be >= first_observed. */
     sol__check_order(c, obj, "first_observed", "last_observed", false, "4.14.1");
@@ -384,6 +389,16 @@ check_observed_data(struct sol__vctx *c, const struct sol_json *obj)
             sol__warn(c, "deprecated observable container; use object_refs (§2.13, §4.14)");
             sol__pop(c, old);
         }
+    }
+}
+
+static void
+check_observed_data(struct sol__vctx *c, const struct sol_json *obj)
+{
+    sol__check_observation_frame(c, obj);
+    const struct sol_json *objects = sol_json_get(obj, "objects");
+    const struct sol_json *refs = sol_json_get(obj, "object_refs");
+    if (c->version == 21) {
         if (sol_json_type(refs) == SOL_JSON_ARRAY && refs->n > 0) {
             /* STIX 2.1 §4.14.1: object_refs MUST contain at least one SCO reference. */
             bool sco = false;
@@ -1294,6 +1309,51 @@ sol__stix_type_find(const char *type, size_t n)
         if (strlen(types[i].type) == n && memcmp(types[i].type, type, n) == 0)
             return &types[i];
     return NULL;
+}
+
+static const struct sol__prop *
+prop_named(const struct sol__prop *props, struct sol_str name)
+{
+    for (const struct sol__prop *p = props; p && p->name; p++)
+        if (sol_str_eqc(name, p->name))
+            return p;
+    return NULL;
+}
+
+/* The kind of the SCO property reached by keys (see stix.h), or 0 when unknown. */
+enum sol__pk
+sol__sco_property_kind(struct sol_str type, const struct sol_str *keys, size_t nkeys,
+                       unsigned version)
+{
+    const struct sol__type_def *td = type.p ? sol__stix_type_find(type.p, type.n) : NULL;
+    if (!td || td->cls != CLS_SCO || nkeys == 0)
+        return 0;
+    const struct sol__prop *props = td->props;
+    size_t i = 0;
+    if (nkeys >= 2 && sol_str_eqc(keys[0], "extensions")) {
+        /* extensions.<name>.<property>: a predefined extension of this type (§6). */
+        const struct sol__ext_def *x = td->exts;
+        while (x && x->key && !sol_str_eqc(keys[1], x->key))
+            x++;
+        if (!x || !x->key)
+            return 0;
+        props = x->def->props;
+        i = 2;
+    }
+    for (; i < nkeys; i++) {
+        const struct sol__prop *p = prop_named(props, keys[i]);
+        if (!p && i == 0)
+            p = prop_named(sol__common_sco, keys[i]);
+        if (!p || (version == 20 && (p->flags & SP_ONLY21)) ||
+            (version != 20 && (p->flags & SP_ONLY20)))
+            return 0;
+        if (i + 1 == nkeys)
+            return (enum sol__pk)p->kind;
+        if (p->kind != PK_STRUCT && p->kind != PK_STRUCT_LIST)
+            return 0;
+        props = ((const struct sol__struct_def *)p->arg)->props;
+    }
+    return 0;
 }
 
 static bool

@@ -1126,8 +1126,7 @@ check_struct(struct sol__vctx *c, const struct sol__struct_def *d, const struct 
             sol__err(c, "custom property name must be 3 to 250 characters of a-z, 0-9 and "
                         "underscore (§11.1.1)");
         } else {
-            if (!(k.n > 2 && k.p[0] == 'x' && k.p[1] == '_') &&
-                !sol_str_eqc(k, "extension_type"))
+            if (!(k.n > 2 && k.p[0] == 'x' && k.p[1] == '_') && !sol_str_eqc(k, "extension_type"))
                 sol__warn(c, "custom property should start with x_ (§11.1.1)");
             check_no_empty_lists(c, e, 0);
         }
@@ -1839,6 +1838,69 @@ sol_stix_validate_object(const struct sol_json *obj, const struct sol_stix_optio
         push_c(&c, path);
     validate_object(&c, obj, false);
     return result(&c, before);
+}
+
+/* The STIX version validation would read root as (see stix.h). */
+unsigned
+sol_stix_detect_version(const struct sol_json *root)
+{
+    return detect_20(root) ? 20 : 21;
+}
+
+/* The properties of observed-data that say when and how often (see stix.h). */
+static const char *const observation_props[] = {"first_observed", "last_observed",
+                                                "number_observed", "objects"};
+
+/* Check the observation frame of one observed-data object (see stix.h). */
+int
+sol_stix_validate_observation(const struct sol_json *od, const struct sol_stix_options *opt,
+                              const char *path, struct sol_stix_report *rep)
+{
+    struct sol__vctx c;
+    unsigned version = opt && opt->version ? opt->version : (detect_20(od) ? 20 : 21);
+    ctx_init(&c, opt, rep, version);
+    size_t before = rep->errors;
+    if (path && *path)
+        push_c(&c, path);
+    c.obj_pathlen = c.pathlen;
+    if (!expect(&c, od, SOL_JSON_OBJECT, "an observed-data object"))
+        return result(&c, before);
+    struct sol_str id = sol_json_str(sol_json_get(od, "id"));
+    if (id.p)
+        snprintf(c.obj_id, sizeof c.obj_id, "%.*s", (int)(id.n > 127 ? 127 : id.n), id.p);
+    const struct sol__type_def *td = sol__stix_type_find("observed-data", 13);
+    c.td = td;
+    c.sect = td->section;
+    for (size_t i = 0; i < sizeof observation_props / sizeof observation_props[0]; i++) {
+        struct sol_str name = sol_str_c(observation_props[i]);
+        const struct sol__prop *p = find_prop(td->props, name);
+        if (!p || !in_version(&c, p))
+            continue;
+        const struct sol_json *v = sol_json_get(od, p->name);
+        size_t old = push_c(&c, p->name);
+        if (!v && required(&c, p))
+            sol__err(&c, "required property missing");
+        else if (v && p->kind != PK_ANY)
+            check_value_inner(&c, p, v);
+        sol__pop(&c, old);
+    }
+    sol__check_observation_frame(&c, od);
+    return result(&c, before);
+}
+
+/* Whether v is not a STIX timestamp, with the validator's message (see stix.h). */
+bool
+sol__timestamp_invalid(const struct sol_json *v, char *msg, size_t msg_n)
+{
+    struct sol_stix_report rep;
+    sol_stix_report_init(&rep);
+    struct sol__vctx c;
+    ctx_init(&c, NULL, &rep, 21);
+    bool bad = !check_timestamp(&c, v, 0, NULL);
+    if (bad && msg_n)
+        snprintf(msg, msg_n, "%s", rep.n ? rep.v[0].msg : "not a valid timestamp");
+    sol_stix_report_free(&rep);
+    return bad;
 }
 
 /* Validate a bundle, an object, a list of objects or a TAXII envelope (see stix.h). */

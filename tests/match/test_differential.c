@@ -9,7 +9,10 @@
  * JSON for sol_pattern_match(). For patterns of one observation, the indicators the
  * scanner reports for each observation must be exactly those the reference matches on
  * that observation alone; for patterns of several, an indicator must be sighted in a
- * stream exactly when the reference matches the whole stream.
+ * stream exactly when the reference matches the whole stream. A third of the
+ * observations span an interval (as observed-data do), so that the time windows (WITHIN,
+ * START/STOP, FOLLOWEDBY) are held to the reference's rule for intervals at their
+ * boundaries too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +32,10 @@ rnd(unsigned n)
     return (unsigned)((rng_state >> 33) % n);
 }
 
-static const char *const domains[] = {"a.example", "b.example", "c.example", "mail.a.example",
-                                      "x1.evil.test", "x2.evil.test", "d0.test", "d17.test"};
-static const char *const ips[] = {"10.0.0.1", "10.0.0.2", "10.0.1.7", "10.1.2.3",
-                                  "192.0.2.10", "192.0.2.200"};
+static const char *const domains[] = {"a.example",    "b.example",    "c.example", "mail.a.example",
+                                      "x1.evil.test", "x2.evil.test", "d0.test",   "d17.test"};
+static const char *const ips[] = {"10.0.0.1", "10.0.0.2",   "10.0.1.7",
+                                  "10.1.2.3", "192.0.2.10", "192.0.2.200"};
 static const char *const hashes[] = {
     "d41d8cd98f00b204e9800998ecf8427e", "0cc175b9c0f1b6a831c399e269772661",
     "900150983cd24fb0d6963f7d28e17f72", "f96b697d7cb7938d525a2f31aaf161d0"};
@@ -58,22 +61,27 @@ comparison(char *out, size_t n)
         break;
     case 4:
         snprintf(out, n, "ipv4-addr:value ISSUBSET '%s'",
-                 rnd(2) ? "10.0.0.0/16" : rnd(2) ? "192.0.2.128/25" : "10.0.0.0/31");
+                 rnd(2)   ? "10.0.0.0/16"
+                 : rnd(2) ? "192.0.2.128/25"
+                          : "10.0.0.0/31");
         break;
     case 5:
         snprintf(out, n, "domain-name:value LIKE '%s'",
-                 rnd(2) ? "%.evil.test" : rnd(2) ? "_.example" : "d%");
+                 rnd(2)   ? "%.evil.test"
+                 : rnd(2) ? "_.example"
+                          : "d%");
         break;
     case 6:
         snprintf(out, n, "domain-name:value MATCHES '%s'",
-                 rnd(2) ? "^x[0-9]\\\\." : rnd(2) ? "example$" : "a\\\\.ex");
+                 rnd(2)   ? "^x[0-9]\\\\."
+                 : rnd(2) ? "example$"
+                          : "a\\\\.ex");
         break;
     case 7:
         snprintf(out, n, "domain-name:value IN ('%s', '%s')", PICK(domains), PICK(domains));
         break;
     case 8:
-        snprintf(out, n, "file:hashes.MD5 = '%s' AND file:name = '%s'", PICK(hashes),
-                 PICK(names));
+        snprintf(out, n, "file:hashes.MD5 = '%s' AND file:name = '%s'", PICK(hashes), PICK(names));
         break;
     case 9:
         snprintf(out, n, "domain-name:value = '%s' OR ipv4-addr:value = '%s'", PICK(domains),
@@ -136,8 +144,7 @@ pattern(char *out, size_t n)
 
 /* Add a value object to both forms. */
 static int
-add_value(struct sol_obs *obs, struct sol_json_writer *w, int *k, const char *type,
-          const char *v)
+add_value(struct sol_obs *obs, struct sol_json_writer *w, int *k, const char *type, const char *v)
 {
     int o = sol_obs_add_object(obs, type);
     sol_obs_add_str(obs, o, "value", v, strlen(v));
@@ -155,10 +162,11 @@ add_value(struct sol_obs *obs, struct sol_json_writer *w, int *k, const char *ty
 
 /* One random observation, as sol_obs and as a 2.0-style objects dictionary. */
 static void
-observation(struct sol_obs *obs, struct sol_buf *json, sol_time_t t)
+observation(struct sol_obs *obs, struct sol_buf *json, sol_time_t t, sol_time_t last)
 {
     sol_obs_reset(obs);
     obs->time = t;
+    obs->time_last = last;
     sol_buf_reset(json);
     struct sol_json_writer w;
     sol_jw_init(&w, json, false);
@@ -207,8 +215,8 @@ observation(struct sol_obs *obs, struct sol_buf *json, sol_time_t t)
     sol_jw_object_end(&w);
 }
 
-#define NPAT 40
-#define NOBS 24
+#define NPAT   40
+#define NOBS   24
 #define ROUNDS 100
 
 struct ref_obs {
@@ -218,7 +226,7 @@ struct ref_obs {
 };
 
 static int
-to_ref(struct ref_obs *r, const struct sol_buf *json, sol_time_t t)
+to_ref(struct ref_obs *r, const struct sol_buf *json, sol_time_t t, sol_time_t last)
 {
     const struct sol_json *root;
     if (sol_json_parse(r->doc, json->p, json->n, &root, NULL) != 0)
@@ -235,7 +243,8 @@ to_ref(struct ref_obs *r, const struct sol_buf *json, sol_time_t t)
     }
     sol_observation_sort_objects(r->objs, k);
     memset(&r->ob, 0, sizeof r->ob);
-    r->ob.first_observed = r->ob.last_observed = t;
+    r->ob.first_observed = t;
+    r->ob.last_observed = last;
     r->ob.number_observed = 1;
     r->ob.objects = r->objs;
     r->ob.nobjects = k;
@@ -288,8 +297,11 @@ test_differential(void)
         sol_time_t t = (sol_time_t)1718000000 * 1000000;
         for (int k = 0; k < NOBS; k++) {
             t += (sol_time_t)rnd(6) * 1000000;
-            observation(&obs[k], &json, t);
-            if (to_ref(&ref[k], &json, t) != 0)
+            /* A third span up to 15 s, in whole or half seconds, so that ends meet the
+               windows' whole-second boundaries exactly. */
+            sol_time_t tl = rnd(3) == 0 ? t + (sol_time_t)rnd(31) * 500000 : t;
+            observation(&obs[k], &json, t, tl);
+            if (to_ref(&ref[k], &json, t, tl) != 0)
                 HARNESS_FAIL("observation JSON does not parse: %s", json.p);
             all[k] = ref[k].ob;
             sol_match_scan(sc, &obs[k]);
@@ -321,8 +333,8 @@ test_differential(void)
             checks++;
             hits += reference;
             if (engine != reference && disagreements++ < 10)
-                printf("# round %d: %s: engine %d, reference %d over the stream\n", round,
-                       text[i], engine, reference);
+                printf("# round %d: %s: engine %d, reference %d over the stream\n", round, text[i],
+                       engine, reference);
         }
         sol_match_scanner_free(sc);
         sol_match_index_free(idx);

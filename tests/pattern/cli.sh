@@ -34,7 +34,12 @@ expect "check valid" 0 "" "" -- pattern check "[file:name = 'foo.dll']"
 expect "check invalid" 2 "" "solidarity: pattern: column 17: expected ']' to close the observation expression opened at column 1" -- pattern check "[file:name = 'a'"
 expect "check limit" 2 "" "solidarity: pattern: column 19: REPEATS 5000 is more than the limit of 1000" -- pattern check "[a:b = 1] REPEATS 5000 TIMES" 
 expect "check strict warns" 0 "" "solidarity: pattern: warning: column 2: unknown object type 'foo'" -- pattern check --strict "[foo:bar = 1]"
-expect "check 2.0 dialect" 0 "" "" -- pattern check --stix-version 2.0 "[a:b = 1 AND c:d = 2]"
+expect "check 2.0 dialect" 0 "" "solidarity: pattern: warning: column 14: comparisons joined by AND apply to a and to c, but one object has one type: this observation expression never matches" -- pattern check --stix-version 2.0 "[a:b = 1 AND c:d = 2]"
+expect "check 2.0 dialect strict" 0 "" "solidarity: pattern: warning: column 2: unknown object type 'a'
+solidarity: pattern: warning: column 14: unknown object type 'c'
+solidarity: pattern: warning: column 14: comparisons joined by AND apply to a and to c, but one object has one type: this observation expression never matches" -- pattern check --strict --stix-version 2.0 "[a:b = 1 AND c:d = 2]"
+expect "check 2.0 repeated qualifiers" 0 "" "" -- pattern check --stix-version 2.0 "[a:b = 1] REPEATS 2 TIMES REPEATS 3 TIMES"
+expect "check 2.1 repeated qualifiers" 2 "" "solidarity: pattern: column 27: a second REPEATS qualifier: an observation expression may have only one of each type (use parentheses to qualify a qualified expression)" -- pattern check "[a:b = 1] REPEATS 2 TIMES REPEATS 3 TIMES"
 expect "check 2.1 same object" 0 "" "solidarity: pattern: warning: column 14: comparisons joined by AND apply to a and to c, but one object has one type: this observation expression never matches (§9.5)" -- pattern check "[a:b = 1 AND c:d = 2]"
 expect "check 2.1 same object strict" 2 "" "solidarity: pattern: column 14: comparisons joined by AND must apply to the same object, but this one is about c and an earlier one about a: join them with OR, or use two observation expressions" -- pattern check --strict "[a:b = 1 AND c:d = 2]"
 expect "check == strict" 0 "" "solidarity: pattern: warning: column 2: unknown object type 'a'
@@ -64,7 +69,8 @@ expect "match across files" 0 "observed-data--1
 observed-data--9" "" -- pattern match "[file:name = 'a.exe'] FOLLOWEDBY [domain-name:value = 'example.com']" "$D/bundle21.json" "$D/objects20.json"
 expect "match 2.0 objects" 0 "observed-data--9" "" -- pattern match "[domain-name:value = 'example.com']" "$D/objects20.json"
 expect "match missing file" 2 "" "solidarity: pattern: /nonexistent.json: cannot open: No such file or directory" -- pattern match "[a:b = 1]" /nonexistent.json
-expect "match bad observed-data" 2 "" "solidarity: pattern: [0]: observed-data needs first_observed as an RFC 3339 timestamp" -- pattern match "[a:b = 1]" "$D/bad_observed.json"
+expect "match objects and object_refs" 2 "" "solidarity: pattern: $D/both_containers.json: objects[0]: objects and object_refs must not both be present (§4.14)" -- pattern match "[file:name = 'a.exe']" "$D/both_containers.json"
+expect "match bad observed-data" 2 "" "solidarity: pattern: $D/bad_observed.json: [0].first_observed: required property missing" -- pattern match "[a:b = 1]" "$D/bad_observed.json"
 expect "match without files" 2 "" "solidarity: pattern: match takes a PATTERN and at least one FILE
 (see 'solidarity pattern --help')" -- pattern match "[a:b = 1]"
 out=$(echo "[file:name = 'x']" | "$S" pattern check - 2>&1); rc=$?

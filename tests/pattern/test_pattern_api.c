@@ -13,6 +13,7 @@
 #include "solidarity/error.h"
 #include "solidarity/json.h"
 #include "solidarity/pattern.h"
+#include "solidarity/stix.h"
 #include "solidarity/util.h"
 
 static int
@@ -380,29 +381,67 @@ test_repeats_fast_fail(void)
     sol_buf_free(&js);
 }
 
+/*
+ * Observed-data that `validate` refuses is refused when added, with the validator's own
+ * path and message (stix.h, sol_stix_validate_observation()).
+ */
 static void
 test_observation_errors(void)
 {
+#define OD "{\"type\":\"observed-data\",\"id\":\"observed-data--x\","
+#define TIMES                                                                                      \
+    "\"first_observed\":\"2020-01-01T00:00:00Z\",\"last_observed\":\"2020-01-01T00:00:00Z\","
     const char *cases[][3] = {
         {"{\"type\":\"bundle\",\"objects\":[{\"type\":\"observed-data\",\"id\":\"x\"}]}",
-         "objects[0]", "observed-data needs first_observed as an RFC 3339 timestamp"},
-        {"[{\"type\":\"observed-data\",\"first_observed\":\"2020-01-01T00:00:00Z\","
-         "\"last_observed\":\"2019-01-01T00:00:00Z\"}]",
-         "[0]", "observed-data has last_observed before first_observed"},
-        {"[{\"type\":\"observed-data\",\"first_observed\":\"2020-01-01T00:00:00Z\","
-         "\"last_observed\":\"2020-01-01T00:00:00Z\",\"number_observed\":0}]",
-         "[0]", "observed-data needs number_observed as an integer >= 1"},
+         "objects[0].first_observed", "required property missing"},
+        {"[" OD "\"first_observed\":\"2020-01-01T00:00:00Z\","
+         "\"last_observed\":\"2019-01-01T00:00:00Z\",\"number_observed\":1,\"object_refs\":[]}]",
+         "[0].last_observed", "must be later than or equal to first_observed (§4.14.1)"},
+        {"[" OD TIMES "\"number_observed\":0,\"objects\":{}}]", "[0].number_observed",
+         "value must be between 1 and 999999999 (§4.14)"},
+        {"[" OD TIMES "\"objects\":{}}]", "[0].number_observed", "required property missing"},
+        /* Both containers: the case; validate says the same. */
+        {"[" OD TIMES "\"number_observed\":1,\"objects\":{},\"object_refs\":[\"file--1\"]}]", "[0]",
+         "objects and object_refs must not both be present (§4.14)"},
+        {"[" OD TIMES "\"number_observed\":1}]", "[0]",
+         "one of objects or object_refs must be present (§4.14)"},
+        /* Timestamps as STIX writes them: a date alone, an offset, a number. */
+        {OD "\"first_observed\":\"2020-01-01\",\"last_observed\":\"2020-01-01T00:00:00Z\","
+            "\"number_observed\":1,\"object_refs\":[]}",
+         "first_observed",
+         "'2020-01-01' is not a valid timestamp: expected 'T' between the date and the time "
+         "(§2.16)"},
+        {OD "\"first_observed\":\"2020-01-01T00:00:00Z\",\"last_observed\":"
+            "\"2020-01-01T01:00:00+01:00\",\"number_observed\":1,\"object_refs\":[]}",
+         "last_observed",
+         "'2020-01-01T01:00:00+01:00' is not a valid timestamp: expected 'Z': timestamps must "
+         "be in UTC (§2.16)"},
+        {OD "\"first_observed\":1577836800,\"last_observed\":\"2020-01-01T00:00:00Z\","
+            "\"number_observed\":1,\"object_refs\":[]}",
+         "first_observed", "expected a timestamp string, found integer"},
     };
+#undef OD
+#undef TIMES
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct sol_json_doc *doc = sol_json_doc_new(NULL);
         const struct sol_json *root = NULL;
         struct sol_error err = {0};
         CHECK_INT(sol_json_parse(doc, cases[i][0], strlen(cases[i][0]), &root, &err), 0);
         struct sol_observation_set *set = sol_observation_set_new();
-        CHECK_INT(sol_observation_set_add_json(set, root, &err), 0);
-        CHECK_INT(sol_observation_set_finish(set, &err), SOL_EINVALID);
+        CHECK_INT(sol_observation_set_add_json(set, root, &err), SOL_EINVALID);
         CHECK_STR(err.path, cases[i][1]);
         CHECK_STR(err.msg, cases[i][2]);
+        /* validate refuses the same object for the same reason. */
+        struct sol_stix_report rep;
+        sol_stix_report_init(&rep);
+        sol_stix_validate_document(root, NULL, &rep);
+        bool same = false;
+        for (size_t k = 0; k < rep.n; k++)
+            same = same ||
+                   (rep.v[k].severity == SOL_STIX_ERROR && strcmp(rep.v[k].msg, cases[i][2]) == 0);
+        if (!same)
+            HARNESS_FAIL("validate does not say '%s' of %s", cases[i][2], cases[i][0]);
+        sol_stix_report_free(&rep);
         sol_observation_set_free(set);
         sol_json_doc_free(doc);
     }
@@ -518,20 +557,32 @@ test_differential(void)
         sol_observation_set_finish(set, &err);
         size_t m;
         const struct sol_observation *obs = sol_observation_set_items(set, &m);
-        /* Brute force: a FOLLOWEDBY b, and (a AND b) WITHIN 10 SECONDS. */
-        int fb = 0, within = 0;
-        for (size_t i = 0; i < n; i++)
+        /*
+         * Brute force, with the rules of the OASIS matcher (some instant of each
+         * observation's interval): a FOLLOWEDBY b when first(a) <= last(b); (a AND b)
+         * WITHIN 10 SECONDS when max(first) - min(last) < 10 s; a FOLLOWEDBY b
+         * FOLLOWEDBY c when b and c both reach first(a) and c reaches first(b); and
+         * [a] START 20 s STOP 40 s when first < 40 s and last >= 20 s.
+         */
+        int fb = 0, within = 0, chain = 0, startstop = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (names[i] == 'a' && firsts[i] < 40000000 && lasts[i] >= 20000000)
+                startstop = 1;
             for (size_t j = 0; j < n; j++) {
                 bool distinct = i != j || counts[i] >= 2;
                 if (!distinct || names[i] != 'a' || names[j] != 'b')
                     continue;
-                if (lasts[i] <= firsts[j])
+                if (firsts[i] <= lasts[j])
                     fb = 1;
-                sol_time_t lo = firsts[i] < firsts[j] ? firsts[i] : firsts[j];
-                sol_time_t hi = lasts[i] > lasts[j] ? lasts[i] : lasts[j];
+                sol_time_t hi = firsts[i] > firsts[j] ? firsts[i] : firsts[j];
+                sol_time_t lo = lasts[i] < lasts[j] ? lasts[i] : lasts[j];
                 if (hi - lo < 10000000)
                     within = 1;
+                for (size_t l = 0; l < n; l++)
+                    if (names[l] == 'c' && firsts[i] <= lasts[j] && hi <= lasts[l])
+                        chain = 1;
             }
+        }
         /* The exposed first stage agrees with whole-pattern matching of one bracket. */
         {
             const char *one = "[f:n = 'a' OR f:n = 'c']";
@@ -562,11 +613,15 @@ test_differential(void)
                            obs, m);
         int r8 = run_match(
             "[f:n = 'a'] REPEATS 2 TIMES FOLLOWEDBY [f:n = 'b'] FOLLOWEDBY [f:n = 'c']", obs, m);
-        if (r1 != fb || r2 != fb || r3 != within || r4 != r5 || r7 != r8 || r6 < 0) {
+        int r9 = run_match("[f:n = 'a'] START t'1970-01-01T00:00:20Z' STOP t'1970-01-01T00:00:40Z'",
+                           obs, m);
+        if (r1 != fb || r2 != fb || r3 != within || r4 != r5 || r7 != r8 || r6 != chain ||
+            r9 != startstop) {
             if (disagreements++ < 5)
                 HARNESS_FAIL("seed %u: fb %d %d (brute %d), within %d (brute %d), repeats %d %d, "
-                             "chain %d %d",
-                             seed, r1, r2, fb, r3, within, r4, r5, r7, r8);
+                             "chain %d %d, chain of three %d (brute %d), start/stop %d (brute %d)",
+                             seed, r1, r2, fb, r3, within, r4, r5, r7, r8, r6, chain, r9,
+                             startstop);
         }
         sol_observation_set_free(set);
         sol_json_doc_free(doc);

@@ -16,6 +16,9 @@
  *     no match                   it does not match
  *     %%FAIL column N: MESSAGE   parsing fails with exactly this column and message
  *     %%FAIL MESSAGE             parsing fails with this message (no column: a limit)
+ *     %%ERROR MESSAGE            the pattern parses, but the observations are invalid input
+ *                                (exit 2): reading or matching them fails with exactly
+ *                                "PATH: MESSAGE" (or MESSAGE when there is no path)
  *     %%DUMP                     the following lines are the exact `pattern dump` output
  *   %%WARN column N: MESSAGE     (after valid/match/no match) a strict warning, in order
  *
@@ -322,6 +325,8 @@ run_case(struct tcase *c)
         sol_buf_free(&out);
     } else if (strcmp(c->expect, "valid") != 0) {
         bool want_match = strncmp(c->expect, "match", 5) == 0;
+        bool want_error = strncmp(c->expect, "%%ERROR ", 8) == 0;
+        char got[1000];
         b_close_obs(&c->obs);
         sol_buf_putc(&c->obs.json, ']');
         struct sol_json_doc *doc = sol_json_doc_new(NULL);
@@ -330,14 +335,30 @@ run_case(struct tcase *c)
         if (!doc || !set || sol_json_parse(doc, c->obs.json.p, c->obs.json.n, &root, &err) ||
             sol_observation_set_add_json(set, root, &err) ||
             sol_observation_set_finish(set, &err)) {
-            printf("# observations: %s %s\n# json: %s\n", err.path, err.msg, c->obs.json.p);
-            failed = 1;
+            snprintf(got, sizeof got, "%%%%ERROR %s%s%s", err.path, err.path[0] ? ": " : "",
+                     err.msg);
+            if (!want_error || strcmp(got, c->expect) != 0) {
+                printf("# observations: %s\n# expected: %s\n# json: %s\n", got, c->expect,
+                       c->obs.json.p);
+                failed = 1;
+            }
         } else {
             size_t n;
             const struct sol_observation *obs = sol_observation_set_items(set, &n);
             struct sol_pattern_result res = {0};
             rc = sol_pattern_match(p, obs, n, NULL, &res, &err);
-            if (rc) {
+            snprintf(got, sizeof got, "%%%%ERROR %s%s%s", err.path, err.path[0] ? ": " : "",
+                     err.msg);
+            if (want_error) {
+                if (rc != SOL_EINVALID || strcmp(got, c->expect) != 0) {
+                    printf("# got:      %s\n# expected: %s\n",
+                           rc            ? got
+                           : res.matched ? "match"
+                                         : "no match",
+                           c->expect);
+                    failed = 1;
+                }
+            } else if (rc) {
                 printf("# match failed: %s\n", err.msg);
                 failed = 1;
             } else if (res.matched != want_match) {
@@ -455,7 +476,7 @@ run_file(const char *path, const char *shortname)
             continue;
         if (strcmp(line, "valid") == 0 || strcmp(line, "no match") == 0 ||
             strcmp(line, "match") == 0 || strncmp(line, "match ", 6) == 0 ||
-            strncmp(line, "%%FAIL", 6) == 0) {
+            strncmp(line, "%%FAIL", 6) == 0 || strncmp(line, "%%ERROR ", 8) == 0) {
             snprintf(c.expect, sizeof c.expect, "%s", line);
             state = AFTER;
         } else if (strcmp(line, "%%DUMP") == 0) {
