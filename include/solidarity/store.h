@@ -49,7 +49,8 @@ struct sol_store;
  *   node.identity      the node's STIX identity id ("identity--...")
  *   node.identity_json the node's STIX identity object, JSON text
  *   node.partner       the name of the node's own partner (its operator's organisation)
- *   taxii.cursor_key   64 hex digits: the key that authenticates TAXII `next` cursors
+ *   taxii.cursor_key   64 hex digits: the key that encrypts and authenticates TAXII `next`
+ *                      cursors
  */
 #define SOL_SETTING_NODE_NAME          "node.name"
 #define SOL_SETTING_NODE_IDENTITY      "node.identity"

@@ -1,25 +1,32 @@
 /*
- * cursor.c — the stateless, tamper-proof `next` cursor of TAXII 2.1 §3.4.
+ * cursor.c — the stateless, tamper-proof and opaque `next` cursor of TAXII 2.1 §3.4.
  *
  * A cursor is a keyset position: the (date_added, seq) of the last row a page returned.
  * The next page is "rows strictly after it", so rows added while a client pages (always
  * later, since date_added strictly increases per collection) are neither skipped nor
- * repeated. The MAC binds the position to the query that produced it (endpoint, API
- * root, collection, object id and every filter except limit and next), under a key kept
- * in the store's settings: a cursor survives restarts and works in every process on one
- * store, and a forged, altered or foreign cursor fails verification.
+ * repeated. The position is encrypted, not only authenticated (DESIGN.md "Policy"): seq
+ * counts every version the store holds, so the gaps between a client's own pages would
+ * count the versions it may not see. The encryption is libsodium's XChaCha20-Poly1305
+ * AEAD with a random nonce; its associated data binds the cursor to the query that
+ * produced it (endpoint, API root, collection, object id and every filter except limit
+ * and next). The key is kept in the store's settings: a cursor survives restarts and
+ * works in every process on one store, and a forged, altered or foreign cursor fails.
  *
- *   cursor := base64url-nopad( version(1) date_added(8, BE) seq(8, BE) mac(32) )
- *   mac    := crypto_auth(key, version date_added seq generichash32(scope))
+ *   cursor := base64url-nopad( version(1) nonce(24) encrypt(date_added(8, BE) seq(8, BE)) )
+ *   ad     := version generichash32(scope)
  */
 #include <sodium.h>
 #include <string.h>
 
 #include "taxii/taxii.h"
 
-#define CURSOR_VERSION 1
-#define CURSOR_BODY    17
-#define CURSOR_BYTES   (CURSOR_BODY + crypto_auth_BYTES)
+#define CURSOR_VERSION 2
+#define CURSOR_PLAIN   16
+#define CURSOR_NONCE   crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define CURSOR_BYTES   (1 + CURSOR_NONCE + CURSOR_PLAIN + crypto_aead_xchacha20poly1305_ietf_ABYTES)
+
+_Static_assert(TAXII_CURSOR_KEY_BYTES == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+               "the cursor key is an XChaCha20-Poly1305 key");
 
 static void
 put_list(struct sol_buf *b, const char *name, const char *raw)
@@ -51,12 +58,11 @@ sol__taxii_cursor_scope(const struct taxii_route *rt, const struct taxii_query *
 }
 
 static void
-mac_input(uint8_t in[CURSOR_BODY + crypto_generichash_BYTES], const uint8_t body[CURSOR_BODY],
-          const struct sol_buf *scope)
+associated_data(uint8_t ad[1 + crypto_generichash_BYTES], const struct sol_buf *scope)
 {
-    memcpy(in, body, CURSOR_BODY);
-    crypto_generichash(in + CURSOR_BODY, crypto_generichash_BYTES, (const uint8_t *)scope->p,
-                       scope->n, NULL, 0);
+    ad[0] = CURSOR_VERSION;
+    crypto_generichash(ad + 1, crypto_generichash_BYTES, (const uint8_t *)scope->p, scope->n, NULL,
+                       0);
 }
 
 /* Write the cursor for the row (date_added, seq) of the query scope into out (replaced). */
@@ -64,16 +70,18 @@ void
 sol__taxii_cursor_encode(const uint8_t key[TAXII_CURSOR_KEY_BYTES], const struct sol_buf *scope,
                          sol_time_t date_added, int64_t seq, struct sol_buf *out)
 {
-    uint8_t raw[CURSOR_BYTES];
-    raw[0] = CURSOR_VERSION;
+    uint8_t plain[CURSOR_PLAIN], raw[CURSOR_BYTES], ad[1 + crypto_generichash_BYTES];
     uint64_t d = (uint64_t)date_added, s = (uint64_t)seq;
     for (int i = 0; i < 8; i++) {
-        raw[1 + i] = (uint8_t)(d >> (56 - 8 * i));
-        raw[9 + i] = (uint8_t)(s >> (56 - 8 * i));
+        plain[i] = (uint8_t)(d >> (56 - 8 * i));
+        plain[8 + i] = (uint8_t)(s >> (56 - 8 * i));
     }
-    uint8_t in[CURSOR_BODY + crypto_generichash_BYTES];
-    mac_input(in, raw, scope);
-    crypto_auth(raw + CURSOR_BODY, in, sizeof(in), key);
+    raw[0] = CURSOR_VERSION;
+    randombytes_buf(raw + 1, CURSOR_NONCE);
+    associated_data(ad, scope);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(raw + 1 + CURSOR_NONCE, NULL, plain, sizeof(plain),
+                                               ad, sizeof(ad), NULL, raw + 1, key);
+    sodium_memzero(plain, sizeof(plain));
     char text[sodium_base64_ENCODED_LEN(CURSOR_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
     sodium_bin2base64(text, sizeof(text), raw, sizeof(raw),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -83,14 +91,14 @@ sol__taxii_cursor_encode(const uint8_t key[TAXII_CURSOR_KEY_BYTES], const struct
 
 /*
  * Check text against the key and the query scope and give back its position. Any
- * failure (bad base64, wrong length or version, a MAC that does not verify) is the same
- * SOL_ESIGNATURE: a client learns nothing about why.
+ * failure (bad base64, wrong length or version, a cursor that does not decrypt) is the
+ * same SOL_ESIGNATURE: a client learns nothing about why.
  */
 int
 sol__taxii_cursor_decode(const uint8_t key[TAXII_CURSOR_KEY_BYTES], const struct sol_buf *scope,
                          const char *text, sol_time_t *date_added, int64_t *seq)
 {
-    uint8_t raw[CURSOR_BYTES];
+    uint8_t raw[CURSOR_BYTES], plain[CURSOR_PLAIN], ad[1 + crypto_generichash_BYTES];
     size_t n = 0;
     const char *end = NULL;
     size_t tlen = strlen(text);
@@ -99,14 +107,17 @@ sol__taxii_cursor_decode(const uint8_t key[TAXII_CURSOR_KEY_BYTES], const struct
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
         end != text + tlen || n != CURSOR_BYTES || raw[0] != CURSOR_VERSION)
         return SOL_ESIGNATURE;
-    uint8_t in[CURSOR_BODY + crypto_generichash_BYTES];
-    mac_input(in, raw, scope);
-    if (crypto_auth_verify(raw + CURSOR_BODY, in, sizeof(in), key) != 0)
+    associated_data(ad, scope);
+    unsigned long long pn = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &pn, NULL, raw + 1 + CURSOR_NONCE,
+                                                   CURSOR_BYTES - 1 - CURSOR_NONCE, ad, sizeof(ad),
+                                                   raw + 1, key) != 0 ||
+        pn != CURSOR_PLAIN)
         return SOL_ESIGNATURE;
     uint64_t d = 0, s = 0;
     for (int i = 0; i < 8; i++) {
-        d = d << 8 | raw[1 + i];
-        s = s << 8 | raw[9 + i];
+        d = d << 8 | plain[i];
+        s = s << 8 | plain[8 + i];
     }
     *date_added = (sol_time_t)d;
     *seq = (int64_t)s;

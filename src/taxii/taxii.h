@@ -86,10 +86,11 @@ bool sol__taxii_accept_ok(const char *accept, bool stix_too);
 bool sol__taxii_content_type_ok(const char *content_type);
 
 /*
- * The `next` cursor (§3.4): base64url of version byte, date_added and seq of the last
- * row returned (big-endian), and a crypto_auth MAC over them and the hash of the query
- * scope (endpoint, API root, collection, object and every filter but limit and next).
- * A cursor is only valid with the query that produced it.
+ * The `next` cursor (§3.4): the date_added and seq of the last row returned, encrypted
+ * and authenticated (XChaCha20-Poly1305, a random nonce) with the hash of the query scope
+ * (endpoint, API root, collection, object and every filter but limit and next) as
+ * associated data, in base64url (cursor.c). A cursor is only valid with the query that
+ * produced it, and shows nothing of the position it holds.
  */
 #define TAXII_CURSOR_KEY_BYTES 32
 void sol__taxii_cursor_scope(const struct taxii_route *rt, const struct taxii_query *q,

@@ -196,9 +196,25 @@ test_cursor(void)
     sol__taxii_cursor_scope(&rt, &q1, &s1);
     sol__taxii_cursor_scope(&rt, &q2, &s2);
     sol__taxii_cursor_encode(key, &s1, 1700000000123456LL, 42, &text);
-    CHECK_INT(text.n, 66); /* 49 bytes in base64url without padding */
+    CHECK_INT(text.n, 76); /* 57 bytes in base64url without padding */
     for (size_t i = 0; i < text.n; i++)
         CHECK(text.p[i] != '+' && text.p[i] != '/' && text.p[i] != '=');
+    /* issue #10, finding 5: the position is encrypted, not only authenticated: neither
+     * seq nor date_added shows in the cursor's bytes, and the same position gives
+     * another cursor each time. */
+    uint8_t raw[128];
+    size_t rn = 0;
+    CHECK_INT(sodium_base642bin(raw, sizeof raw, text.p, text.n, NULL, &rn, NULL,
+                                sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+              0);
+    static const uint8_t seq_be[8] = {0, 0, 0, 0, 0, 0, 0, 42};
+    static const uint8_t da_be[8] = {0x00, 0x06, 0x0a, 0x24, 0x18, 0x20, 0x22, 0x40};
+    CHECK(rn > 8 && !memmem(raw, rn, seq_be, 8) && !memmem(raw, rn, da_be, 6));
+    struct sol_buf again;
+    sol_buf_init(&again);
+    sol__taxii_cursor_encode(key, &s1, 1700000000123456LL, 42, &again);
+    CHECK(again.n == text.n && strcmp(again.p, text.p) != 0);
+    sol_buf_free(&again);
     sol_time_t d = 0;
     int64_t seq = 0;
     CHECK_INT(sol__taxii_cursor_decode(key, &s1, text.p, &d, &seq), 0);
