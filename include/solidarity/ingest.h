@@ -5,12 +5,14 @@
  * TAXII Add Objects (POST), federation pulls. For each object:
  *   1. validate it with the STIX validator (sol_stix_validate_object(); errors reject it,
  *      warnings do not);
- *   2. mark it: its effective TLP is its own TLP marking, else the collection's default;
- *      TLP:RED recipients are its created_by_ref, the identity ids in its
- *      "x_solidarity_recipients" list, and options.red_recipients (access.h, "Policy");
- *      the JSON is stored as received (re-serialised compactly, members in their order):
- *      the marking is not written into the object, which would change it without a new
- *      `modified`;
+ *   2. mark it: its effective TLP is its own TLP marking (sol_stix_object_tlp(): the
+ *      strictest of its object_marking_refs and granular markings, ids in any case), else
+ *      the collection's default; TLP:RED recipients are its created_by_ref, the identity
+ *      ids in its "x_solidarity_recipients" list, and options.red_recipients (access.h,
+ *      "Policy"); the JSON is stored as received (re-serialised compactly, members in their
+ *      order) with its marking ids lower-cased (not in a signed object, whose signature
+ *      covers them); the default is not written into a partner's object, which would change
+ *      it without a new `modified`;
  *   3. store it (a version already held is "held", not an error: TAXII 2.1 §5.5);
  *   4. audit: one audit entry per committed batch ("objects.add", the collection, the
  *      actor, counts and the date_added range, which names exactly the versions added).

@@ -117,13 +117,22 @@ enum sol_tlp {
     SOL_TLP_RED = 5
 };
 
-/* The TLP level a marking-definition id stands for (TLP 2.0 and 1.0 fixed ids, DESIGN.md), or
- * SOL_TLP_NONE. */
+/*
+ * The TLP level a marking-definition id stands for (TLP 2.0 and 1.0 fixed ids, DESIGN.md), or
+ * SOL_TLP_NONE. The id is compared without regard to case (UUIDs are case-insensitive on
+ * input, RFC 4122 §3).
+ */
 SOL_API enum sol_tlp sol_tlp_of_marking_ref(struct sol_str marking_id);
-/* The highest TLP among an object's object_marking_refs (SOL_TLP_NONE if none). */
+/*
+ * An object's TLP for sharing (DESIGN.md "Policy"): the strictest TLP among its
+ * object_marking_refs and the marking_ref of every one of its granular_markings
+ * (STIX 2.1 §7.2.2, §7.2.3); SOL_TLP_NONE when it has none.
+ */
 SOL_API enum sol_tlp sol_stix_object_tlp(const struct sol_json *obj);
 /* "TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"; "" for NONE. */
 SOL_API const char *sol_tlp_name(enum sol_tlp t);
+/* "clear", "green", "amber", "amber+strict", "red"; "none" for NONE. */
+SOL_API const char *sol_tlp_word(enum sol_tlp t);
 /*
  * Parse "clear", "white", "green", "amber", "amber+strict", "red", with or without
  * "TLP:", any case. Returns 0 or SOL_EINVAL.
@@ -131,6 +140,17 @@ SOL_API const char *sol_tlp_name(enum sol_tlp t);
 SOL_API int sol_tlp_parse(const char *s, enum sol_tlp *out);
 /* The fixed marking-definition id of a TLP 2.0 level ("marking-definition--..."), or NULL. */
 SOL_API const char *sol_tlp_marking_id(enum sol_tlp t);
+
+/*
+ * Whether any marking reference of obj (object_marking_refs, granular_markings[].marking_ref)
+ * has an upper-case letter.
+ */
+SOL_API bool sol_stix_markings_need_normalising(const struct sol_json *obj);
+/*
+ * Write obj to w as it is (members in their order) but with its marking references in lower
+ * case: the form the ingest path stores (DESIGN.md: marking ids normalised at ingest).
+ */
+SOL_API void sol_stix_write_normalised(struct sol_json_writer *w, const struct sol_json *obj);
 
 /*
  * What the store and TAXII need from an object. Strings point into obj. Times are

@@ -86,14 +86,6 @@ cli_parse_tlp(const char *cmd, const char *option, const char *word, int *out)
     return CLI_OK;
 }
 
-/* admin.h: the word of a TLP level. */
-const char *
-cli_tlp_word(int tlp)
-{
-    static const char *const words[] = {"none", "clear", "green", "amber", "amber+strict", "red"};
-    return tlp >= 0 && tlp <= 5 ? words[tlp] : "?";
-}
-
 /* admin.h: one line of standard input. */
 int
 cli_read_password(const char *cmd, char *buf, size_t n)

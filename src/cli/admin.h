@@ -31,9 +31,6 @@ int cli_opt_value(const char *cmd, char **argv, int argc, int *i, const char *na
  */
 int cli_parse_tlp(const char *cmd, const char *option, const char *word, int *out);
 
-/* The lower-case word of a TLP level ("amber+strict"), "none" for 0. */
-const char *cli_tlp_word(int tlp);
-
 /* Read one line (a password) from standard input, without its newline; CLI_ERR if empty. */
 int cli_read_password(const char *cmd, char *buf, size_t n);
 

@@ -119,7 +119,7 @@ add(struct sol_store *s, int argc, char **argv)
     sol_buf_init(&d);
     rc = cli_audited("collection", s, "collection.add", made,
                      cli_details(&d, "api_root", root, "title", title, "alias", alias,
-                                 "default_tlp", cli_tlp_word(level), CLI_END),
+                                 "default_tlp", sol_tlp_word((enum sol_tlp)level), CLI_END),
                      rc);
     sol_buf_free(&d);
     if (rc == SOL_EEXISTS) {
@@ -174,14 +174,14 @@ list(struct sol_store *s, int argc, char **argv)
                 sol_jw_string(&w, v[i].alias);
             }
             sol_jw_key(&w, "default_tlp");
-            sol_jw_string(&w, cli_tlp_word(v[i].default_tlp));
+            sol_jw_string(&w, sol_tlp_word((enum sol_tlp)v[i].default_tlp));
             sol_jw_key(&w, "objects");
             sol_jw_int(&w, count);
             sol_jw_object_end(&w);
         } else {
             printf("%s %-8s %-12s %-13s %8lld %s\n", v[i].id, v[i].api_root,
-                   v[i].alias ? v[i].alias : "-", cli_tlp_word(v[i].default_tlp), (long long)count,
-                   v[i].title);
+                   v[i].alias ? v[i].alias : "-", sol_tlp_word((enum sol_tlp)v[i].default_tlp),
+                   (long long)count, v[i].title);
         }
     }
     sol_jw_array_end(&w);

@@ -213,7 +213,7 @@ peer_list(void)
             sol_jw_key(&w, "into");
             sol_jw_string(&w, v[i].into ? v[i].into : "");
             sol_jw_key(&w, "max_tlp");
-            sol_jw_string(&w, cli_tlp_word(v[i].max_tlp));
+            sol_jw_string(&w, sol_tlp_word((enum sol_tlp)v[i].max_tlp));
             sol_jw_key(&w, "partner");
             if (v[i].partner)
                 sol_jw_string(&w, v[i].partner);
@@ -239,7 +239,7 @@ peer_list(void)
                    "%s\tlast sync %s\n",
                    v[i].name, dir_word(v[i].direction), v[i].url,
                    v[i].api_root ? v[i].api_root : "", v[i].collection ? v[i].collection : "",
-                   cli_tlp_word(v[i].max_tlp), v[i].partner ? v[i].partner : "-",
+                   sol_tlp_word((enum sol_tlp)v[i].max_tlp), v[i].partner ? v[i].partner : "-",
                    (long long)v[i].every, v[i].n_keys,
                    sol_sign_policy_name((enum sol_sign_policy)v[i].unsigned_policy),
                    cli_time(v[i].last_sync, t));

@@ -186,7 +186,7 @@ list_users(struct sol_store *s, int argc, char **argv)
             sol_jw_key(&w, "partner");
             sol_jw_string(&w, v[i].partner_name);
             sol_jw_key(&w, "clearance");
-            sol_jw_string(&w, cli_tlp_word(v[i].clearance));
+            sol_jw_string(&w, sol_tlp_word((enum sol_tlp)v[i].clearance));
             sol_jw_key(&w, "admin");
             sol_jw_bool(&w, v[i].is_admin);
             sol_jw_key(&w, "password");
@@ -199,7 +199,7 @@ list_users(struct sol_store *s, int argc, char **argv)
     } else {
         for (size_t i = 0; i < n; i++)
             printf("%-20s %-20s %-13s%s\n", v[i].name, v[i].partner_name,
-                   cli_tlp_word(v[i].clearance), v[i].is_admin ? " admin" : "");
+                   sol_tlp_word((enum sol_tlp)v[i].clearance), v[i].is_admin ? " admin" : "");
     }
     sol_user_list_free(v, n);
     return CLI_OK;
@@ -273,7 +273,7 @@ add_or_set(struct sol_store *s, bool add, int argc, char **argv)
                              .is_admin = admin == 1,
                              .password_hash = password_stdin ? hash : NULL};
         rc = sol_store_user_add(s, &u, NULL);
-        cli_details(&d, "partner", p.name, "clearance", cli_tlp_word(level), "admin",
+        cli_details(&d, "partner", p.name, "clearance", sol_tlp_word((enum sol_tlp)level), "admin",
                     admin == 1 ? "yes" : "no", "password", password_stdin ? "set" : "none",
                     CLI_END);
         sol_partner_clear(&p);
@@ -288,7 +288,7 @@ add_or_set(struct sol_store *s, bool add, int argc, char **argv)
             sol_free(u.password_hash);
             u.password_hash = password_stdin ? sol_strdup(hash) : NULL;
             rc = sol_store_user_update(s, &u);
-            cli_details(&d, "clearance", cli_tlp_word(u.clearance), "admin",
+            cli_details(&d, "clearance", sol_tlp_word((enum sol_tlp)u.clearance), "admin",
                         u.is_admin ? "yes" : "no", "password", password_stdin ? "changed" : NULL,
                         CLI_END);
             sol_user_clear(&u);

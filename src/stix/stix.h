@@ -221,7 +221,29 @@ void sol__check_marking_definition(struct sol__vctx *c, const struct sol_json *o
 void sol__check_observable_container(struct sol__vctx *c, const struct sol_json *objects);
 bool sol__ip_value_ok(const char *s, size_t n, int family);
 
-/* TLP fixed ids (tlp.c). */
+/*
+ * The TLP levels, once: X(level, word, name, TLP 2.0 marking-definition id, TLP 1.0 word,
+ * TLP 1.0 marking-definition id), in the order of enum sol_tlp (stix.h; tlp.c checks it).
+ * TLP 2.0 ids: the OASIS extension of DESIGN.md "Policy"; TLP 1.0: STIX 2.1 §7.2.1.4,
+ * which has no AMBER+STRICT (NULL) and calls CLEAR "white".
+ */
+#define SOL__TLP_LEVELS(X)                                                                         \
+    X(SOL_TLP_CLEAR, "clear", "TLP:CLEAR",                                                         \
+      "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", "white",                         \
+      "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9")                                  \
+    X(SOL_TLP_GREEN, "green", "TLP:GREEN",                                                         \
+      "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", "green",                         \
+      "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da")                                  \
+    X(SOL_TLP_AMBER, "amber", "TLP:AMBER",                                                         \
+      "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "amber",                         \
+      "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82")                                  \
+    X(SOL_TLP_AMBER_STRICT, "amber+strict", "TLP:AMBER+STRICT",                                    \
+      "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", NULL, NULL)                      \
+    X(SOL_TLP_RED, "red", "TLP:RED", "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",   \
+      "red", "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed")
+
+/* Whether a TLP 2.0 level word ("clear" ... "red", exact) names a level (tlp.c). */
+bool sol__tlp2_word_ok(struct sol_str word);
 #define SOL__TLP2_EXTENSION_ID "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
 /* The pattern checker hook (validate.c): NULL means sol__pattern_check, which parses

@@ -6,39 +6,56 @@
 #include <string.h>
 #include <strings.h>
 
+#include "solidarity/alloc.h"
 #include "stix/stix.h"
 
 struct tlp_id {
     const char *id;
     enum sol_tlp tlp;
     const char *value; /* definition.tlp (1.0) or tlp_2_0 (2.0) */
+    const char *name;  /* "TLP:AMBER+STRICT" */
 };
 
-/* STIX 2.1 §7.2.1.4: the only TLP 1.0 marking definitions. */
+/* STIX 2.1 §7.2.1.4: the only TLP 1.0 marking definitions (AMBER+STRICT has none). */
 static const struct tlp_id tlp1[] = {
-    {"marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", SOL_TLP_CLEAR, "white"},
-    {"marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da", SOL_TLP_GREEN, "green"},
-    {"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", SOL_TLP_AMBER, "amber"},
-    {"marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed", SOL_TLP_RED, "red"},
+#define TLP1_ROW(level, word, name, id2, word1, id1) {id1, level, word1, name},
+    SOL__TLP_LEVELS(TLP1_ROW)
+#undef TLP1_ROW
 };
 
 /* TLP 2.0 (extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d, DESIGN.md). */
 static const struct tlp_id tlp2[] = {
-    {"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", SOL_TLP_CLEAR, "clear"},
-    {"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", SOL_TLP_GREEN, "green"},
-    {"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", SOL_TLP_AMBER, "amber"},
-    {"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", SOL_TLP_AMBER_STRICT,
-     "amber+strict"},
-    {"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", SOL_TLP_RED, "red"},
+#define TLP2_ROW(level, word, name, id2, word1, id1) {id2, level, word, name},
+    SOL__TLP_LEVELS(TLP2_ROW)
+#undef TLP2_ROW
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The table's rows are the enum's levels, in order after NONE: tlp2[level - 1] is level. */
+enum tlp_row {
+#define TLP_ROW(level, word, name, id2, word1, id1) row_##level,
+    SOL__TLP_LEVELS(TLP_ROW)
+#undef TLP_ROW
+};
+#define TLP_ORDER(level, word, name, id2, word1, id1)                                              \
+    _Static_assert(row_##level == (level)-1, "SOL__TLP_LEVELS follows enum sol_tlp");
+SOL__TLP_LEVELS(TLP_ORDER)
+#undef TLP_ORDER
+_Static_assert(N(tlp2) == SOL_TLP_RED, "every level of enum sol_tlp is in SOL__TLP_LEVELS");
+
+/* Whether id is text (case aside: UUIDs are case-insensitive on input, RFC 4122 §3). */
+static bool
+id_eq(struct sol_str id, const char *text)
+{
+    return id.p && id.n == strlen(text) && strncasecmp(id.p, text, id.n) == 0;
+}
 
 static const struct tlp_id *
 find(const struct tlp_id *t, size_t n, struct sol_str id)
 {
     for (size_t i = 0; i < n; i++)
-        if (sol_str_eqc(id, t[i].id))
+        if (t[i].id && id_eq(id, t[i].id))
             return &t[i];
     return NULL;
 }
@@ -59,6 +76,16 @@ tlp2_of_id(struct sol_str id)
     return t ? t->tlp : SOL_TLP_NONE;
 }
 
+/* stix.h (internal): whether word is a TLP 2.0 level. */
+bool
+sol__tlp2_word_ok(struct sol_str word)
+{
+    for (size_t i = 0; i < N(tlp2); i++)
+        if (sol_str_eqc(word, tlp2[i].value))
+            return true;
+    return false;
+}
+
 /* The TLP level a marking-definition id stands for (1.0 or 2.0 fixed ids), or NONE. */
 enum sol_tlp
 sol_tlp_of_marking_ref(struct sol_str marking_id)
@@ -67,77 +94,170 @@ sol_tlp_of_marking_ref(struct sol_str marking_id)
     return t ? t : tlp1_of_id(marking_id);
 }
 
-/* The highest TLP among obj's object_marking_refs. */
-enum sol_tlp
-sol_stix_object_tlp(const struct sol_json *obj)
+/* The strictest TLP among the marking references of a list (strings, or objects whose
+ * member key is one). */
+static enum sol_tlp
+strictest(const struct sol_json *list, const char *key, enum sol_tlp best)
 {
-    enum sol_tlp best = SOL_TLP_NONE;
-    const struct sol_json *refs = sol_json_get(obj, "object_marking_refs");
-    if (sol_json_type(refs) != SOL_JSON_ARRAY)
+    if (sol_json_type(list) != SOL_JSON_ARRAY)
         return best;
     struct sol_json_iter it;
     const struct sol_json *e;
-    sol_json_iter_init(&it, refs);
+    sol_json_iter_init(&it, list);
     while (sol_json_iter_next(&it, NULL, &e)) {
-        enum sol_tlp t = sol_tlp_of_marking_ref(sol_json_str(e));
+        enum sol_tlp t = sol_tlp_of_marking_ref(sol_json_str(key ? sol_json_get(e, key) : e));
         if (t > best)
             best = t;
     }
     return best;
 }
 
+/*
+ * DESIGN.md "Policy": the strictest TLP among obj's object_marking_refs (STIX 2.1 §7.2.2)
+ * and the marking_ref of every granular marking (§7.2.3): a part of an object marked
+ * RED makes the whole object RED for sharing.
+ */
+enum sol_tlp
+sol_stix_object_tlp(const struct sol_json *obj)
+{
+    enum sol_tlp best = strictest(sol_json_get(obj, "object_marking_refs"), NULL, SOL_TLP_NONE);
+    return strictest(sol_json_get(obj, "granular_markings"), "marking_ref", best);
+}
+
+static bool
+has_upper(struct sol_str v)
+{
+    for (size_t i = 0; i < v.n; i++)
+        if (v.p[i] >= 'A' && v.p[i] <= 'Z')
+            return true;
+    return false;
+}
+
+/* stix.h: does a marking reference of obj need lower-casing? */
+bool
+sol_stix_markings_need_normalising(const struct sol_json *obj)
+{
+    struct sol_json_iter it;
+    const struct sol_json *e;
+    const struct sol_json *refs = sol_json_get(obj, "object_marking_refs");
+    if (sol_json_type(refs) == SOL_JSON_ARRAY) {
+        sol_json_iter_init(&it, refs);
+        while (sol_json_iter_next(&it, NULL, &e))
+            if (has_upper(sol_json_str(e)))
+                return true;
+    }
+    const struct sol_json *gran = sol_json_get(obj, "granular_markings");
+    if (sol_json_type(gran) == SOL_JSON_ARRAY) {
+        sol_json_iter_init(&it, gran);
+        while (sol_json_iter_next(&it, NULL, &e))
+            if (has_upper(sol_json_str(sol_json_get(e, "marking_ref"))))
+                return true;
+    }
+    return false;
+}
+
+static void
+write_lower(struct sol_json_writer *w, const struct sol_json *v)
+{
+    struct sol_str s = sol_json_str(v);
+    if (!s.p || !has_upper(s)) {
+        sol_jw_value(w, v);
+        return;
+    }
+    char small[160];
+    char *t = s.n < sizeof small ? small : sol_malloc(s.n);
+    if (!t) {
+        sol_jw_value(w, v); /* out of memory: unchanged, the buffer notices its own */
+        return;
+    }
+    for (size_t i = 0; i < s.n; i++)
+        t[i] = s.p[i] >= 'A' && s.p[i] <= 'Z' ? (char)(s.p[i] - 'A' + 'a') : s.p[i];
+    sol_jw_stringn(w, t, s.n);
+    if (t != small)
+        sol_free(t);
+}
+
+/* stix.h: obj with its marking references in lower case. */
+void
+sol_stix_write_normalised(struct sol_json_writer *w, const struct sol_json *obj)
+{
+    if (sol_json_type(obj) != SOL_JSON_OBJECT) {
+        sol_jw_value(w, obj);
+        return;
+    }
+    struct sol_json_iter it, li, gi;
+    struct sol_str key, gk;
+    const struct sol_json *v, *e, *g;
+    sol_jw_object_begin(w);
+    sol_json_iter_init(&it, obj);
+    while (sol_json_iter_next(&it, &key, &v)) {
+        sol_jw_keyn(w, key.p, key.n);
+        bool omr = sol_str_eqc(key, "object_marking_refs");
+        if ((!omr && !sol_str_eqc(key, "granular_markings")) ||
+            sol_json_type(v) != SOL_JSON_ARRAY) {
+            sol_jw_value(w, v);
+            continue;
+        }
+        sol_jw_array_begin(w);
+        sol_json_iter_init(&li, v);
+        while (sol_json_iter_next(&li, NULL, &e)) {
+            if (omr || sol_json_type(e) != SOL_JSON_OBJECT) {
+                if (omr)
+                    write_lower(w, e);
+                else
+                    sol_jw_value(w, e);
+                continue;
+            }
+            sol_jw_object_begin(w);
+            sol_json_iter_init(&gi, e);
+            while (sol_json_iter_next(&gi, &gk, &g)) {
+                sol_jw_keyn(w, gk.p, gk.n);
+                if (sol_str_eqc(gk, "marking_ref"))
+                    write_lower(w, g);
+                else
+                    sol_jw_value(w, g);
+            }
+            sol_jw_object_end(w);
+        }
+        sol_jw_array_end(w);
+    }
+    sol_jw_object_end(w);
+}
+
 /* "TLP:CLEAR" ... "TLP:RED"; "" for NONE. */
 const char *
 sol_tlp_name(enum sol_tlp t)
 {
-    switch (t) {
-    case SOL_TLP_CLEAR:
-        return "TLP:CLEAR";
-    case SOL_TLP_GREEN:
-        return "TLP:GREEN";
-    case SOL_TLP_AMBER:
-        return "TLP:AMBER";
-    case SOL_TLP_AMBER_STRICT:
-        return "TLP:AMBER+STRICT";
-    case SOL_TLP_RED:
-        return "TLP:RED";
-    case SOL_TLP_NONE:
-        break;
-    }
-    return "";
+    return t >= SOL_TLP_CLEAR && t <= SOL_TLP_RED ? tlp2[t - 1].name : "";
+}
+
+/* "clear" ... "amber+strict", "red"; "none" for NONE (and anything else). */
+const char *
+sol_tlp_word(enum sol_tlp t)
+{
+    return t >= SOL_TLP_CLEAR && t <= SOL_TLP_RED ? tlp2[t - 1].value : "none";
 }
 
 /* The fixed TLP 2.0 marking-definition id of a level, or NULL. */
 const char *
 sol_tlp_marking_id(enum sol_tlp t)
 {
-    for (size_t i = 0; i < N(tlp2); i++)
-        if (tlp2[i].tlp == t)
-            return tlp2[i].id;
-    return NULL;
+    return t >= SOL_TLP_CLEAR && t <= SOL_TLP_RED ? tlp2[t - 1].id : NULL;
 }
 
-/* Parse a TLP name: "clear", "white", "green", "amber", "amber+strict", "red", any case,
- * with or without "TLP:". */
+/* Parse a TLP word of either version ("clear", "white", ... "red"), any case, with or
+ * without "TLP:". */
 int
 sol_tlp_parse(const char *s, enum sol_tlp *out)
 {
-    static const struct {
-        const char *name;
-        enum sol_tlp tlp;
-    } names[] = {{"clear", SOL_TLP_CLEAR},
-                 {"white", SOL_TLP_CLEAR},
-                 {"green", SOL_TLP_GREEN},
-                 {"amber", SOL_TLP_AMBER},
-                 {"amber+strict", SOL_TLP_AMBER_STRICT},
-                 {"red", SOL_TLP_RED}};
     if (!s)
         return SOL_EINVAL;
     if (strncasecmp(s, "tlp:", 4) == 0)
         s += 4;
-    for (size_t i = 0; i < N(names); i++)
-        if (strcasecmp(s, names[i].name) == 0) {
-            *out = names[i].tlp;
+    for (size_t i = 0; i < N(tlp2); i++)
+        if (strcasecmp(s, tlp2[i].value) == 0 ||
+            (tlp1[i].value && strcasecmp(s, tlp1[i].value) == 0)) {
+            *out = tlp2[i].tlp;
             return 0;
         }
     return SOL_EINVAL;
@@ -193,7 +313,7 @@ sol__check_marking_definition(struct sol__vctx *c, const struct sol_json *obj)
         struct sol_str level = sol_json_str(sol_json_get(def, "tlp"));
         const struct tlp_id *want = NULL;
         for (size_t i = 0; i < N(tlp1); i++)
-            if (sol_str_eqc(level, tlp1[i].value))
+            if (tlp1[i].value && sol_str_eqc(level, tlp1[i].value))
                 want = &tlp1[i];
         if (sol_json_type(def) == SOL_JSON_OBJECT && !want) {
             size_t old = sol__push_key(c, "definition", 10);
@@ -204,7 +324,7 @@ sol__check_marking_definition(struct sol__vctx *c, const struct sol_json *obj)
                 sol__err(c, "'%.*s' is not a TLP level (white, green, amber, red) (§7.2.1.4)",
                          (int)(level.n > 40 ? 40 : level.n), level.p);
             sol__pop(c, old);
-        } else if (want && !sol_str_eqc(id, want->id)) {
+        } else if (want && !id_eq(id, want->id)) {
             size_t old = sol__push_key(c, "id", 2);
             sol__err(c, "a TLP %s marking definition must have the fixed id %s (§7.2.1.4)",
                      want->value, want->id);

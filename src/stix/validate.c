@@ -1148,8 +1148,6 @@ check_struct(struct sol__vctx *c, const struct sol__struct_def *d, const struct 
 
 /* ---- Extensions (§3.2, §7.3, §11.3) ---- */
 
-static const char *const tlp2_values[] = {"clear", "green", "amber", "amber+strict", "red"};
-
 static void
 check_extension_definition_instance(struct sol__vctx *c, struct sol_str key,
                                     const struct sol_json *v)
@@ -1185,10 +1183,7 @@ check_extension_definition_instance(struct sol__vctx *c, struct sol_str key,
         if (!t) {
             sol__err(c, "required property missing");
         } else if (expect(c, t, SOL_JSON_STRING, "a string")) {
-            bool ok = false;
-            for (size_t i = 0; i < 5; i++)
-                ok = ok || sol_str_eqc(sol_json_str(t), tlp2_values[i]);
-            if (!ok)
+            if (!sol__tlp2_word_ok(sol_json_str(t)))
                 sol__err(c,
                          "'%.*s' is not a TLP 2.0 level (clear, green, amber, amber+strict, "
                          "red)",

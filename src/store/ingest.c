@@ -11,6 +11,7 @@
 #include "solidarity/alloc.h"
 #include "solidarity/ingest.h"
 #include "solidarity/json.h"
+#include "solidarity/sign.h"
 #include "solidarity/stix.h"
 
 struct sol_ingest {
@@ -159,6 +160,13 @@ commit_batch(struct sol_ingest *in)
     return 0;
 }
 
+/* Whether obj carries a provenance signature (sign.h). */
+static bool
+is_signed(const struct sol_json *obj)
+{
+    return sol_json_get(sol_json_get(obj, "extensions"), SOL_SIGN_EXTENSION_ID) != NULL;
+}
+
 /* Reject an object: fill the result and count it. */
 static int
 reject(struct sol_ingest *in, struct sol_ingest_result *res, const char *msg)
@@ -226,7 +234,13 @@ sol_ingest_object(struct sol_ingest *in, const struct sol_json *obj, const char 
     struct sol_json_writer w;
     sol_buf_reset(&in->json);
     sol_jw_init(&w, &in->json, false);
-    sol_jw_value(&w, obj);
+    /* DESIGN.md "Policy": marking ids lower-cased once, here, so every reader of the stored
+     * JSON (ours and the partners' tools) recognises them; a signed object stays as its
+     * signer made it (the change would break the signature; its TLP is read regardless). */
+    if (!is_signed(obj) && sol_stix_markings_need_normalising(obj))
+        sol_stix_write_normalised(&w, obj);
+    else
+        sol_jw_value(&w, obj);
     if (in->json.oom || in->recipients.oom)
         return SOL_ENOMEM;
 

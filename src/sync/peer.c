@@ -65,24 +65,6 @@ direction_word(unsigned d)
     return d == SOL_PEER_PULL ? "pull" : d == SOL_PEER_PUSH ? "push" : "both";
 }
 
-static const char *
-tlp_word(int t)
-{
-    switch (t) {
-    case SOL_TLP_CLEAR:
-        return "clear";
-    case SOL_TLP_GREEN:
-        return "green";
-    case SOL_TLP_AMBER:
-        return "amber";
-    case SOL_TLP_AMBER_STRICT:
-        return "amber+strict";
-    case SOL_TLP_RED:
-        return "red";
-    }
-    return "none";
-}
-
 static void
 key_str(struct sol_json_writer *w, const char *k, const char *v)
 {
@@ -107,7 +89,7 @@ peer_config_to_json(const struct sol_peer_config *c, struct sol_buf *out)
     key_str(&w, "into", c->into);
     key_str(&w, "push_from", c->push_from);
     key_str(&w, "quarantine", c->quarantine);
-    key_str(&w, "max_tlp", tlp_word(c->max_tlp));
+    key_str(&w, "max_tlp", sol_tlp_word((enum sol_tlp)c->max_tlp));
     sol_jw_key(&w, "every");
     sol_jw_int(&w, c->every);
     sol_jw_key(&w, "reconcile");
@@ -361,7 +343,7 @@ sol_peer_add(struct sol_store *s, struct sol_peer_config *c, bool replace, const
         key_str(&w, "collection", c->collection);
         key_str(&w, "into", c->into);
         key_str(&w, "direction", direction_word(c->direction));
-        key_str(&w, "max_tlp", tlp_word(c->max_tlp));
+        key_str(&w, "max_tlp", sol_tlp_word((enum sol_tlp)c->max_tlp));
         key_str(&w, "partner", c->partner);
         sol_jw_object_end(&w);
         rc = sol_store_audit(s, actor ? actor : "unknown", replace ? "peer.replace" : "peer.add",

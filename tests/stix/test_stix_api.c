@@ -235,6 +235,56 @@ test_tlp(void)
               "\"marking-definition--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa\"]}");
     CHECK_INT(sol_stix_object_tlp(o), SOL_TLP_AMBER_STRICT);
     CHECK_INT(sol_stix_object_tlp(parse("{\"type\":\"indicator\"}")), SOL_TLP_NONE);
+    /* issue #10, finding 2: UUIDs are case-insensitive on input, so are the fixed ids. */
+    CHECK_INT(
+        sol_tlp_of_marking_ref(SOL_STR("marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1")),
+        SOL_TLP_RED);
+    CHECK_INT(
+        sol_tlp_of_marking_ref(SOL_STR("marking-definition--5E57C739-391A-4EB3-B6BE-7D15CA92D5ED")),
+        SOL_TLP_RED);
+    CHECK_INT(sol_stix_object_tlp(parse("{\"type\":\"indicator\",\"object_marking_refs\":["
+                                        "\"marking-definition--E828B379-4E03-4974-9AC4-"
+                                        "E53A884C97C1\"]}")),
+              SOL_TLP_RED);
+    /* finding 1: a granular marking counts (§7.2.3): a RED description makes the object RED. */
+    const char *granular =
+        "{\"type\":\"indicator\",\"object_marking_refs\":["
+        "\"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487\"],"
+        "\"granular_markings\":[{\"lang\":\"en\",\"selectors\":[\"name\"]},"
+        "{\"marking_ref\":\"marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1\","
+        "\"selectors\":[\"description\"]}]}";
+    CHECK_INT(sol_stix_object_tlp(parse(granular)), SOL_TLP_RED);
+    CHECK_INT(sol_stix_object_tlp(parse("{\"type\":\"indicator\",\"granular_markings\":["
+                                        "{\"marking_ref\":\"marking-definition--bab4a63c-aed9-"
+                                        "4cf5-a766-dfca5abac2bb\",\"selectors\":[\"name\"]}]}")),
+              SOL_TLP_GREEN);
+    /* The form the ingest stores: marking references lower-cased, nothing else touched. */
+    CHECK(sol_stix_markings_need_normalising(parse(granular)));
+    CHECK(!sol_stix_markings_need_normalising(
+        parse("{\"object_marking_refs\":[\"marking-definition--aaaaaaaa-aaaa-4aaa-8aaa-"
+              "aaaaaaaaaaaa\"]}")));
+    struct sol_buf b;
+    sol_buf_init(&b);
+    struct sol_json_writer w;
+    sol_jw_init(&w, &b, false);
+    sol_stix_write_normalised(
+        &w, parse("{\"type\":\"indicator\",\"name\":\"ABC\",\"object_marking_refs\":["
+                  "\"marking-definition--E828B379-4E03-4974-9AC4-E53A884C97C1\"],"
+                  "\"granular_markings\":[{\"marking_ref\":\"Marking-Definition--AB\","
+                  "\"selectors\":[\"Name\"]}]}"));
+    CHECK_STR(b.p, "{\"type\":\"indicator\",\"name\":\"ABC\",\"object_marking_refs\":["
+                   "\"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1\"],"
+                   "\"granular_markings\":[{\"marking_ref\":\"marking-definition--ab\","
+                   "\"selectors\":[\"Name\"]}]}");
+    sol_buf_free(&b);
+    /* The words come from one table (src/stix/stix.h). */
+    CHECK_STR(sol_tlp_word(SOL_TLP_AMBER_STRICT), "amber+strict");
+    CHECK_STR(sol_tlp_word(SOL_TLP_NONE), "none");
+    for (int l = SOL_TLP_CLEAR; l <= SOL_TLP_RED; l++) {
+        CHECK_INT(sol_tlp_parse(sol_tlp_word((enum sol_tlp)l), &t), 0);
+        CHECK_INT(t, l);
+        CHECK_INT(sol_tlp_of_marking_ref(sol_str_c(sol_tlp_marking_id((enum sol_tlp)l))), l);
+    }
 }
 
 static void

@@ -217,6 +217,52 @@ test_marking_and_red_recipients(void)
     sol_store_close(s);
 }
 
+/* issue #10, findings 1 and 2: granular markings count; upper-case ids are recognised and
+ * stored lower-cased. */
+#define BY ",\"created_by_ref\":\"identity--aaaaaaaa-0000-4000-8000-000000000001\""
+static void
+test_granular_and_upper_case(void)
+{
+    struct sol_store *s = fresh(1); /* default CLEAR: a miss would show as 1 */
+    struct seen seen = {0};
+    const char *text = "[" IND(
+        "11111111-1111-4111-8111-111111111111", "2020-01-01T00:00:00.000Z",
+        BY ",\"object_marking_refs\":[\"marking-definition--94868c89-83c2-464b-929b-"
+           "a1a8aa3c8487\"],\"description\":\"the secret\",\"granular_markings\":["
+           "{\"marking_ref\":\"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1\","
+           "\"selectors\":[\"description\"]}]") "," IND("22222222-2222-4222-8222-"
+                                                        "222222222222",
+                                                        "2020-01-01T00:00:00.000Z",
+                                                        BY ",\"object_marking_refs\":["
+                                                           "\"marking-definition--E828B379-"
+                                                           "4E03-4974-9AC4-E53A884C97C1\"]") "]";
+    CHECK_INT(ingest_text(s, text, &seen, 0, "c"), 0);
+    CHECK_INT(seen.results[SOL_INGEST_STORED], 2);
+    /* Below RED, neither exists. */
+    struct sol_object_filter f = {.collection = "c",
+                                  .max_tlp = SOL_TLP_AMBER_STRICT,
+                                  .asker_identity =
+                                      "identity--aaaaaaaa-0000-4000-8000-000000000001"};
+    struct sol_store_cursor *c;
+    struct sol_object_row r;
+    CHECK_INT(sol_store_objects_query(s, &f, &c), 0);
+    CHECK_INT(sol_store_cursor_next(c, &r), SOL_EEOF);
+    sol_store_cursor_close(c);
+    /* Their author, at RED, sees both as RED, the upper-case id stored in lower case. */
+    f.max_tlp = SOL_TLP_RED;
+    CHECK_INT(sol_store_objects_query(s, &f, &c), 0);
+    int n = 0;
+    while (sol_store_cursor_next(c, &r) == 0) {
+        n++;
+        CHECK_INT(r.tlp, SOL_TLP_RED);
+        CHECK(!memmem(r.json.p, r.json.n, "E828B379", 8));
+        CHECK(memmem(r.json.p, r.json.n, "e828b379-4e03-4974-9ac4-e53a884c97c1", 36));
+    }
+    sol_store_cursor_close(c);
+    CHECK_INT(n, 2);
+    sol_store_close(s);
+}
+
 static void
 test_document_shapes(void)
 {
@@ -255,6 +301,7 @@ main(void)
 {
     RUN(test_bundle_valid_invalid_held);
     RUN(test_marking_and_red_recipients);
+    RUN(test_granular_and_upper_case);
     RUN(test_document_shapes);
     return harness_done();
 }
