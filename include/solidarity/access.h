@@ -51,7 +51,8 @@ struct sol_principal {
     char partner_identity[128]; /* "identity--<uuid>" */
     int clearance;              /* enum sol_tlp */
     bool is_admin;
-    int64_t token_id; /* the token used, 0 for a password */
+    int64_t token_id;        /* the token used, 0 for a password */
+    sol_time_t user_created; /* when the user was made: with user_id, who they are for good */
 };
 
 /*

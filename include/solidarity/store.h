@@ -64,6 +64,13 @@ struct sol_store;
  * for a database file. On failure returns a negative code and a message in err.
  */
 SOL_API int sol_store_open(const char *url, struct sol_store **out, struct sol_error *err);
+/*
+ * The directory of a store kept in files (SQLite: the directory of store.db), where the
+ * node's other files live too (its signing key, sign.h), appended to out. Returns 0, or
+ * SOL_EUNSUPPORTED for a store kept by a database server (PostgreSQL), whose node keeps
+ * its secrets in the database instead.
+ */
+SOL_API int sol_store_dir(struct sol_store *s, struct sol_buf *out);
 /* Whether the store named by url already exists (its database file is there). */
 SOL_API bool sol_store_exists(const char *url);
 /* Close the store; NULL does nothing. An open transaction is rolled back. */
@@ -167,7 +174,8 @@ SOL_API int sol_store_object_add(struct sol_store *s, const char *collection,
  * DELETE. Evaluated in this order (taxii-2.1.md §9.5), all in the database:
  *   1. the collection's versions; match[type], match[id]; added_after on date_added;
  *      the policy (max_tlp, TLP:RED recipients): a version the asker may not see does
- *      not exist for them;
+ *      not exist for them, nor does any version of an object whose latest version
+ *      (highest version, then spec_version) they may not see (DESIGN.md "Policy");
  *   2. match[spec_version], or by default per object id the highest spec_version among
  *      what remains;
  *   3. match[version] per object id over what remains (default last);
@@ -197,6 +205,12 @@ struct sol_object_filter {
     const char *asker_identity; /* TLP:RED only when listed among the recipients; NULL = none */
     size_t limit;               /* rows wanted; 0 = no limit */
     bool skip_json;             /* rows come without json (manifest, versions: faster) */
+    /*
+     * No policy at all: every version, whatever its TLP (max_tlp and asker_identity are
+     * ignored). Only for the node's own checks (the ingest's provenance), never for a
+     * query made on someone's behalf.
+     */
+    bool unrestricted;
 };
 
 struct sol_store_cursor;
@@ -232,7 +246,9 @@ struct sol_status {
     int64_t total_count, success_count, failure_count, pending_count;
     struct sol_status_entry *successes, *failures, *pendings;
     size_t n_successes, n_failures, n_pendings;
-    char *owner; /* user who made the request */
+    char *owner;              /* the name of the user who made the request (for people) */
+    int64_t owner_user_id;    /* that user's id: what TAXII matches (0: unknown) */
+    int64_t owner_partner_id; /* the partner the user belonged to then (0: unknown) */
 };
 /* Create or replace a status resource (by id). */
 SOL_API int sol_store_status_put(struct sol_store *s, const struct sol_status *st);

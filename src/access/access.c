@@ -104,6 +104,7 @@ principal_of(const struct sol_user *u, int64_t token_id, struct sol_principal *o
     out->clearance = u->clearance;
     out->is_admin = u->is_admin;
     out->token_id = token_id;
+    out->user_created = u->created;
 }
 
 /* access.h: the principal of a named user. */

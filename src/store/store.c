@@ -66,6 +66,15 @@ sol_store_errmsg(struct sol_store *s)
     return s ? s->ops->errmsg(s) : "";
 }
 
+/* store.h: the directory of a store kept in files. */
+int
+sol_store_dir(struct sol_store *s, struct sol_buf *out)
+{
+    if (!s || !out)
+        return SOL_EINVAL;
+    return s->ops->dir ? s->ops->dir(s, out) : SOL_EUNSUPPORTED;
+}
+
 /* store.h: the schema version. */
 int
 sol_store_schema_version(struct sol_store *s)

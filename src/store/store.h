@@ -98,6 +98,8 @@ struct sol__store_ops {
 
     /* Optional (NULL: unsupported); see sol__store_collection_state(). */
     int (*collection_state)(struct sol_store *s, const char *collection, int64_t state[4]);
+    /* Optional (NULL: the store keeps no files of its own); see sol_store_dir(). */
+    int (*dir)(struct sol_store *s, struct sol_buf *out);
     /* Optional (NULL: unsupported); see sol__store_read_begin(). */
     int (*read_begin)(struct sol_store *s);
     int (*read_end)(struct sol_store *s);

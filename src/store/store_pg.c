@@ -64,6 +64,7 @@
 #include <string.h>
 
 #include "solidarity/alloc.h"
+#include "solidarity/stix.h"
 #include "store/store.h"
 #include "store/store_pg.h"
 
@@ -1062,6 +1063,9 @@ struct shared_params {
     int collection, added_after, max_tlp, asker;
 };
 
+static void policy_predicate(struct query *b, const struct sol_object_filter *f,
+                             const struct shared_params *p, const char *a);
+
 /* Step 1 of store.h's evaluation: the collection, added_after and the policy for alias. */
 static void
 base_predicate(struct query *b, const struct sol_object_filter *f, const struct shared_params *p,
@@ -1075,7 +1079,20 @@ base_predicate(struct query *b, const struct sol_object_filter *f, const struct 
         sol_buf_printf(&b->sql, "%s.collection = o.collection", a);
     if (f->has_added_after)
         sol_buf_printf(&b->sql, " AND %s.date_added > $%d", a, p->added_after);
-    /* DESIGN.md "Policy": above the asker's clearance, a version does not exist. */
+    policy_predicate(b, f, p, a);
+}
+
+/*
+ * The policy for the row of alias a: its TLP and TLP:RED recipients (DESIGN.md "Policy").
+ * Levels are printed from enum sol_tlp.
+ */
+static void
+policy_predicate(struct query *b, const struct sol_object_filter *f, const struct shared_params *p,
+                 const char *a)
+{
+    if (f->unrestricted) /* the node's own checks (store.h) */
+        return;
+    /* Above the asker's clearance, a version does not exist. */
     if (f->max_tlp <= 0)
         sol_buf_puts(&b->sql, " AND false");
     else
@@ -1083,10 +1100,26 @@ base_predicate(struct query *b, const struct sol_object_filter *f, const struct 
     /* TLP:RED only to the partners named on the version (access.h). */
     if (p->asker)
         sol_buf_printf(&b->sql,
-                       " AND (%s.tlp < 5 OR strpos(',' || %s.red_recipients || ',', $%d) > 0)", a,
-                       a, p->asker);
+                       " AND (%s.tlp < %d OR strpos(',' || %s.red_recipients || ',', $%d) > 0)", a,
+                       SOL_TLP_RED, a, p->asker);
     else
-        sol_buf_printf(&b->sql, " AND %s.tlp < 5", a);
+        sol_buf_printf(&b->sql, " AND %s.tlp < %d", a, SOL_TLP_RED);
+}
+
+/*
+ * DESIGN.md "Policy": an object whose latest version (the highest version, then
+ * spec_version) the asker may not see does not exist for them: no older version of it
+ * is served.
+ */
+static void
+latest_visible(struct query *b, const struct sol_object_filter *f, const struct shared_params *p)
+{
+    if (f->unrestricted || f->max_tlp <= 0)
+        return;
+    sol_buf_puts(&b->sql, " AND (SELECT true");
+    policy_predicate(b, f, p, "h");
+    sol_buf_puts(&b->sql, " FROM objects h WHERE h.collection = o.collection AND h.id = o.id "
+                          "ORDER BY h.version DESC, h.spec_version DESC LIMIT 1)");
 }
 
 /*
@@ -1100,9 +1133,11 @@ build_where(struct query *b, const struct sol_object_filter *f, unsigned version
     p.collection = param_text(b, f->collection ? f->collection : "");
     if (f->has_added_after)
         p.added_after = param_int(b, f->added_after);
-    if (f->max_tlp > 0) /* else nothing is visible, and the parameter is not used */
+    /* Without a clearance nothing is visible, and unrestricted has no policy: the
+     * parameters would not be used. */
+    if (f->max_tlp > 0 && !f->unrestricted)
         p.max_tlp = param_int(b, f->max_tlp);
-    if (f->asker_identity && *f->asker_identity) {
+    if (f->asker_identity && *f->asker_identity && !f->unrestricted) {
         size_t n = strlen(f->asker_identity);
         char *asker = sol_malloc(n + 3);
         if (!asker) {
@@ -1119,6 +1154,7 @@ build_where(struct query *b, const struct sol_object_filter *f, unsigned version
 
     sol_buf_puts(&b->sql, " WHERE ");
     base_predicate(b, f, &p, "o");
+    latest_visible(b, f, &p);
     if (f->n_types)
         in_list(b, "o", "type", f->types, f->n_types);
     if (f->n_ids)
@@ -1417,14 +1453,18 @@ pgs_status_put(struct sol_store *s, const struct sol_status *stt)
         a_int(&a, stt->failure_count);
         a_int(&a, stt->pending_count);
         a_text(&a, stt->owner);
+        a_int(&a, stt->owner_user_id);
+        a_int(&a, stt->owner_partner_id);
         rc = pg_do(q,
                    "INSERT INTO status (id, status, request_timestamp, total_count, "
-                   "success_count, failure_count, pending_count, owner) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET "
+                   "success_count, failure_count, pending_count, owner, owner_user, "
+                   "owner_partner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                   "ON CONFLICT (id) DO UPDATE SET "
                    "status = excluded.status, request_timestamp = excluded.request_timestamp, "
                    "total_count = excluded.total_count, success_count = excluded.success_count, "
                    "failure_count = excluded.failure_count, "
-                   "pending_count = excluded.pending_count, owner = excluded.owner",
+                   "pending_count = excluded.pending_count, owner = excluded.owner, "
+                   "owner_user = excluded.owner_user, owner_partner = excluded.owner_partner",
                    &a, NULL);
     }
     if (rc == 0) {
@@ -1488,7 +1528,8 @@ pgs_status_get(struct sol_store *s, const char *id, struct sol_status *out)
     int rc = 0;
     PGresult *res = pg_run(q,
                            "SELECT id, status, request_timestamp, total_count, success_count, "
-                           "failure_count, pending_count, owner FROM status WHERE id = $1",
+                           "failure_count, pending_count, owner, owner_user, owner_partner "
+                           "FROM status WHERE id = $1",
                            &a, &rc);
     if (!res)
         return rc;
@@ -1505,6 +1546,8 @@ pgs_status_get(struct sol_store *s, const char *id, struct sol_status *out)
     out->failure_count = col_i64(res, 0, 5);
     out->pending_count = col_i64(res, 0, 6);
     out->owner = col_dup(res, 0, 7, &oom);
+    out->owner_user_id = col_i64(res, 0, 8);
+    out->owner_partner_id = col_i64(res, 0, 9);
     PQclear(res);
 
     res = pg_run(q,

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "solidarity/alloc.h"
+#include "solidarity/stix.h"
 #include "store/store.h"
 
 #define BUSY_TIMEOUT_MS 15000
@@ -455,6 +456,21 @@ sq_close(struct sol_store *s)
     }
     txc_forget(q);
     sol_free(q);
+}
+
+/* store.h: the directory of the database file. */
+static int
+sq_dir(struct sol_store *s, struct sol_buf *out)
+{
+    const char *file = sqlite3_db_filename(sq(s)->db, "main");
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    if (!file || !*file)
+        return SOL_EUNSUPPORTED; /* an in-memory database */
+    if (slash)
+        sol_buf_append(out, file, slash == file ? 1 : (size_t)(slash - file));
+    else
+        sol_buf_putc(out, '.');
+    return out->oom ? SOL_ENOMEM : 0;
 }
 
 static const char *
@@ -920,7 +936,7 @@ latest_before(struct sq_store *q, int64_t collection, const struct sol_object_ro
         if (sqlite3_column_int(st, 1) == 2) {
             ls->mine = 2;
         } else if (sqlite3_column_int(st, 4) != tlp ||
-                   (tlp == 5 /* SOL_TLP_RED */ &&
+                   (tlp == SOL_TLP_RED &&
                     text_cmp(sqlite3_column_text(st, 5), (size_t)sqlite3_column_bytes(st, 5),
                              red) != 0)) {
             ls->mine = 2;
@@ -1120,6 +1136,9 @@ struct shared_params {
     int collection, added_after, max_tlp, asker;
 };
 
+static void policy_predicate(struct query *b, const struct sol_object_filter *f,
+                             const struct shared_params *p, const char *a);
+
 /* Step 1 of store.h's evaluation: the collection, added_after and the policy for alias. */
 static void
 base_predicate(struct query *b, const struct sol_object_filter *f, const struct shared_params *p,
@@ -1134,7 +1153,20 @@ base_predicate(struct query *b, const struct sol_object_filter *f, const struct 
     if (f->has_added_after)
         sol_buf_printf(&b->sql, " AND %s%s.date_added > ?%d", strcmp(a, "o") ? "+" : "", a,
                        p->added_after);
-    /* DESIGN.md "Policy": above the asker's clearance, a version does not exist. */
+    policy_predicate(b, f, p, a);
+}
+
+/*
+ * The policy for the row of alias a: its TLP and TLP:RED recipients (DESIGN.md "Policy").
+ * Levels are printed from enum sol_tlp.
+ */
+static void
+policy_predicate(struct query *b, const struct sol_object_filter *f, const struct shared_params *p,
+                 const char *a)
+{
+    if (f->unrestricted) /* the node's own checks (store.h) */
+        return;
+    /* Above the asker's clearance, a version does not exist. */
     if (f->max_tlp <= 0)
         sol_buf_puts(&b->sql, " AND 0");
     else
@@ -1142,10 +1174,29 @@ base_predicate(struct query *b, const struct sol_object_filter *f, const struct 
     /* TLP:RED only to the partners named on the version (access.h). */
     if (p->asker)
         sol_buf_printf(&b->sql,
-                       " AND (%s.tlp < 5 OR instr(',' || %s.red_recipients || ',', ?%d) > 0)", a, a,
-                       p->asker);
+                       " AND (%s.tlp < %d OR instr(',' || %s.red_recipients || ',', ?%d) > 0)", a,
+                       SOL_TLP_RED, a, p->asker);
     else
-        sol_buf_printf(&b->sql, " AND %s.tlp < 5", a);
+        sol_buf_printf(&b->sql, " AND %s.tlp < %d", a, SOL_TLP_RED);
+}
+
+/*
+ * DESIGN.md "Policy": an object whose latest version (the highest version, then
+ * spec_version) the asker may not see does not exist for them: no older version of it
+ * is served. Only ids whose versions differ in visibility (latest = 2,
+ * schema/003_latest.sql) need the lookup: for the others, whoever sees one version sees
+ * the latest.
+ */
+static void
+latest_visible(struct query *b, const struct sol_object_filter *f, const struct shared_params *p)
+{
+    if (f->unrestricted || f->max_tlp <= 0)
+        return;
+    sol_buf_puts(&b->sql, " AND (o.latest < 2 OR (SELECT 1");
+    policy_predicate(b, f, p, "h");
+    sol_buf_puts(&b->sql, " FROM objects h INDEXED BY objects_version WHERE h.collection = "
+                          "o.collection AND h.id = o.id ORDER BY h.version DESC, "
+                          "h.spec_version DESC LIMIT 1))");
 }
 
 /*
@@ -1160,9 +1211,11 @@ build_where(struct query *b, const struct sol_object_filter *f, bool with_cursor
     p.collection = param_int(b, b->collection_key);
     if (f->has_added_after)
         p.added_after = param_int(b, f->added_after);
-    if (f->max_tlp > 0) /* else nothing is visible, and the parameter is not used */
+    /* Without a clearance nothing is visible, and unrestricted has no policy: the
+     * parameters would not be used. */
+    if (f->max_tlp > 0 && !f->unrestricted)
         p.max_tlp = param_int(b, f->max_tlp);
-    if (f->asker_identity && *f->asker_identity) {
+    if (f->asker_identity && *f->asker_identity && !f->unrestricted) {
         size_t n = strlen(f->asker_identity);
         b->asker = sol_malloc(n + 3);
         if (!b->asker) {
@@ -1178,6 +1231,7 @@ build_where(struct query *b, const struct sol_object_filter *f, bool with_cursor
 
     sol_buf_puts(&b->sql, " WHERE ");
     base_predicate(b, f, &p, "o");
+    latest_visible(b, f, &p);
     if (f->n_types)
         in_list(b, "o", "type", f->types, f->n_types);
     if (f->n_ids)
@@ -1528,12 +1582,14 @@ sq_status_put(struct sol_store *s, const struct sol_status *stt)
     sqlite3_stmt *st = NULL;
     if (rc == 0) {
         st = prep(q, "INSERT INTO status (id, status, request_timestamp, total_count, "
-                     "success_count, failure_count, pending_count, owner) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET "
+                     "success_count, failure_count, pending_count, owner, owner_user, "
+                     "owner_partner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                     "ON CONFLICT (id) DO UPDATE SET "
                      "status = excluded.status, request_timestamp = excluded.request_timestamp, "
                      "total_count = excluded.total_count, success_count = excluded.success_count, "
                      "failure_count = excluded.failure_count, "
-                     "pending_count = excluded.pending_count, owner = excluded.owner");
+                     "pending_count = excluded.pending_count, owner = excluded.owner, "
+                     "owner_user = excluded.owner_user, owner_partner = excluded.owner_partner");
         if (!st)
             rc = SOL_ESTORE;
         else {
@@ -1545,6 +1601,8 @@ sq_status_put(struct sol_store *s, const struct sol_status *stt)
             sqlite3_bind_int64(st, 6, stt->failure_count);
             sqlite3_bind_int64(st, 7, stt->pending_count);
             bind_text(st, 8, stt->owner);
+            sqlite3_bind_int64(st, 9, stt->owner_user_id);
+            sqlite3_bind_int64(st, 10, stt->owner_partner_id);
             rc = step_done(q, st);
         }
     }
@@ -1585,8 +1643,8 @@ sq_status_get(struct sol_store *s, const char *id, struct sol_status *out)
     struct sq_store *q = sq(s);
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = prep(q, "SELECT id, status, request_timestamp, total_count, "
-                               "success_count, failure_count, pending_count, owner "
-                               "FROM status WHERE id = ?1");
+                               "success_count, failure_count, pending_count, owner, "
+                               "owner_user, owner_partner FROM status WHERE id = ?1");
     if (!st)
         return SOL_ESTORE;
     bind_text(st, 1, id);
@@ -1605,6 +1663,8 @@ sq_status_get(struct sol_store *s, const char *id, struct sol_status *out)
     out->failure_count = sqlite3_column_int64(st, 5);
     out->pending_count = sqlite3_column_int64(st, 6);
     out->owner = col_dup(st, 7, &oom);
+    out->owner_user_id = sqlite3_column_int64(st, 8);
+    out->owner_partner_id = sqlite3_column_int64(st, 9);
     done(q, st);
 
     st = prep(q, "SELECT kind, object_id, version, message FROM status_entries "
@@ -2422,6 +2482,7 @@ const struct sol__store_ops sol__store_sqlite_ops = {
     .cursor_next = sq_cursor_next,
     .cursor_close = sq_cursor_close,
     .objects_delete = sq_objects_delete,
+    .dir = sq_dir,
     .status_put = sq_status_put,
     .status_get = sq_status_get,
     .status_expire = sq_status_expire,

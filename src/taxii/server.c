@@ -405,6 +405,18 @@ write_status(struct sol_buf *out, const struct sol_status *st)
 }
 
 /*
+ * Whether the principal made the request of a status: the same user (by id: names are
+ * reused), in the same partner, who existed when the request was made (SQLite may give
+ * a removed user's id to a new one, whose created time is then later).
+ */
+static bool
+status_owner(const struct sol_status *st, const struct sol_principal *who)
+{
+    return st->owner_user_id > 0 && st->owner_user_id == who->user_id &&
+           st->owner_partner_id == who->partner_id && who->user_created <= st->request_timestamp;
+}
+
+/*
  * §4.3: GET {api-root}/status/{status-id}/. Only the user who made the request (or an
  * admin) may read a status; for anyone else it does not exist.
  */
@@ -418,8 +430,7 @@ ep_status(struct ctx *c)
     int rc = sol_store_status_get(c->s, c->rt.status_id, &st);
     if (rc < 0 && rc != SOL_ENOTFOUND)
         return store_failure(c, rc);
-    if (rc == SOL_ENOTFOUND ||
-        (!c->who.is_admin && (!st.owner || strcmp(st.owner, c->who.name) != 0)) ||
+    if (rc == SOL_ENOTFOUND || (!c->who.is_admin && !status_owner(&st, &c->who)) ||
         st.request_timestamp < sol_time_now() - STATUS_RETENTION) {
         sol_status_clear(&st);
         return sol__taxii_error(c->resp, 404,
@@ -979,6 +990,8 @@ ep_post(struct ctx *c)
         .failures = pr.bad,
         .n_failures = pr.n_bad,
         .owner = c->who.name,
+        .owner_user_id = c->who.user_id,
+        .owner_partner_id = c->who.partner_id,
     };
     rc = sol_store_status_put(c->s, &st);
     if (rc == 0) {

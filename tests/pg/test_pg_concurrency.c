@@ -333,6 +333,7 @@ test_migrations(void)
     sol_store_close(s);
     CHECK_INT(raw_sql_at(old, "SELECT 'objects_type'::regclass"), 0);
     CHECK_INT(raw_sql_at(old, "SELECT latest FROM objects; SELECT changes FROM collections"), 0);
+    CHECK_INT(raw_sql_at(old, "SELECT owner_user, owner_partner FROM status"), 0);
     CHECK_INT(raw_sql_at(old, "INSERT INTO schema_version VALUES (99, 0)"), 0);
     struct sol_error err;
     s = NULL;

@@ -518,10 +518,16 @@ test_filters(void)
     f.n_ids = 0;
     f.version_match = 0;
 
-    /* Policy: max_tlp hides versions (and the latest is computed among the visible). */
+    /* Policy: max_tlp hides versions, and every version of an object whose latest version
+     * it hides (DESIGN.md "Policy"): malware--2's AMBER+STRICT latest hides its GREEN first. */
     f.max_tlp = 2;
-    CHECK_INT(query(s, "max green", &f, out, sizeof out), 2);
-    CHECK_STR(out, "indicator--1@01-02T00:00:00.000Z/2.1 malware--2@02-01T00:00:00.000Z/2.1");
+    CHECK_INT(query(s, "max green", &f, out, sizeof out), 1);
+    CHECK_STR(out, "indicator--1@01-02T00:00:00.000Z/2.1");
+    f.version_match = SOL_VERSION_ALL;
+    CHECK_INT(query(s, "max green, all versions", &f, out, sizeof out), 2);
+    f.version_match = 0;
+    f.max_tlp = 4;
+    CHECK_INT(query(s, "max amber+strict", &f, out, sizeof out), 3);
     f.max_tlp = 0;
     CHECK_INT(query(s, "tlp none", &f, out, sizeof out), 0);
     /* TLP:RED only to the recipients named. */

@@ -141,13 +141,13 @@ test_open_and_schema(void)
 {
     struct sol_store *s = fresh();
     CHECK(s != NULL);
-    CHECK_INT(sol_store_schema_version(s), 4);
+    CHECK_INT(sol_store_schema_version(s), 5);
     sol_store_close(s);
     CHECK(sol_store_exists(dir));
     CHECK(!sol_store_exists("/nonexistent/dir"));
     s = NULL;
     CHECK_INT(sol_store_open(dir, &s, NULL), 0); /* reopen: nothing to migrate */
-    CHECK_INT(sol_store_schema_version(s), 4);
+    CHECK_INT(sol_store_schema_version(s), 5);
     sol_store_close(s);
     struct sol_error err;
     CHECK_INT(sol_store_open("/nonexistent/dir", &s, &err), SOL_EIO);
@@ -191,6 +191,7 @@ test_migrations(void)
     sol_store_close(s);
     CHECK_INT(raw_sql("CREATE INDEX objects_type ON objects(collection)"), SQLITE_ERROR);
     CHECK_INT(raw_sql("SELECT latest FROM objects; SELECT changes FROM collections"), SQLITE_OK);
+    CHECK_INT(raw_sql("SELECT owner_user, owner_partner FROM status"), SQLITE_OK);
     CHECK_INT(raw_sql("INSERT INTO schema_version VALUES (99, 0)"), SQLITE_OK);
     struct sol_error err;
     CHECK_INT(sol_store_open(dir, &s, &err), SOL_EUNSUPPORTED);
@@ -425,25 +426,46 @@ test_policy_in_sql(void)
     add(s, "c", "report--red", "2020-01-01T00:00:00.000Z", NULL, 5,
         "identity--aaaaaaaa-0000-4000-8000-000000000001,identity--bbbbbbbb-0000-4000-8000-"
         "000000000002");
-    /* a newer version the asker may not see does not exist for them: the older shows */
+    /* DESIGN.md "Policy": an object whose latest version the asker may not see does not
+     * exist for them: no older version of it is served */
     add(s, "c", "report--green", "2020-01-01T00:00:09.000Z", NULL, 5, "identity--x");
 
     struct sol_object_filter f = {.collection = "c", .max_tlp = 2};
-    CHECK_INT(query(s, &f, out, sizeof out), 2);
-    CHECK_STR(out, "report--clear@00:00:00.000Z report--green@00:00:00.000Z");
+    CHECK_INT(query(s, &f, out, sizeof out), 1);
+    CHECK_STR(out, "report--clear@00:00:00.000Z");
+    f.version_match = SOL_VERSION_ALL; /* not through another door either */
+    CHECK_INT(query(s, &f, out, sizeof out), 1);
+    f.version_match = SOL_VERSION_FIRST;
+    CHECK_INT(query(s, &f, out, sizeof out), 1);
+    f.version_match = 0;
+    f.has_added_after = true;
+    CHECK_INT(query(s, &f, out, sizeof out), 1);
+    f.has_added_after = false;
     f.max_tlp = 3;
-    CHECK_INT(query(s, &f, out, sizeof out), 3);
+    CHECK_INT(query(s, &f, out, sizeof out), 2);
     f.max_tlp = 4;
-    CHECK_INT(query(s, &f, out, sizeof out), 4);
+    CHECK_INT(query(s, &f, out, sizeof out), 3);
     f.max_tlp = 5;
-    CHECK_INT(query(s, &f, out, sizeof out), 4); /* RED without being a recipient: none */
+    CHECK_INT(query(s, &f, out, sizeof out), 3); /* RED without being a recipient: none */
     f.asker_identity = "identity--bbbbbbbb-0000-4000-8000-000000000002";
-    CHECK_INT(query(s, &f, out, sizeof out), 5);
-    f.asker_identity = "identity--bbbbbbbb-0000-4000-8000-00000000000"; /* a prefix is not it */
     CHECK_INT(query(s, &f, out, sizeof out), 4);
+    f.asker_identity = "identity--bbbbbbbb-0000-4000-8000-00000000000"; /* a prefix is not it */
+    CHECK_INT(query(s, &f, out, sizeof out), 3);
     f.asker_identity = "identity--x";
     CHECK_INT(query(s, &f, out, sizeof out), 4);
     CHECK(strstr(out, "report--green@00:00:00.000Z") == NULL); /* sees the RED newer version */
+    CHECK(strstr(out, "report--green@00:00:09.000Z") != NULL);
+    f.version_match = SOL_VERSION_ALL; /* and both versions of it */
+    CHECK_INT(query(s, &f, out, sizeof out), 5);
+    f.version_match = 0;
+    /* the node's own checks see everything */
+    f.asker_identity = NULL;
+    f.max_tlp = 0;
+    f.unrestricted = true;
+    f.version_match = SOL_VERSION_ALL;
+    CHECK_INT(query(s, &f, out, sizeof out), 6);
+    f.unrestricted = false;
+    f.version_match = 0;
     /* limit counts visible rows only */
     f.asker_identity = NULL;
     f.max_tlp = 1;
@@ -878,6 +900,8 @@ test_latest_flag(void)
     /* a store of schema 2 (no flag) is backfilled by the migration */
     CHECK_INT(raw_sql("ALTER TABLE objects DROP COLUMN latest; "
                       "ALTER TABLE collections DROP COLUMN changes; "
+                      "ALTER TABLE status DROP COLUMN owner_user; "
+                      "ALTER TABLE status DROP COLUMN owner_partner; "
                       "DELETE FROM schema_version WHERE version >= 3"),
               SQLITE_OK);
     s = NULL;
