@@ -25,9 +25,13 @@
  * A verifier never trusts the public_key written in the object: it compares it with
  * the keys it holds for the partner (peer add --key) and verifies with the one held.
  *
- * Keys: each node has one key pair, made on first use and kept in the data directory
- * as DIR/signing.key (mode 0600, the 64-byte libsodium secret key in base64 on one
- * line); its public half is also written to the store setting SOL_SETTING_SIGN_PUBLIC.
+ * Keys: each node has one key pair, made on first use and kept with its store, where
+ * every process of the node finds it: for a store in a data directory (SQLite), in
+ * DIR/signing.key (mode 0600 in the owner-only directory, the 64-byte libsodium secret
+ * key in base64 on one line); for a store on a database server (PostgreSQL), in the
+ * store setting SOL_SETTING_SIGN_SECRET (the same text), protected as the database is:
+ * only the role the node connects as may read it (solidarity-serve(1) says how to keep
+ * it so). Its public half is also written to the store setting SOL_SETTING_SIGN_PUBLIC.
  *
  * Ownership: functions append to caller-owned buffers and read caller-owned JSON.
  */
@@ -53,6 +57,8 @@ struct sol_store;
 #define SOL_SETTING_SIGN_PUBLIC "node.sign_public_key"
 /* The file of the node's secret key inside the data directory. */
 #define SOL_SIGN_KEY_FILE "signing.key"
+/* The store setting with the secret key of a node on a database server (base64). */
+#define SOL_SETTING_SIGN_SECRET "node.sign_secret_key"
 
 #define SOL_SIGN_PUBLIC_BYTES 32
 #define SOL_SIGN_SECRET_BYTES 64
@@ -77,9 +83,10 @@ SOL_API int sol_sign_key_load(const char *data_dir, bool create, const char *sig
                               struct sol_sign_key *out, struct sol_error *err);
 
 /*
- * The node's key for a store opened from data_dir: loads (or makes) it with the node's
- * identity (setting node.identity) as signer, and records the public key in the setting
- * SOL_SETTING_SIGN_PUBLIC when it is not there yet.
+ * The node's key: loads (or makes) it where the store keeps it (see above; data_dir, when
+ * not NULL, names the directory of the key file of a store kept in files), with the
+ * node's identity (setting node.identity) as signer, and records the public key in the
+ * setting SOL_SETTING_SIGN_PUBLIC when it is not there yet.
  */
 SOL_API int sol_sign_node_key(struct sol_store *s, const char *data_dir, struct sol_sign_key *out,
                               struct sol_error *err);

@@ -83,6 +83,28 @@ set_signer(struct sol_sign_key *k, const char *signer)
     snprintf(k->signer, sizeof k->signer, "%s", signer ? signer : "");
 }
 
+/* Decode the base64 text of a secret key (n bytes) into out, with its public half. */
+static int
+decode_secret(const char *text, size_t n, const char *where, struct sol_sign_key *out,
+              struct sol_error *err)
+{
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
+        n--;
+    /* libsodium's secret key is the seed followed by the public key. */
+    uint8_t sk[96];
+    long got = n <= 128 ? sol_base64_decode(text, n, sk) : -1;
+    if (got != SOL_SIGN_SECRET_BYTES) {
+        sodium_memzero(sk, sizeof sk);
+        return sol_error_set(err, SOL_EINVALID,
+                             "%s: not an Ed25519 secret key (base64 of 64 bytes expected)", where);
+    }
+    memcpy(out->secret_key, sk, SOL_SIGN_SECRET_BYTES);
+    sodium_memzero(sk, sizeof sk);
+    if (crypto_sign_ed25519_sk_to_pk(out->public_key, out->secret_key) != 0)
+        return sol_error_set(err, SOL_ECRYPTO, "%s: cannot derive the public key", where);
+    return 0;
+}
+
 /* Read and decode an existing key file. */
 static int
 read_key_file(const char *path, struct sol_sign_key *out, struct sol_error *err)
@@ -90,30 +112,12 @@ read_key_file(const char *path, struct sol_sign_key *out, struct sol_error *err)
     struct sol_buf b;
     sol_buf_init(&b);
     int rc = sol_read_file(path, 4096, &b, err);
-    if (rc != 0) {
-        sol_buf_free(&b);
-        return rc;
-    }
-    size_t n = b.n;
-    while (n && (b.p[n - 1] == '\n' || b.p[n - 1] == '\r' || b.p[n - 1] == ' '))
-        n--;
-    uint8_t sk[96];
-    long got = n <= 128 ? sol_base64_decode(b.p, n, sk) : -1;
-    sodium_memzero(b.p, b.n);
+    if (rc == 0)
+        rc = decode_secret(b.p, b.n, path, out, err);
+    if (b.p)
+        sodium_memzero(b.p, b.n);
     sol_buf_free(&b);
-    if (got != SOL_SIGN_SECRET_BYTES) {
-        sodium_memzero(sk, sizeof sk);
-        return sol_error_set(err, SOL_EINVALID,
-                             "%s: not an Ed25519 secret key (base64 of 64 "
-                             "bytes expected)",
-                             path);
-    }
-    memcpy(out->secret_key, sk, SOL_SIGN_SECRET_BYTES);
-    sodium_memzero(sk, sizeof sk);
-    /* libsodium's secret key is the seed followed by the public key. */
-    if (crypto_sign_ed25519_sk_to_pk(out->public_key, out->secret_key) != 0)
-        return sol_error_set(err, SOL_ECRYPTO, "%s: cannot derive the public key", path);
-    return 0;
+    return rc;
 }
 
 /* sign.h: load or make the node's key. */
@@ -167,23 +171,90 @@ sol_sign_key_load(const char *data_dir, bool create, const char *signer, struct 
     return 0;
 }
 
+/*
+ * The key of a node whose store is a database server's (PostgreSQL): in the store's
+ * setting SOL_SETTING_SIGN_SECRET, made on first use in a transaction, so that every
+ * process of the node (several `serve` on one database) finds the same key.
+ */
+static int
+key_in_store(struct sol_store *s, struct sol_sign_key *out, struct sol_error *err)
+{
+    struct sol_buf b;
+    sol_buf_init(&b);
+    int rc = sol_store_setting_get(s, SOL_SETTING_SIGN_SECRET, &b);
+    if (rc == SOL_ENOTFOUND) {
+        struct sol_sign_key fresh;
+        memset(&fresh, 0, sizeof fresh);
+        struct sol_buf text;
+        sol_buf_init(&text);
+        if (crypto_sign_keypair(fresh.public_key, fresh.secret_key) != 0)
+            rc = SOL_ECRYPTO;
+        else
+            sol_base64_encode(&text, fresh.secret_key, SOL_SIGN_SECRET_BYTES);
+        sol_sign_key_clear(&fresh);
+        if (rc != SOL_ECRYPTO)
+            rc = text.oom ? SOL_ENOMEM : sol_store_begin(s);
+        if (rc == 0) {
+            /* Another process may have made it in the meantime: keep theirs. */
+            rc = sol_store_setting_get(s, SOL_SETTING_SIGN_SECRET, &b);
+            if (rc == SOL_ENOTFOUND)
+                rc = sol_store_setting_set(s, SOL_SETTING_SIGN_SECRET, text.p);
+            if (rc == 0)
+                rc = sol_store_audit(s, "node", "node.key", SOL_SETTING_SIGN_SECRET,
+                                     "{\"made\":\"the node's signing key\"}");
+            rc = rc == 0 ? sol_store_commit(s) : (sol_store_rollback(s), rc);
+        }
+        if (text.p)
+            sodium_memzero(text.p, text.n);
+        sol_buf_free(&text);
+        if (rc == 0)
+            rc = sol_store_setting_get(s, SOL_SETTING_SIGN_SECRET, &b);
+    }
+    if (rc == 0)
+        rc = decode_secret(b.p, b.n, "the store's signing key (" SOL_SETTING_SIGN_SECRET ")", out,
+                           err);
+    else
+        sol_error_set(err, rc, "cannot read or make the node's signing key: %s",
+                      sol_store_errmsg(s));
+    if (b.p)
+        sodium_memzero(b.p, b.n);
+    sol_buf_free(&b);
+    return rc;
+}
+
 /* sign.h: the node's key, with its identity as signer. */
 int
 sol_sign_node_key(struct sol_store *s, const char *data_dir, struct sol_sign_key *out,
                   struct sol_error *err)
 {
-    struct sol_buf id, pub;
+    memset(out, 0, sizeof *out);
+    if (sodium_ready() != 0)
+        return sol_error_set(err, SOL_ECRYPTO, "libsodium cannot be initialised");
+    struct sol_buf id, pub, dir;
     sol_buf_init(&id);
     sol_buf_init(&pub);
+    sol_buf_init(&dir);
     int rc = sol_store_setting_get(s, SOL_SETTING_NODE_IDENTITY, &id);
     if (rc != 0 && rc != SOL_ENOTFOUND) {
         sol_buf_free(&id);
         return sol_error_set(err, rc, "cannot read the node's identity: %s", sol_store_errmsg(s));
     }
-    rc = sol_sign_key_load(data_dir, true, id.p, out, err);
+    /* A store kept in files has the key beside it; a database server's keeps it inside. */
+    rc = sol_store_dir(s, &dir);
+    if (rc == 0)
+        rc = sol_sign_key_load(data_dir ? data_dir : dir.p, true, id.p, out, err);
+    else if (rc == SOL_EUNSUPPORTED)
+        rc = key_in_store(s, out, err);
+    else
+        sol_error_set(err, rc, "cannot tell where the store is: %s", sol_strerror(rc));
+    if (rc == 0)
+        set_signer(out, id.p);
     sol_buf_free(&id);
-    if (rc != 0)
+    sol_buf_free(&dir);
+    if (rc != 0) {
+        sol_sign_key_clear(out);
         return rc;
+    }
     struct sol_buf want;
     sol_buf_init(&want);
     sol_sign_public_text(&want, out->public_key);
