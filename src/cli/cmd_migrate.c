@@ -17,12 +17,14 @@
  * writers first). The target must be empty, unless --force, which drops its tables.
  */
 #include <sqlite3.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "solidarity/alloc.h"
+#include "solidarity/sign.h"
 #include "solidarity/store.h"
 #include "solidarity/util.h"
 #include "store/store_pg.h"
@@ -337,6 +339,34 @@ take_count(void *arg, int ncols, const char *const *values, const int *lengths)
     return 0;
 }
 
+/*
+ * The node's signing key goes with it (sign.h): from DIR/signing.key into the setting
+ * where a node on PostgreSQL keeps it, so that the node signs as before and its partners'
+ * copies of its public key stay good. A node that never signed has no key to move.
+ */
+static int
+move_signing_key(const char *dir, struct sol_store *to)
+{
+    struct sol_sign_key k;
+    struct sol_error err;
+    int rc = sol_sign_key_load(dir, false, NULL, &k, &err);
+    if (rc == SOL_ENOTFOUND)
+        return 0;
+    if (rc != 0) {
+        cli_error("migrate", "%s", err.msg);
+        return rc;
+    }
+    struct sol_buf text;
+    sol_buf_init(&text);
+    sol_base64_encode(&text, k.secret_key, SOL_SIGN_SECRET_BYTES);
+    sol_sign_key_clear(&k);
+    rc = text.oom ? SOL_ENOMEM : sol_store_setting_set(to, SOL_SETTING_SIGN_SECRET, text.p);
+    if (text.p)
+        sodium_memzero(text.p, text.n);
+    sol_buf_free(&text);
+    return rc;
+}
+
 /* Every table of the target holds as many rows as were copied into it. */
 static int
 verify_counts(struct migration *m)
@@ -471,6 +501,10 @@ cli_cmd_migrate(int argc, char **argv)
     }
     if (rc == 0)
         rc = verify_objects(&m);
+    if (rc == 0) {
+        stage = "moving the signing key";
+        rc = move_signing_key(dir, m.to);
+    }
     if (rc == 0) {
         stage = "committing";
         rc = sol_store_commit(m.to);

@@ -60,6 +60,7 @@ data=$(cd "$here/../data/stix" && pwd)
   >/dev/null 2>>"$tmp/log"
 "$bin" --data "$tmp/data" import --collection "$B" --recipient "$(var OTHER)" \
   "$data/oasis-cti-documentation/using-marking-definitions.json" >/dev/null 2>>"$tmp/log"
+key_sqlite=$("$bin" --data "$tmp/data" peer key 2>>"$tmp/log")
 moved=$("$bin" --data "$tmp/data" collection list | awk -v b="$B" '$1 == b {print $5}')
 check "the SQLite node holds objects to move ($moved in collection B)" test "${moved:-0}" -gt 100
 "$bin" migrate --from "sqlite://$tmp/data" --to "$db" >"$tmp/migrate" 2>>"$tmp/log"
@@ -95,6 +96,18 @@ same_listing "peers" peer list
   sed 's/bundle--[0-9a-f-]*//' >"$tmp/e2"
 check "an export of collection B: the same $(wc -c <"$tmp/e1") bytes from both stores" \
   test -s "$tmp/e1" -a "$(wc -c <"$tmp/e1")" -gt 1000 -a -z "$(cmp "$tmp/e1" "$tmp/e2" 2>&1)"
+
+# issue #10, finding 9: a node on PostgreSQL signs, with the key it had before the move, kept
+# in the store where every serve of the node finds it (not in a "directory" named by the URL).
+key_pg=$("$bin" --data "$db" peer key 2>"$tmp/err")
+check "the node on PostgreSQL has its signing key: the one it had on SQLite" \
+  test -n "$key_sqlite" -a "$key_pg" = "$key_sqlite"
+check "and says nothing of a signing.key file" bash -c "! grep -q signing.key '$tmp/err'"
+"$bin" --data "$db" export --format stix --signed --collection "$B" --output "$tmp/signed.json" \
+  2>>"$tmp/log"
+check "export --signed works on PostgreSQL" grep -q '"signature"' "$tmp/signed.json"
+"$bin" --data "$db" peer sign "$tmp/signed.json" --output "$tmp/signed2.json" 2>>"$tmp/log"
+check "so does peer sign" grep -q '"signature"' "$tmp/signed2.json"
 
 # start: run serve on the PostgreSQL store in the background; sets url and server_pid.
 start() {
