@@ -10,6 +10,7 @@
 # prints what a computed page costs. wrk (Debian package wrk) drives the load; both
 # servers get 2 threads/workers. Usage: bench/taxii.sh BUILD-DIR [SECONDS]
 set -uo pipefail
+umask 077 # serve refuses a store other users may read (DESIGN.md "Policy")
 build=${1:?usage: bench/taxii.sh BUILD-DIR [SECONDS]}
 secs=${2:-${TAXII_BENCH_SECONDS:-5}}
 bin=$build/solidarity

@@ -1,11 +1,14 @@
 /*
  * admin.c — helpers of the administration commands (admin.h).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/admin.h"
@@ -33,6 +36,65 @@ cli_open_store(const char *cmd, struct sol_store **out)
         return CLI_ERR;
     }
     return CLI_OK;
+}
+
+/* One entry of the data directory: fix its mode, or check it. */
+static int
+private_entry(const char *cmd, const char *path, bool fix, bool *bad)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0) {
+        cli_error(cmd, "%s: %s", path, strerror(errno));
+        return CLI_ERR;
+    }
+    if (S_ISLNK(sb.st_mode))
+        return CLI_OK; /* the link's own mode means nothing; its target is not ours */
+    mode_t want = S_ISDIR(sb.st_mode) ? 0700 : sb.st_mode & 0700;
+    if (fix) {
+        if ((sb.st_mode & 07777) != want && chmod(path, want) != 0) {
+            cli_error(cmd, "%s: cannot make it owner-only: %s", path, strerror(errno));
+            return CLI_ERR;
+        }
+    } else if (sb.st_mode & S_IRWXO) {
+        cli_error(cmd,
+                  "%s is open to other users (mode %04o): every object, TLP:RED included, and "
+                  "the node's keys would be; refusing to serve it (make the data directory "
+                  "owner-only: chmod -R go= DIR)",
+                  path, (unsigned)(sb.st_mode & 07777));
+        *bad = true;
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return CLI_OK;
+    DIR *d = opendir(path);
+    if (!d) {
+        cli_error(cmd, "%s: %s", path, strerror(errno));
+        return CLI_ERR;
+    }
+    int rc = CLI_OK;
+    struct dirent *e;
+    while (rc == CLI_OK && !*bad && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char sub[4096];
+        if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) >= (int)sizeof sub)
+            continue;
+        rc = private_entry(cmd, sub, fix, bad);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* admin.h: the data directory and everything in it, owner-only. */
+int
+cli_private_dir(const char *cmd, const char *data_dir, bool fix)
+{
+    if (strncmp(data_dir, "postgres", 8) == 0 || strncmp(data_dir, "sqlite-file:", 12) == 0)
+        return CLI_OK;
+    if (strncmp(data_dir, "sqlite:", 7) == 0)
+        data_dir += 7;
+    bool bad = false;
+    int rc = private_entry(cmd, data_dir, fix, &bad);
+    return rc == CLI_OK && bad ? CLI_ERR : rc;
 }
 
 /* admin.h: "local:<login>" for the audit log. */

@@ -4,7 +4,8 @@
  *   solidarity [--data DIR] init [--name NODE] [--partner NAME] [--admin USER]
  *                                [--password-stdin]
  *
- * Creates DIR (mode 0700) and its store, the node's STIX identity (kept in the store's
+ * Creates DIR (mode 0700; an existing DIR is made so, and everything in it owner-only:
+ * DESIGN.md "Policy") and its store, the node's STIX identity (kept in the store's
  * settings), the node's own partner (its operator's organisation, with that identity),
  * the default API root "intel" (served at /intel/), the key that authenticates TAXII
  * cursors, and an admin user with clearance RED. Prints the admin's API token once,
@@ -231,10 +232,15 @@ cli_cmd_init(int argc, char **argv)
         return CLI_ERR;
     /* A PostgreSQL URL names a database, not a directory to create. */
     bool is_url = strncmp(dir, "postgresql:", 11) == 0 || strncmp(dir, "postgres:", 9) == 0;
+    /* DESIGN.md "Policy": the data directory and everything in it are owner-only, whoever
+     * made the directory; what the node writes later is made so too. */
+    umask(077);
     if (!is_url && make_dir(dir) != 0) {
         cli_error("init", "%s: cannot create the directory: %s", dir, strerror(errno));
         return CLI_ERR;
     }
+    if (cli_private_dir("init", dir, true) != CLI_OK)
+        return CLI_ERR;
     struct sol_store *s = NULL;
     struct sol_error err;
     if (sol_store_open(dir, &s, &err) != 0) {
@@ -258,6 +264,8 @@ cli_cmd_init(int argc, char **argv)
         sol_store_rollback(s);
     }
     sol_store_close(s);
+    if (rc == 0 && cli_private_dir("init", dir, true) != CLI_OK) /* the store's files, too */
+        rc = SOL_EIO;
     if (rc != 0)
         return CLI_ERR;
     printf("node '%s' created in %s\n", name, dir);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "cli/admin.h"
 #include "cli/cli.h"
 #include "solidarity/error.h"
 #include "solidarity/http.h"
@@ -85,6 +87,11 @@ cli_cmd_serve(int argc, char **argv)
         return CLI_ERR;
     }
     o.store_url = cli_globals.data_dir;
+    /* DESIGN.md "Policy": a store other users may read is not served; what the server
+     * writes (the database's journal, the signing key) is owner-only. */
+    umask(077);
+    if (cli_private_dir("serve", cli_globals.data_dir, false) != CLI_OK)
+        return CLI_ERR;
 
     sigset_t set;
     sigemptyset(&set);

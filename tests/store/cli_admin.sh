@@ -242,4 +242,22 @@ expect "collection remove of an unknown one" 1 "" "solidarity: collection: feed:
 run $S grant list
 expect "a removed collection's grants go with it" 0 "" ""
 
+# issue #10, finding 7: init in a directory someone else made (0755, files 0644) makes it and
+# everything in it owner-only; serve refuses a store other users may read.
+E=$T/existing
+mkdir -m 755 "$E"
+touch "$E/notes.txt" && chmod 644 "$E/notes.txt"
+(umask 022 && $B --data "$E" init --name east >/dev/null 2>"$T/err")
+ok $? "init in an existing directory"
+[ "$(stat -c %a "$E")" = 700 ]; ok $? "that directory is made owner-only (0700)"
+modes=$(cd "$E" && stat -c '%n %a' * | sort | tr '\n' ' ')
+[ "$(cd "$E" && find . -mindepth 1 -perm /077 | wc -l)" = 0 ]; ok $? "and everything in it ($modes)"
+[ -f "$E/store.db" ] && [ "$(stat -c %a "$E/store.db")" = 600 ]; ok $? "the store is 0600"
+chmod o+r "$E/store.db"
+run timeout 10 $B --data "$E" serve --listen 127.0.0.1:0
+expect "serve refuses a store other users may read" 2 "" "solidarity: serve: $E/store.db is open to other users (mode 0604): every object, TLP:RED included, and the node's keys would be; refusing to serve it (make the data directory owner-only: chmod -R go= DIR)"
+chmod o-r "$E/store.db" && chmod o+x "$E"
+run timeout 10 $B --data "$E" serve --listen 127.0.0.1:0
+expect "or a data directory they may enter" 2 "" "solidarity: serve: $E is open to other users (mode 0701): every object, TLP:RED included, and the node's keys would be; refusing to serve it (make the data directory owner-only: chmod -R go= DIR)"
+
 echo "1..$n"

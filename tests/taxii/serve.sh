@@ -5,6 +5,7 @@
 # refusal, and a clean stop on SIGTERM. The server is always killed at the end.
 # Usage: serve.sh SOLIDARITY-BINARY   (env SOLIDARITY_BUILD: the build directory)
 set -u
+umask 077 # serve refuses a store other users may read (DESIGN.md "Policy")
 bin=$1
 build=${SOLIDARITY_BUILD:-$(dirname "$bin")}
 fixture=$build/tests/taxii/taxii_fixture
