@@ -10,7 +10,7 @@
  *   ingest:   parse, then sol_ingest_document(): validate every object with the STIX
  *             validator, mark it, store it as a version (duplicate check, date_added,
  *             indexes for paging and id lookups), audit each batch.
- * DESIGN.md's target: ingest ≥ 0.8× the baseline's objects/s.
+ * The target: ingest ≥ 0.8× the baseline's objects/s.
  */
 #include <sqlite3.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * scan_bench.c — `make bench` figures for solidarity scan (DESIGN.md, Benchmarks).
+ * scan_bench.c — `make bench` figures for solidarity scan.
  *
  * Generates 1e6 indicators (domains, IPv4 and IPv6 addresses, networks, MD5 and SHA-256
  * hashes, and 1,000 LIKE/MATCHES patterns) and a Zeek-like DNS log in JSON lines (about

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # taxii.sh — TAXII GET throughput: pages of 100 objects from collections of 1e3 and 1e6
 # objects through `solidarity serve`, and nginx serving the same bytes as a static file
-# in the same run (the baseline). DESIGN.md's targets: at 1e6 objects >= 0.5x nginx, and
+# in the same run (the baseline). The targets: at 1e6 objects >= 0.5x nginx, and
 # req/s at 1e6 >= 0.8x req/s at 1e3.
 #
 # Pages are taken at ten points spread over the collection (next cursors), so the 1e6
@@ -10,7 +10,7 @@
 # prints what a computed page costs. wrk (Debian package wrk) drives the load; both
 # servers get 2 threads/workers. Usage: bench/taxii.sh BUILD-DIR [SECONDS]
 set -uo pipefail
-umask 077 # serve refuses a store other users may read (DESIGN.md "Policy")
+umask 077 # serve refuses a store other users may read
 build=${1:?usage: bench/taxii.sh BUILD-DIR [SECONDS]}
 secs=${2:-${TAXII_BENCH_SECONDS:-5}}
 bin=$build/solidarity

@@ -1,6 +1,8 @@
 /*
  * access.h — who is asking, and what they may do and see: authentication (passwords,
- * API tokens), per-collection grants and the TLP 2.0 policy of DESIGN.md.
+ * API tokens), per-collection grants and the TLP policy: an object above the asker's
+ * clearance, or TLP:RED without the asker's partner among its recipients, does not exist
+ * for them.
  *
  * Every door (TAXII, export, sync, web page) asks here; nothing leaves that should not.
  *

@@ -32,7 +32,7 @@ struct sol_http_options {
         *listen; /* "ADDR:PORT", "[ADDR]:PORT"; NULL = SOL_HTTP_DEFAULT_LISTEN; port 0 = any */
     const char *tls_cert; /* PEM files; both or neither */
     const char *tls_key;
-    bool allow_plain_http;       /* serve plain HTTP on a non-loopback address (DESIGN.md) */
+    bool allow_plain_http;       /* serve plain HTTP on a non-loopback address */
     bool quiet;                  /* no request log on stderr */
     unsigned threads;            /* 0 = SOL_HTTP_THREADS */
     unsigned max_connections;    /* 0 = SOL_HTTP_MAX_CONNECTIONS */

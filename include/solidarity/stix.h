@@ -118,13 +118,13 @@ enum sol_tlp {
 };
 
 /*
- * The TLP level a marking-definition id stands for (TLP 2.0 and 1.0 fixed ids, DESIGN.md), or
+ * The TLP level a marking-definition id stands for (TLP 2.0 and 1.0 fixed ids), or
  * SOL_TLP_NONE. The id is compared without regard to case (UUIDs are case-insensitive on
  * input, RFC 4122 §3).
  */
 SOL_API enum sol_tlp sol_tlp_of_marking_ref(struct sol_str marking_id);
 /*
- * An object's TLP for sharing (DESIGN.md "Policy"): the strictest TLP among its
+ * An object's TLP for sharing (access.h): the strictest TLP among its
  * object_marking_refs and the marking_ref of every one of its granular_markings
  * (STIX 2.1 §7.2.2, §7.2.3); SOL_TLP_NONE when it has none.
  */
@@ -148,7 +148,7 @@ SOL_API const char *sol_tlp_marking_id(enum sol_tlp t);
 SOL_API bool sol_stix_markings_need_normalising(const struct sol_json *obj);
 /*
  * Write obj to w as it is (members in their order) but with its marking references in lower
- * case: the form the ingest path stores (DESIGN.md: marking ids normalised at ingest).
+ * case: the form the ingest path stores (marking ids are normalised at ingest).
  */
 SOL_API void sol_stix_write_normalised(struct sol_json_writer *w, const struct sol_json *obj);
 

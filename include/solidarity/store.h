@@ -109,7 +109,7 @@ SOL_API void sol_api_root_list_free(struct sol_api_root *v, size_t n);
 
 /*
  * TAXII 2.1 §5.2: collections. default_tlp applies to objects without a TLP marking
- * (DESIGN.md: AMBER unless the operator says otherwise). media_types NULL means
+ * (AMBER unless the operator says otherwise). media_types NULL means
  * "application/stix+json;version=2.1". id is a UUID (without prefix), unique on the node.
  */
 struct sol_collection {
@@ -142,7 +142,7 @@ SOL_API int sol_store_collection_count(struct sol_store *s, const char *collecti
  * (SCOs) are passed with version 0 and stored with the date_added of their first add
  * as their version, as TAXII 2.1 §3.4.1 allows (and medallion does).
  *
- * Policy (DESIGN.md "Policy"): tlp is the effective TLP, after the collection default
+ * Policy (access.h): tlp is the effective TLP, after the collection default
  * was applied, never SOL_TLP_NONE once stored. tlp_red_recipients lists the identity
  * ids of the partners a TLP:RED object may go to (comma-separated, no spaces); the
  * ingest path fills it (include/solidarity/ingest.h says from what).
@@ -175,7 +175,7 @@ SOL_API int sol_store_object_add(struct sol_store *s, const char *collection,
  *   1. the collection's versions; match[type], match[id]; added_after on date_added;
  *      the policy (max_tlp, TLP:RED recipients): a version the asker may not see does
  *      not exist for them, nor does any version of an object whose latest version
- *      (highest version, then spec_version) they may not see (DESIGN.md "Policy");
+ *      (highest version, then spec_version) they may not see (access.h);
  *   2. match[spec_version], or by default per object id the highest spec_version among
  *      what remains;
  *   3. match[version] per object id over what remains (default last);
@@ -351,7 +351,8 @@ SOL_API int sol_store_grant_list(struct sol_store *s, const char *collection,
                                  struct sol_grant **out, size_t *n);
 SOL_API void sol_grant_list_free(struct sol_grant *v, size_t n);
 
-/* Peers: partner nodes to sync with (the federation issue fills in the rest). */
+/* Peers: partner nodes to sync with; config_json holds the rest of a peer's configuration
+ * (sync.h's struct sol_peer_config reads and writes it). */
 struct sol_peer {
     int64_t id;
     char *name, *url, *partner, *token, *config_json;

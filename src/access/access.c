@@ -307,7 +307,7 @@ sol_access_may_see(const struct sol_principal *p, const struct sol_object_row *r
 {
     if (!p || !row)
         return false;
-    int tlp = row->tlp > 0 ? row->tlp : SOL_TLP_AMBER; /* unmarked: DESIGN.md's default */
+    int tlp = row->tlp > 0 ? row->tlp : SOL_TLP_AMBER; /* unmarked: AMBER, the default */
     if (tlp > p->clearance)
         return false;
     if (tlp == SOL_TLP_RED)

@@ -17,7 +17,7 @@
 int cli_open_store(const char *cmd, struct sol_store **out);
 
 /*
- * DESIGN.md "Policy": the data directory of a node kept in files (SQLite: "DIR" or
+ * The data directory of a node kept in files (SQLite: "DIR" or
  * "sqlite:DIR") and everything in it are its owner's only. With fix, make them so (the
  * directory 0700, group and other bits off everything in it, whoever created them);
  * without, check: CLI_ERR, with a message saying what to do, when any of them may be

@@ -1,7 +1,7 @@
 /*
  * cli.h — what the command files of the solidarity program share.
  *
- * Exit codes everywhere (DESIGN.md): 0 success / match / valid; 1 a negative answer
+ * Exit codes everywhere (solidarity(1)): 0 success / match / valid; 1 a negative answer
  * (invalid, no match, findings absent); 2 usage, input or system error.
  */
 #ifndef SOLIDARITY_CLI_H
@@ -31,17 +31,17 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
     X(validate, "validate STIX 2.1 (and 2.0) JSON files")                                          \
     X(pattern, "check, dump and match STIX patterns")                                              \
     X(init, "create a node: store, identity, admin user and token")                                \
-    X(import, "import STIX bundles (and other formats) into the store")                            \
-    X(export, "export a collection as STIX, Zeek Intel, Suricata, CSV or MISP")                    \
-    X(serve, "serve TAXII 2.1, the web page and its API")                                          \
+    X(import, "import STIX bundles into the store")                                                \
+    X(export, "export a collection as a STIX bundle")                                              \
+    X(serve, "serve TAXII 2.1")                                                                    \
     X(scan, "match logs against every indicator and write sightings")                              \
-    X(user, "add, list and remove users")                                                          \
+    X(user, "add, change, list and remove users and partners")                                     \
     X(token, "issue, list and revoke API tokens")                                                  \
-    X(collection, "add, list and remove collections")                                              \
-    X(grant, "grant and revoke read and write on collections")                                     \
-    X(peer, "add, list and remove partner nodes to sync with")                                     \
+    X(collection, "add, list and remove collections and API roots")                                \
+    X(grant, "grant, revoke and list read and write on collections")                               \
+    X(peer, "add, list and remove partner nodes to sync with; sign and import offline")            \
     X(sync, "pull from and push to partner nodes now")                                             \
-    X(migrate, "move a node's store between SQLite and PostgreSQL")
+    X(migrate, "move a node's store from SQLite to PostgreSQL")
 
 #define CLI_DECLARE(name, help) int cli_cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI_DECLARE)

@@ -5,7 +5,7 @@
  *                                [--password-stdin]
  *
  * Creates DIR (mode 0700; an existing DIR is made so, and everything in it owner-only:
- * DESIGN.md "Policy") and its store, the node's STIX identity (kept in the store's
+ * it holds the node's secrets) and its store, the node's STIX identity (kept in the store's
  * settings), the node's own partner (its operator's organisation, with that identity),
  * the default API root "intel" (served at /intel/), the key that authenticates TAXII
  * cursors, and an admin user with clearance RED. Prints the admin's API token once,
@@ -232,7 +232,7 @@ cli_cmd_init(int argc, char **argv)
         return CLI_ERR;
     /* A PostgreSQL URL names a database, not a directory to create. */
     bool is_url = strncmp(dir, "postgresql:", 11) == 0 || strncmp(dir, "postgres:", 9) == 0;
-    /* DESIGN.md "Policy": the data directory and everything in it are owner-only, whoever
+    /* The data directory and everything in it are owner-only, whoever
      * made the directory; what the node writes later is made so too. */
     umask(077);
     if (!is_url && make_dir(dir) != 0) {

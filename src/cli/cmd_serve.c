@@ -87,7 +87,7 @@ cli_cmd_serve(int argc, char **argv)
         return CLI_ERR;
     }
     o.store_url = cli_globals.data_dir;
-    /* DESIGN.md "Policy": a store other users may read is not served; what the server
+    /* A store other users may read is not served; what the server
      * writes (the database's journal, the signing key) is owner-only. */
     umask(077);
     if (cli_private_dir("serve", cli_globals.data_dir, false) != CLI_OK)

@@ -540,7 +540,8 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
     if (rc < 0)
         return rc;
     bool tls = o->tls_cert != NULL;
-    /* DESIGN.md: plain HTTP only on loopback unless the operator insists. */
+    /* Plain HTTP only on loopback unless the operator insists: TAXII 2.1 §1.6.6 asks for
+     * HTTPS, and credentials would cross the network in clear. */
     if (!tls && !loopback && !o->allow_plain_http)
         return sol_error_set(err, SOL_EDENIED,
                              "refusing to serve plain HTTP on the non-loopback address %s: "

@@ -224,7 +224,7 @@ bool sol__ip_value_ok(const char *s, size_t n, int family);
 /*
  * The TLP levels, once: X(level, word, name, TLP 2.0 marking-definition id, TLP 1.0 word,
  * TLP 1.0 marking-definition id), in the order of enum sol_tlp (stix.h; tlp.c checks it).
- * TLP 2.0 ids: the OASIS extension of DESIGN.md "Policy"; TLP 1.0: STIX 2.1 §7.2.1.4,
+ * TLP 2.0 ids: the OASIS extension SOL__TLP2_EXTENSION_ID; TLP 1.0: STIX 2.1 §7.2.1.4,
  * which has no AMBER+STRICT (NULL) and calls CLEAR "white".
  */
 #define SOL__TLP_LEVELS(X)                                                                         \

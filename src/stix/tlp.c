@@ -1,6 +1,6 @@
 /*
  * tlp.c — TLP markings (the fixed marking-definition ids of TLP 1.0, STIX 2.1
- * §7.2.1.4, and of TLP 2.0, the OASIS extension named in DESIGN.md), the rules of
+ * §7.2.1.4, and of TLP 2.0, the OASIS extension SOL__TLP2_EXTENSION_ID), the rules of
  * marking-definition objects (§7.2.1), and the metadata the store and TAXII read.
  */
 #include <string.h>
@@ -23,7 +23,7 @@ static const struct tlp_id tlp1[] = {
 #undef TLP1_ROW
 };
 
-/* TLP 2.0 (extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d, DESIGN.md). */
+/* TLP 2.0 (the OASIS extension extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d). */
 static const struct tlp_id tlp2[] = {
 #define TLP2_ROW(level, word, name, id2, word1, id1) {id2, level, word, name},
     SOL__TLP_LEVELS(TLP2_ROW)
@@ -113,7 +113,7 @@ strictest(const struct sol_json *list, const char *key, enum sol_tlp best)
 }
 
 /*
- * DESIGN.md "Policy": the strictest TLP among obj's object_marking_refs (STIX 2.1 §7.2.2)
+ * The policy (access.h): the strictest TLP among obj's object_marking_refs (STIX 2.1 §7.2.2)
  * and the marking_ref of every granular marking (§7.2.3): a part of an object marked
  * RED makes the whole object RED for sharing.
  */

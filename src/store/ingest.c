@@ -234,7 +234,7 @@ sol_ingest_object(struct sol_ingest *in, const struct sol_json *obj, const char 
     struct sol_json_writer w;
     sol_buf_reset(&in->json);
     sol_jw_init(&w, &in->json, false);
-    /* DESIGN.md "Policy": marking ids lower-cased once, here, so every reader of the stored
+    /* Marking ids lower-cased once, here, so every reader of the stored
      * JSON (ours and the partners' tools) recognises them; a signed object stays as its
      * signer made it (the change would break the signature; its TLP is read regardless). */
     if (!is_signed(obj) && sol_stix_markings_need_normalising(obj))

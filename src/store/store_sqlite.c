@@ -8,7 +8,7 @@
  * Durability: synchronous=FULL. In WAL mode NORMAL syncs only at checkpoints, which
  * keeps every commit safe against a killed process (the WAL is in the OS's page cache)
  * but not against a power loss or a kernel crash: the last commits before it can
- * vanish. DESIGN.md says an acknowledged write is never lost, so every commit fsyncs
+ * vanish. An acknowledged write must never be lost, so every commit fsyncs
  * the WAL before it returns. The cost is one fsync per transaction, which the bulk
  * paths amortise by batching (ingest.h: 1000 objects per commit for import).
  *

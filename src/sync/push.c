@@ -203,7 +203,7 @@ sol__push(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
     if (rc != 0)
         return sol_error_set(err, rc, "peer %s: partner %s: %s", c->name, c->partner,
                              rc == SOL_ENOTFOUND ? "no such partner" : sol_store_errmsg(s));
-    /* The policy as if the partner asked (DESIGN.md "Policy"). */
+    /* The policy (access.h) as if the partner asked. */
     who.partner_id = partner.id;
     snprintf(who.name, sizeof who.name, "peer:%s", c->name);
     snprintf(who.partner_name, sizeof who.partner_name, "%s", partner.name);

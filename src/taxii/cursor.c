@@ -4,13 +4,14 @@
  * A cursor is a keyset position: the (date_added, seq) of the last row a page returned.
  * The next page is "rows strictly after it", so rows added while a client pages (always
  * later, since date_added strictly increases per collection) are neither skipped nor
- * repeated. The position is encrypted, not only authenticated (DESIGN.md "Policy"): seq
- * counts every version the store holds, so the gaps between a client's own pages would
- * count the versions it may not see. The encryption is libsodium's XChaCha20-Poly1305
- * AEAD with a random nonce; its associated data binds the cursor to the query that
- * produced it (endpoint, API root, collection, object id and every filter except limit
- * and next). The key is kept in the store's settings: a cursor survives restarts and
- * works in every process on one store, and a forged, altered or foreign cursor fails.
+ * repeated. The position is encrypted, not only authenticated, as no answer may show
+ * what the asker may not see: seq counts every version the store holds, so the gaps
+ * between a client's own pages would count the versions it may not see. The encryption
+ * is libsodium's XChaCha20-Poly1305 AEAD with a random nonce; its associated data binds
+ * the cursor to the query that produced it (endpoint, API root, collection, object id
+ * and every filter except limit and next). The key is kept in the store's settings: a
+ * cursor survives restarts and works in every process on one store, and a forged,
+ * altered or foreign cursor fails.
  *
  *   cursor := base64url-nopad( version(1) nonce(24) encrypt(date_added(8, BE) seq(8, BE)) )
  *   ad     := version generichash32(scope)

@@ -231,7 +231,8 @@ split_list(const char *name, const char *v, char ***out, size_t *n, char *why, s
     return 0;
 }
 
-/* Timestamps in requests: any fraction precision, 'Z' required (pitfall P7 of our notes). */
+/* Timestamps in requests: any fraction precision, 'Z' required (clients send added_after
+ * with seconds only, or milliseconds, as well as with microseconds). */
 static bool
 parse_timestamp(const char *v, sol_time_t *out, const char **reason)
 {

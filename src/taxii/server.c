@@ -253,8 +253,8 @@ load_root(struct ctx *c)
 
 /*
  * §5: the collection of the path (its id, or its alias), and the asker's rights on it.
- * One the asker can neither read nor write does not exist for them (DESIGN.md: 404
- * rather than 403 where existence itself would leak). Returns 0, or 1 with resp set.
+ * One the asker can neither read nor write does not exist for them (404 rather than
+ * 403 where existence itself would leak). Returns 0, or 1 with resp set.
  */
 static int
 load_collection(struct ctx *c)
@@ -733,7 +733,8 @@ ep_list_run(struct ctx *c)
     sol_jw_key(&w, "more");
     sol_jw_bool(&w, more);
     if (more) {
-        /* Pitfall P3: whenever more is true, give next, or clients loop forever. */
+        /* Whenever more is true, give next: a client told more without next asks for the
+         * first page again, forever. */
         sol__taxii_cursor_encode(c->srv->key, &scope, last, last_seq, &next);
         sol_jw_key(&w, "next");
         sol_jw_string(&w, next.p);
@@ -867,7 +868,7 @@ free_entries(struct sol_status_entry *v, size_t n)
 }
 
 /*
- * §5.5: POST .../objects/ — an envelope (or a bundle, pitfall P13) of STIX objects.
+ * §5.5: POST .../objects/ — an envelope (or a bundle, which some clients post) of STIX objects.
  * Each valid object goes through the one ingest path; invalid ones are failures with
  * their reason. The work is done before answering, so the status is "complete" and is
  * only written once everything acknowledged in it is durable.

@@ -1,6 +1,6 @@
 /*
  * taxii/taxii.h — what the files of the TAXII module share: routes, query filters,
- * content negotiation, cursors, errors and the policy seam.
+ * content negotiation, cursors and errors.
  *
  * Ownership: a struct taxii_route holds copies of its path segments; a struct
  * taxii_query owns its strings until sol__taxii_query_free().

@@ -1,6 +1,6 @@
 /*
  * test_http.c — the HTTP adapter's address parsing and its plain-HTTP policy
- * (DESIGN.md: loopback-only plain HTTP unless the operator insists).
+ * (loopback-only plain HTTP unless the operator insists).
  */
 #include <netinet/in.h>
 #include <sys/socket.h>

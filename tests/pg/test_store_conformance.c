@@ -519,7 +519,7 @@ test_filters(void)
     f.version_match = 0;
 
     /* Policy: max_tlp hides versions, and every version of an object whose latest version
-     * it hides (DESIGN.md "Policy"): malware--2's AMBER+STRICT latest hides its GREEN first. */
+     * it hides (access.h): malware--2's AMBER+STRICT latest hides its GREEN first. */
     f.max_tlp = 2;
     CHECK_INT(query(s, "max green", &f, out, sizeof out), 1);
     CHECK_STR(out, "indicator--1@01-02T00:00:00.000Z/2.1");

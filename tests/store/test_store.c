@@ -426,7 +426,7 @@ test_policy_in_sql(void)
     add(s, "c", "report--red", "2020-01-01T00:00:00.000Z", NULL, 5,
         "identity--aaaaaaaa-0000-4000-8000-000000000001,identity--bbbbbbbb-0000-4000-8000-"
         "000000000002");
-    /* DESIGN.md "Policy": an object whose latest version the asker may not see does not
+    /* access.h: an object whose latest version the asker may not see does not
      * exist for them: no older version of it is served */
     add(s, "c", "report--green", "2020-01-01T00:00:09.000Z", NULL, 5, "identity--x");
 

@@ -5,7 +5,7 @@
 # refusal, and a clean stop on SIGTERM. The server is always killed at the end.
 # Usage: serve.sh SOLIDARITY-BINARY   (env SOLIDARITY_BUILD: the build directory)
 set -u
-umask 077 # serve refuses a store other users may read (DESIGN.md "Policy")
+umask 077 # serve refuses a store other users may read
 bin=$1
 build=${SOLIDARITY_BUILD:-$(dirname "$bin")}
 fixture=$build/tests/taxii/taxii_fixture
@@ -242,7 +242,7 @@ req GET /metrics
 check "/metrics counts requests by status" grep -q 'solidarity_http_requests_total{code="202"}' "$tmp/body"
 check "the request log names method, path and status" grep -q '^GET /intel/ 401 ' "$tmp/log"
 
-# DESIGN.md: no plain HTTP on a non-loopback address without --allow-plain-http.
+# No plain HTTP on a non-loopback address without --allow-plain-http.
 "$bin" --data "$tmp/data" serve --listen 0.0.0.0:0 >/dev/null 2>"$tmp/refuse"
 rc=$?
 check "plain HTTP on 0.0.0.0 is refused (exit 2)" test $rc = 2

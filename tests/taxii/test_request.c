@@ -85,7 +85,7 @@ test_query_ok(void)
     CHECK_INT(q.version_match, 0);
     sol__taxii_query_free(&q);
 
-    /* Pitfall P7: seconds or milliseconds in added_after. */
+    /* Clients send added_after with seconds only, or milliseconds. */
     CHECK_INT(parse("added_after=2016-01-01T01:01:01Z", &q, why), 0);
     CHECK_INT(q.added_after, 1451610061000000LL);
     sol__taxii_query_free(&q);
