@@ -203,18 +203,30 @@ SOL_API int sol_match_scanner_merge(struct sol_match_scanner *sc,
 
 /* ---- Log readers. ---- */
 
+/*
+ * The log formats, one row each: the enum's name and the reader that reads it
+ * (src/match/reader_<reader>.c, behind the table of src/match/reader.h).
+ */
+#define SOL_LOG_FORMAT_LIST(X)                                                                     \
+    X(ZEEK_TSV, zeek)                                                                              \
+    X(ZEEK_JSON, zeek_json)                                                                        \
+    X(EVE, eve)                                                                                    \
+    X(JSONL, jsonl) /* generic JSON lines through a mapping */                                     \
+    X(CSV, csv)     /* CSV with a header line through a mapping */                                 \
+    X(STIX, stix)   /* STIX bundles of observed-data */
+
 enum sol_log_format {
     SOL_LOG_AUTO = 0,
-    SOL_LOG_ZEEK_TSV,
-    SOL_LOG_ZEEK_JSON,
-    SOL_LOG_EVE,
-    SOL_LOG_JSONL, /* generic JSON lines through a mapping */
-    SOL_LOG_CSV,   /* CSV with a header line through a mapping */
-    SOL_LOG_STIX,  /* STIX bundles of observed-data */
+#define X(e, f) SOL_LOG_##e,
+    SOL_LOG_FORMAT_LIST(X)
+#undef X
+        SOL_LOG_NFORMATS
 };
 
-/* "zeek", "zeek-json", "eve", "jsonl", "csv", "stix"; returns 0 or SOL_EINVAL. */
+/* A format by any of its names ("zeek", "zeek-json", "eve", "jsonl", "csv", "stix",
+   "auto", and aliases such as "suricata"); returns 0 or SOL_EINVAL. */
 SOL_API int sol_log_format_parse(const char *name, enum sol_log_format *out);
+/* The format's name as sol_log_format_parse() takes it ("auto" for SOL_LOG_AUTO). */
 SOL_API const char *sol_log_format_name(enum sol_log_format f);
 
 /*

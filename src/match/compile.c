@@ -27,7 +27,7 @@
 #define GROW(arr, n, cap)                                                                          \
     do {                                                                                           \
         if ((n) == (cap)) {                                                                        \
-            size_t nc_ = (cap) ? (cap) * 2 : 16;                                                   \
+            size_t nc_ = (cap) ? (cap)*2 : 16;                                                     \
             void *np_ = sol_realloc((arr), nc_ * sizeof *(arr));                                   \
             if (!np_)                                                                              \
                 return SOL_ENOMEM;                                                                 \
@@ -252,8 +252,8 @@ add_key(struct sol_match_index *idx, int sp, const char *v, size_t n, bool netwo
         if (len == (v6 ? 128u : 32u)) {
             s->exact = true;
             idx->stats.exact_keys++;
-            return sol__mexact_add(&idx->exact, (uint16_t)sp, idx->space_hash[sp], a,
-                                   v6 ? 16 : 4, target);
+            return sol__mexact_add(&idx->exact, (uint16_t)sp, idx->space_hash[sp], a, v6 ? 16 : 4,
+                                   target);
         }
         if (!network_ok)
             return 1;
@@ -267,8 +267,7 @@ add_key(struct sol_match_index *idx, int sp, const char *v, size_t n, bool netwo
         return 1;
     s->exact = true;
     idx->stats.exact_keys++;
-    return sol__mexact_add(&idx->exact, (uint16_t)sp, idx->space_hash[sp], buf, (size_t)kn,
-                           target);
+    return sol__mexact_add(&idx->exact, (uint16_t)sp, idx->space_hash[sp], buf, (size_t)kn, target);
 }
 
 /* ---- The recogniser of simple patterns ---- */
@@ -282,8 +281,8 @@ is_type_char(char c)
 static bool
 is_prop_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
 static bool
@@ -496,8 +495,8 @@ collect_keys(struct sol_match_index *idx, const struct sol_pattern_cmp *cmp, str
         for (int pass = 0; pass < 2; pass++) {
             for (size_t i = 0; i < cmp->nkids; i++) {
                 const struct sol_pattern_cmp *c = cmp->kids[i];
-                bool regex = c->kind == SOL_PCMP_TEST &&
-                             (c->op == SOL_POP_LIKE || c->op == SOL_POP_MATCHES);
+                bool regex =
+                    c->kind == SOL_PCMP_TEST && (c->op == SOL_POP_LIKE || c->op == SOL_POP_MATCHES);
                 if (pass == 0 && (c->kind != SOL_PCMP_TEST || regex))
                     continue;
                 size_t save = ks->n;
@@ -657,9 +656,9 @@ add_leaf(struct sol_match_index *idx, uint32_t pat, const struct sol_pattern_obs
         } else {
             strings = c->value.kind == SOL_PCONST_STRING;
         }
-        int sp = strings ? space_get(idx, c->path.object_type.p, c->path.object_type.n, path,
-                                     path_n)
-                         : -1;
+        int sp = strings
+                     ? space_get(idx, c->path.object_type.p, c->path.object_type.n, path, path_n)
+                     : -1;
         if (sp >= 0 && (c->op != SOL_POP_MATCHES || c->regex_utf || c->regex_bytes)) {
             l->fast = true;
             l->fast_space = (uint16_t)sp;
@@ -758,8 +757,8 @@ to_seconds(sol_time_t t, bool up)
 /* Add with a 'modified' for versions: a later version replaces an earlier one. */
 static int
 add_indicator(struct sol_match_index *idx, const char *id, const char *name, const char *pattern,
-              size_t pattern_n, sol_time_t valid_from, sol_time_t valid_until,
-              sol_time_t modified, unsigned version, struct sol_error *err)
+              size_t pattern_n, sol_time_t valid_from, sol_time_t valid_until, sol_time_t modified,
+              unsigned version, struct sol_error *err)
 {
     if (idx->built)
         return sol_error_set(err, SOL_EINVAL, "the index is already built");
@@ -825,8 +824,7 @@ add_indicator(struct sol_match_index *idx, const char *id, const char *name, con
             idx->stats.bad_patterns++;
             if (rc == SOL_ENOMEM)
                 return rc;
-            return sol_error_set(err, rc, "%s: pattern: column %u: %s", id, perr.column,
-                                 perr.msg);
+            return sol_error_set(err, rc, "%s: pattern: column %u: %s", id, perr.column, perr.msg);
         }
         if (idx->npats == idx->cappats) {
             size_t nc = idx->cappats ? idx->cappats * 2 : 16;
@@ -1027,8 +1025,8 @@ resolve_relationships(struct sol_match_index *idx)
         const char *dst = src + strlen(src) + 1;
         const uint32_t *tg, *nm;
         uint32_t one, one2;
-        size_t nv = sol__mexact_find(&idx->ids, 0, 0x5eed, (const uint8_t *)src, strlen(src), &tg,
-                                     &one);
+        size_t nv =
+            sol__mexact_find(&idx->ids, 0, 0x5eed, (const uint8_t *)src, strlen(src), &tg, &one);
         if (!nv)
             continue;
         if (!sol__mexact_find(&idx->names, 0, 0x7a11, (const uint8_t *)dst, strlen(dst), &nm,
@@ -1155,7 +1153,7 @@ cmp_rx_space(const void *a, const void *b)
 }
 
 #define RX_CHUNKS_MAX 8
-#define RX_CHUNK_MIN 128 /* terms below which one thread compiles a space alone */
+#define RX_CHUNK_MIN  128 /* terms below which one thread compiles a space alone */
 
 static int
 compile_regexes(struct sol_match_index *idx, struct sol_error *err)
@@ -1264,8 +1262,9 @@ sol_match_index_build(struct sol_match_index *idx, struct sol_error *err)
     idx->exact.space_hash = idx->space_hash;
     /* Lookups are as fast at a load of 0.8 as lower, and the slots are a fifth of the
        memory per key: size the table to the keys it holds now. */
-    if (idx->exact.n && (sol__mexact_resize(&idx->exact, idx->exact.n + idx->exact.n / 4 + 16) != 0 ||
-                         sol__mexact_build_bloom(&idx->exact) != 0))
+    if (idx->exact.n &&
+        (sol__mexact_resize(&idx->exact, idx->exact.n + idx->exact.n / 4 + 16) != 0 ||
+         sol__mexact_build_bloom(&idx->exact) != 0))
         return sol_error_set(err, SOL_ENOMEM, "out of memory building the index");
     idx->stats.indicators = 0;
     for (size_t i = 0; i < idx->nind; i++)

@@ -342,8 +342,8 @@ sol__mexact_find(const struct sol__mexact *t, uint16_t space, uint64_t space_has
 }
 
 size_t
-sol__mexact_find_hashed(const struct sol__mexact *t, uint16_t space, uint64_t h,
-                        const uint8_t *key, size_t n, const uint32_t **out, uint32_t *one)
+sol__mexact_find_hashed(const struct sol__mexact *t, uint16_t space, uint64_t h, const uint8_t *key,
+                        size_t n, const uint32_t **out, uint32_t *one)
 {
     if (!t->n)
         return 0;

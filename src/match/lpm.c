@@ -56,7 +56,9 @@ sol__mlpm_add(struct sol__mlpm *t, const uint8_t addr[16], unsigned len, uint32_
         t->cap = nc;
     }
     u128 a = addr_to_u128(addr, t->v6);
-    u128 hostmask = len == bits ? 0 : bits - len == 128 ? ~(u128)0 : (((u128)1 << (bits - len)) - 1);
+    u128 hostmask = len == bits         ? 0
+                    : bits - len == 128 ? ~(u128)0
+                                        : (((u128)1 << (bits - len)) - 1);
     struct sol__mprefix *p = &t->pfx[t->npfx++];
     p->start = a & ~hostmask;
     p->end = p->start | hostmask;

@@ -1,6 +1,7 @@
 /*
- * mapping.c — mapping files (log field → STIX object path) and the built-in mappings
- * for Zeek and Suricata eve, and how a rule turns one field's value into objects.
+ * mapping.c — mapping files (log field → STIX object path), and how a rule turns one
+ * field's value into objects. The built-in mappings are with their formats
+ * (reader_zeek.c, reader_eve.c).
  */
 #include <ctype.h>
 #include <string.h>
@@ -9,83 +10,6 @@
 #include "match/reader.h"
 #include "solidarity/alloc.h"
 #include "solidarity/error.h"
-
-/* Zeek conn, dns, http, ssl, files, x509 (and smtp addresses); JSON and TSV alike. */
-static const struct sol__mrule zeek_rules[] = {
-    {"ts", "", "", SOL__MR_TIME, NULL},
-    {"id.orig_h", "network-traffic", "src_ref", SOL__MR_REF, NULL},
-    {"id.resp_h", "network-traffic", "dst_ref", SOL__MR_REF, NULL},
-    {"id.orig_p", "network-traffic", "src_port", SOL__MR_PROP, NULL},
-    {"id.resp_p", "network-traffic", "dst_port", SOL__MR_PROP, NULL},
-    {"proto", "network-traffic", "protocols", SOL__MR_LOWER, NULL},
-    {"query", "domain-name", "value", SOL__MR_VALUE, NULL},
-    {"answers", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
-    {"host", "domain-name", "value", SOL__MR_VALUE, NULL},
-    {"uri", "url", "value", SOL__MR_URI, "host"},
-    {"user_agent", "network-traffic", "extensions.http-request-ext.request_header.User-Agent",
-     SOL__MR_PROP, NULL},
-    {"method", "network-traffic", "extensions.http-request-ext.request_method", SOL__MR_PROP,
-     NULL},
-    {"server_name", "domain-name", "value", SOL__MR_VALUE, NULL},
-    {"subject", "x509-certificate", "subject", SOL__MR_PROP, NULL},
-    {"issuer", "x509-certificate", "issuer", SOL__MR_PROP, NULL},
-    {"cert_chain_fps", "x509-certificate", "hashes.*", SOL__MR_HASHLEN, NULL},
-    {"certificate.subject", "x509-certificate", "subject", SOL__MR_PROP, NULL},
-    {"certificate.issuer", "x509-certificate", "issuer", SOL__MR_PROP, NULL},
-    {"certificate.serial", "x509-certificate", "serial_number", SOL__MR_PROP, NULL},
-    {"fingerprint", "x509-certificate", "hashes.*", SOL__MR_HASHLEN, NULL},
-    {"san.dns", "domain-name", "value", SOL__MR_VALUE, NULL},
-    {"md5", "file", "hashes.MD5", SOL__MR_PROP, NULL},
-    {"sha1", "file", "hashes.SHA-1", SOL__MR_PROP, NULL},
-    {"sha256", "file", "hashes.SHA-256", SOL__MR_PROP, NULL},
-    {"filename", "file", "name", SOL__MR_PROP, NULL},
-    {"mime_type", "file", "mime_type", SOL__MR_PROP, NULL},
-    {"total_bytes", "file", "size", SOL__MR_PROP, NULL},
-    {"tx_hosts", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
-    {"rx_hosts", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
-    {"mailfrom", "email-addr", "value", SOL__MR_VALUE, NULL},
-    {"rcptto", "email-addr", "value", SOL__MR_VALUE, NULL},
-};
-
-/* Suricata eve.json: dns (v1, v2 and v3 layouts), http, tls, fileinfo, flow, alert. */
-static const struct sol__mrule eve_rules[] = {
-    {"timestamp", "", "", SOL__MR_TIME, NULL},
-    {"src_ip", "network-traffic", "src_ref", SOL__MR_REF, NULL},
-    {"dest_ip", "network-traffic", "dst_ref", SOL__MR_REF, NULL},
-    {"src_port", "network-traffic", "src_port", SOL__MR_PROP, NULL},
-    {"dest_port", "network-traffic", "dst_port", SOL__MR_PROP, NULL},
-    {"proto", "network-traffic", "protocols", SOL__MR_LOWER, NULL},
-    {"dns.rrname", "domain-name", "value", SOL__MR_VALUE, NULL},
-    {"dns.rdata", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
-    {"dns.queries.rrname", "domain-name", "value", SOL__MR_VALUE, NULL},
-    {"dns.answers.rrname", "domain-name", "value", SOL__MR_VALUE, NULL},
-    {"dns.answers.rdata", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
-    {"dns.grouped.A", "ipv4-addr", "value", SOL__MR_VALUE, NULL},
-    {"dns.grouped.AAAA", "ipv6-addr", "value", SOL__MR_VALUE, NULL},
-    {"dns.grouped.CNAME", "domain-name", "value", SOL__MR_VALUE, NULL},
-    {"http.hostname", "domain-name", "value", SOL__MR_VALUE, NULL},
-    {"http.url", "url", "value", SOL__MR_URI, "http.hostname"},
-    {"http.http_user_agent", "network-traffic",
-     "extensions.http-request-ext.request_header.User-Agent", SOL__MR_PROP, NULL},
-    {"http.http_method", "network-traffic", "extensions.http-request-ext.request_method",
-     SOL__MR_PROP, NULL},
-    {"tls.sni", "domain-name", "value", SOL__MR_VALUE, NULL},
-    {"tls.subject", "x509-certificate", "subject", SOL__MR_PROP, NULL},
-    {"tls.issuerdn", "x509-certificate", "issuer", SOL__MR_PROP, NULL},
-    {"tls.serial", "x509-certificate", "serial_number", SOL__MR_PROP, NULL},
-    {"tls.fingerprint", "x509-certificate", "hashes.*", SOL__MR_HASHLEN, NULL},
-    {"fileinfo.filename", "file", "name", SOL__MR_PROP, NULL},
-    {"fileinfo.md5", "file", "hashes.MD5", SOL__MR_PROP, NULL},
-    {"fileinfo.sha1", "file", "hashes.SHA-1", SOL__MR_PROP, NULL},
-    {"fileinfo.sha256", "file", "hashes.SHA-256", SOL__MR_PROP, NULL},
-    {"fileinfo.magic", "file", "magic_number_hex", SOL__MR_NONE, NULL},
-    {"fileinfo.size", "file", "size", SOL__MR_PROP, NULL},
-};
-
-const struct sol_log_mapping sol__mzeek = {zeek_rules, sizeof zeek_rules / sizeof zeek_rules[0],
-                                           false, NULL};
-const struct sol_log_mapping sol__meve = {eve_rules, sizeof eve_rules / sizeof eve_rules[0], false,
-                                          NULL};
 
 void
 sol_log_mapping_free(struct sol_log_mapping *m)
@@ -197,17 +121,18 @@ sol_log_mapping_parse(const char *text, size_t n, struct sol_log_mapping **out,
         } else {
             const char *colon = memchr(tgt, ':', tn);
             if (!colon || !valid_type(tgt, (size_t)(colon - tgt)) || colon + 1 == tgt + tn) {
-                sol_error_set(err, rc,
-                              "line %u: expected 'object-type:path' or 'time' after '->', got '%.*s'",
-                              line, (int)(tn > 80 ? 80 : tn), tgt);
+                sol_error_set(
+                    err, rc,
+                    "line %u: expected 'object-type:path' or 'time' after '->', got '%.*s'", line,
+                    (int)(tn > 80 ? 80 : tn), tgt);
                 goto fail;
             }
             const char *p = colon + 1;
             size_t pn = (size_t)(tgt + tn - p);
             for (size_t k = 0; k < pn; k++)
                 if (isspace((unsigned char)p[k])) {
-                    sol_error_set(err, rc, "line %u: white space in the path '%.*s'", line,
-                                  (int)pn, p);
+                    sol_error_set(err, rc, "line %u: white space in the path '%.*s'", line, (int)pn,
+                                  p);
                     goto fail;
                 }
             r.type = sol_strndup(tgt, (size_t)(colon - tgt));
@@ -321,9 +246,8 @@ sol__mrule_apply(struct sol__mline *ln, const struct sol__mrule *r, const char *
         if (strcmp(r->type, "ip-or-domain") == 0)
             return address_object(obs, s, n) < 0 ? -1 : 0;
         if (strcmp(r->type, "ipv4-addr") == 0 || strcmp(r->type, "ipv6-addr") == 0)
-            return sol_obs_value_object(obs, looks_ip(s, n) ? "ip" : r->type, s, n, false) < 0
-                       ? -1
-                       : 0;
+            return sol_obs_value_object(obs, looks_ip(s, n) ? "ip" : r->type, s, n, false) < 0 ? -1
+                                                                                               : 0;
         return sol_obs_value_object(obs, r->type, s, n, false) < 0 ? -1 : 0;
     case SOL__MR_REF: {
         if (!n)
@@ -365,9 +289,9 @@ sol__mrule_apply(struct sol__mline *ln, const struct sol__mrule *r, const char *
         for (size_t i = 0; i < n && k + 1 < sizeof buf; i++)
             if (s[i] != ':')
                 buf[k++] = (char)tolower((unsigned char)s[i]);
-        const char *path = k == 32 ? "hashes.MD5"
-                           : k == 40 ? "hashes.SHA-1"
-                           : k == 64 ? "hashes.SHA-256"
+        const char *path = k == 32    ? "hashes.MD5"
+                           : k == 40  ? "hashes.SHA-1"
+                           : k == 64  ? "hashes.SHA-256"
                            : k == 128 ? "hashes.SHA-512"
                                       : NULL;
         if (!path)

@@ -8,7 +8,7 @@
  * eval.c      comparison expressions on observations; multi-observation state
  * scan.c      the scanner
  * obs.c       observation building
- * reader*.c   log readers; mapping.c the mapping files
+ * reader*.c   log readers (reader.h), columns.c, mapping.c the mapping files
  * sighting.c  the sightings writer
  */
 #ifndef SOLIDARITY_MATCH_INTERNAL_H
@@ -57,16 +57,16 @@ int sol__mip_parse(const char *s, size_t n, uint8_t out[16], bool *v6, unsigned 
 uint64_t sol__mspace_hash(const char *type, size_t type_n, const char *path, size_t path_n);
 
 /* Targets: what a key points at. */
-#define SOL__MT_LIST 0x80000000u    /* index into the list array */
-#define SOL__MT_LEAF 0x40000000u    /* a leaf (bracket) of a compiled pattern */
-#define SOL__MT_MASK 0x3fffffffu    /* otherwise: a simple indicator's number */
+#define SOL__MT_LIST 0x80000000u /* index into the list array */
+#define SOL__MT_LEAF 0x40000000u /* a leaf (bracket) of a compiled pattern */
+#define SOL__MT_MASK 0x3fffffffu /* otherwise: a simple indicator's number */
 
 /* ---- exact.c ---- */
 struct sol__mexact {
     uint64_t *slots; /* (tag32 << 32) | (arena offset + 1); 0 = empty */
     size_t cap, n;
     const uint64_t *space_hash; /* the owner's: hash of each key space, by number */
-    uint8_t *arena;  /* entries: u32 target, u16 space, varint len, bytes */
+    uint8_t *arena;             /* entries: u32 target, u16 space, varint len, bytes */
     size_t arena_n, arena_cap;
     uint32_t *lists; /* [cap, count, targets...] */
     size_t lists_n, lists_cap;
@@ -81,8 +81,8 @@ int sol__mexact_reserve(struct sol__mexact *t, size_t n);
 /* Rehash into exactly cap slots (cap > n). */
 int sol__mexact_resize(struct sol__mexact *t, size_t cap);
 /* Add (space, key) → target. Returns 0, SOL_ENOMEM or SOL_ELIMIT (key too long). */
-int sol__mexact_add(struct sol__mexact *t, uint16_t space, uint64_t space_hash,
-                    const uint8_t *key, size_t n, uint32_t target);
+int sol__mexact_add(struct sol__mexact *t, uint16_t space, uint64_t space_hash, const uint8_t *key,
+                    size_t n, uint32_t target);
 /* The targets of (space, key): count, pointer set in *out (valid until the next add). */
 size_t sol__mexact_find(const struct sol__mexact *t, uint16_t space, uint64_t space_hash,
                         const uint8_t *key, size_t n, const uint32_t **out, uint32_t *one);
@@ -90,15 +90,13 @@ size_t sol__mexact_find(const struct sol__mexact *t, uint16_t space, uint64_t sp
 uint64_t sol__mexact_hash(const struct sol__mexact *t, uint64_t space_hash, const uint8_t *key,
                           size_t n);
 size_t sol__mexact_find_hashed(const struct sol__mexact *t, uint16_t space, uint64_t h,
-                               const uint8_t *key, size_t n, const uint32_t **out,
-                               uint32_t *one);
+                               const uint8_t *key, size_t n, const uint32_t **out, uint32_t *one);
 size_t sol__mexact_bytes(const struct sol__mexact *t);
 /* Add a target to a list-or-single slot value; shared with lpm.c. */
 int sol__mlist_add(uint32_t **lists, size_t *lists_n, size_t *lists_cap, uint32_t *slot,
                    uint32_t target);
 /* Expand a slot value into targets. */
-size_t sol__mlist_get(const uint32_t *lists, uint32_t slot, const uint32_t **out,
-                      uint32_t *one);
+size_t sol__mlist_get(const uint32_t *lists, uint32_t slot, const uint32_t **out, uint32_t *one);
 
 /* ---- lpm.c ---- */
 struct sol__mprefix {
@@ -139,23 +137,23 @@ struct sol_pattern_cmp;
 /* One indicator: 36 bytes, so that a million of them fit the memory budget. */
 struct sol__mind {
     uint8_t uuid[16];
-    uint32_t id_off;   /* 0: the id is "indicator--" and the uuid; else in the strings */
-    uint32_t name_off; /* 0: no name */
+    uint32_t id_off;          /* 0: the id is "indicator--" and the uuid; else in the strings */
+    uint32_t name_off;        /* 0: no name */
     uint32_t from_s, until_s; /* validity in whole seconds (from rounded down, until up);
                                  0 / UINT32_MAX: unbounded */
-    uint32_t pat;      /* a compiled pattern (SOL__MIND_SIMPLE: the key alone decides),
-                          | SOL__MIND_DEAD when a later version replaced it */
+    uint32_t pat;             /* a compiled pattern (SOL__MIND_SIMPLE: the key alone decides),
+                                 | SOL__MIND_DEAD when a later version replaced it */
 };
 #define SOL__MIND_SIMPLE 0x7fffffffu
-#define SOL__MIND_DEAD 0x80000000u
+#define SOL__MIND_DEAD   0x80000000u
 
 /* A key space: one (object type, property path). */
 struct sol__mspace {
     char *type, *path; /* owned, NUL-terminated */
     uint16_t type_n, path_n;
-    uint8_t norm;      /* enum sol__mnorm */
+    uint8_t norm; /* enum sol__mnorm */
     bool exact, lpm;
-    int32_t hs;        /* index into ->hs of the first of nhs databases, or -1 */
+    int32_t hs; /* index into ->hs of the first of nhs databases, or -1 */
     uint8_t nhs;
 };
 
@@ -216,8 +214,8 @@ struct sol_match_index {
     size_t nhs;
     uint32_t *indicates; /* per indicator: string offset (0 none); NULL when none at all */
     /* Only while adding: */
-    struct sol__mexact ids;   /* indicator id → number */
-    int64_t *modified;        /* per indicator, for versions */
+    struct sol__mexact ids; /* indicator id → number */
+    int64_t *modified;      /* per indicator, for versions */
     struct sol__mrel *rels;
     size_t nrels, caprels;
     struct sol__mexact names; /* malware/tool id → string offset */

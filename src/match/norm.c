@@ -17,10 +17,10 @@ struct hash_name {
 
 /* STIX 2.1 §10.7 hash-algorithm-ov, plus the SHA-2 sizes feeds also carry. */
 static const struct hash_name hash_names[] = {
-    {"MD5", "MD5"},           {"SHA1", "SHA-1"},       {"SHA256", "SHA-256"},
-    {"SHA512", "SHA-512"},    {"SHA3256", "SHA3-256"}, {"SHA3512", "SHA3-512"},
-    {"SSDEEP", "SSDEEP"},     {"TLSH", "TLSH"},        {"SHA224", "SHA-224"},
-    {"SHA384", "SHA-384"},    {"SHA2256", "SHA-256"},  {"SHA2512", "SHA-512"},
+    {"MD5", "MD5"},        {"SHA1", "SHA-1"},       {"SHA256", "SHA-256"},
+    {"SHA512", "SHA-512"}, {"SHA3256", "SHA3-256"}, {"SHA3512", "SHA3-512"},
+    {"SSDEEP", "SSDEEP"},  {"TLSH", "TLSH"},        {"SHA224", "SHA-224"},
+    {"SHA384", "SHA-384"}, {"SHA2256", "SHA-256"},  {"SHA2512", "SHA-512"},
 };
 
 const char *

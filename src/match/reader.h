@@ -1,8 +1,28 @@
 /*
- * match/reader.h — internals of the log readers shared by reader.c and mapping.c.
+ * match/reader.h — the log readers: one sibling file per format behind one table.
+ *
+ * reader.c        the one dispatcher: input (plain or gzip, files and pipes), lines, the
+ *                 public sol_log_reader_* calls, and the table of formats
+ * reader_auto.c   auto-detection: asks every format how sure it is of the first line
+ * reader_zeek.c   Zeek TSV (and the built-in Zeek mapping, shared with Zeek JSON)
+ * reader_zeek_json.c, reader_eve.c, reader_jsonl.c
+ *                 JSON lines: Zeek JSON and Suricata eve through their built-in mappings,
+ *                 any other through a mapping file; the JSON engine is reader_jsonl.c's
+ * reader_csv.c    CSV with a header line, through a mapping file
+ * reader_stix.c   STIX bundles of observed-data
+ * columns.c       the columns of a line, shared by Zeek TSV and CSV
+ * mapping.c       mapping files and how a rule turns a field's value into objects
+ *
+ * Adding a format: a new reader_<name>.c that defines sol__mlog_<name>, and its row in
+ * SOL_LOG_FORMAT_LIST (match.h).
+ *
+ * Ownership: the reader owns its input buffer, its JSON document and the observation;
+ * a format's own state (r->state) is made by its open() and freed by its free().
  */
 #ifndef SOLIDARITY_MATCH_READER_H
 #define SOLIDARITY_MATCH_READER_H
+
+#include <zlib.h>
 
 #include "solidarity/match.h"
 
@@ -33,6 +53,7 @@ struct sol_log_mapping {
     struct sol__mrule *owned_rules;
 };
 
+/* The built-in mappings (reader_zeek.c, reader_eve.c). */
 extern const struct sol_log_mapping sol__mzeek;
 extern const struct sol_log_mapping sol__meve;
 
@@ -53,5 +74,112 @@ struct sol__mline {
 int sol__mrule_apply(struct sol__mline *ln, const struct sol__mrule *r, const char *s, size_t n,
                      bool is_number, double number);
 int sol__mparse_time(const char *s, size_t n, bool is_number, double number, sol_time_t *out);
+
+/* ---- The reader every format shares (reader.c) ---- */
+
+struct sol__mlog_format;
+
+struct sol_log_reader {
+    /* input */
+    gzFile gz; /* gzip input; else plain reads from fd */
+    int fd;
+    char name[256];
+    char *buf;
+    size_t cap, start, end;
+    bool eof, ioerr;
+    bool follow; /* a last line without its newline is still being written: wait */
+    /* the current line, NUL-terminated where its newline was */
+    char *line;
+    size_t line_n;
+    bool have_peeked; /* detection read the first line: the next call returns it again */
+    size_t lineno, line_at;
+    uint64_t bytes;
+    /* the format */
+    const struct sol__mlog_format *fmt;
+    const struct sol_log_mapping *map;
+    void *state;              /* the format's own */
+    struct sol_json_doc *doc; /* for the formats that parse JSON, and detection */
+    /* output */
+    struct sol_obs obs;
+    struct sol__mline ln;
+};
+
+/* What detection knows of the first line that is not blank. */
+struct sol__mfirst {
+    const char *s; /* the line, leading white space skipped */
+    size_t n;
+    const struct sol_json *json; /* the line as a JSON object when it is one; else NULL */
+    bool mapping;                /* a mapping was given */
+};
+
+/*
+ * One log format. detect() says how surely the first line is of this format (0: not at
+ * all; auto-detection takes the highest). open() makes r->state (the mapping, when the
+ * format takes one, is already in r->map); next() fills r->obs from the next record and
+ * returns 0, SOL_EEOF, SOL_EIO, SOL_ESYNTAX (a bad record: err says where, the next call
+ * goes on after it) or SOL_ENOMEM; free() frees r->state.
+ */
+struct sol__mlog_format {
+    enum sol_log_format id;
+    const char *name;         /* as --format takes it */
+    const char *const *alias; /* other names it is known by, NULL-terminated; may be NULL */
+    const struct sol_log_mapping *mapping; /* built-in; NULL: none */
+    bool needs_mapping;                    /* reads only through a mapping file */
+    int (*detect)(const struct sol__mfirst *first);
+    int (*open)(struct sol_log_reader *r, struct sol_error *err);
+    int (*next)(struct sol_log_reader *r, struct sol_error *err);
+    void (*free)(struct sol_log_reader *r);
+};
+
+#define X(e, f) extern const struct sol__mlog_format sol__mlog_##f;
+SOL_LOG_FORMAT_LIST(X)
+#undef X
+
+/* The format of id (not SOL_LOG_AUTO). */
+const struct sol__mlog_format *sol__mlog_format(enum sol_log_format id);
+
+/* Auto-detection (reader_auto.c): sets r->fmt from the first line that is not blank,
+   which the next sol__mreader_line() returns again. */
+int sol__mlog_detect(struct sol_log_reader *r, struct sol_error *err);
+
+/* The next line into r->line / r->line_n (without "\n" or "\r\n", NUL-terminated);
+   false at the end of input or on a read error (r->ioerr). */
+bool sol__mreader_line(struct sol_log_reader *r);
+/* The next line that is not empty; 0, SOL_EEOF or SOL_EIO (err says which log). */
+int sol__mreader_nonblank(struct sol_log_reader *r, struct sol_error *err);
+/* Up to n bytes of the input after what is buffered (the whole-document formats). */
+int sol__mreader_read(struct sol_log_reader *r, char *p, size_t n);
+/* SOL_ESYNTAX with what, at the current line. */
+int sol__mreader_bad_line(struct sol_log_reader *r, struct sol_error *err, const char *what);
+bool sol__mreader_starts(const char *s, size_t n, const char *pre);
+
+/* ---- The JSON-lines engine (reader_jsonl.c), used by every JSON-lines format ---- */
+int sol__mjson_open(struct sol_log_reader *r, struct sol_error *err);
+int sol__mjson_next(struct sol_log_reader *r, struct sol_error *err);
+void sol__mjson_free(struct sol_log_reader *r);
+
+/* ---- Columns (columns.c), for Zeek TSV and CSV ---- */
+
+#define SOL__MCOLS_MAX 512
+
+struct sol__mcols {
+    char **fields; /* the names, from the header */
+    size_t nfields;
+    bool *is_set; /* Zeek: a set or vector, its items separated by setsep */
+    int *rule_of; /* the mapping rule of each field, or -1 */
+    const char *cols[SOL__MCOLS_MAX];
+    size_t col_n[SOL__MCOLS_MAX];
+    size_t ncols;
+    char unset[32], empty[32]; /* values that mean "no value" */
+};
+
+/* Take names (n of them, allocated, now owned by c) as the columns; each gets its rule. */
+int sol__mcols_set(struct sol__mcols *c, const struct sol_log_mapping *map, char **names, size_t n);
+/* Split s at sep into c->cols (pointers into s); returns the count (may exceed the max). */
+size_t sol__mcols_split(struct sol__mcols *c, const char *s, size_t n, char sep);
+/* The value of field in the current record, or {NULL, 0} when unset or absent: the
+   lookup of a line whose ln->ctx is the columns. */
+struct sol_str sol__mcols_lookup(struct sol__mline *ln, const char *field);
+void sol__mcols_free(struct sol__mcols *c);
 
 #endif
