@@ -225,6 +225,8 @@ space_get(struct sol_match_index *idx, const char *type, size_t type_n, const ch
     sp = (int)idx->nspaces++;
     if (spacemap_put(idx, (uint32_t)sp) < 0) {
         idx->nspaces--;
+        sol_free(s->type);
+        sol_free(s->path);
         return -1;
     }
     return sp;

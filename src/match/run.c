@@ -1,0 +1,734 @@
+/*
+ * run.c — sol_scan_run(): the whole scan operation (scan.h), in the order it happens:
+ * who sights, the indicators, the index, the logs on a pool of threads (or one log
+ * followed as it grows), the merge of every thread's hits, the bundle of sightings,
+ * and storing it through the one ingest path.
+ *
+ * The pool: the calling thread is worker 0; each worker has its own scanner and takes
+ * the next log until none is left or the pool is cancelled. Every failure after the
+ * first thread starts cancels the pool and joins every thread that started (workers and
+ * the progress thread) before anything they use is freed; merging happens only after
+ * all of them have ended.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "solidarity/alloc.h"
+#include "solidarity/ingest.h"
+#include "solidarity/json.h"
+#include "solidarity/match.h"
+#include "solidarity/scan.h"
+#include "solidarity/stix.h"
+#include "solidarity/store.h"
+#include "solidarity/util.h"
+
+#define BAD_LINES_SHOWN 5
+#define MSG             600
+
+static void notice(const struct sol_scan_options *o, enum sol_scan_notice_level level,
+                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+notice(const struct sol_scan_options *o, enum sol_scan_notice_level level, const char *fmt, ...)
+{
+    if (!o->notice)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->notice(o->ud, level, msg);
+}
+
+/* ---- Who sights ---- */
+
+static void
+derived_identity(char *out, size_t n)
+{
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = 0;
+    static const struct sol_uuid ns = {{0x3b, 0x51, 0x0e, 0x6f, 0x2c, 0x94, 0x4d, 0x1a, 0x8f, 0x27,
+                                        0x40, 0x5e, 0x91, 0xc3, 0x6d, 0x02}};
+    struct sol_uuid u;
+    sol_uuid_v5(&ns, host, strlen(host), &u);
+    char s[37];
+    sol_uuid_format(&u, s);
+    snprintf(out, n, "identity--%s", s);
+}
+
+static void
+resolve_identity(const struct sol_scan_options *o, struct sol_scan_result *res)
+{
+    if (o->identity) {
+        snprintf(res->identity, sizeof res->identity, "%s", o->identity);
+        res->identity_origin = SOL_SCAN_IDENTITY_GIVEN;
+        return;
+    }
+    if (o->store) {
+        struct sol_buf v;
+        sol_buf_init(&v);
+        bool ok = sol_store_setting_get(o->store, SOL_SETTING_NODE_IDENTITY, &v) == 0 && v.n &&
+                  v.n < sizeof res->identity;
+        if (ok) {
+            memcpy(res->identity, v.p, v.n);
+            res->identity[v.n] = 0;
+            res->identity_origin = SOL_SCAN_IDENTITY_NODE;
+        }
+        sol_buf_free(&v);
+        if (ok)
+            return;
+    }
+    derived_identity(res->identity, sizeof res->identity);
+    res->identity_origin = SOL_SCAN_IDENTITY_DERIVED;
+}
+
+/* The identity object of a derived identity, for the bundle. */
+static void
+write_identity(struct sol_json_writer *w, const char *id, sol_time_t now)
+{
+    char ts[40], host[256] = "localhost", name[300];
+    sol_time_format(now, 3, ts);
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = 0;
+    snprintf(name, sizeof name, "solidarity scan on %s", host);
+    sol_jw_object_begin(w);
+    sol_jw_key(w, "type");
+    sol_jw_string(w, "identity");
+    sol_jw_key(w, "spec_version");
+    sol_jw_string(w, "2.1");
+    sol_jw_key(w, "id");
+    sol_jw_string(w, id);
+    sol_jw_key(w, "created");
+    sol_jw_string(w, ts);
+    sol_jw_key(w, "modified");
+    sol_jw_string(w, ts);
+    sol_jw_key(w, "name");
+    sol_jw_string(w, name);
+    sol_jw_key(w, "identity_class");
+    sol_jw_string(w, "system");
+    sol_jw_object_end(w);
+}
+
+/* ---- The indicators ---- */
+
+static int
+load_file(const struct sol_scan_options *o, struct sol_match_index *idx, const char *path,
+          struct sol_error *err)
+{
+    struct sol_json_limits lim = {.max_bytes = (size_t)2 << 30};
+    struct sol_json_doc *doc = sol_json_doc_new(&lim);
+    if (!doc)
+        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    const struct sol_json *root;
+    struct sol_error e;
+    memset(&e, 0, sizeof e);
+    int rc = sol_json_parse_file(doc, path, &root, &e);
+    if (rc) {
+        char buf[700];
+        sol_json_doc_free(doc);
+        return sol_error_set(err, rc, "%s: %s", path, sol_error_format(&e, buf, sizeof buf));
+    }
+    size_t bad = 0;
+    memset(&e, 0, sizeof e);
+    rc = sol_match_index_add_bundle(idx, root, &bad, &e);
+    sol_json_doc_free(doc);
+    if (rc)
+        return sol_error_set(err, rc, "%s: %s", path, e.msg[0] ? e.msg : sol_strerror(rc));
+    if (bad)
+        notice(o, SOL_SCAN_INFO, "%s: %zu indicator%s skipped (first: %s)", path, bad,
+               bad == 1 ? "" : "s", e.msg);
+    return 0;
+}
+
+/* The id of a collection named by id or alias, into out. */
+static int
+resolve_collection(struct sol_store *store, const char *name, char *out, size_t n,
+                   struct sol_error *err)
+{
+    if (!store)
+        return sol_error_set(err, SOL_EINVAL, "collection %s: there is no node (--data DIR)", name);
+    struct sol_collection c;
+    memset(&c, 0, sizeof c);
+    int rc = sol_store_collection_get(store, NULL, name, &c);
+    if (rc != 0)
+        return sol_error_set(err, rc, "collection %s: %s", name,
+                             rc == SOL_ENOTFOUND ? "no such collection" : sol_store_errmsg(store));
+    snprintf(out, n, "%s", c.id);
+    sol_collection_clear(&c);
+    return 0;
+}
+
+/* The indicators (and the malware and tools they indicate) of a collection of the node,
+   as the node's own operator sees them. */
+static int
+load_collection(const struct sol_scan_options *o, struct sol_match_index *idx, const char *name,
+                const char *identity, struct sol_error *err)
+{
+    char collection[128];
+    int rc = resolve_collection(o->store, name, collection, sizeof collection, err);
+    if (rc)
+        return rc;
+    static const char *const types[] = {"indicator", "malware", "tool", "relationship"};
+    struct sol_object_filter f = {
+        .collection = collection,
+        .types = types,
+        .n_types = 4,
+        .version_match = SOL_VERSION_LAST,
+        .max_tlp = SOL_TLP_RED,
+        .asker_identity = identity,
+    };
+    struct sol_store_cursor *c = NULL;
+    if ((rc = sol_store_objects_query(o->store, &f, &c)) != 0)
+        return sol_error_set(err, rc, "collection %s: %s", collection, sol_store_errmsg(o->store));
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    if (!doc) {
+        sol_store_cursor_close(c);
+        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    }
+    struct sol_object_row row;
+    size_t bad = 0, n = 0;
+    struct sol_error e;
+    memset(&e, 0, sizeof e);
+    while ((rc = sol_store_cursor_next(c, &row)) == 0) {
+        const struct sol_json *root;
+        n++;
+        if (sol_json_parse(doc, row.json.p, row.json.n, &root, NULL) != 0) {
+            bad++;
+            continue;
+        }
+        if (sol_match_index_add_bundle(idx, root, &bad, &e) == SOL_ENOMEM) {
+            rc = SOL_ENOMEM;
+            break;
+        }
+    }
+    sol_store_cursor_close(c);
+    sol_json_doc_free(doc);
+    if (rc != SOL_EEOF)
+        return sol_error_set(err, rc, "collection %s: %s", collection,
+                             rc == SOL_ENOMEM ? "out of memory" : sol_store_errmsg(o->store));
+    if (!n)
+        notice(o, SOL_SCAN_WARNING, "collection %s: no indicators", name);
+    if (bad)
+        notice(o, SOL_SCAN_INFO, "collection %s: %zu indicator%s skipped (first: %s)", collection,
+               bad, bad == 1 ? "" : "s", e.msg);
+    return 0;
+}
+
+static int
+build_index(const struct sol_scan_options *o, struct sol_scan_result *res, struct sol_error *err)
+{
+    struct sol_match_index *idx = res->own_idx = sol_match_index_new();
+    if (!idx)
+        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    res->idx = idx;
+    for (size_t i = 0; i < o->n_indicator_files; i++) {
+        int rc = load_file(o, idx, o->indicator_files[i], err);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < o->n_collections; i++) {
+        int rc = load_collection(o, idx, o->collections[i], res->identity, err);
+        if (rc)
+            return rc;
+    }
+    struct sol_error e;
+    memset(&e, 0, sizeof e);
+    int rc = sol_match_index_build(idx, &e);
+    if (rc)
+        return sol_error_set(err, rc, "building the index: %s", e.msg);
+    sol_match_index_stats(idx, &res->index);
+    return 0;
+}
+
+/* ---- Reading logs ---- */
+
+/* One log of the pool, and what reading it gave. */
+struct job {
+    const char *path;
+    uint64_t events, bad, bytes;
+    bool failed;
+    char error[MSG];
+    char bad_shown[BAD_LINES_SHOWN][MSG];
+    size_t nbad_shown;
+};
+
+struct pool {
+    const struct sol_scan_options *opt;
+    const struct sol_match_index *idx;
+    struct job *jobs;
+    size_t njobs, next_job;
+    bool cancel; /* take no more jobs (under lock) */
+    pthread_mutex_t lock;
+    /* progress */
+    uint64_t events, bytes; /* atomics */
+    pthread_cond_t wake;
+    bool done; /* under lock */
+    struct timespec start;
+};
+
+static FILE *
+open_log(const char *path)
+{
+    return strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+}
+
+static void
+close_log(FILE *f)
+{
+    if (f && f != stdin)
+        fclose(f);
+}
+
+/* A bad record: remembered for the notices (the first few) and counted. */
+static void
+bad_record(struct job *j, const struct sol_error *err)
+{
+    if (j->nbad_shown < BAD_LINES_SHOWN) {
+        if (err->line)
+            snprintf(j->bad_shown[j->nbad_shown++], MSG, "%s:%u: %s", j->path, err->line, err->msg);
+        else
+            snprintf(j->bad_shown[j->nbad_shown++], MSG, "%s: %s", j->path, err->msg);
+    }
+    j->bad++;
+}
+
+static void
+run_job(struct pool *p, struct sol_match_scanner *sc, struct job *j)
+{
+    FILE *f = open_log(j->path);
+    if (!f) {
+        snprintf(j->error, sizeof j->error, "%s: %s", j->path, strerror(errno));
+        j->failed = true;
+        return;
+    }
+    struct sol_log_reader *r = NULL;
+    struct sol_error err;
+    memset(&err, 0, sizeof err);
+    int rc = sol_log_reader_open(f, j->path, p->opt->format, p->opt->mapping, &r, &err);
+    if (rc) {
+        snprintf(j->error, sizeof j->error, "%s", err.msg[0] ? err.msg : sol_strerror(rc));
+        j->failed = true;
+        close_log(f);
+        return;
+    }
+    const struct sol_obs *obs;
+    uint64_t last_bytes = 0;
+    for (;;) {
+        rc = sol_log_reader_next(r, &obs, &err);
+        if (rc == SOL_EEOF)
+            break;
+        if (rc == SOL_ESYNTAX) {
+            bad_record(j, &err);
+            continue;
+        }
+        if (rc) {
+            snprintf(j->error, sizeof j->error, "%s: %s", j->path,
+                     err.msg[0] ? err.msg : sol_strerror(rc));
+            j->failed = true;
+            break;
+        }
+        j->events++;
+        sol_match_scan(sc, obs);
+        if ((j->events & 4095) == 0) {
+            uint64_t b = sol_log_reader_bytes(r);
+            __atomic_add_fetch(&p->events, 4096, __ATOMIC_RELAXED);
+            __atomic_add_fetch(&p->bytes, b - last_bytes, __ATOMIC_RELAXED);
+            last_bytes = b;
+        }
+    }
+    j->bytes = sol_log_reader_bytes(r);
+    sol_log_reader_free(r);
+    close_log(f);
+}
+
+struct worker {
+    struct pool *pool;
+    struct sol_match_scanner *sc;
+    pthread_t th;
+    bool started;
+};
+
+static void *
+worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct pool *p = w->pool;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t i = p->cancel ? p->njobs : p->next_job++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->njobs)
+            break;
+        run_job(p, w->sc, &p->jobs[i]);
+    }
+    return NULL;
+}
+
+static void
+cancel_pool(struct pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->cancel = true;
+    pthread_mutex_unlock(&p->lock);
+}
+
+static double
+since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Calls progress() every half second until the pool is done, then once more. */
+static void *
+progress_main(void *arg)
+{
+    struct pool *p = arg;
+    pthread_mutex_lock(&p->lock);
+    while (!p->done) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += 500 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&p->wake, &p->lock, &until);
+        if (p->done)
+            break;
+        pthread_mutex_unlock(&p->lock);
+        p->opt->progress(p->opt->ud, __atomic_load_n(&p->events, __ATOMIC_RELAXED),
+                         __atomic_load_n(&p->bytes, __ATOMIC_RELAXED), since(&p->start), false);
+        pthread_mutex_lock(&p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/*
+ * Read every log on opt->threads threads (the caller's included) into one scanner,
+ * which *out receives. Every thread started has been joined when this returns.
+ */
+static int
+run_pool(const struct sol_scan_options *o, const struct sol_match_index *idx,
+         struct sol_scan_result *res, struct sol_match_scanner **out, struct sol_error *err)
+{
+    size_t nthreads = o->threads ? o->threads : 1;
+    if (nthreads > o->n_logs)
+        nthreads = o->n_logs ? o->n_logs : 1;
+    struct pool p;
+    memset(&p, 0, sizeof p);
+    p.opt = o;
+    p.idx = idx;
+    p.njobs = o->n_logs;
+    clock_gettime(CLOCK_MONOTONIC, &p.start);
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p.wake, &ca);
+    pthread_condattr_destroy(&ca);
+    int rc = 0;
+    p.jobs = sol_calloc(p.njobs ? p.njobs : 1, sizeof *p.jobs);
+    struct worker *w = sol_calloc(nthreads, sizeof *w);
+    pthread_t progress_th;
+    bool progress = false;
+    if (!p.jobs || !w) {
+        rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < p.njobs; i++)
+        p.jobs[i].path = o->logs[i];
+    if (o->progress)
+        progress = pthread_create(&progress_th, NULL, progress_main, &p) == 0;
+    /* Each worker's scanner is made just before its thread starts, so that a failure
+       finds some threads running: they are cancelled and joined like any other. */
+    for (size_t t = 0; t < nthreads && !rc; t++) {
+        w[t].pool = &p;
+        w[t].sc = sol_match_scanner_new(idx);
+        if (!w[t].sc) {
+            rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+            break;
+        }
+        sol_match_scanner_keep_observations(w[t].sc, o->with_observed_data);
+        if (t == 0)
+            continue;
+        if (pthread_create(&w[t].th, NULL, worker_main, &w[t]) != 0)
+            rc = sol_error_set(err, SOL_ENOMEM, "cannot start a thread");
+        else
+            w[t].started = true;
+    }
+    if (rc)
+        cancel_pool(&p);
+    else
+        worker_main(&w[0]);
+    for (size_t t = 1; t < nthreads; t++)
+        if (w[t].started)
+            pthread_join(w[t].th, NULL);
+    if (progress) {
+        pthread_mutex_lock(&p.lock);
+        p.done = true;
+        pthread_cond_signal(&p.wake);
+        pthread_mutex_unlock(&p.lock);
+        pthread_join(progress_th, NULL);
+        o->progress(o->ud, __atomic_load_n(&p.events, __ATOMIC_RELAXED),
+                    __atomic_load_n(&p.bytes, __ATOMIC_RELAXED), since(&p.start), true);
+    }
+    /* Every thread has ended: merge, then report each log in order. */
+    for (size_t t = 1; t < nthreads && !rc; t++)
+        if (sol_match_scanner_merge(w[0].sc, w[t].sc) != 0)
+            rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < p.njobs && !rc; i++) {
+        struct job *j = &p.jobs[i];
+        for (size_t k = 0; k < j->nbad_shown; k++)
+            notice(o, SOL_SCAN_WARNING, "%s", j->bad_shown[k]);
+        if (j->bad > j->nbad_shown)
+            notice(o, SOL_SCAN_WARNING, "%s: %llu more bad lines", j->path,
+                   (unsigned long long)(j->bad - j->nbad_shown));
+        if (j->failed) {
+            notice(o, SOL_SCAN_WARNING, "%s", j->error);
+            res->failed_logs++;
+        }
+        res->events += j->events;
+        res->bad_lines += j->bad;
+        res->bytes += j->bytes;
+    }
+    res->logs = p.njobs;
+out:
+    for (size_t t = 0; w && t < nthreads; t++)
+        if (t > 0 || rc)
+            sol_match_scanner_free(w[t].sc);
+    if (!rc)
+        *out = w[0].sc;
+    sol_free(w);
+    sol_free(p.jobs);
+    pthread_cond_destroy(&p.wake);
+    pthread_mutex_destroy(&p.lock);
+    return rc;
+}
+
+/* Write the sightings of the hits that the last observation completed. */
+static int
+follow_sightings(const struct sol_scan_options *o, struct sol_match_scanner *sc,
+                 const struct sol_match_index *idx, const char *identity, struct sol_buf *b)
+{
+    struct sol_sighting_options so = {
+        .identity_id = identity, .now = o->now, .with_observed_data = o->with_observed_data};
+    size_t nl, nh;
+    const uint32_t *last = sol_match_scanner_last(sc, &nl);
+    const struct sol_match_hit *hits = sol_match_scanner_hits(sc, &nh);
+    for (size_t i = 0; i < nl; i++)
+        for (size_t k = 0; k < nh; k++) {
+            if (hits[k].indicator != last[i])
+                continue;
+            sol_buf_reset(b);
+            struct sol_json_writer w;
+            sol_jw_init(&w, b, false);
+            if (sol_match_write_sightings(idx, &hits[k], 1, &so, &w) != 0)
+                return SOL_ENOMEM;
+            if (o->sighting && o->sighting(o->ud, b->p, b->n) != 0)
+                return SOL_EIO;
+        }
+    return 0;
+}
+
+/* One log, read as it grows, in the calling thread. */
+static int
+run_follow(const struct sol_scan_options *o, const struct sol_match_index *idx,
+           struct sol_scan_result *res, struct sol_match_scanner *sc, struct sol_error *err)
+{
+    const char *path = o->logs[0];
+    res->logs = 1;
+    FILE *f = open_log(path);
+    if (!f) {
+        notice(o, SOL_SCAN_WARNING, "%s: %s", path, strerror(errno));
+        res->failed_logs++;
+        return 0;
+    }
+    struct sol_log_reader *r = NULL;
+    struct sol_error e;
+    memset(&e, 0, sizeof e);
+    int rc = sol_log_reader_open(f, path, o->format, o->mapping, &r, &e);
+    if (rc) {
+        close_log(f);
+        notice(o, SOL_SCAN_WARNING, "%s", e.msg[0] ? e.msg : sol_strerror(rc));
+        res->failed_logs++;
+        return rc == SOL_ENOMEM ? sol_error_set(err, rc, "out of memory") : 0;
+    }
+    if (f != stdin)
+        sol_log_reader_set_follow(r, true);
+    struct sol_buf b;
+    sol_buf_init(&b);
+    const struct sol_obs *obs;
+    rc = 0;
+    while (!(o->stop && *o->stop)) {
+        int k = sol_log_reader_next(r, &obs, &e);
+        if (k == SOL_EEOF) {
+            if (f == stdin && feof(stdin))
+                break;
+            struct timespec ts = {0, 200 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            sol_log_reader_clear_eof(r);
+            continue;
+        }
+        if (k == SOL_ESYNTAX) {
+            if (++res->bad_lines <= BAD_LINES_SHOWN)
+                notice(o, SOL_SCAN_WARNING, "%s:%u: %s", path, e.line, e.msg);
+            continue;
+        }
+        if (k) {
+            notice(o, SOL_SCAN_WARNING, "%s: %s", path, e.msg[0] ? e.msg : sol_strerror(k));
+            res->failed_logs++;
+            break;
+        }
+        res->events++;
+        if (sol_match_scan(sc, obs) && (rc = follow_sightings(o, sc, idx, res->identity, &b)))
+            break;
+    }
+    res->bytes = sol_log_reader_bytes(r);
+    sol_buf_free(&b);
+    sol_log_reader_free(r);
+    close_log(f);
+    if (rc)
+        return sol_error_set(err, rc, "%s",
+                             rc == SOL_ENOMEM ? "out of memory" : "cannot write a sighting");
+    return 0;
+}
+
+/* ---- Sightings ---- */
+
+static int
+write_bundle(const struct sol_scan_options *o, struct sol_scan_result *res)
+{
+    struct sol_buf *b = &res->bundle;
+    struct sol_json_writer w;
+    sol_jw_init(&w, b, true);
+    sol_time_t now = o->now ? o->now : sol_time_now();
+    struct sol_uuid bu;
+    sol_uuid_v4(&bu);
+    char bid[64];
+    memcpy(bid, "bundle--", 8);
+    sol_uuid_format(&bu, bid + 8);
+    sol_jw_object_begin(&w);
+    sol_jw_key(&w, "type");
+    sol_jw_string(&w, "bundle");
+    sol_jw_key(&w, "id");
+    sol_jw_string(&w, bid);
+    sol_jw_key(&w, "objects");
+    sol_jw_array_begin(&w);
+    if (res->identity_origin == SOL_SCAN_IDENTITY_DERIVED && res->nhits)
+        write_identity(&w, res->identity, now);
+    struct sol_sighting_options so = {
+        .identity_id = res->identity, .now = now, .with_observed_data = o->with_observed_data};
+    int rc = sol_match_write_sightings(res->idx, res->hits, res->nhits, &so, &w);
+    sol_jw_array_end(&w);
+    sol_jw_object_end(&w);
+    sol_buf_putc(b, '\n');
+    return rc || b->oom ? SOL_ENOMEM : 0;
+}
+
+/* Add the bundle to a collection of the node, through the one ingest path. */
+static void
+store_sightings(const struct sol_scan_options *o, struct sol_scan_result *res)
+{
+    char *msg = res->store_error;
+    struct sol_error err;
+    memset(&err, 0, sizeof err);
+    if (resolve_collection(o->store, o->store_to, res->stored_in, sizeof res->stored_in, &err)) {
+        snprintf(msg, sizeof res->store_error, "%s", err.msg);
+        return;
+    }
+    const char *collection = res->stored_in;
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    const struct sol_json *root;
+    if (!doc || sol_json_parse(doc, res->bundle.p, res->bundle.n, &root, &err) != 0) {
+        sol_json_doc_free(doc);
+        snprintf(msg, sizeof res->store_error, "--store: %s",
+                 err.msg[0] ? err.msg : "out of memory");
+        return;
+    }
+    struct sol_ingest_options io = {.collection = collection, .actor = o->actor, .origin = "scan"};
+    struct sol_ingest *in = NULL;
+    if (sol_ingest_begin(o->store, &io, &in, &err) != 0) {
+        snprintf(msg, sizeof res->store_error, "--store %s: %s", collection, err.msg);
+    } else if (sol_ingest_document(in, root, NULL, NULL, &err) != 0) {
+        snprintf(msg, sizeof res->store_error, "--store %s: %s", collection, err.msg);
+        sol_ingest_abort(in);
+    } else {
+        struct sol_ingest_stats st;
+        sol_ingest_get_stats(in, &st);
+        if (sol_ingest_end(in) != 0) {
+            snprintf(msg, sizeof res->store_error, "--store %s: %s", collection,
+                     sol_store_errmsg(o->store));
+        } else {
+            res->stored = st.stored;
+            res->rejected = st.rejected;
+            if (st.rejected)
+                snprintf(msg, sizeof res->store_error, "--store %s: %zu object%s rejected",
+                         collection, st.rejected, st.rejected == 1 ? "" : "s");
+        }
+    }
+    sol_json_doc_free(doc);
+}
+
+int
+sol_scan_run(const struct sol_scan_options *o, struct sol_scan_result *res, struct sol_error *err)
+{
+    memset(res, 0, sizeof *res);
+    sol_buf_init(&res->bundle);
+    if (!o->n_logs)
+        return sol_error_set(err, SOL_EINVAL, "no logs to scan");
+    if (o->follow && (o->n_logs != 1 || o->store_to))
+        return sol_error_set(err, SOL_EINVAL, "follow takes exactly one log and stores nothing");
+    if ((o->n_collections || o->store_to) && !o->store)
+        return sol_error_set(err, SOL_EINVAL, "collections need the node's store");
+    resolve_identity(o, res);
+    int rc = build_index(o, res, err);
+    if (rc)
+        return rc;
+    if (o->follow) {
+        res->own_sc = sol_match_scanner_new(res->idx);
+        if (!res->own_sc)
+            return sol_error_set(err, SOL_ENOMEM, "out of memory");
+        sol_match_scanner_keep_observations(res->own_sc, o->with_observed_data);
+        rc = run_follow(o, res->idx, res, res->own_sc, err);
+    } else {
+        rc = run_pool(o, res->idx, res, &res->own_sc, err);
+    }
+    if (rc)
+        return rc;
+    res->hits = sol_match_scanner_hits(res->own_sc, &res->nhits);
+    if (!res->hits)
+        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    if (o->follow)
+        return 0;
+    if (write_bundle(o, res) != 0)
+        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    if (o->store_to && res->nhits)
+        store_sightings(o, res);
+    return 0;
+}
+
+void
+sol_scan_result_free(struct sol_scan_result *res)
+{
+    if (!res)
+        return;
+    sol_buf_free(&res->bundle);
+    sol_match_scanner_free(res->own_sc);
+    sol_match_index_free(res->own_idx);
+    res->own_sc = NULL;
+    res->own_idx = NULL;
+    res->idx = NULL;
+    res->hits = NULL;
+    res->nhits = 0;
+}
