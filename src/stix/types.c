@@ -311,6 +311,19 @@ static void
 check_malware(struct sol__vctx *c, const struct sol_json *obj)
 {
     check_seen(c, obj);
+    /*
+     * STIX 2.1 §4.11.1: the OASIS Standard's text marks is_family "(required)", and so do
+     * the OASIS JSON schemas, the OASIS validator and python-stix2; the copy we build from
+     * (with Errata 01) says "(optional)". Partners' tools refuse a malware without it:
+     * a warning, so an error under --strict.
+     */
+    if (c->version == 21 && !sol__has(obj, "is_family")) {
+        size_t old = sol__push_key(c, "is_family", 9);
+        sol__warn(c, "missing: the STIX 2.1 OASIS Standard (§4.11.1), the OASIS JSON schemas, "
+                     "the OASIS validator and python-stix2 require it (the text with Errata 01 "
+                     "says optional)");
+        sol__pop(c, old);
+    }
     /* STIX 2.1 §4.11.1: for a malware family the name MUST be defined. */
     const struct sol_json *fam = sol_json_get(obj, "is_family");
     if (fam && fam->type == SOL_JSON_BOOL && fam->u.b && !sol__has(obj, "name"))

@@ -715,16 +715,25 @@ check_hashes(struct sol__vctx *c, const struct sol_json *v)
 }
 
 /*
- * STIX 2.1 §2.12: "Empty lists are prohibited in STIX and MUST NOT be used" — anywhere,
- * so also inside custom properties and dictionaries, whose values are not otherwise
- * checked. Reports each empty list found in v (v itself included), depth-bounded.
+ * STIX 2.1 §2.12: "Empty lists are prohibited in STIX and MUST NOT be used as a
+ * substitute for omitting the property". Reports each empty list found in v (v itself
+ * included), depth-bounded, as an error; except deeper inside a custom property (custom,
+ * depth > 0), whose contents STIX does not type, where it is a warning: there the list is
+ * neither a property nor one of STIX's lists, the OASIS validator accepts it, and MITRE
+ * ATT&CK ships it, so refusing it would lose objects every other consumer takes. A
+ * custom property whose own value is [] stands in for omitting it: an error, as the
+ * OASIS validator says too.
  */
 static void
-check_no_empty_lists(struct sol__vctx *c, const struct sol_json *v, unsigned depth)
+check_no_empty_lists(struct sol__vctx *c, const struct sol_json *v, unsigned depth, bool custom)
 {
     if (depth > 64)
         return;
     if (sol_json_type(v) == SOL_JSON_ARRAY) {
+        if (v->n == 0 && custom && depth > 0) {
+            sol__warn(c, "empty list in a custom property: omit it (§2.12)");
+            return;
+        }
         if (v->n == 0) {
             sol__err(c, "empty list not allowed (§2.12)");
             return;
@@ -736,7 +745,7 @@ check_no_empty_lists(struct sol__vctx *c, const struct sol_json *v, unsigned dep
             if (sol_json_type(e) != SOL_JSON_ARRAY && sol_json_type(e) != SOL_JSON_OBJECT)
                 continue;
             size_t old = push_index(c, i);
-            check_no_empty_lists(c, e, depth + 1);
+            check_no_empty_lists(c, e, depth + 1, custom);
             sol__pop(c, old);
         }
     } else if (sol_json_type(v) == SOL_JSON_OBJECT) {
@@ -748,7 +757,7 @@ check_no_empty_lists(struct sol__vctx *c, const struct sol_json *v, unsigned dep
             if (sol_json_type(e) != SOL_JSON_ARRAY && sol_json_type(e) != SOL_JSON_OBJECT)
                 continue;
             size_t old = sol__push_key(c, k.p, k.n);
-            check_no_empty_lists(c, e, depth + 1);
+            check_no_empty_lists(c, e, depth + 1, custom);
             sol__pop(c, old);
         }
     }
@@ -780,7 +789,7 @@ check_dict(struct sol__vctx *c, const struct sol_json *v)
         }
         if (sol_json_type(e) == SOL_JSON_ARRAY || sol_json_type(e) == SOL_JSON_OBJECT) {
             size_t old = sol__push_key(c, k.p, k.n);
-            check_no_empty_lists(c, e, 1);
+            check_no_empty_lists(c, e, 1, false);
             sol__pop(c, old);
         }
     }
@@ -1128,7 +1137,7 @@ check_struct(struct sol__vctx *c, const struct sol__struct_def *d, const struct 
         } else {
             if (!(k.n > 2 && k.p[0] == 'x' && k.p[1] == '_') && !sol_str_eqc(k, "extension_type"))
                 sol__warn(c, "custom property should start with x_ (§11.1.1)");
-            check_no_empty_lists(c, e, 0);
+            check_no_empty_lists(c, e, 0, true);
         }
         sol__pop(c, old);
     }
@@ -1453,7 +1462,7 @@ check_properties(struct sol__vctx *c, const struct sol_json *obj, const struct s
              * prefix; other custom properties should have one. */
             if (!custom_type && !c->toplevel_ext && !(k.p[0] == 'x' && k.p[1] == '_'))
                 sol__warn(c, "custom property should start with x_ (§11.1.1)");
-            check_no_empty_lists(c, v, 0);
+            check_no_empty_lists(c, v, 0, true);
         }
         sol__pop(c, old);
     }
@@ -1775,7 +1784,7 @@ validate_bundle(struct sol__vctx *c, const struct sol_json *b)
              * has no common properties); anything else is a custom bundle property. */
             sol__warn(c, "custom property of a bundle: §8.1 defines only type, id and "
                          "objects");
-            check_no_empty_lists(c, v, 0);
+            check_no_empty_lists(c, v, 0, true);
         }
         sol__pop(c, old);
     }
