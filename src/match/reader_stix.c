@@ -10,11 +10,13 @@
 #include "match/reader.h"
 #include "solidarity/alloc.h"
 #include "solidarity/error.h"
+#include "solidarity/stix.h"
 
 #define MAX_STIX ((size_t)1 << 30)
 
 struct stix {
     struct sol_buf text;
+    unsigned version;            /* as `validate` reads the document: 20 or 21 */
     const struct sol_json *list; /* the array of objects, or the one object */
     const struct sol_json *next;
     uint32_t left;
@@ -95,6 +97,7 @@ stix_open(struct sol_log_reader *r, struct sol_error *err)
         }
         return SOL_ESYNTAX;
     }
+    s->version = sol_stix_detect_version(root);
     const struct sol_json *list = root;
     if (list->type == SOL_JSON_OBJECT) {
         struct sol_str t = sol_json_str(sol_json_get(list, "type"));
@@ -215,6 +218,34 @@ flatten(struct sol_obs *obs, int o, const struct objs *so, const struct sol_json
     }
 }
 
+/*
+ * What `validate` refuses in how an observed-data reads as an observation (times,
+ * number_observed, objects against object_refs: STIX 2.1 §4.14) is a bad record here,
+ * with the validator's own words and path.
+ */
+static int
+check(const struct stix *s, const struct sol_json *od, const char *where, struct sol_error *err)
+{
+    struct sol_stix_options opt = {.version = s->version};
+    struct sol_stix_report rep;
+    sol_stix_report_init(&rep);
+    int rc = sol_stix_validate_observation(od, &opt, where, &rep);
+    if (rc < 0) {
+        sol_stix_report_free(&rep);
+        return rc;
+    }
+    rc = 0;
+    for (size_t i = 0; i < rep.n && !rc; i++) {
+        if (rep.v[i].severity != SOL_STIX_ERROR)
+            continue;
+        rc = sol_error_set(err, SOL_ESYNTAX, "%s", rep.v[i].msg);
+        if (err)
+            snprintf(err->path, sizeof err->path, "%s", rep.v[i].path);
+    }
+    sol_stix_report_free(&rep);
+    return rc;
+}
+
 static int
 stix_next(struct sol_log_reader *r, struct sol_error *err)
 {
@@ -227,6 +258,11 @@ stix_next(struct sol_log_reader *r, struct sol_error *err)
         r->lineno = at + 1;
         if (!sol_str_eqc(sol_json_str(sol_json_get(od, "type")), "observed-data"))
             continue;
+        char where[32];
+        snprintf(where, sizeof where, "objects[%zu]", at);
+        int rc = check(s, od, where, err);
+        if (rc)
+            return rc;
         struct objs so;
         so.n = 0;
         const struct sol_json *objects = sol_json_get(od, "objects");
@@ -250,14 +286,6 @@ stix_next(struct sol_log_reader *r, struct sol_error *err)
                     so.val[so.n++] = sco;
                 }
             }
-        } else {
-            char what[64];
-            snprintf(what, sizeof what, "objects[%zu]", at);
-            sol_error_set(err, SOL_ESYNTAX, "%s: observed-data without objects or object_refs",
-                          what);
-            if (err)
-                snprintf(err->path, sizeof err->path, "objects[%zu]", at);
-            return SOL_ESYNTAX;
         }
         struct sol_str fo = sol_json_str(sol_json_get(od, "first_observed"));
         struct sol_str lo = sol_json_str(sol_json_get(od, "last_observed"));

@@ -287,16 +287,24 @@ close_log(FILE *f)
         fclose(f);
 }
 
+/* How a bad record of log path is told: where (line, or path in a document) and why. */
+static void
+bad_record_text(char *out, size_t n, const char *path, const struct sol_error *err)
+{
+    if (err->path[0])
+        snprintf(out, n, "%s: %s: %s", path, err->path, err->msg);
+    else if (err->line)
+        snprintf(out, n, "%s:%u: %s", path, err->line, err->msg);
+    else
+        snprintf(out, n, "%s: %s", path, err->msg);
+}
+
 /* A bad record: remembered for the notices (the first few) and counted. */
 static void
 bad_record(struct job *j, const struct sol_error *err)
 {
-    if (j->nbad_shown < BAD_LINES_SHOWN) {
-        if (err->line)
-            snprintf(j->bad_shown[j->nbad_shown++], MSG, "%s:%u: %s", j->path, err->line, err->msg);
-        else
-            snprintf(j->bad_shown[j->nbad_shown++], MSG, "%s: %s", j->path, err->msg);
-    }
+    if (j->nbad_shown < BAD_LINES_SHOWN)
+        bad_record_text(j->bad_shown[j->nbad_shown++], MSG, j->path, err);
     j->bad++;
 }
 
@@ -581,8 +589,11 @@ run_follow(const struct sol_scan_options *o, const struct sol_match_index *idx,
             continue;
         }
         if (k == SOL_ESYNTAX) {
-            if (++res->bad_lines <= BAD_LINES_SHOWN)
-                notice(o, SOL_SCAN_WARNING, "%s:%u: %s", path, e.line, e.msg);
+            if (++res->bad_lines <= BAD_LINES_SHOWN) {
+                char msg[MSG];
+                bad_record_text(msg, sizeof msg, path, &e);
+                notice(o, SOL_SCAN_WARNING, "%s", msg);
+            }
             continue;
         }
         if (k) {
