@@ -10,6 +10,14 @@
 #include "match/reader.h"
 #include "solidarity/alloc.h"
 #include "solidarity/error.h"
+#include "stix/stix.h"
+
+/* "hashes.<algorithm>" for each algorithm of stix.h's table (constant strings, as
+ * observation paths must be); NULL for SOL__HASH_NONE. */
+#define HASH_PATH(id, name, name_20, hex, alias) [SOL__HASH_##id] = "hashes." name,
+static const char *const hash_paths[SOL__HASH_COUNT] = {SOL__HASH_ALGORITHMS_21(HASH_PATH)
+                                                            SOL__HASH_ALGORITHMS_20(HASH_PATH)};
+#undef HASH_PATH
 
 void
 sol_log_mapping_free(struct sol_log_mapping *m)
@@ -289,11 +297,7 @@ sol__mrule_apply(struct sol__mline *ln, const struct sol__mrule *r, const char *
         for (size_t i = 0; i < n && k + 1 < sizeof buf; i++)
             if (s[i] != ':')
                 buf[k++] = (char)tolower((unsigned char)s[i]);
-        const char *path = k == 32    ? "hashes.MD5"
-                           : k == 40  ? "hashes.SHA-1"
-                           : k == 64  ? "hashes.SHA-256"
-                           : k == 128 ? "hashes.SHA-512"
-                                      : NULL;
+        const char *path = hash_paths[sol__hash_alg_of_hex_len(k)];
         if (!path)
             return 0;
         int o = one_object(ln, r->type);

@@ -33,9 +33,9 @@ enum sol__mnorm {
 enum sol__mnorm sol__mnorm_of(const char *type, size_t type_n, const char *path, size_t path_n);
 
 /*
- * The canonical name of a hash algorithm ("MD5", "SHA-1", "SHA-256", "SHA-512",
- * "SHA3-256", "SHA3-512", "SSDEEP", "TLSH", "SHA-224", "SHA-384") for any of the
- * spellings feeds use, or NULL when name is not a known algorithm.
+ * The canonical name of a hash algorithm (its name in stix.h's table of hash algorithms:
+ * "MD5", "SHA-1", "SHA-256", ...) for any of the spellings feeds use, or NULL when name
+ * is not a known algorithm.
  */
 const char *sol__mhash_canonical(const char *name, size_t n);
 

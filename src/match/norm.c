@@ -4,47 +4,22 @@
  * The same function normalises indicator values at compile time and log values at
  * scan time, which is what makes an exact lookup agree with the comparison.
  */
-#include <ctype.h>
 #include <string.h>
 #include <xxhash.h>
 
 #include "match/match.h"
+#include "stix/stix.h"
 
-struct hash_name {
-    const char *squashed; /* upper case, no '-', '_' or ' ' */
-    const char *canonical;
-};
-
-/* STIX 2.1 §10.7 hash-algorithm-ov, plus the SHA-2 sizes feeds also carry. */
-static const struct hash_name hash_names[] = {
-    {"MD5", "MD5"},        {"SHA1", "SHA-1"},       {"SHA256", "SHA-256"},
-    {"SHA512", "SHA-512"}, {"SHA3256", "SHA3-256"}, {"SHA3512", "SHA3-512"},
-    {"SSDEEP", "SSDEEP"},  {"TLSH", "TLSH"},        {"SHA224", "SHA-224"},
-    {"SHA384", "SHA-384"}, {"SHA2256", "SHA-256"},  {"SHA2512", "SHA-512"},
-};
-
+/* match.h: the algorithms of stix.h's table, under any spelling, quoted or not. */
 const char *
 sol__mhash_canonical(const char *name, size_t n)
 {
-    char sq[16];
-    size_t k = 0;
     if (n >= 2 && name[0] == '\'' && name[n - 1] == '\'') {
         name++;
         n -= 2;
     }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c == '-' || c == '_' || c == ' ')
-            continue;
-        if (k + 1 >= sizeof sq)
-            return NULL;
-        sq[k++] = (char)toupper(c);
-    }
-    sq[k] = 0;
-    for (size_t i = 0; i < sizeof hash_names / sizeof hash_names[0]; i++)
-        if (strcmp(sq, hash_names[i].squashed) == 0)
-            return hash_names[i].canonical;
-    return NULL;
+    enum sol__hash_alg a = sol__hash_alg_loose((struct sol_str){name, n});
+    return a ? sol__hash_algs[a].name : NULL;
 }
 
 static bool

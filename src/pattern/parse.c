@@ -20,6 +20,7 @@
 #include "pattern/pattern.h"
 #include "solidarity/alloc.h"
 #include "solidarity/error.h"
+#include "stix/stix.h"
 
 /* Arena */
 
@@ -930,87 +931,18 @@ hash_algorithm(const struct sol_pattern_path *path)
     return alg->key;
 }
 
-/* STIX 2.1 §10.7 hash-algorithm-ov: the fixed-length digests (hex digits) and the two
- * fuzzy hashes. Names outside the vocabulary are not checked. */
-static const struct {
-    const char *name;     /* as the vocabulary spells it */
-    const char *squeezed; /* upper case, without '-' and '_': how feeds also spell it */
-    size_t hex;           /* hex digits of the digest; 0 for SSDEEP and TLSH */
-} hash_algs[] = {
-    {"MD5", "MD5", 32},         {"SHA-1", "SHA1", 40},       {"SHA-256", "SHA256", 64},
-    {"SHA-512", "SHA512", 128}, {"SHA3-256", "SHA3256", 64}, {"SHA3-512", "SHA3512", 128},
-    {"SSDEEP", "SSDEEP", 0},    {"TLSH", "TLSH", 0},
-};
-
-static bool
-all_xdigits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-              (s[i] >= 'A' && s[i] <= 'F')))
-            return false;
-    return true;
-}
-
-/* SSDEEP: blocksize ':' hash ':' hash, the hashes in the base64 alphabet. */
-static bool
-ssdeep_ok(struct sol_str s)
-{
-    size_t i = 0, colons = 0;
-    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9')
-        i++;
-    if (i == 0 || i >= s.n || s.p[i] != ':')
-        return false;
-    for (i++; i < s.n; i++) {
-        char ch = s.p[i];
-        if (ch == ':')
-            colons++;
-        else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-                   (ch >= 'A' && ch <= 'Z') || ch == '+' || ch == '/'))
-            return false;
-    }
-    return colons == 1;
-}
-
-/* Is string constant v a well-formed hash of vocabulary entry i? TLSH: 70 hex digits,
- * optionally after the version prefix "T1". */
-static bool
-hash_ok(size_t i, struct sol_str v)
-{
-    if (hash_algs[i].hex)
-        return v.n == hash_algs[i].hex && all_xdigits(v.p, v.n);
-    if (hash_algs[i].squeezed[0] == 'S')
-        return ssdeep_ok(v);
-    if (v.n == 72 && (v.p[0] == 'T' || v.p[0] == 't') && v.p[1] == '1')
-        return all_xdigits(v.p + 2, 70);
-    return v.n == 70 && all_xdigits(v.p, 70);
-}
-
 /*
  * =, != and IN on a hashes dictionary entry of a known algorithm (§10.7): a string
  * constant that cannot be such a hash is an error (it could never match a valid object).
- * Algorithm names match case-insensitively, with or without '-' ("SHA256", "sha-256").
+ * Algorithm names are those of 2.1's hash-algorithm-ov (stix.h's table) under any of
+ * their spellings ("SHA256", "sha-256"); other names are not checked.
  */
 static bool
 check_hash_constants(struct parser *p, const struct sol_pattern_cmp *c)
 {
     struct sol_str alg = hash_algorithm(&c->path);
-    if (!alg.n || alg.n > 16)
-        return true;
-    char sq[17];
-    size_t m = 0;
-    for (size_t i = 0; i < alg.n; i++) {
-        char ch = alg.p[i];
-        if (ch == '-' || ch == '_')
-            continue;
-        sq[m++] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 'a' + 'A') : ch;
-    }
-    sq[m] = 0;
-    size_t k = sizeof hash_algs / sizeof hash_algs[0];
-    for (size_t i = 0; i < sizeof hash_algs / sizeof hash_algs[0]; i++)
-        if (strcmp(sq, hash_algs[i].squeezed) == 0)
-            k = i;
-    if (k == sizeof hash_algs / sizeof hash_algs[0])
+    enum sol__hash_alg a = alg.n ? sol__hash_alg_loose(alg) : SOL__HASH_NONE;
+    if (!sol__hash_algs[a].in_21)
         return true;
     const struct sol_pattern_const *v = &c->value;
     size_t n = 1;
@@ -1019,10 +951,10 @@ check_hash_constants(struct parser *p, const struct sol_pattern_cmp *c)
         v = v->items;
     }
     for (size_t i = 0; i < n; i++) {
-        if (v[i].kind != SOL_PCONST_STRING || hash_ok(k, v[i].bytes))
+        if (v[i].kind != SOL_PCONST_STRING || sol__hash_value_ok(a, v[i].bytes))
             continue;
         fail_at(p, SOL_ESYNTAX, v[i].column - 1, "'%.*s' is not a valid %s hash (STIX 2.1 §10.7)",
-                (int)(v[i].bytes.n > 80 ? 80 : v[i].bytes.n), v[i].bytes.p, hash_algs[k].name);
+                (int)(v[i].bytes.n > 80 ? 80 : v[i].bytes.n), v[i].bytes.p, sol__hash_algs[a].name);
         return false;
     }
     return true;

@@ -18,13 +18,15 @@ static const struct sol_uuid stix_namespace = {{0x00, 0xab, 0xed, 0xb4, 0xaa, 0x
 static int
 append_one_hash(struct sol_buf *name, const struct sol_json *hashes)
 {
-    static const char *const order[] = {"MD5", "SHA-1", "SHA-256", "SHA-512"};
+    static const enum sol__hash_alg order[] = {SOL__HASH_MD5, SOL__HASH_SHA_1, SOL__HASH_SHA_256,
+                                               SOL__HASH_SHA_512};
     struct sol_str key = {NULL, 0};
     const struct sol_json *val = NULL;
-    for (size_t i = 0; i < 4 && !val; i++) {
-        val = sol_json_get(hashes, order[i]);
+    for (size_t i = 0; i < sizeof order / sizeof order[0] && !val; i++) {
+        const char *alg = sol__hash_algs[order[i]].name;
+        val = sol_json_get(hashes, alg);
         if (val)
-            key = sol_str_c(order[i]);
+            key = sol_str_c(alg);
     }
     if (!val) {
         struct sol_json_iter it;

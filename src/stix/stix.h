@@ -246,6 +246,66 @@ bool sol__ip_value_ok(const char *s, size_t n, int family);
 bool sol__tlp2_word_ok(struct sol_str word);
 #define SOL__TLP2_EXTENSION_ID "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
+/*
+ * The hash algorithms, once: X(id, name, name_20, hex, alias).
+ *   name     the spelling of STIX 2.1 §10.7 hash-algorithm-ov (SOL__HASH_ALGORITHMS_21,
+ *            in the vocabulary's order), or of STIX 2.0 Part 2 §6.3 hash-algorithm-ov for
+ *            the algorithms 2.1 dropped (SOL__HASH_ALGORITHMS_20)
+ *   name_20  the spelling of STIX 2.0's vocabulary, NULL when it is not in it
+ *   hex      the hex digits of a digest; 0 when a value is not a fixed-length hex string
+ *            (SSDEEP and TLSH have their own forms, MD6 digests vary in length)
+ *   alias    one more spelling feeds use, or NULL
+ */
+#define SOL__HASH_ALGORITHMS_21(X)                                                                 \
+    X(MD5, "MD5", "MD5", 32, NULL)                                                                 \
+    X(SHA_1, "SHA-1", "SHA-1", 40, NULL)                                                           \
+    X(SHA_256, "SHA-256", "SHA-256", 64, "SHA2-256")                                               \
+    X(SHA_512, "SHA-512", "SHA-512", 128, "SHA2-512")                                              \
+    X(SHA3_256, "SHA3-256", "SHA3-256", 64, NULL)                                                  \
+    X(SHA3_512, "SHA3-512", "SHA3-512", 128, NULL)                                                 \
+    X(SSDEEP, "SSDEEP", "ssdeep", 0, NULL)                                                         \
+    X(TLSH, "TLSH", NULL, 0, NULL)
+#define SOL__HASH_ALGORITHMS_20(X)                                                                 \
+    X(MD6, "MD6", "MD6", 0, NULL)                                                                  \
+    X(RIPEMD_160, "RIPEMD-160", "RIPEMD-160", 40, NULL)                                            \
+    X(SHA_224, "SHA-224", "SHA-224", 56, NULL)                                                     \
+    X(SHA_384, "SHA-384", "SHA-384", 96, NULL)                                                     \
+    X(SHA3_224, "SHA3-224", "SHA3-224", 56, NULL)                                                  \
+    X(SHA3_384, "SHA3-384", "SHA3-384", 96, NULL)                                                  \
+    X(WHIRLPOOL, "WHIRLPOOL", "WHIRLPOOL", 128, NULL)
+
+enum sol__hash_alg {
+    SOL__HASH_NONE = 0,
+#define SOL__HASH_ENUM(id, name, name_20, hex, alias) SOL__HASH_##id,
+    SOL__HASH_ALGORITHMS_21(SOL__HASH_ENUM) SOL__HASH_ALGORITHMS_20(SOL__HASH_ENUM)
+#undef SOL__HASH_ENUM
+        SOL__HASH_COUNT
+};
+
+struct sol__hash_alg_def {
+    const char *name, *name_20, *alias;
+    size_t hex;
+    bool in_21; /* in STIX 2.1's hash-algorithm-ov */
+};
+/* Indexed by enum sol__hash_alg; row SOL__HASH_NONE is all zero (hashes.c). */
+extern const struct sol__hash_alg_def sol__hash_algs[SOL__HASH_COUNT];
+
+/* The algorithm whose name is exactly name (2.1's spelling, or 2.0's for the algorithms
+ * 2.1 dropped), or SOL__HASH_NONE. */
+enum sol__hash_alg sol__hash_alg_exact(struct sol_str name);
+/* The algorithm whose STIX 2.0 spelling is exactly name, or SOL__HASH_NONE. */
+enum sol__hash_alg sol__hash_alg_exact_20(struct sol_str name);
+/* The algorithm name means under any spelling feeds use: its name, 2.0 name or alias,
+ * in any case, with or without '-', '_' and ' ' ("sha256", "SHA_256", "SHA2-256"). */
+enum sol__hash_alg sol__hash_alg_loose(struct sol_str name);
+/* The first algorithm of 2.1's vocabulary whose digests have hex hex digits (MD5, SHA-1,
+ * SHA-256, SHA-512), or SOL__HASH_NONE. */
+enum sol__hash_alg sol__hash_alg_of_hex_len(size_t hex);
+/* Whether v is a well-formed value of algorithm a (§10.7): its hex digits in either
+ * case; SSDEEP blocksize:hash:hash; TLSH 70 hex digits, optionally after "T1". True for
+ * SOL__HASH_NONE and for MD6, whose form is not fixed. */
+bool sol__hash_value_ok(enum sol__hash_alg a, struct sol_str v);
+
 /* The pattern checker hook (validate.c): NULL means sol__pattern_check, which parses
  * with src/pattern (STIX 2.1 §9). */
 extern sol_stix_pattern_check_fn sol__pattern_checker;

@@ -621,48 +621,6 @@ all_hex(const char *s, size_t n, bool lower_only)
     return true;
 }
 
-/* STIX 2.0 Part 2 §6.3 hash-algorithm-ov (accepted without warning in 2.0 mode). */
-static const char *const hash_names_20[] = {
-    "MD5",      "MD6",      "RIPEMD-160", "SHA-1",    "SHA-224", "SHA-256",   "SHA-384", "SHA-512",
-    "SHA3-224", "SHA3-256", "SHA3-384",   "SHA3-512", "ssdeep",  "WHIRLPOOL", NULL};
-
-/* The hex length of a fixed-size digest, 0 when the algorithm has no fixed hex form. */
-static size_t
-digest_hex_len(struct sol_str k)
-{
-    static const struct {
-        const char *name;
-        size_t len;
-    } lens[] = {{"MD5", 32},      {"SHA-1", 40},     {"SHA-256", 64},    {"SHA-512", 128},
-                {"SHA3-256", 64}, {"SHA3-512", 128}, {"SHA-224", 56},    {"SHA-384", 96},
-                {"SHA3-224", 56}, {"SHA3-384", 96},  {"RIPEMD-160", 40}, {"WHIRLPOOL", 128}};
-    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
-        if (sol_str_eqc(k, lens[i].name))
-            return lens[i].len;
-    return 0;
-}
-
-/* ssdeep: blocksize ":" hash ":" hash, the hashes in the base64 alphabet. */
-static bool
-ssdeep_ok(struct sol_str s)
-{
-    size_t i = 0, parts = 0;
-    while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9')
-        i++;
-    if (i == 0 || i >= s.n || s.p[i] != ':')
-        return false;
-    for (i++; i <= s.n; i++) {
-        if (i == s.n || s.p[i] == ':') {
-            parts++;
-            continue;
-        }
-        char ch = s.p[i];
-        if (!(is_alnum(ch) || ch == '+' || ch == '/'))
-            return false;
-    }
-    return parts == 2;
-}
-
 /* STIX 2.1 §2.7 hashes, §10.7 hash-algorithm-ov. */
 static void
 check_hashes(struct sol__vctx *c, const struct sol_json *v)
@@ -689,23 +647,23 @@ check_hashes(struct sol__vctx *c, const struct sol_json *v)
             /* reported */
         } else {
             struct sol_str hv = sol_json_str(h);
-            bool known = sol__vocab_has(&sol__vocab_hash_algorithm_ov, k.p, k.n);
-            if (!known && c->version == 20)
-                for (const char *const *n = hash_names_20; *n; n++)
-                    if (sol_str_eqc(k, *n))
-                        known = true;
-            size_t want = digest_hex_len(k);
-            if (want && (hv.n != want || !all_hex(hv.p, hv.n, false)))
+            /* STIX 2.0 Part 2 §6.3's names are accepted without warning in 2.0 mode; the
+             * values of every algorithm spelled as the table names it are checked. */
+            enum sol__hash_alg a = sol__hash_alg_exact(k);
+            bool known =
+                (a && sol__hash_algs[a].in_21) || (c->version == 20 && sol__hash_alg_exact_20(k));
+            if (sol__hash_value_ok(a, hv)) {
+                /* well-formed, or a form we do not know */
+            } else if (sol__hash_algs[a].hex) {
                 sol__err(c, "'%.*s' is not a valid %.*s hash: expected %zu hex digits (§10.7)",
-                         SHOWN(hv), SHOWN(k), want);
-            else if (sol_str_eqc(k, "SSDEEP") && !ssdeep_ok(hv))
-                sol__err(c, "'%.*s' is not a valid SSDEEP hash (§10.7)", SHOWN(hv));
-            else if (sol_str_eqc(k, "TLSH") &&
-                     !((hv.n == 70 && all_hex(hv.p, 70, false)) ||
-                       (hv.n == 72 && (hv.p[0] == 'T' || hv.p[0] == 't') && hv.p[1] == '1' &&
-                        all_hex(hv.p + 2, 70, false))))
+                         SHOWN(hv), SHOWN(k), sol__hash_algs[a].hex);
+            } else if (a == SOL__HASH_TLSH) {
                 sol__err(c, "'%.*s' is not a valid TLSH hash: expected 70 hex digits (§10.7)",
                          SHOWN(hv));
+            } else {
+                sol__err(c, "'%.*s' is not a valid %s hash (§10.7)", SHOWN(hv),
+                         sol__hash_algs[a].name);
+            }
             /* §10.7 is an open vocabulary; x_ names are custom by §11.1.1's convention. */
             if (!known && !(k.n > 2 && k.p[0] == 'x' && k.p[1] == '_'))
                 sol__warn(c, "hash algorithm '%.*s' is not in hash-algorithm-ov (§10.7)", SHOWN(k));

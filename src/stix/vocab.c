@@ -54,9 +54,11 @@ static const char *const sol__vocab_grouping_context_ov_v[] = {
 const struct sol__vocab sol__vocab_grouping_context_ov = {"grouping-context-ov", "10.6", false,
                                                           sol__vocab_grouping_context_ov_v};
 
-/* STIX 2.1 §10.7 hash-algorithm-ov */
-static const char *const sol__vocab_hash_algorithm_ov_v[] = {
-    "MD5", "SHA-1", "SHA-256", "SHA-512", "SHA3-256", "SHA3-512", "SSDEEP", "TLSH", NULL};
+/* STIX 2.1 §10.7 hash-algorithm-ov (stix.h's table of hash algorithms) */
+#define HASH_NAME(id, name, name_20, hex, alias) name,
+static const char *const sol__vocab_hash_algorithm_ov_v[] = {SOL__HASH_ALGORITHMS_21(HASH_NAME)
+                                                                 NULL};
+#undef HASH_NAME
 const struct sol__vocab sol__vocab_hash_algorithm_ov = {"hash-algorithm-ov", "10.7", false,
                                                         sol__vocab_hash_algorithm_ov_v};
 
