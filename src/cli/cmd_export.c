@@ -2,17 +2,21 @@
  * cmd_export.c — solidarity export --format F [--collection ID] [--output FILE]: a
  * collection written out in a format, through the one policy check (access.h).
  *
- * Formats are siblings in the table `formats` below: each gets an open output, the
- * store, a query filter already restricted by the policy, and the options; only
- * "stix" (a STIX 2.1 bundle, optionally signed: sign.h) is built so far.
+ * "stix" (a STIX 2.1 bundle, optionally signed: sign.h) is written here; every other
+ * format is a writer of the format table (include/solidarity/formats.h), given the store
+ * and a query filter already restricted by the policy. A writer of several files
+ * (suricata) writes them into the directory --output names.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/admin.h"
 #include "cli/cli.h"
 #include "solidarity/access.h"
+#include "solidarity/formats.h"
 #include "solidarity/json.h"
 #include "solidarity/sign.h"
 #include "solidarity/stix.h"
@@ -22,6 +26,8 @@ struct export_opts {
     const char *format, *collection, *output, *for_partner;
     bool signed_;
     int max_tlp;
+    struct sol_export_options fo; /* the table's writers */
+    const struct sol_format *writer;
 };
 
 typedef int (*export_fn)(FILE *out, struct sol_store *s, struct sol_object_filter *f,
@@ -30,13 +36,104 @@ typedef int (*export_fn)(FILE *out, struct sol_store *s, struct sol_object_filte
 static void
 usage(FILE *f)
 {
-    fputs("usage: solidarity export --format stix [--signed] [--collection ID]\n"
-          "                         [--for PARTNER] [--max-tlp LEVEL] [--output FILE]\n"
+    size_t n;
+    const struct sol_format *fm = sol_formats(&n);
+    fputs("usage: solidarity export --format F [--collection ID] [--for PARTNER]\n"
+          "                         [--max-tlp LEVEL] [--output FILE|DIR] [options]\n"
           "Write the current version of every object of a collection (default: the first\n"
           "one) that the reader may see: the partner named by --for (TLP:RED only when it is\n"
           "a recipient, and it needs a read grant), with clearance --max-tlp (default amber).\n"
-          "--signed signs each object with this node's key (solidarity-export(1)).\n",
+          "Sensor formats carry only the indicators whose pattern they express exactly;\n"
+          "revoked and expired indicators are left out, the others are counted and named.\n\n"
+          "formats (--format):\n"
+          "  stix          a STIX 2.1 bundle (--signed: each object signed by this node)\n",
           f);
+    for (size_t i = 0; i < n; i++)
+        if (fm[i].write)
+            fprintf(f, "  %-13s %s%s\n", fm[i].name, fm[i].summary,
+                    fm[i].flags & SOL_FORMAT_PARTS ? " (--output DIR)" : "");
+    fputs("\noptions:\n"
+          "  --only KINDS        only values of these kinds, comma-separated (ipv4-addr,\n"
+          "                      ipv6-addr, domain-name, url, email-addr, md5, sha1, sha256,\n"
+          "                      sha512, file-name, x509-sha1)\n"
+          "  --source NAME       zeek-intel meta.source, misp Orgc name (default: the node)\n"
+          "  --rpz-zone NAME     rpz: the zone's name (default rpz.solidarity.)\n"
+          "  --rpz-action A      rpz: nxdomain (default), nodata, drop, passthru\n"
+          "  --serial N          rpz: the SOA serial (default: the time in seconds)\n"
+          "  --signed            stix: sign each object with this node's key\n",
+          f);
+}
+
+/* The sink of the table's writers: one file, or one file per part in a directory. */
+struct file_sink {
+    FILE *out;
+    const char *dir;
+    bool own;
+    int err;
+};
+
+static int
+file_part(void *ud, const char *name)
+{
+    struct file_sink *fs = ud;
+    if (!name)
+        return 0;
+    if (fs->own && fs->out && fclose(fs->out) != 0)
+        return fs->err = SOL_EIO;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", fs->dir, name);
+    fs->out = fopen(path, "w");
+    fs->own = true;
+    if (!fs->out) {
+        cli_error("export", "%s: cannot write", path);
+        return fs->err = SOL_EIO;
+    }
+    return 0;
+}
+
+static int
+file_write(void *ud, const void *p, size_t n)
+{
+    struct file_sink *fs = ud;
+    if (!fs->out || fwrite(p, 1, n, fs->out) != n)
+        return fs->err = SOL_EIO;
+    return 0;
+}
+
+/* A format of the table: run its writer and say what went out and what did not. */
+static int
+export_table(FILE *out, struct sol_store *s, struct sol_object_filter *f,
+             const struct export_opts *eo)
+{
+    bool parts = (eo->writer->flags & SOL_FORMAT_PARTS) != 0;
+    struct file_sink fs = {.out = parts ? NULL : out, .dir = eo->output};
+    struct sol_export_sink sink = {file_part, file_write, &fs};
+    struct sol_export_report rep;
+    struct sol_error err;
+    sol_error_clear(&err);
+    int rc = sol_format_export(eo->writer, s, f, &eo->fo, &sink, &rep, &err);
+    if (fs.own && fs.out && fclose(fs.out) != 0 && rc == 0)
+        rc = SOL_EIO;
+    if (rc != 0) {
+        if (!fs.err || rc != fs.err)
+            cli_error("export", "%s", err.msg[0] ? err.msg : sol_strerror(rc));
+        sol_export_report_free(&rep);
+        return CLI_ERR;
+    }
+    if (!cli_globals.quiet) {
+        fprintf(stderr,
+                "solidarity: export: %zu of %zu indicators (%zu entries) in %s; left out: %zu "
+                "revoked, %zu expired, %zu not expressible in %s\n",
+                rep.exported, rep.indicators, rep.entries, eo->writer->name, rep.revoked,
+                rep.expired, rep.inexpressible, eo->writer->name);
+        for (size_t i = 0; i < rep.n_skipped; i++)
+            fprintf(stderr, "  %s  %s: %s\n", rep.skipped[i].id,
+                    rep.skipped[i].name[0] ? rep.skipped[i].name : "-", rep.skipped[i].why);
+        if (rep.inexpressible > rep.n_skipped)
+            fprintf(stderr, "  ... and %zu more\n", rep.inexpressible - rep.n_skipped);
+    }
+    sol_export_report_free(&rep);
+    return CLI_OK;
 }
 
 /* STIX 2.1 §8: one bundle, written object by object (constant memory). */
@@ -172,21 +269,79 @@ cli_cmd_export(int argc, char **argv)
         } else if ((k = cli_opt_value("export", argv, argc, &i, "--max-tlp", &v)) != 0) {
             if (k < 0 || cli_parse_tlp("export", "--max-tlp", v, &eo.max_tlp) != CLI_OK)
                 return CLI_ERR;
+        } else if ((k = cli_opt_value("export", argv, argc, &i, "--only", &v)) != 0) {
+            if (k < 0)
+                return CLI_ERR;
+            char word[64];
+            for (const char *p = v; *p;) {
+                size_t l = strcspn(p, ",");
+                snprintf(word, sizeof word, "%.*s", (int)(l < 63 ? l : 63), p);
+                int kind = sol_atom_kind_parse(word);
+                if (kind < 0 || kind == SOL_ATOM_OTHER)
+                    return cli_usage("export", "--only: '%s' is not a kind", word);
+                eo.fo.only |= 1u << kind;
+                p += l + (p[l] == ',');
+            }
+        } else if ((k = cli_opt_value("export", argv, argc, &i, "--source", &v)) != 0) {
+            if (k < 0)
+                return CLI_ERR;
+            eo.fo.source = v;
+        } else if ((k = cli_opt_value("export", argv, argc, &i, "--rpz-zone", &v)) != 0) {
+            if (k < 0)
+                return CLI_ERR;
+            eo.fo.rpz_zone = v;
+        } else if ((k = cli_opt_value("export", argv, argc, &i, "--rpz-action", &v)) != 0) {
+            if (k < 0)
+                return CLI_ERR;
+            static const char *const acts[] = {"nxdomain", "nodata", "drop", "passthru"};
+            int act = -1;
+            for (int j = 0; j < 4; j++)
+                if (strcmp(v, acts[j]) == 0)
+                    act = j;
+            if (act < 0)
+                return cli_usage("export",
+                                 "--rpz-action: '%s' is not nxdomain, nodata, drop or "
+                                 "passthru",
+                                 v);
+            eo.fo.rpz_action = (enum sol_rpz_action)act;
+        } else if ((k = cli_opt_value("export", argv, argc, &i, "--serial", &v)) != 0) {
+            if (k < 0)
+                return CLI_ERR;
+            char *end;
+            unsigned long n = strtoul(v, &end, 10);
+            if (*end || end == v || n == 0 || n > 4294967295ul)
+                return cli_usage("export", "--serial: '%s' is not a number from 1 to 4294967295",
+                                 v);
+            eo.fo.rpz_serial = (uint32_t)n;
         } else {
             return cli_usage("export", "unknown argument '%s'", a);
         }
     }
     if (!eo.format)
-        return cli_usage("export", "--format is required (stix)");
+        return cli_usage("export", "--format is required (see --help)");
     export_fn fn = NULL;
     for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
         if (strcmp(formats[i].name, eo.format) == 0)
             fn = formats[i].fn;
+    if (!fn && (eo.writer = sol_format_find(eo.format)) && eo.writer->write)
+        fn = export_table;
     if (!fn)
-        return cli_usage("export", "--format: '%s' is not available in this build (stix)",
+        return cli_usage("export", "--format: '%s' is not a format this node writes (see --help)",
                          eo.format);
     if (eo.signed_ && strcmp(eo.format, "stix") != 0)
         return cli_usage("export", "--signed applies to --format stix only");
+    bool parts = eo.writer && (eo.writer->flags & SOL_FORMAT_PARTS);
+    if (parts) {
+        if (!eo.output || strcmp(eo.output, "-") == 0)
+            return cli_usage("export",
+                             "--format %s writes several files: name a directory "
+                             "with --output DIR",
+                             eo.format);
+        if (mkdir(eo.output, 0755) != 0 && errno != EEXIST) {
+            cli_error("export", "%s: cannot make the directory: %s", eo.output, strerror(errno));
+            return CLI_ERR;
+        }
+    }
     struct sol_store *s = NULL;
     int rc = cli_open_store("export", &s);
     if (rc != CLI_OK)
@@ -254,8 +409,14 @@ cli_cmd_export(int argc, char **argv)
     struct sol_object_filter f = {.collection = col.id};
     sol_access_filter(&who, &f);
     FILE *out = stdout;
-    if (eo.output && strcmp(eo.output, "-") != 0 && !(out = fopen(eo.output, "w"))) {
+    struct sol_buf node;
+    sol_buf_init(&node);
+    if (!eo.fo.source && sol_store_setting_get(s, SOL_SETTING_NODE_NAME, &node) == 0)
+        eo.fo.source = node.p;
+    eo.fo.collection_title = col.title;
+    if (!parts && eo.output && strcmp(eo.output, "-") != 0 && !(out = fopen(eo.output, "w"))) {
         cli_error("export", "%s: cannot write", eo.output);
+        sol_buf_free(&node);
         sol_collection_clear(&col);
         sol_store_close(s);
         return CLI_ERR;
@@ -276,6 +437,7 @@ cli_cmd_export(int argc, char **argv)
                  eo.signed_ ? "true" : "false");
         cli_audit("export", s, "export", col.id, d);
     }
+    sol_buf_free(&node);
     sol_collection_clear(&col);
     sol_store_close(s);
     return rc;

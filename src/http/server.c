@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "solidarity/alloc.h"
+#include "solidarity/formats.h"
 #include "solidarity/http.h"
 #include "solidarity/store.h"
 #include "solidarity/taxii.h"
@@ -159,6 +160,8 @@ static const char home_page[] =
     "<p>This is a node of a network of partners who share cyber threat intelligence. "
     "It serves TAXII 2.1 to partners' tools (taxii2-client, OpenCTI, MISP).</p>\n"
     "<ul>\n<li><a href=\"/taxii2/\">/taxii2/</a>: TAXII 2.1 discovery</li>\n"
+    "<li>/feeds/&lt;collection&gt;/zeek-intel, rpz, csv, list, misp, suricata/&lt;file&gt;: "
+    "indicators for sensors (credentials as for TAXII)</li>\n"
     "<li><a href=\"/healthz\">/healthz</a>: health check</li>\n"
     "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>\n</ul>\n"
     "<p>The analysts' web page is not part of this build yet.</p>\n"
@@ -342,6 +345,53 @@ answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const cha
     return rc;
 }
 
+/*
+ * /feeds/<collection>/<format>[/<part>]: the exports for sensors (formats.h), behind the
+ * same authentication and policy as TAXII, with ETag / If-None-Match.
+ */
+static enum MHD_Result
+answer_feed(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
+            const char *url, struct request_state *st)
+{
+    struct sol_buf q;
+    sol_buf_init(&q);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_argument, &q);
+    struct sol_feed_request req = {
+        .method = method,
+        .path = url,
+        .query = q.n ? q.p : NULL,
+        .authorization =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+        .if_none_match =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
+    };
+    struct sol_feed_response resp;
+    sol_feed_response_init(&resp);
+    struct sol_store *s = pool_take(srv);
+    if (s) {
+        (void)sol_feed_handle(s, &req, &resp);
+        pool_give(srv, s);
+    } else {
+        resp.status = 503;
+        resp.content_type = "text/plain; charset=utf-8";
+        sol_buf_puts(&resp.body, "the store cannot be opened\n");
+    }
+    sol_buf_free(&q);
+    size_t n = 0;
+    char *body = resp.status == 304 ? NULL : sol_buf_steal(&resp.body, &n);
+    if (!body && resp.status != 304)
+        body = dup_bytes("", 0);
+    const char *h[] = {
+        MHD_HTTP_HEADER_ETAG, resp.etag, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+        resp.challenge ? "Basic realm=\"solidarity\", Bearer realm=\"solidarity\", Token" : NULL,
+        NULL};
+    enum MHD_Result rc =
+        respond(srv, conn, method, url, st, resp.status,
+                resp.status == 304 ? NULL : resp.content_type, body, n, resp.principal, h);
+    sol_feed_response_clear(&resp);
+    return rc;
+}
+
 /* Keep the path and the query arguments as they came (TAXII decodes them itself). */
 static size_t
 keep_raw(void *cls, struct MHD_Connection *conn, char *s)
@@ -424,6 +474,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     }
     if (is_own_path(url))
         return serve_own(srv, conn, method, url, st);
+    if (strncmp(url, "/feeds/", 7) == 0)
+        return answer_feed(srv, conn, method, url, st);
     return answer_taxii(srv, conn, method, url, st);
 }
 
