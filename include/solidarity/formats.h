@@ -121,6 +121,8 @@ struct sol_import_sink {
     void (*note)(void *ud, enum sol_import_note kind, const char *where, const char *key,
                  const char *msg);
     void *ud;
+    /* How many objects the reader will hand on, when it knows (a progress bar). May be NULL. */
+    void (*total)(void *ud, size_t n);
 };
 
 struct sol_import_report {

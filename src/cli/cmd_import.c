@@ -81,11 +81,11 @@ help(FILE *f)
 struct run {
     const char *file;
     bool ack, progress, json;
-    size_t done, last_draw;
+    size_t done, last_draw, total; /* total: 0 when the reader does not say */
     struct sol_ingest *in;
     int store_rc;
-    struct sol_json_writer w; /* notes, for --json */
-    struct sol_buf out;
+    struct sol_json_writer w, nw; /* --json: rejections, and the other notes */
+    struct sol_buf out, notes;
     /* comment lines of the current file, as ranges */
     struct sol_buf comments;
     long range_start, range_end;
@@ -101,29 +101,43 @@ draw(struct run *r, bool final)
         return;
     r->last_draw = r->done;
     const char *base = strrchr(r->file, '/');
-    fprintf(stderr, "\r%.40s: %zu objects", base ? base + 1 : r->file, r->done);
+    base = base ? base + 1 : r->file;
+    if (r->total) {
+        size_t width = 30, filled = r->done >= r->total ? width : r->done * width / r->total;
+        char bar[64];
+        for (size_t i = 0; i < width; i++)
+            bar[i] = i < filled ? '#' : '.';
+        bar[width] = 0;
+        fprintf(stderr, "\r%.40s [%s] %zu/%zu", base, bar, r->done, r->total);
+    } else {
+        fprintf(stderr, "\r%.40s: %zu objects", base, r->done);
+    }
     if (final)
         fputs("\r\033[K", stderr);
     fflush(stderr);
 }
 
+/* --json: a rejection (kind NULL: file, path, id, message) or another note. */
 static void
 json_note(struct run *r, const char *kind, const char *where, const char *id, const char *msg)
 {
-    sol_jw_object_begin(&r->w);
-    sol_jw_key(&r->w, "kind");
-    sol_jw_string(&r->w, kind);
-    sol_jw_key(&r->w, "file");
-    sol_jw_string(&r->w, r->file);
-    sol_jw_key(&r->w, "where");
-    sol_jw_string(&r->w, where);
-    if (id && *id) {
-        sol_jw_key(&r->w, "id");
-        sol_jw_string(&r->w, id);
+    struct sol_json_writer *w = kind ? &r->nw : &r->w;
+    sol_jw_object_begin(w);
+    if (kind) {
+        sol_jw_key(w, "kind");
+        sol_jw_string(w, kind);
     }
-    sol_jw_key(&r->w, "message");
-    sol_jw_string(&r->w, msg);
-    sol_jw_object_end(&r->w);
+    sol_jw_key(w, "file");
+    sol_jw_string(w, r->file);
+    sol_jw_key(w, kind ? "where" : "path");
+    sol_jw_string(w, where);
+    if (!kind || (id && *id)) {
+        sol_jw_key(w, "id");
+        sol_jw_string(w, id ? id : "");
+    }
+    sol_jw_key(w, "message");
+    sol_jw_string(w, msg);
+    sol_jw_object_end(w);
 }
 
 /* "solidarity: import: <where>: <what>", clearing the progress line first. */
@@ -149,7 +163,7 @@ on_object(void *ud, const struct sol_json *obj, const char *where)
     r->done++;
     if (res.outcome == SOL_INGEST_REJECTED) {
         if (r->json)
-            json_note(r, "rejected", res.path, res.id, res.message);
+            json_note(r, NULL, res.path, res.id, res.message);
         else
             say(r, r->file, res.message);
     }
@@ -201,6 +215,12 @@ on_note(void *ud, enum sol_import_note kind, const char *where, const char *key,
     if (kind == SOL_NOTE_INFO && cli_globals.quiet)
         return;
     say(r, where, msg);
+}
+
+static void
+on_total(void *ud, size_t n)
+{
+    ((struct run *)ud)->total = n;
 }
 
 static void
@@ -464,11 +484,14 @@ cli_cmd_import(int argc, char **argv)
     }
     run.progress = !cli_globals.quiet && !run.json && isatty(STDERR_FILENO);
     sol_buf_init(&run.out);
+    sol_buf_init(&run.notes);
     sol_buf_init(&run.comments);
     sol_jw_init(&run.w, &run.out, false);
+    sol_jw_init(&run.nw, &run.notes, false);
     sol_jw_object_begin(&run.w);
-    sol_jw_key(&run.w, "reports");
+    sol_jw_key(&run.w, "rejections");
     sol_jw_array_begin(&run.w);
+    sol_jw_array_begin(&run.nw);
 
     struct sol_ingest_options o = {.collection = coll,
                                    .actor = cli_actor(),
@@ -482,13 +505,12 @@ cli_cmd_import(int argc, char **argv)
         cli_error("import", "%s", err.msg);
         status = CLI_ERR;
     }
-    struct sol_import_sink sink = {on_object, on_note, &run};
+    struct sol_import_sink sink = {on_object, on_note, &run, on_total};
     struct sol_import_report total = {0};
     bool store_failed = false;
-    for (size_t f = 0; (run.in || !coll) && status != CLI_ERR && f < n_files && !store_failed;
-         f++) {
+    for (size_t f = 0; (run.in || !coll) && f < n_files && !store_failed; f++) {
         run.file = strcmp(files[f], "-") == 0 ? "(stdin)" : files[f];
-        run.done = run.last_draw = 0;
+        run.done = run.last_draw = run.total = 0;
         run.range_start = run.range_end = 0;
         sol_buf_reset(&run.comments);
         struct sol_import_report rep;
@@ -545,7 +567,10 @@ cli_cmd_import(int argc, char **argv)
     if (status == CLI_OK && (st.rejected || total.junk))
         status = CLI_NO;
     sol_jw_array_end(&run.w);
+    sol_jw_array_end(&run.nw);
     if (run.json) {
+        sol_jw_key(&run.w, "notes");
+        sol_jw_raw(&run.w, run.notes.p, run.notes.n);
         sol_jw_key(&run.w, "stored");
         sol_jw_uint(&run.w, st.stored);
         sol_jw_key(&run.w, "held");
@@ -585,6 +610,7 @@ cli_cmd_import(int argc, char **argv)
     }
     sol_warninglists_free(wl);
     sol_buf_free(&run.out);
+    sol_buf_free(&run.notes);
     sol_buf_free(&run.comments);
     sol_buf_free(&own);
     sol_free(coll);

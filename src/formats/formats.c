@@ -150,6 +150,14 @@ sol__note(struct sol__import *im, enum sol_import_note kind, const char *where, 
     im->sink->note(im->sink->ud, kind, where, key, msg);
 }
 
+/* formats.h (internal): the number of objects to come. */
+void
+sol__import_total(struct sol__import *im, size_t n)
+{
+    if (im->sink->total)
+        im->sink->total(im->sink->ud, n);
+}
+
 /* formats.h (internal): count an unmapped MISP type. */
 void
 sol__count_unmapped(struct sol__import *im, const char *type)

@@ -24,6 +24,8 @@ int sol__emit(struct sol__import *im, const struct sol_buf *json, const char *wh
 int sol__emit_parsed(struct sol__import *im, const struct sol_json *obj, const char *where);
 void sol__note(struct sol__import *im, enum sol_import_note kind, const char *where,
                const char *key, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Tell the sink how many objects will come (when the reader knows). */
+void sol__import_total(struct sol__import *im, size_t n);
 /* Count one unmapped MISP attribute type (or object name) in the report. */
 void sol__count_unmapped(struct sol__import *im, const char *type);
 /* The options of the import. */

@@ -66,6 +66,7 @@ sol__stix_read(const struct sol_format_input *in, const struct sol_import_option
                              "expected a STIX bundle, a list of objects or an object, found %s",
                              sol_json_type_name(t));
     }
+    sol__import_total(im, list ? list->n : 1);
     if (!list) {
         rc = sol__emit_parsed(im, root, "");
     } else {

@@ -289,10 +289,10 @@ check "  as is a top site" grep -q "'google.com' is on the warninglist 'Top 1000
 check "  the summary says so" grep -q '^stored 4, already held 0, rejected 0, on warninglists 3 (kept)$' "$tmp/err"
 node "$tmp/w2"
 "$bin" --data "$tmp/w2" import --format warninglist "$data/warninglists/rfc1918.json" 2>/dev/null
-"$bin" --data "$tmp/w2" import --refuse-warninglisted "$tmp/wl.txt" 2>"$tmp/err"
+"$bin" --data "$tmp/w2" import --valid-from 2024-01-01T00:00:00Z --refuse-warninglisted "$tmp/wl.txt" 2>"$tmp/err"
 check "--refuse-warninglisted leaves them out" grep -q '^stored 3, already held 0, rejected 0, on warninglists 1 (refused)$' "$tmp/err"
-"$bin" --data "$tmp/w2" import --no-warninglists "$tmp/wl.txt" 2>"$tmp/err"
-check "--no-warninglists does not look" grep -q '^stored 1, already held 3, rejected 0$' "$tmp/err"
+"$bin" --data "$tmp/w2" import --valid-from 2024-01-01T00:00:00Z --no-warninglists "$tmp/wl.txt" 2>"$tmp/err"
+check "--no-warninglists does not look (the same valid_from: the others are held)" grep -q '^stored 1, already held 3, rejected 0$' "$tmp/err"
 
 # --help lists exactly the formats of the table
 sol import --help >"$tmp/ih"

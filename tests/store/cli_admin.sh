@@ -183,7 +183,7 @@ expect "import again: held, not duplicated" 1 "committed 2" "solidarity: import:
 stored 0, already held 2, rejected 1"
 printf '[%s]' "$(ind 44444444-4444-4444-8444-444444444444 2021-01-01T00:00:00.000Z)" >"$T/list.json"
 run $S --json import --collection 6b0f3c3a-1111-4222-8333-444455556666 "$T/list.json"
-expect "import --json" 0 '{"rejections":[],"stored":1,"held":0,"rejected":0,"collection":"6b0f3c3a-1111-4222-8333-444455556666"}' ""
+expect "import --json" 0 '{"rejections":[],"notes":[],"stored":1,"held":0,"rejected":0,"junk":0,"unmapped":0,"warninglisted":0,"refused":0,"collection":"6b0f3c3a-1111-4222-8333-444455556666"}' ""
 printf '{"type":' >"$T/bad.json"
 run $S import --collection feed "$T/bad.json" "$T/list.json"
 expect "a file that is not JSON: exit 2, the others still go in" 2 "" "solidarity: import: $T/bad.json: line 1, column 9: unexpected end of input
@@ -192,8 +192,8 @@ STDIN=$T/list.json run $S import --collection feed -q -
 expect "import from standard input, quietly" 0 "" ""
 run $S import --collection nowhere "$T/list.json"
 expect "import into an unknown collection" 2 "" "solidarity: import: nowhere: no such collection"
-run $S import --collection feed --format misp "$T/list.json"
-expect "import of an unsupported format" 2 "" "solidarity: import: --format: 'misp' is not supported (stix)
+run $S import --collection feed --format zeek-intel "$T/list.json"
+expect "import of a format the node only writes" 2 "" "solidarity: import: --format: 'zeek-intel' is not a format this node reads (stix, misp, list, csv, warninglist)
 (see 'solidarity import --help')"
 run $S import --collection feed
 expect "import without files" 2 "" "solidarity: import: no input files (use '-' for standard input)
