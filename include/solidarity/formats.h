@@ -62,6 +62,7 @@ struct sol_atom {
     struct sol_str path;  /* "domain-name:value" as the pattern names it (object:steps) */
     struct sol_str value; /* the constant's text (an integer constant: its digits) */
     bool network;         /* an address kind whose value is a CIDR network (or ISSUBSET) */
+    bool integer;         /* the constant is an integer (value holds its digits) */
 };
 
 /* The word of a kind ("domain-name"), for --only and CSV; and back (-1 when unknown). */
@@ -280,6 +281,17 @@ SOL_API const char *sol_warninglists_match(const struct sol_warninglists *w, enu
 SOL_API const char *sol_warninglists_match_observed(const struct sol_warninglists *w,
                                                     struct sol_str object_type,
                                                     struct sol_str property, struct sol_str value);
+
+/*
+ * The scan's warninglist check, decided when indicators are loaded: an indicator whose
+ * pattern is a list of values (sol_format_atoms()) is matched only on its values that are
+ * on no warninglist. Returns 0 (keep obj as it is), 1 (*out is obj with a pattern of the
+ * other values, parsed into doc), 2 (every value is on a list: *list names the first;
+ * raise no sighting of it), or SOL_ENOMEM. Other patterns are kept as they are.
+ */
+SOL_API int sol_warninglists_indicator(const struct sol_warninglists *w, const struct sol_json *obj,
+                                       struct sol_json_doc *doc, const struct sol_json **out,
+                                       const char **list);
 
 /*
  * Feeds: the exports served over HTTP at /feeds/<collection>/<format>[/<part>], with the

@@ -28,6 +28,8 @@
 #include "solidarity/match.h"
 #include "solidarity/util.h"
 
+struct sol_warninglists;
+
 struct sol_store;
 
 /* How bad a notice is: a warning always deserves to be shown; information only when
@@ -56,8 +58,11 @@ struct sol_scan_options {
     const char *store_to;
     const char *actor;
     bool with_observed_data; /* each sighting's first observation as SCOs and observed-data */
-    unsigned threads;        /* logs read at once; 0 means 1 */
-    sol_time_t now;          /* the sightings' created/modified; 0: the current time */
+    /* Values known to be benign (formats.h): an indicator is matched only on its values on
+       no list, and not at all when all are (each said through notice()). NULL: none. */
+    const struct sol_warninglists *warninglists;
+    unsigned threads; /* logs read at once; 0 means 1 */
+    sol_time_t now;   /* the sightings' created/modified; 0: the current time */
 
     /*
      * Follow: one log, read as it grows; each observation that completes a match calls

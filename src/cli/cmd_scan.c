@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "solidarity/match.h"
 #include "solidarity/scan.h"
+#include "solidarity/formats.h"
 #include "solidarity/store.h"
 #include "solidarity/util.h"
 
@@ -31,7 +32,8 @@ help(FILE *f)
 {
     fprintf(f, "usage: solidarity scan [--indicators FILE...] [--collection ID...] [--format F]\n"
                "                       [--mapping FILE] [--output FILE] [--identity ID]\n"
-               "                       [--store ID] [--follow] [--threads N] LOG...\n\n"
+               "                       [--store ID] [--follow] [--threads N]\n"
+               "                       [--warninglist FILE...] [--include-warninglisted] LOG...\n\n"
                "Match logs against every indicator of the given STIX bundles and collections and\n"
                "write one STIX sighting per indicator sighted, as a bundle. LOG '-' reads\n"
                "standard input; gzip-compressed logs are read as they are.\n\n"
@@ -50,6 +52,10 @@ help(FILE *f)
                "  --threads N         scan N logs at once (default 1)\n"
                "  --with-observed-data  add each sighting's first observation (its SCOs and an\n"
                "                      observed-data) and name it in observed_data_refs\n"
+               "  --warninglist FILE  a MISP warninglist to apply besides the node's\n"
+               "  --include-warninglisted  also raise sightings on values on a warninglist\n"
+               "                      (by default an indicator is matched only on its values on\n"
+               "                      no warninglist of the node or --warninglist)\n"
                "  --quiet, -q         no summary on standard error\n"
                "  --help, -h          this text\n\n"
                "exit status: 0 something sighted, 1 nothing sighted, 2 an error.\n");
@@ -157,7 +163,9 @@ cli_cmd_scan(int argc, char **argv)
     size_t ncollections = 0;
     const char *format = NULL, *mapping_path = NULL, *output = NULL, *identity_arg = NULL;
     const char *store_to = NULL;
-    bool do_follow = false, quiet = cli_globals.quiet, with_od = false;
+    const char *wl_files[MAX_FILES];
+    size_t nwl = 0;
+    bool do_follow = false, quiet = cli_globals.quiet, with_od = false, include_wl = false;
     long threads = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -184,6 +192,12 @@ cli_cmd_scan(int argc, char **argv)
                 return cli_usage("scan", "--threads takes a number from 1 to 256");
         } else if (strcmp(a, "--with-observed-data") == 0) {
             with_od = true;
+        } else if (strcmp(a, "--include-warninglisted") == 0) {
+            include_wl = true;
+        } else if (strcmp(a, "--warninglist") == 0 && more) {
+            if (nwl == MAX_FILES)
+                return cli_usage("scan", "too many --warninglist");
+            wl_files[nwl++] = argv[++i];
         } else if (strcmp(a, "--follow") == 0) {
             do_follow = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -220,6 +234,7 @@ cli_cmd_scan(int argc, char **argv)
 
     int status = CLI_ERR;
     struct sol_store *store = NULL;
+    struct sol_warninglists *wl = NULL;
     struct sol_log_mapping *mapping = NULL;
     FILE *out = NULL;
     if (mapping_path) {
@@ -239,6 +254,33 @@ cli_cmd_scan(int argc, char **argv)
     if (ncollections || store_to || (!identity_arg && sol_store_exists(cli_globals.data_dir)))
         if (cli_open_store("scan", &store) != CLI_OK)
             goto done;
+    /* The warninglists: the node's and the files'; none with --include-warninglisted. */
+    if (!include_wl && (store || nwl)) {
+        struct sol_error werr;
+        memset(&werr, 0, sizeof werr);
+        wl = sol_warninglists_new();
+        int rc = wl ? 0 : SOL_ENOMEM;
+        if (rc == 0 && store)
+            rc = sol_warninglists_load(wl, store, &werr);
+        struct sol_json_doc *wdoc = rc == 0 && nwl ? sol_json_doc_new(NULL) : NULL;
+        for (size_t k = 0; rc == 0 && k < nwl; k++) {
+            const struct sol_json *root;
+            rc = wdoc ? sol_json_parse_file(wdoc, wl_files[k], &root, &werr) : SOL_ENOMEM;
+            if (rc == 0)
+                rc = sol_warninglists_add(wl, root, &werr);
+            if (rc) {
+                char where[700];
+                cli_error("scan", "%s: %s", wl_files[k],
+                          sol_error_format(&werr, where, sizeof where));
+            }
+        }
+        sol_json_doc_free(wdoc);
+        if (rc) {
+            if (!nwl || rc == SOL_ENOMEM)
+                cli_error("scan", "%s", werr.msg[0] ? werr.msg : sol_strerror(rc));
+            goto done;
+        }
+    }
     if (output) {
         out = fopen(output, "w");
         if (!out) {
@@ -260,6 +302,7 @@ cli_cmd_scan(int argc, char **argv)
         .mapping = mapping,
         .identity = identity_arg,
         .store_to = store_to,
+        .warninglists = wl && sol_warninglists_count(wl, NULL) ? wl : NULL,
         .actor = cli_actor(),
         .with_observed_data = with_od,
         .threads = (unsigned)threads,
@@ -305,6 +348,7 @@ done:
     if (out && out != stdout)
         fclose(out);
     sol_log_mapping_free(mapping);
+    sol_warninglists_free(wl);
     sol_store_close(store);
     return status;
 }

@@ -146,6 +146,7 @@ add(struct collect *c, const struct sol_pattern_cmp *t, const struct sol_pattern
     memset(&c->where[c->n], 0, sizeof c->where[c->n]);
     a->kind = kind_of(&t->path);
     a->network = network;
+    a->integer = v->kind == SOL_PCONST_INT;
     if (a->kind == SOL_ATOM_OTHER) {
         c->where[c->n].path_in_text = true;
         c->where[c->n].path_off = c->text.n;

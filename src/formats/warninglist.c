@@ -25,6 +25,7 @@
 
 #include "formats/formats.h"
 #include "solidarity/alloc.h"
+#include "solidarity/pattern.h"
 
 enum wl_type { WL_STRING, WL_HOSTNAME, WL_CIDR, WL_SUBSTRING, WL_REGEX };
 
@@ -421,6 +422,89 @@ sol_warninglists_match_observed(const struct sol_warninglists *w, struct sol_str
     if (k < 0 || !value.p)
         return NULL;
     return sol_warninglists_match(w, (enum sol_atom_kind)k, value.p, value.n);
+}
+
+/* formats.h: the scan's check of one indicator (see there). */
+int
+sol_warninglists_indicator(const struct sol_warninglists *w, const struct sol_json *obj,
+                           struct sol_json_doc *doc, const struct sol_json **out, const char **list)
+{
+    *out = obj;
+    *list = NULL;
+    struct sol_str pt = sol_json_str(sol_json_get(obj, "pattern_type"));
+    struct sol_str pat = sol_json_str(sol_json_get(obj, "pattern"));
+    if (!w || !w->n || !sol_str_eqc(sol_json_str(sol_json_get(obj, "type")), "indicator") ||
+        !pat.p || (pt.p && !sol_str_eqc(pt, "stix")))
+        return 0;
+    struct sol_pattern *p = NULL;
+    int rc = sol_pattern_parse(pat.p, pat.n, NULL, &p, NULL);
+    if (rc)
+        return rc == SOL_ENOMEM ? rc : 0; /* the index reports what does not parse */
+    struct sol_atom *a = NULL;
+    size_t n = 0;
+    const char *why;
+    rc = sol_format_atoms(p, &a, &n, &why);
+    if (rc || !n) {
+        sol_free(a);
+        sol_pattern_free(p);
+        return rc == SOL_ENOMEM ? rc : 0;
+    }
+    struct sol_buf kept;
+    sol_buf_init(&kept);
+    size_t nk = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *hit = sol_warninglists_match(w, a[i].kind, a[i].value.p, a[i].value.n);
+        if (hit) {
+            if (!*list)
+                *list = hit;
+            continue;
+        }
+        if (nk++)
+            sol_buf_puts(&kept, " OR ");
+        sol_buf_putc(&kept, '[');
+        sol_buf_append(&kept, a[i].path.p, a[i].path.n);
+        sol_buf_puts(&kept, a[i].network && a[i].kind != SOL_ATOM_OTHER ? " ISSUBSET " : " = ");
+        if (a[i].integer)
+            sol_buf_append(&kept, a[i].value.p, a[i].value.n);
+        else
+            sol__pattern_string(&kept, a[i].value.p, a[i].value.n);
+        sol_buf_putc(&kept, ']');
+    }
+    sol_free(a);
+    sol_pattern_free(p);
+    rc = 0;
+    if (!*list) {
+        rc = 0;
+    } else if (!nk) {
+        rc = 2;
+    } else {
+        /* The same object with the pattern of the values on no list. */
+        struct sol_buf json;
+        sol_buf_init(&json);
+        struct sol_json_writer jw;
+        sol_jw_init(&jw, &json, false);
+        sol_jw_object_begin(&jw);
+        struct sol_json_iter it;
+        struct sol_str key;
+        const struct sol_json *v;
+        sol_json_iter_init(&it, obj);
+        while (sol_json_iter_next(&it, &key, &v)) {
+            sol_jw_keyn(&jw, key.p, key.n);
+            if (sol_str_eqc(key, "pattern"))
+                sol_jw_stringn(&jw, kept.p, kept.n);
+            else
+                sol_jw_value(&jw, v);
+        }
+        sol_jw_object_end(&jw);
+        rc = json.oom || kept.oom ? SOL_ENOMEM : sol_json_parse(doc, json.p, json.n, out, NULL);
+        if (rc == 0)
+            rc = 1;
+        else if (rc != SOL_ENOMEM)
+            rc = 0, *out = obj;
+        sol_buf_free(&json);
+    }
+    sol_buf_free(&kept);
+    return rc;
 }
 
 #define INDEX_KEY "warninglists"

@@ -20,9 +20,11 @@
 #include <unistd.h>
 
 #include "solidarity/alloc.h"
+#include "solidarity/formats.h"
 #include "solidarity/ingest.h"
 #include "solidarity/json.h"
 #include "solidarity/match.h"
+#include "solidarity/formats.h"
 #include "solidarity/scan.h"
 #include "solidarity/stix.h"
 #include "solidarity/store.h"
@@ -119,6 +121,66 @@ write_identity(struct sol_json_writer *w, const char *id, sol_time_t now)
 
 /* ---- The indicators ---- */
 
+/* What the warninglist hook left out of one file or collection. */
+struct wl_count {
+    size_t dropped, narrowed;
+    const char *first;
+};
+
+static void
+wl_notice(const struct sol_scan_options *o, const char *where, const struct wl_count *c)
+{
+    if (c->dropped)
+        notice(o, SOL_SCAN_INFO,
+               "%s: %zu indicator%s not matched: every value is on a warninglist (first: '%s')",
+               where, c->dropped, c->dropped == 1 ? "" : "s", c->first);
+    if (c->narrowed)
+        notice(o, SOL_SCAN_INFO,
+               "%s: %zu indicator%s matched without their values on a warninglist", where,
+               c->narrowed, c->narrowed == 1 ? "" : "s");
+}
+
+/*
+ * The warninglist hook (formats.h: sol_warninglists_indicator()): each object of root goes
+ * to the index, an indicator with values on a warninglist with those values left out, or
+ * not at all when every value is on one. Without warninglists, the whole root at once.
+ */
+static int
+add_objects(const struct sol_scan_options *o, struct sol_match_index *idx,
+            const struct sol_json *root, struct wl_count *c, size_t *bad, struct sol_error *e)
+{
+    if (!o->warninglists)
+        return sol_match_index_add_bundle(idx, root, bad, e);
+    const struct sol_json *list = root;
+    if (sol_str_eqc(sol_json_str(sol_json_get(root, "type")), "bundle"))
+        list = sol_json_get(root, "objects");
+    bool one = sol_json_type(list) == SOL_JSON_OBJECT;
+    if (!one && sol_json_type(list) != SOL_JSON_ARRAY)
+        return sol_match_index_add_bundle(idx, root, bad, e);
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    if (!doc)
+        return SOL_ENOMEM;
+    struct sol_json_iter it;
+    const struct sol_json *v = list, *use;
+    const char *wl;
+    int rc = 0;
+    sol_json_iter_init(&it, one ? NULL : list);
+    while (rc == 0 && (one || sol_json_iter_next(&it, NULL, &v))) {
+        int k = sol_warninglists_indicator(o->warninglists, v, doc, &use, &wl);
+        if (k < 0)
+            rc = k;
+        else if (k == 2 && c->dropped++ == 0)
+            c->first = wl; /* a list's name: the lists outlive the scan */
+        c->narrowed += k == 1;
+        if (k >= 0 && k != 2)
+            rc = sol_match_index_add_bundle(idx, use, bad, e);
+        if (one)
+            break;
+    }
+    sol_json_doc_free(doc);
+    return rc;
+}
+
 static int
 load_file(const struct sol_scan_options *o, struct sol_match_index *idx, const char *path,
           struct sol_error *err)
@@ -138,8 +200,10 @@ load_file(const struct sol_scan_options *o, struct sol_match_index *idx, const c
     }
     size_t bad = 0;
     memset(&e, 0, sizeof e);
-    rc = sol_match_index_add_bundle(idx, root, &bad, &e);
+    struct wl_count wc = {0};
+    rc = add_objects(o, idx, root, &wc, &bad, &e);
     sol_json_doc_free(doc);
+    wl_notice(o, path, &wc);
     if (rc)
         return sol_error_set(err, rc, "%s: %s", path, e.msg[0] ? e.msg : sol_strerror(rc));
     if (bad)
@@ -197,6 +261,7 @@ load_collection(const struct sol_scan_options *o, struct sol_match_index *idx, c
     size_t bad = 0, n = 0;
     struct sol_error e;
     memset(&e, 0, sizeof e);
+    struct wl_count wc = {0};
     while ((rc = sol_store_cursor_next(c, &row)) == 0) {
         const struct sol_json *root;
         n++;
@@ -204,7 +269,7 @@ load_collection(const struct sol_scan_options *o, struct sol_match_index *idx, c
             bad++;
             continue;
         }
-        if (sol_match_index_add_bundle(idx, root, &bad, &e) == SOL_ENOMEM) {
+        if (add_objects(o, idx, root, &wc, &bad, &e) == SOL_ENOMEM) {
             rc = SOL_ENOMEM;
             break;
         }
@@ -216,6 +281,7 @@ load_collection(const struct sol_scan_options *o, struct sol_match_index *idx, c
                              rc == SOL_ENOMEM ? "out of memory" : sol_store_errmsg(o->store));
     if (!n)
         notice(o, SOL_SCAN_WARNING, "collection %s: no indicators", name);
+    wl_notice(o, name, &wc);
     if (bad)
         notice(o, SOL_SCAN_INFO, "collection %s: %zu indicator%s skipped (first: %s)", collection,
                bad, bad == 1 ? "" : "s", e.msg);

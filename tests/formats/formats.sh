@@ -294,6 +294,27 @@ check "--refuse-warninglisted leaves them out" grep -q '^stored 3, already held 
 "$bin" --data "$tmp/w2" import --valid-from 2024-01-01T00:00:00Z --no-warninglists "$tmp/wl.txt" 2>"$tmp/err"
 check "--no-warninglists does not look (the same valid_from: the others are held)" grep -q '^stored 1, already held 3, rejected 0$' "$tmp/err"
 
+# scan raises no sighting on a warninglisted value unless asked
+sightings() { python3 -c "
+import json,sys
+for o in json.load(open(sys.argv[1]))['objects']:
+    if o['type'] == 'sighting': print(o['sighting_of_ref'][-2:], o['count'])" "$1" | sort | tr '\n' ' '; }
+"$bin" scan --indicators "$data/scan_indicators.stix2" "$data/scan_dns.json" >"$tmp/s0.json" 2>/dev/null
+check "scan without warninglists: google.com is sighted twice" test "$(sightings "$tmp/s0.json")" = "a1 2 a2 1 "
+"$bin" scan --warninglist "$data/warninglists/hosts.json" --indicators "$data/scan_indicators.stix2" \
+  "$data/scan_dns.json" >"$tmp/s1.json" 2>"$tmp/err"
+check "scan --warninglist: only the value on no list is sighted" test "$(sightings "$tmp/s1.json")" = "a1 1 "
+check "  an indicator whose every value is on a list is said not to be matched" \
+  grep -q "scan_indicators.stix2: 1 indicator not matched: every value is on a warninglist (first: 'test top sites')" "$tmp/err"
+check "  one with some is said to be matched without them" \
+  grep -q "scan_indicators.stix2: 1 indicator matched without their values on a warninglist" "$tmp/err"
+"$bin" scan --include-warninglisted --warninglist "$data/warninglists/hosts.json" \
+  --indicators "$data/scan_indicators.stix2" "$data/scan_dns.json" >"$tmp/s2.json" 2>/dev/null
+check "scan --include-warninglisted: sightings as without lists" test "$(sightings "$tmp/s2.json")" = "a1 2 a2 1 "
+"$bin" --data "$tmp/w" scan --indicators "$data/scan_indicators.stix2" "$data/scan_dns.json" >"$tmp/s3.json" 2>/dev/null
+check "scan on a node applies the node's warninglists (Cisco's top 1000 has google.com)" \
+  test "$(sightings "$tmp/s3.json")" = "a1 1 "
+
 # --help lists exactly the formats of the table
 sol import --help >"$tmp/ih"
 sol export --help >"$tmp/eh"
