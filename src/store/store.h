@@ -125,6 +125,63 @@ int sol__store_read_end(struct sol_store *s);
  */
 int sol__store_collection_state(struct sol_store *s, const char *collection, int64_t state[4]);
 
+/*
+ * A value for or from SQL: a parameter to bind, a column read. Text and blobs are views
+ * (p, n) owned by whoever made the value.
+ */
+enum sol__value_type { SOL__NULL, SOL__INT, SOL__TEXT, SOL__BLOB, SOL__BOOL };
+struct sol__value {
+    enum sol__value_type type;
+    int64_t i; /* SOL__INT, SOL__BOOL (0 or 1) */
+    const char *p;
+    size_t n; /* SOL__TEXT, SOL__BLOB */
+};
+
+/*
+ * What the shared SQL builders need to know of a backend's SQL: the dialect, as data.
+ * A new backend describes its own; nothing else in the builders changes.
+ */
+struct sol__sql_dialect {
+    const char *name;
+    char param;           /* parameters are written ?1 (SQLite) or $1 (PostgreSQL) */
+    const char *true_sql; /* a true and a false condition: "1" / "0", "true" / "false" */
+    const char *false_sql;
+    const char *strpos; /* strpos(haystack, needle): "instr", "strpos" */
+    bool index_hints;   /* INDEXED BY, and a unary + to keep an index out of a plan */
+    bool latest_flag;   /* objects.latest is kept (schema/003_latest.sql) */
+    size_t chunk;       /* rows a cursor asks for per statement; 0: all in one */
+};
+
+/*
+ * A statement built by sol__filter_sql(): its text and its parameters (numbered from 1;
+ * text parameters are copies the query owns). p_after_* and p_limit are the numbers of
+ * the keyset and limit parameters, which a cursor reading in chunks changes between
+ * statements (0 when the query has none).
+ */
+struct sol__query {
+    const struct sol__sql_dialect *d;
+    struct sol_buf sql;
+    struct sol__value *params;
+    int n_params, cap_params;
+    int p_after_date_added, p_after_seq, p_limit;
+    bool oom;
+};
+
+enum sol__filter_use {
+    SOL__FILTER_QUERY,  /* the rows of sol_store_objects_query(), steps 1 to 5 of store.h */
+    SOL__FILTER_DELETE, /* DELETE of what sol_store_objects_delete() selects */
+};
+
+/*
+ * The SQL of a filter (include/solidarity/store.h, struct sol_object_filter) over the
+ * collection whose key is collection_key (-1 when there is none: nothing matches), in
+ * dialect d: the visibility rule and the TAXII filters, in the one builder (filter.c).
+ * Returns 0 or SOL_ENOMEM; release out with sol__query_free().
+ */
+int sol__filter_sql(const struct sol__sql_dialect *d, const struct sol_object_filter *f,
+                    int64_t collection_key, enum sol__filter_use use, struct sol__query *out);
+void sol__query_free(struct sol__query *b);
+
 /* The SQLite backend (store_sqlite.c). */
 extern const struct sol__store_ops sol__store_sqlite_ops;
 /* The PostgreSQL backend (store_pg.c): "postgresql://..." and "postgres://...". */

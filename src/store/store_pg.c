@@ -15,10 +15,10 @@
  * its plan). Strings travel as binary-format parameters with their lengths, so views that are not
  * NUL-terminated (sol_str) go straight to the server without a copy.
  *
- * Schema: the migrations of schema/NNN_*.sql as rendered for PostgreSQL (store.h),
- * applied in one transaction under a transaction-level advisory lock, so that two
- * processes opening a fresh database at once do not both create it. schema_version
- * records what was applied.
+ * Schema: the migrations of schema/NNN_*.sql as rendered for PostgreSQL (store.h), applied
+ * in one transaction under a transaction-level advisory lock, so that two processes
+ * opening a fresh database at once do not both create it. schema_version records what
+ * was applied.
  *
  * date_added, strictly increasing per collection with several writers in several
  * processes (TAXII 2.1 §3.3: objects are sorted by date_added; §3.4: added_after;
@@ -991,225 +991,21 @@ pgs_object_add(struct sol_store *s, const char *collection, const struct sol_obj
     return 0;
 }
 
-/*
- * The query of a filter, built as SQL text with numbered parameters so that values
- * used in several places (the collection, added_after, the policy) are bound once.
- * Strings are copied: a cursor outlives the caller's filter.
- */
-struct param {
-    bool is_int;
-    int64_t i;
-    char *s;
+/* The SQL of this backend, for the shared builders (store.h). */
+static const struct sol__sql_dialect pg_dialect = {
+    .name = "postgresql",
+    .param = '$',
+    .true_sql = "true",
+    .false_sql = "false",
+    .strpos = "strpos",
+    .index_hints = false,
+    .latest_flag = false,
+    .chunk = CURSOR_CHUNK,
 };
-
-struct query {
-    struct sol_buf sql;
-    struct param *params;
-    int n_params, cap_params;
-    bool oom;
-};
-
-static int
-param_int(struct query *b, int64_t v)
-{
-    if (b->n_params == b->cap_params) {
-        int ncap = b->cap_params ? b->cap_params * 2 : 16;
-        struct param *np = sol_realloc(b->params, (size_t)ncap * sizeof *np);
-        if (!np) {
-            b->oom = true;
-            return 1;
-        }
-        b->params = np;
-        b->cap_params = ncap;
-    }
-    b->params[b->n_params] = (struct param){.is_int = true, .i = v};
-    return ++b->n_params;
-}
-
-static int
-param_text(struct query *b, const char *s)
-{
-    int k = param_int(b, 0);
-    if (!b->oom) {
-        b->params[k - 1].is_int = false;
-        b->params[k - 1].s = sol_strdup(s);
-        if (!b->params[k - 1].s)
-            b->oom = true;
-    }
-    return k;
-}
-
-static void
-query_free(struct query *b)
-{
-    sol_buf_free(&b->sql);
-    for (int i = 0; i < b->n_params; i++)
-        if (!b->params[i].is_int)
-            sol_free(b->params[i].s);
-    sol_free(b->params);
-}
-
-/* " AND a.col IN ($n, ...)" over a list of strings. */
-static void
-in_list(struct query *b, const char *alias, const char *col, const char *const *v, size_t n)
-{
-    sol_buf_printf(&b->sql, " AND %s.%s IN (", alias, col);
-    for (size_t i = 0; i < n; i++)
-        sol_buf_printf(&b->sql, "%s$%d", i ? ", " : "", param_text(b, v[i] ? v[i] : ""));
-    sol_buf_puts(&b->sql, ")");
-}
-
-struct shared_params {
-    int collection, added_after, max_tlp, asker;
-};
-
-static void policy_predicate(struct query *b, const struct sol_object_filter *f,
-                             const struct shared_params *p, const char *a);
-
-/* Step 1 of store.h's evaluation: the collection, added_after and the policy for alias. */
-static void
-base_predicate(struct query *b, const struct sol_object_filter *f, const struct shared_params *p,
-               const char *a)
-{
-    /* The subqueries' rows (x, y) are of the outer row's collection. */
-    if (strcmp(a, "o") == 0)
-        sol_buf_printf(&b->sql, "o.collection = (SELECT key FROM collections WHERE id = $%d)",
-                       p->collection);
-    else
-        sol_buf_printf(&b->sql, "%s.collection = o.collection", a);
-    if (f->has_added_after)
-        sol_buf_printf(&b->sql, " AND %s.date_added > $%d", a, p->added_after);
-    policy_predicate(b, f, p, a);
-}
-
-/*
- * The policy for the row of alias a: its TLP and TLP:RED recipients (DESIGN.md "Policy").
- * Levels are printed from enum sol_tlp.
- */
-static void
-policy_predicate(struct query *b, const struct sol_object_filter *f, const struct shared_params *p,
-                 const char *a)
-{
-    if (f->unrestricted) /* the node's own checks (store.h) */
-        return;
-    /* Above the asker's clearance, a version does not exist. */
-    if (f->max_tlp <= 0)
-        sol_buf_puts(&b->sql, " AND false");
-    else
-        sol_buf_printf(&b->sql, " AND %s.tlp <= $%d", a, p->max_tlp);
-    /* TLP:RED only to the partners named on the version (access.h). */
-    if (p->asker)
-        sol_buf_printf(&b->sql,
-                       " AND (%s.tlp < %d OR strpos(',' || %s.red_recipients || ',', $%d) > 0)", a,
-                       SOL_TLP_RED, a, p->asker);
-    else
-        sol_buf_printf(&b->sql, " AND %s.tlp < %d", a, SOL_TLP_RED);
-}
-
-/*
- * DESIGN.md "Policy": an object whose latest version (the highest version, then
- * spec_version) the asker may not see does not exist for them: no older version of it
- * is served.
- */
-static void
-latest_visible(struct query *b, const struct sol_object_filter *f, const struct shared_params *p)
-{
-    if (f->unrestricted || f->max_tlp <= 0)
-        return;
-    sol_buf_puts(&b->sql, " AND (SELECT true");
-    policy_predicate(b, f, p, "h");
-    sol_buf_puts(&b->sql, " FROM objects h WHERE h.collection = o.collection AND h.id = o.id "
-                          "ORDER BY h.version DESC, h.spec_version DESC LIMIT 1)");
-}
-
-/*
- * The WHERE clause of a filter over "objects o" (store.h's steps 1 to 3), the same
- * predicates as store_sqlite.c's, so that both backends select the same rows.
- */
-static void
-build_where(struct query *b, const struct sol_object_filter *f, unsigned version_default)
-{
-    struct shared_params p = {0};
-    p.collection = param_text(b, f->collection ? f->collection : "");
-    if (f->has_added_after)
-        p.added_after = param_int(b, f->added_after);
-    /* Without a clearance nothing is visible, and unrestricted has no policy: the
-     * parameters would not be used. */
-    if (f->max_tlp > 0 && !f->unrestricted)
-        p.max_tlp = param_int(b, f->max_tlp);
-    if (f->asker_identity && *f->asker_identity && !f->unrestricted) {
-        size_t n = strlen(f->asker_identity);
-        char *asker = sol_malloc(n + 3);
-        if (!asker) {
-            b->oom = true;
-            return;
-        }
-        asker[0] = ',';
-        memcpy(asker + 1, f->asker_identity, n);
-        asker[n + 1] = ',';
-        asker[n + 2] = 0;
-        p.asker = param_text(b, asker);
-        sol_free(asker);
-    }
-
-    sol_buf_puts(&b->sql, " WHERE ");
-    base_predicate(b, f, &p, "o");
-    latest_visible(b, f, &p);
-    if (f->n_types)
-        in_list(b, "o", "type", f->types, f->n_types);
-    if (f->n_ids)
-        in_list(b, "o", "id", f->ids, f->n_ids);
-
-    /* Step 2: match[spec_version], or the highest spec_version per object id. */
-    int spec_first = 0, n_spec = (int)f->n_spec_versions;
-    if (f->n_spec_versions) {
-        spec_first = b->n_params + 1;
-        in_list(b, "o", "spec_version", f->spec_versions, f->n_spec_versions);
-    } else {
-        sol_buf_puts(&b->sql, " AND o.spec_version = (SELECT max(x.spec_version) FROM objects x "
-                              "WHERE x.id = o.id AND ");
-        base_predicate(b, f, &p, "x");
-        sol_buf_puts(&b->sql, ")");
-    }
-
-    /* Step 3: match[version] per object id among what remains. */
-    unsigned vm = f->version_match;
-    if (!vm && !f->n_versions)
-        vm = version_default;
-    if (!(vm & SOL_VERSION_ALL)) {
-        sol_buf_puts(&b->sql, " AND (false");
-        for (int k = 0; k < 2; k++) {
-            unsigned bit = k == 0 ? SOL_VERSION_LAST : SOL_VERSION_FIRST;
-            if (!(vm & bit))
-                continue;
-            sol_buf_printf(&b->sql,
-                           " OR NOT EXISTS (SELECT 1 FROM objects y WHERE y.id = o.id "
-                           "AND y.version %s o.version AND ",
-                           bit == SOL_VERSION_LAST ? ">" : "<");
-            base_predicate(b, f, &p, "y");
-            if (n_spec) {
-                sol_buf_puts(&b->sql, " AND y.spec_version IN (");
-                for (int i = 0; i < n_spec; i++)
-                    sol_buf_printf(&b->sql, "%s$%d", i ? ", " : "", spec_first + i);
-                sol_buf_puts(&b->sql, ")");
-            } else {
-                sol_buf_puts(&b->sql, " AND y.spec_version = o.spec_version");
-            }
-            sol_buf_puts(&b->sql, ")");
-        }
-        if (f->n_versions) {
-            sol_buf_puts(&b->sql, " OR o.version IN (");
-            for (size_t i = 0; i < f->n_versions; i++)
-                sol_buf_printf(&b->sql, "%s$%d", i ? ", " : "", param_int(b, f->versions[i]));
-            sol_buf_puts(&b->sql, ")");
-        }
-        sol_buf_puts(&b->sql, ")");
-    }
-}
 
 /* Run a built query with its parameters; returns the result or NULL with *rc set. */
 static PGresult *
-run_query(struct pg_store *q, struct query *b, int *rc)
+run_query(struct pg_store *q, const struct sol__query *b, int *rc)
 {
     int n = b->n_params;
     const char **v = sol_calloc((size_t)n + 1, sizeof *v);
@@ -1221,11 +1017,14 @@ run_query(struct pg_store *q, struct query *b, int *rc)
         *rc = pg_msg(q, SOL_ENOMEM, "out of memory");
     } else {
         for (int i = 0; i < n; i++) {
-            if (b->params[i].is_int) {
-                snprintf(num[i], sizeof num[i], "%" PRId64, b->params[i].i);
-                v[i] = num[i];
+            const struct sol__value *p = &b->params[i];
+            if (p->type == SOL__TEXT) {
+                v[i] = p->p;
+                len[i] = (int)p->n;
+                fmt[i] = 1;
             } else {
-                v[i] = b->params[i].s;
+                snprintf(num[i], sizeof num[i], "%" PRId64, p->i);
+                v[i] = num[i];
             }
         }
         res = pg_run_v(q, b->sql.p, n, v, len, fmt, rc);
@@ -1237,6 +1036,21 @@ run_query(struct pg_store *q, struct query *b, int *rc)
     return res;
 }
 
+/* The key of a collection by id; -1 when there is none (its queries match nothing). */
+static int
+collection_key(struct pg_store *q, const char *id, int64_t *key)
+{
+    struct args a = {0};
+    a_text(&a, id);
+    int rc = 0;
+    PGresult *res = pg_run(q, "SELECT key FROM collections WHERE id = $1", &a, &rc);
+    if (!res)
+        return rc;
+    *key = PQntuples(res) ? col_i64(res, 0, 0) : -1;
+    PQclear(res);
+    return 0;
+}
+
 /*
  * A cursor is a keyset position, not server state: it fetches CURSOR_CHUNK rows at a
  * time with (date_added, seq) after the last row it handed out, so it needs no
@@ -1245,41 +1059,12 @@ run_query(struct pg_store *q, struct query *b, int *rc)
  */
 struct pg_cursor {
     struct sol_store_cursor base;
-    struct query q;
-    int p_after_da, p_after_seq, p_limit; /* parameter numbers of the keyset and limit */
+    struct sol__query q; /* the keyset and limit parameters change between chunks */
     PGresult *res;
     int row, rows;
     size_t limit, handed; /* limit 0: none */
     bool last_chunk, done;
 };
-
-/* The query of a cursor (store.h's steps 1 to 5), its keyset and limit parameters noted. */
-static void
-build_cursor_query(struct pg_cursor *c, const struct sol_object_filter *f)
-{
-    struct query *b = &c->q;
-    sol_buf_init(&b->sql);
-    sol_buf_printf(&b->sql,
-                   "SELECT o.seq, o.date_added, o.id, o.type, o.spec_version, o.version, "
-                   "o.tlp, o.red_recipients, o.revoked, o.origin, %s FROM objects o",
-                   f->skip_json ? "NULL" : "o.json");
-    build_where(b, f, SOL_VERSION_LAST);
-    /* Step 4: the keyset cursor; INT64_MIN when the caller gave none. */
-    c->p_after_da = param_int(b, f->has_after ? f->after_date_added : INT64_MIN);
-    c->p_after_seq = param_int(b, f->has_after ? f->after_seq : INT64_MIN);
-    c->p_limit = param_int(b, CURSOR_CHUNK);
-    /*
-     * Step 5. date_added is unique per collection (objects_added), so seq never breaks a
-     * tie inside one collection and ordering by date_added alone is the (date_added, seq)
-     * order; it lets the index walk the collection in order and stop at the limit, where
-     * "ORDER BY date_added, seq" would sort every row after the cursor first. The first
-     * term of the keyset test bounds the index range; the second breaks ties by seq.
-     */
-    sol_buf_printf(&b->sql,
-                   " AND o.date_added >= $%d AND (o.date_added > $%d OR o.seq > $%d)"
-                   " ORDER BY o.date_added LIMIT $%d",
-                   c->p_after_da, c->p_after_da, c->p_after_seq, c->p_limit);
-}
 
 static int
 pgs_objects_query(struct sol_store *s, const struct sol_object_filter *f,
@@ -1288,15 +1073,17 @@ pgs_objects_query(struct sol_store *s, const struct sol_object_filter *f,
     *out = NULL;
     if (!f || !f->collection)
         return SOL_EINVAL;
+    int64_t key;
+    int rc = collection_key(pg(s), f->collection, &key);
+    if (rc != 0)
+        return rc;
     struct pg_cursor *c = sol_calloc(1, sizeof *c);
     if (!c)
         return pg_msg(pg(s), SOL_ENOMEM, "out of memory");
-    build_cursor_query(c, f);
-    struct query *b = &c->q;
-    if (b->oom || b->sql.oom) {
-        query_free(b);
+    rc = sol__filter_sql(&pg_dialect, f, key, SOL__FILTER_QUERY, &c->q);
+    if (rc != 0) {
         sol_free(c);
-        return pg_msg(pg(s), SOL_ENOMEM, "out of memory");
+        return pg_msg(pg(s), rc, "out of memory");
     }
     c->base.store = s;
     c->limit = f->limit;
@@ -1313,11 +1100,11 @@ fetch_chunk(struct pg_cursor *c)
     int64_t want = CURSOR_CHUNK;
     if (c->limit && (int64_t)(c->limit - c->handed) < want)
         want = (int64_t)(c->limit - c->handed);
-    c->q.params[c->p_limit - 1].i = want;
+    c->q.params[c->q.p_limit - 1].i = want;
     if (c->res) {
         int last = c->rows - 1;
-        c->q.params[c->p_after_da - 1].i = col_i64(c->res, last, 1);
-        c->q.params[c->p_after_seq - 1].i = col_i64(c->res, last, 0);
+        c->q.params[c->q.p_after_date_added - 1].i = col_i64(c->res, last, 1);
+        c->q.params[c->q.p_after_seq - 1].i = col_i64(c->res, last, 0);
         PQclear(c->res);
         c->res = NULL;
     }
@@ -1379,7 +1166,7 @@ pgs_cursor_close(struct sol_store_cursor *base)
 {
     struct pg_cursor *c = (struct pg_cursor *)base;
     PQclear(c->res);
-    query_free(&c->q);
+    sol__query_free(&c->q);
     sol_free(c);
 }
 
@@ -1391,17 +1178,15 @@ pgs_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_
         *deleted = 0;
     if (!f || !f->collection || !f->n_ids)
         return SOL_EINVAL;
-    struct query b = {0};
-    sol_buf_init(&b.sql);
-    sol_buf_puts(&b.sql, "DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o");
-    build_where(&b, f, SOL_VERSION_ALL);
-    sol_buf_puts(&b.sql, ")");
-    if (b.oom || b.sql.oom) {
-        query_free(&b);
-        return pg_msg(q, SOL_ENOMEM, "out of memory");
-    }
+    int64_t key;
+    struct sol__query b;
+    int rc = collection_key(q, f->collection, &key);
+    if (rc == 0 && (rc = sol__filter_sql(&pg_dialect, f, key, SOL__FILTER_DELETE, &b)) != 0)
+        return pg_msg(q, rc, "out of memory");
+    if (rc != 0)
+        return rc;
     struct op o;
-    int rc = op_begin(q, &o, false);
+    rc = op_begin(q, &o, false);
     if (rc == 0) {
         PGresult *res = run_query(q, &b, &rc);
         if (res) {
@@ -1410,7 +1195,7 @@ pgs_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_
             PQclear(res);
         }
     }
-    query_free(&b);
+    sol__query_free(&b);
     return op_end(q, &o, rc);
 }
 
@@ -2412,26 +2197,27 @@ sol__pg_each_row(struct sol_store *s, const char *sql,
  * chunk size), and its parameters as "N=value" lines, for benchmarks and EXPLAIN.
  */
 int
-sol__pg_filter_sql(const struct sol_object_filter *f, struct sol_buf *sql, struct sol_buf *params)
+sol__pg_filter_sql(struct sol_store *s, const struct sol_object_filter *f, struct sol_buf *sql,
+                   struct sol_buf *params)
 {
     if (!f || !f->collection)
         return SOL_EINVAL;
-    struct pg_cursor c = {0};
-    build_cursor_query(&c, f);
-    if (f->limit && f->limit < CURSOR_CHUNK)
-        c.q.params[c.p_limit - 1].i = (int64_t)f->limit;
-    int rc = c.q.oom || c.q.sql.oom ? SOL_ENOMEM : 0;
-    if (rc == 0) {
-        sol_buf_puts(sql, c.q.sql.p);
-        for (int i = 0; i < c.q.n_params; i++) {
-            if (c.q.params[i].is_int)
-                sol_buf_printf(params, "%d=%" PRId64 "\n", i + 1, c.q.params[i].i);
-            else
-                sol_buf_printf(params, "%d=%s\n", i + 1, c.q.params[i].s);
-        }
-        rc = sql->oom || params->oom ? SOL_ENOMEM : 0;
+    int64_t key;
+    struct sol__query b;
+    int rc = collection_key(pg(s), f->collection, &key);
+    if (rc == 0)
+        rc = sol__filter_sql(&pg_dialect, f, key, SOL__FILTER_QUERY, &b);
+    if (rc != 0)
+        return rc;
+    sol_buf_puts(sql, b.sql.p);
+    for (int i = 0; i < b.n_params; i++) {
+        if (b.params[i].type == SOL__TEXT)
+            sol_buf_printf(params, "%d=%s\n", i + 1, b.params[i].p);
+        else
+            sol_buf_printf(params, "%d=%" PRId64 "\n", i + 1, b.params[i].i);
     }
-    query_free(&c.q);
+    rc = sql->oom || params->oom ? SOL_ENOMEM : 0;
+    sol__query_free(&b);
     return rc;
 }
 

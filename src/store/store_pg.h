@@ -41,7 +41,7 @@ int sol__pg_each_row(struct sol_store *s, const char *sql,
  * The SQL a query cursor for f runs first, with its parameters as "N=value" lines
  * appended to params: what benchmarks run through pgbench, and what EXPLAIN shows.
  */
-int sol__pg_filter_sql(const struct sol_object_filter *f, struct sol_buf *sql,
+int sol__pg_filter_sql(struct sol_store *s, const struct sol_object_filter *f, struct sol_buf *sql,
                        struct sol_buf *params);
 /*
  * The one statement of sol_store_object_add() (parameters: $1 collection, $2 id,

@@ -1075,253 +1075,27 @@ sq_object_add(struct sol_store *s, const char *collection, const struct sol_obje
     return rc;
 }
 
-/*
- * The query of a filter, built as SQL text with numbered parameters so that values
- * used in several places (the collection, added_after, the policy) are bound once.
- */
-struct param {
-    bool is_int;
-    int64_t i;
-    const char *s;
+/* The SQL of this backend, for the shared builders (store.h). */
+static const struct sol__sql_dialect sq_dialect = {
+    .name = "sqlite",
+    .param = '?',
+    .true_sql = "1",
+    .false_sql = "0",
+    .strpos = "instr",
+    .index_hints = true,
+    .latest_flag = true,
+    .chunk = 0,
 };
 
-struct query {
-    struct sol_buf sql;
-    struct param *params;
-    int n_params, cap_params;
-    bool oom;
-    char *asker;            /* ",identity--...," for the RED recipients test */
-    int64_t collection_key; /* the filter's collection, -1 when there is none such */
-};
-
+/* Bind a built query's parameters (copied: a cursor outlives the query and the filter). */
 static int
-param_int(struct query *b, int64_t v)
-{
-    if (b->n_params == b->cap_params) {
-        int ncap = b->cap_params ? b->cap_params * 2 : 16;
-        struct param *np = sol_realloc(b->params, (size_t)ncap * sizeof *np);
-        if (!np) {
-            b->oom = true;
-            return 1;
-        }
-        b->params = np;
-        b->cap_params = ncap;
-    }
-    b->params[b->n_params] = (struct param){.is_int = true, .i = v};
-    return ++b->n_params;
-}
-
-static int
-param_text(struct query *b, const char *s)
-{
-    int k = param_int(b, 0);
-    if (!b->oom) {
-        b->params[k - 1].is_int = false;
-        b->params[k - 1].s = s;
-    }
-    return k;
-}
-
-/* " AND a.col IN (?n, ...)" over a list of strings. */
-static void
-in_list(struct query *b, const char *alias, const char *col, const char *const *v, size_t n)
-{
-    sol_buf_printf(&b->sql, " AND %s.%s IN (", alias, col);
-    for (size_t i = 0; i < n; i++)
-        sol_buf_printf(&b->sql, "%s?%d", i ? ", " : "", param_text(b, v[i] ? v[i] : ""));
-    sol_buf_puts(&b->sql, ")");
-}
-
-struct shared_params {
-    int collection, added_after, max_tlp, asker;
-};
-
-static void policy_predicate(struct query *b, const struct sol_object_filter *f,
-                             const struct shared_params *p, const char *a);
-
-/* Step 1 of store.h's evaluation: the collection, added_after and the policy for alias. */
-static void
-base_predicate(struct query *b, const struct sol_object_filter *f, const struct shared_params *p,
-               const char *a)
-{
-    sol_buf_printf(&b->sql, "%s.collection = ?%d", a, p->collection);
-    /*
-     * In the correlated subqueries (x, y) the unary plus keeps SQLite from choosing the
-     * date_added index over (collection, id, version): with it, every row rescanned the
-     * rest of the collection and an added_after page took seconds at 1e5 objects.
-     */
-    if (f->has_added_after)
-        sol_buf_printf(&b->sql, " AND %s%s.date_added > ?%d", strcmp(a, "o") ? "+" : "", a,
-                       p->added_after);
-    policy_predicate(b, f, p, a);
-}
-
-/*
- * The policy for the row of alias a: its TLP and TLP:RED recipients (DESIGN.md "Policy").
- * Levels are printed from enum sol_tlp.
- */
-static void
-policy_predicate(struct query *b, const struct sol_object_filter *f, const struct shared_params *p,
-                 const char *a)
-{
-    if (f->unrestricted) /* the node's own checks (store.h) */
-        return;
-    /* Above the asker's clearance, a version does not exist. */
-    if (f->max_tlp <= 0)
-        sol_buf_puts(&b->sql, " AND 0");
-    else
-        sol_buf_printf(&b->sql, " AND %s.tlp <= ?%d", a, p->max_tlp);
-    /* TLP:RED only to the partners named on the version (access.h). */
-    if (p->asker)
-        sol_buf_printf(&b->sql,
-                       " AND (%s.tlp < %d OR instr(',' || %s.red_recipients || ',', ?%d) > 0)", a,
-                       SOL_TLP_RED, a, p->asker);
-    else
-        sol_buf_printf(&b->sql, " AND %s.tlp < %d", a, SOL_TLP_RED);
-}
-
-/*
- * DESIGN.md "Policy": an object whose latest version (the highest version, then
- * spec_version) the asker may not see does not exist for them: no older version of it
- * is served. Only ids whose versions differ in visibility (latest = 2,
- * schema/003_latest.sql) need the lookup: for the others, whoever sees one version sees
- * the latest.
- */
-static void
-latest_visible(struct query *b, const struct sol_object_filter *f, const struct shared_params *p)
-{
-    if (f->unrestricted || f->max_tlp <= 0)
-        return;
-    sol_buf_puts(&b->sql, " AND (o.latest < 2 OR (SELECT 1");
-    policy_predicate(b, f, p, "h");
-    sol_buf_puts(&b->sql, " FROM objects h INDEXED BY objects_version WHERE h.collection = "
-                          "o.collection AND h.id = o.id ORDER BY h.version DESC, "
-                          "h.spec_version DESC LIMIT 1))");
-}
-
-/*
- * The WHERE clause of a filter over "objects o" (store.h's steps 1 to 4); the cursor
- * (step 4) only when with_cursor.
- */
-static void
-build_where(struct query *b, const struct sol_object_filter *f, bool with_cursor,
-            unsigned version_default)
-{
-    struct shared_params p = {0};
-    p.collection = param_int(b, b->collection_key);
-    if (f->has_added_after)
-        p.added_after = param_int(b, f->added_after);
-    /* Without a clearance nothing is visible, and unrestricted has no policy: the
-     * parameters would not be used. */
-    if (f->max_tlp > 0 && !f->unrestricted)
-        p.max_tlp = param_int(b, f->max_tlp);
-    if (f->asker_identity && *f->asker_identity && !f->unrestricted) {
-        size_t n = strlen(f->asker_identity);
-        b->asker = sol_malloc(n + 3);
-        if (!b->asker) {
-            b->oom = true;
-            return;
-        }
-        b->asker[0] = ',';
-        memcpy(b->asker + 1, f->asker_identity, n);
-        b->asker[n + 1] = ',';
-        b->asker[n + 2] = 0;
-        p.asker = param_text(b, b->asker);
-    }
-
-    sol_buf_puts(&b->sql, " WHERE ");
-    base_predicate(b, f, &p, "o");
-    latest_visible(b, f, &p);
-    if (f->n_types)
-        in_list(b, "o", "type", f->types, f->n_types);
-    if (f->n_ids)
-        in_list(b, "o", "id", f->ids, f->n_ids);
-
-    unsigned vm = f->version_match;
-    if (!vm && !f->n_versions)
-        vm = version_default;
-    /*
-     * The default filter reads the maintained flag (schema/003_latest.sql): a row with
-     * latest = 1 is its id's answer for anyone who sees it, latest = 0 never is, and
-     * only the rows of ids whose versions differ in visibility (latest = 2) go through
-     * the full evaluation below. Not with added_after: the answer among the versions
-     * added after a time may be a version that is not the id's latest.
-     */
-    bool use_latest = with_cursor && !f->n_spec_versions && vm == SOL_VERSION_LAST &&
-                      !f->n_versions && !f->has_added_after;
-    if (use_latest)
-        sol_buf_puts(&b->sql, " AND o.latest > 0 AND (o.latest = 1 OR (1");
-
-    /* Step 2: match[spec_version], or the highest spec_version per object id. */
-    int spec_first = 0, n_spec = (int)f->n_spec_versions;
-    if (f->n_spec_versions) {
-        spec_first = b->n_params + 1;
-        in_list(b, "o", "spec_version", f->spec_versions, f->n_spec_versions);
-    } else {
-        sol_buf_puts(&b->sql, " AND o.spec_version = (SELECT max(x.spec_version) FROM objects x "
-                              "WHERE x.id = o.id AND ");
-        base_predicate(b, f, &p, "x");
-        sol_buf_puts(&b->sql, ")");
-    }
-
-    /* Step 3: match[version] per object id among what remains. */
-    if (!(vm & SOL_VERSION_ALL)) {
-        sol_buf_puts(&b->sql, " AND (0");
-        for (int k = 0; k < 2; k++) {
-            unsigned bit = k == 0 ? SOL_VERSION_LAST : SOL_VERSION_FIRST;
-            if (!(vm & bit))
-                continue;
-            sol_buf_printf(&b->sql,
-                           " OR NOT EXISTS (SELECT 1 FROM objects y WHERE y.id = o.id "
-                           "AND y.version %s o.version AND ",
-                           bit == SOL_VERSION_LAST ? ">" : "<");
-            base_predicate(b, f, &p, "y");
-            if (n_spec) {
-                sol_buf_puts(&b->sql, " AND y.spec_version IN (");
-                for (int i = 0; i < n_spec; i++)
-                    sol_buf_printf(&b->sql, "%s?%d", i ? ", " : "", spec_first + i);
-                sol_buf_puts(&b->sql, ")");
-            } else {
-                sol_buf_puts(&b->sql, " AND y.spec_version = o.spec_version");
-            }
-            sol_buf_puts(&b->sql, ")");
-        }
-        if (f->n_versions) {
-            sol_buf_puts(&b->sql, " OR o.version IN (");
-            for (size_t i = 0; i < f->n_versions; i++)
-                sol_buf_printf(&b->sql, "%s?%d", i ? ", " : "", param_int(b, f->versions[i]));
-            sol_buf_puts(&b->sql, ")");
-        }
-        sol_buf_puts(&b->sql, ")");
-    }
-    if (use_latest)
-        sol_buf_puts(&b->sql, "))");
-
-    /* Step 4: the keyset cursor. */
-    if (with_cursor && f->has_after) {
-        int d = param_int(b, f->after_date_added), q = param_int(b, f->after_seq);
-        /* The first term bounds the index range; the second breaks ties by seq. */
-        sol_buf_printf(&b->sql, " AND o.date_added >= ?%d AND (o.date_added > ?%d OR o.seq > ?%d)",
-                       d, d, q);
-    }
-}
-
-static void
-query_free(struct query *b)
-{
-    sol_buf_free(&b->sql);
-    sol_free(b->params);
-    sol_free(b->asker);
-}
-
-static int
-bind_params(struct query *b, sqlite3_stmt *st)
+bind_params(const struct sol__query *b, sqlite3_stmt *st)
 {
     for (int i = 0; i < b->n_params; i++) {
-        /* Copied: a cursor outlives the query text and the caller's filter. */
-        int rc = b->params[i].is_int
-                     ? sqlite3_bind_int64(st, i + 1, b->params[i].i)
-                     : sqlite3_bind_text(st, i + 1, b->params[i].s, -1, SQLITE_TRANSIENT);
+        const struct sol__value *v = &b->params[i];
+        int rc = v->type == SOL__TEXT
+                     ? sqlite3_bind_text(st, i + 1, v->p, (int)v->n, SQLITE_TRANSIENT)
+                     : sqlite3_bind_int64(st, i + 1, v->i);
         if (rc != SQLITE_OK)
             return rc;
     }
@@ -1352,25 +1126,13 @@ sq_objects_query(struct sol_store *s, const struct sol_object_filter *f,
     *out = NULL;
     if (!f || !f->collection)
         return SOL_EINVAL;
-    struct query b = {0};
-    int r0 = collection_key(q, f->collection, &b.collection_key);
+    int64_t key;
+    struct sol__query b;
+    int r0 = collection_key(q, f->collection, &key);
+    if (r0 == 0)
+        r0 = sol__filter_sql(&sq_dialect, f, key, SOL__FILTER_QUERY, &b);
     if (r0 != 0)
         return r0;
-    sol_buf_init(&b.sql);
-    sol_buf_printf(&b.sql,
-                   "SELECT o.seq, o.date_added, o.id, o.type, o.spec_version, o.version, "
-                   "o.tlp, o.red_recipients, o.revoked, o.origin, %s FROM objects o%s",
-                   f->skip_json ? "NULL" : "o.json",
-                   /* By id: a few rows, sorted after; else walk date_added in order. */
-                   f->n_ids ? " INDEXED BY objects_version" : "");
-    build_where(&b, f, true, SOL_VERSION_LAST);
-    sol_buf_puts(&b.sql, " ORDER BY o.date_added, o.seq");
-    if (f->limit)
-        sol_buf_printf(&b.sql, " LIMIT %zu", f->limit);
-    if (b.oom || b.sql.oom) {
-        query_free(&b);
-        return SOL_ENOMEM;
-    }
     struct sq_cursor *c = sol_calloc(1, sizeof *c);
     sqlite3_stmt *st = c ? prep_cached(q, b.sql.p, NULL) : NULL;
     int r = 0;
@@ -1383,7 +1145,7 @@ sq_objects_query(struct sol_store *s, const struct sol_object_filter *f,
         if (rc != SQLITE_OK)
             r = sq_fail(q, rc);
     }
-    query_free(&b);
+    sol__query_free(&b);
     if (r != 0) {
         done(q, st);
         sol_free(c);
@@ -1459,19 +1221,13 @@ sq_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t
         *deleted = 0;
     if (!f || !f->collection || !f->n_ids)
         return SOL_EINVAL;
-    struct query b = {0};
-    int r0 = collection_key(q, f->collection, &b.collection_key);
+    int64_t key;
+    struct sol__query b;
+    int r0 = collection_key(q, f->collection, &key);
+    if (r0 == 0)
+        r0 = sol__filter_sql(&sq_dialect, f, key, SOL__FILTER_DELETE, &b);
     if (r0 != 0)
         return r0;
-    sol_buf_init(&b.sql);
-    sol_buf_puts(&b.sql, "DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o "
-                         "INDEXED BY objects_version");
-    build_where(&b, f, false, SOL_VERSION_ALL);
-    sol_buf_puts(&b.sql, ")");
-    if (b.oom || b.sql.oom) {
-        query_free(&b);
-        return SOL_ENOMEM;
-    }
     bool own;
     size_t ndel = 0;
     int r = wbegin(q, &own);
@@ -1497,7 +1253,7 @@ sq_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t
         if (!st)
             r = SOL_ESTORE;
         else {
-            sqlite3_bind_int64(st, 1, b.collection_key);
+            sqlite3_bind_int64(st, 1, key);
             r = step_done(q, st);
         }
     }
@@ -1513,11 +1269,11 @@ sq_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t
             r = SOL_ESTORE;
             break;
         }
-        sqlite3_bind_int64(st, 1, b.collection_key);
+        sqlite3_bind_int64(st, 1, key);
         bind_text(st, 2, f->ids[i] ? f->ids[i] : "");
         r = step_done(q, st);
     }
-    query_free(&b);
+    sol__query_free(&b);
     return wend(q, own, r);
 }
 
