@@ -24,6 +24,9 @@
  * - An indicator counts when it is not revoked and the event's time lies within
  *   [valid_from, valid_until): validity is judged at the time of each event, not at
  *   the time of the scan, so an old log is judged by the indicators valid back then.
+ *   A scanner can instead judge it at any time (a retro-hunt: a new indicator against
+ *   old logs) or at one given time (sol_match_scanner_set_validity()); either way it
+ *   counts the matches outside the validity at the event's time, and those it dropped.
  *   An observation that spans an interval (observed-data) counts when some instant of
  *   it does, the rule the time windows of patterns follow too (pattern.h).
  */
@@ -194,6 +197,23 @@ SOL_API const uint32_t *sol_match_scanner_last(const struct sol_match_scanner *s
 /* Keep the first observation of each indicator's hits (for observed-data in the
    sightings). Costs one copy per indicator sighted, none per event. */
 SOL_API void sol_match_scanner_keep_observations(struct sol_match_scanner *sc, bool keep);
+
+/* How a scanner judges an indicator's validity [valid_from, valid_until). */
+enum sol_match_validity {
+    SOL_MATCH_VALID_AT_EVENT = 0, /* at the time of each event (the default) */
+    SOL_MATCH_VALID_ANY,          /* at any time: every match counts (a retro-hunt) */
+    SOL_MATCH_VALID_AS_OF,        /* at one given time, for every event */
+};
+SOL_API void sol_match_scanner_set_validity(struct sol_match_scanner *sc, enum sol_match_validity v,
+                                            sol_time_t as_of);
+
+/* What a scanner matched but judged apart (sol_match_scanner_merge() adds them up). */
+struct sol_match_counts {
+    uint64_t outside; /* matches outside the indicator's validity at the event's time */
+    uint64_t dropped; /* matches not counted: the indicator was not valid when judged */
+};
+SOL_API void sol_match_scanner_counts(const struct sol_match_scanner *sc,
+                                      struct sol_match_counts *out);
 
 /* The hits so far, sorted by indicator index; the array stays valid until the next scan. */
 SOL_API const struct sol_match_hit *sol_match_scanner_hits(struct sol_match_scanner *sc, size_t *n);

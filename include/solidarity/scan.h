@@ -61,6 +61,10 @@ struct sol_scan_options {
     /* Values known to be benign (formats.h): an indicator is matched only on its values on
        no list, and not at all when all are (each said through notice()). NULL: none. */
     const struct sol_warninglists *warninglists;
+    /* When an indicator's validity is judged (match.h): at each event's time (the
+       default), at any time (a retro-hunt), or at as_of. */
+    enum sol_match_validity validity;
+    sol_time_t as_of;
     unsigned threads; /* logs read at once; 0 means 1 */
     sol_time_t now;   /* the sightings' created/modified; 0: the current time */
 
@@ -100,6 +104,9 @@ struct sol_scan_result {
     struct sol_match_index_stats index;
     char identity[128];
     enum sol_scan_identity_origin identity_origin;
+    /* Matches outside the indicators' validity at the event's time, and those that were
+       not counted (match.h); whatever the validity mode, nothing is dropped unsaid. */
+    struct sol_match_counts counts;
     /* The hits, sorted by indicator; the index names them (sol_match_index_get()). */
     const struct sol_match_hit *hits;
     size_t nhits;

@@ -32,8 +32,9 @@ help(FILE *f)
 {
     fprintf(f, "usage: solidarity scan [--indicators FILE...] [--collection ID...] [--format F]\n"
                "                       [--mapping FILE] [--output FILE] [--identity ID]\n"
-               "                       [--store ID] [--follow] [--threads N]\n"
-               "                       [--warninglist FILE...] [--include-warninglisted] LOG...\n\n"
+               "                       [--store ID] [--retro | --as-of TIME] [--follow]\n"
+               "                       [--threads N] [--warninglist FILE...]\n"
+               "                       [--include-warninglisted] LOG...\n\n"
                "Match logs against every indicator of the given STIX bundles and collections and\n"
                "write one STIX sighting per indicator sighted, as a bundle. LOG '-' reads\n"
                "standard input; gzip-compressed logs are read as they are.\n\n"
@@ -50,6 +51,10 @@ help(FILE *f)
                "  --follow            keep reading logs as they grow; print each sighting as one\n"
                "                      JSON line when it happens (stop with Ctrl-C)\n"
                "  --threads N         scan N logs at once (default 1)\n"
+               "  --retro             count an indicator's matches at any time, not only while it\n"
+               "                      was valid (a new indicator against old logs)\n"
+               "  --as-of TIME        judge every indicator's validity at TIME (RFC 3339) instead\n"
+               "                      of at each event's time\n"
                "  --with-observed-data  add each sighting's first observation (its SCOs and an\n"
                "                      observed-data) and name it in observed_data_refs\n"
                "  --warninglist FILE  a MISP warninglist to apply besides the node's\n"
@@ -111,8 +116,33 @@ on_signal(int sig)
     stop_follow = 1;
 }
 
+/* What was matched outside the indicators' validity, and what became of it: nothing
+   is left out unsaid. */
 static void
-print_summary(const struct sol_scan_result *res)
+print_validity(const struct sol_scan_result *res, enum sol_match_validity mode)
+{
+    const struct sol_match_counts *c = &res->counts;
+    unsigned long long out = c->outside, dropped = c->dropped;
+    const char *es = out == 1 ? "" : "es";
+    if (mode == SOL_MATCH_VALID_AT_EVENT && out)
+        fprintf(stderr,
+                "scan: %llu match%s outside the indicators' validity at the event's time, not "
+                "sighted (--retro counts them)\n",
+                out, es);
+    else if (mode == SOL_MATCH_VALID_ANY && out)
+        fprintf(stderr,
+                "scan: %llu match%s outside the indicators' validity at the event's time, "
+                "sighted (--retro)\n",
+                out, es);
+    else if (mode == SOL_MATCH_VALID_AS_OF && (out || dropped))
+        fprintf(stderr,
+                "scan: %llu match%s outside the indicators' validity at the event's time; "
+                "%llu not sighted: the indicator was not valid at --as-of\n",
+                out, es, dropped);
+}
+
+static void
+print_summary(const struct sol_scan_result *res, enum sol_match_validity mode)
 {
     const struct sol_match_index_stats *st = &res->index;
     static const char *const origin[] = {"", " (the node's)", " (derived from the host name)"};
@@ -124,6 +154,7 @@ print_summary(const struct sol_scan_result *res)
             (unsigned long long)res->bad_lines, res->bad_lines == 1 ? "" : "s", st->indicators,
             st->exact_keys, st->cidr_prefixes, st->regex_terms, st->always_leaves,
             st->multi_patterns, res->nhits, res->identity, origin[res->identity_origin]);
+    print_validity(res, mode);
     if (!res->nhits)
         return;
     fprintf(stderr, "%-48s %-20s %8s  %-20s  %s\n", "indicator", "indicates", "hits", "first seen",
@@ -162,9 +193,10 @@ cli_cmd_scan(int argc, char **argv)
     const char *collections[MAX_FILES];
     size_t ncollections = 0;
     const char *format = NULL, *mapping_path = NULL, *output = NULL, *identity_arg = NULL;
-    const char *store_to = NULL;
+    const char *store_to = NULL, *as_of_arg = NULL;
     const char *wl_files[MAX_FILES];
     size_t nwl = 0;
+    bool retro = false;
     bool do_follow = false, quiet = cli_globals.quiet, with_od = false, include_wl = false;
     long threads = 1;
     for (int i = 1; i < argc; i++) {
@@ -190,6 +222,10 @@ cli_cmd_scan(int argc, char **argv)
             threads = strtol(argv[++i], &end, 10);
             if (*end || threads < 1 || threads > 256)
                 return cli_usage("scan", "--threads takes a number from 1 to 256");
+        } else if (strcmp(a, "--retro") == 0) {
+            retro = true;
+        } else if (strcmp(a, "--as-of") == 0 && more) {
+            as_of_arg = argv[++i];
         } else if (strcmp(a, "--with-observed-data") == 0) {
             with_od = true;
         } else if (strcmp(a, "--include-warninglisted") == 0) {
@@ -229,6 +265,12 @@ cli_cmd_scan(int argc, char **argv)
     if (format && sol_log_format_parse(format, &fmt) != 0)
         return cli_usage("scan", "unknown format '%s' (%s)", format,
                          format_names(names, sizeof names));
+    sol_time_t as_of = 0;
+    if (retro && as_of_arg)
+        return cli_usage("scan", "--retro and --as-of exclude each other");
+    if (as_of_arg && (sol_time_parse(as_of_arg, strlen(as_of_arg), SOL_TIME_ALLOW_LOWER, &as_of,
+                                     NULL, NULL) != 0))
+        return cli_usage("scan", "--as-of takes an RFC 3339 time (2024-06-10T00:00:00Z)");
     if (identity_arg && strncmp(identity_arg, "identity--", 10) != 0)
         return cli_usage("scan", "--identity takes an identity id (identity--...)");
 
@@ -305,6 +347,10 @@ cli_cmd_scan(int argc, char **argv)
         .warninglists = wl && sol_warninglists_count(wl, NULL) ? wl : NULL,
         .actor = cli_actor(),
         .with_observed_data = with_od,
+        .validity = retro       ? SOL_MATCH_VALID_ANY
+                    : as_of_arg ? SOL_MATCH_VALID_AS_OF
+                                : SOL_MATCH_VALID_AT_EVENT,
+        .as_of = as_of,
         .threads = (unsigned)threads,
         .follow = do_follow,
         .stop = &stop_follow,
@@ -341,7 +387,7 @@ cli_cmd_scan(int argc, char **argv)
                 res.stored == 1 ? "" : "s", res.stored_in);
     }
     if (!quiet)
-        print_summary(&res);
+        print_summary(&res, o.validity);
     status = failed ? CLI_ERR : res.nhits ? CLI_OK : CLI_NO;
     sol_scan_result_free(&res);
 done:

@@ -534,6 +534,7 @@ run_pool(const struct sol_scan_options *o, const struct sol_match_index *idx,
             break;
         }
         sol_match_scanner_keep_observations(w[t].sc, o->with_observed_data);
+        sol_match_scanner_set_validity(w[t].sc, o->validity, o->as_of);
         if (t == 0)
             continue;
         if (pthread_create(&w[t].th, NULL, worker_main, &w[t]) != 0)
@@ -777,12 +778,14 @@ sol_scan_run(const struct sol_scan_options *o, struct sol_scan_result *res, stru
         if (!res->own_sc)
             return sol_error_set(err, SOL_ENOMEM, "out of memory");
         sol_match_scanner_keep_observations(res->own_sc, o->with_observed_data);
+        sol_match_scanner_set_validity(res->own_sc, o->validity, o->as_of);
         rc = run_follow(o, res->idx, res, res->own_sc, err);
     } else {
         rc = run_pool(o, res->idx, res, &res->own_sc, err);
     }
     if (rc)
         return rc;
+    sol_match_scanner_counts(res->own_sc, &res->counts);
     res->hits = sol_match_scanner_hits(res->own_sc, &res->nhits);
     if (!res->hits)
         return sol_error_set(err, SOL_ENOMEM, "out of memory");

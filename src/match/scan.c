@@ -85,6 +85,12 @@ struct sol_match_scanner {
     bool keep; /* keep each hit's first observation */
     struct sol_match_hit *sorted;
     bool oom;
+    /* Validity (match.h): judged at the event's time, at any time, or at as_of. */
+    enum sol_match_validity validity;
+    sol_time_t as_of;
+    uint32_t dropped_now[LAST_CAP]; /* indicators not counted in this observation */
+    size_t ndropped_now;
+    struct sol_match_counts counts;
 };
 
 static const char *const obj_keys[SOL_OBS_MAX_OBJECTS] = {
@@ -240,15 +246,44 @@ valid_during(const struct sol__mind *mi, sol_time_t first, sol_time_t last)
            (mi->until_s == UINT32_MAX || first_s < (int64_t)mi->until_s);
 }
 
+/*
+ * Whether a match of indicator ind over [first, last] counts, as the scanner's validity
+ * mode judges it; a match outside the indicator's validity at the event's own time is
+ * counted as such in every mode, and one that does not count as dropped, so that the
+ * summary can say what was left out.
+ */
+static bool
+counts(struct sol_match_scanner *sc, uint32_t ind, sol_time_t first, sol_time_t last)
+{
+    const struct sol__mind *mi = &sc->idx->ind[ind];
+    if (mi->pat & SOL__MIND_DEAD)
+        return false;
+    bool in_time = valid_during(mi, first, last);
+    bool ok = sc->validity == SOL_MATCH_VALID_ANY     ? true
+              : sc->validity == SOL_MATCH_VALID_AS_OF ? valid_during(mi, sc->as_of, sc->as_of)
+                                                      : in_time;
+    if (!in_time)
+        sc->counts.outside++;
+    if (!ok)
+        sc->counts.dropped++;
+    return ok;
+}
+
 /* An indicator matched this observation: count it once per observation. */
 static void
 indicator_hit(struct sol_match_scanner *sc, uint32_t ind)
 {
-    if (!valid_during(&sc->idx->ind[ind], sc->t, sc->t_last))
-        return;
     for (size_t i = 0; i < sc->nlast; i++)
         if (sc->last[i] == ind)
             return;
+    for (size_t i = 0; i < sc->ndropped_now; i++)
+        if (sc->dropped_now[i] == ind)
+            return;
+    if (!counts(sc, ind, sc->t, sc->t_last)) {
+        if (sc->ndropped_now < LAST_CAP)
+            sc->dropped_now[sc->ndropped_now++] = ind;
+        return;
+    }
     if (sc->nlast < LAST_CAP)
         sc->last[sc->nlast++] = ind;
     sc->completed++;
@@ -634,7 +669,7 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
     m->n = 0;
     m->head = 0;
     uint32_t ind = mp->ind;
-    if (!valid_during(&sc->idx->ind[ind], sc->t, sc->t_last))
+    if (!counts(sc, ind, sc->t, sc->t_last)) /* judged when the match completes */
         return;
     if (sc->nlast < LAST_CAP)
         sc->last[sc->nlast++] = ind;
@@ -780,6 +815,7 @@ sol_match_scan(struct sol_match_scanner *sc, const struct sol_obs *obs)
     sc->event++;
     sc->obs = obs;
     sc->nlast = 0;
+    sc->ndropped_now = 0;
     sc->completed = 0;
     sc->t = obs->time ? obs->time : sc->now;
     sc->t_last = obs->time && obs->time_last > sc->t ? obs->time_last : sc->t;
@@ -872,10 +908,14 @@ sol_match_scanner_merge(struct sol_match_scanner *sc, const struct sol_match_sca
         struct sol_match_hit *h = hit_slot(sc, s->h.indicator);
         bool earlier = h && (!h->count || s->h.first_seen < h->first_seen);
         record(sc, s->h.indicator, s->h.count, s->h.first_seen, s->h.last_seen);
-        if (h && earlier && s->h.observation)
+        /* record() may have grown the table: look the slot up again. */
+        h = earlier && s->h.observation ? hit_slot(sc, s->h.indicator) : NULL;
+        if (h)
             keep_observation(sc, h, s->h.observation, strlen(s->h.observation),
                              s->h.observation_time);
     }
+    sc->counts.outside += other->counts.outside;
+    sc->counts.dropped += other->counts.dropped;
     sc->obs = saved;
     return sc->oom ? SOL_ENOMEM : 0;
 }
@@ -884,4 +924,18 @@ void
 sol_match_scanner_keep_observations(struct sol_match_scanner *sc, bool keep)
 {
     sc->keep = keep;
+}
+
+void
+sol_match_scanner_set_validity(struct sol_match_scanner *sc, enum sol_match_validity v,
+                               sol_time_t as_of)
+{
+    sc->validity = v;
+    sc->as_of = as_of;
+}
+
+void
+sol_match_scanner_counts(const struct sol_match_scanner *sc, struct sol_match_counts *out)
+{
+    *out = sc->counts;
 }

@@ -96,6 +96,8 @@ test_threads_find_the_same(void)
     CHECK(r1.nhits >= 5);
     CHECK_INT(r3.nhits, r1.nhits);
     CHECK_INT(r3.events, r1.events);
+    CHECK_INT(r3.counts.outside, r1.counts.outside);
+    CHECK_INT(r3.counts.dropped, r1.counts.dropped);
     CHECK(r1.events > 10000);
     CHECK_INT(r1.logs, 5);
     CHECK_INT(r1.failed_logs, 0);
