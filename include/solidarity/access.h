@@ -63,10 +63,71 @@ struct sol_principal {
  * and fills out; SOL_EAUTH when the header is missing (NULL or empty), malformed, names
  * an unknown scheme or user, the password is wrong or the token unknown or revoked;
  * another negative code on store errors. A used token's last_used is updated (at most
- * once a minute, so reads stay cheap).
+ * once a minute, so reads stay cheap). Every password is checked here (no guard): a
+ * server uses sol_access_authenticate_from() below.
  */
 SOL_API int sol_access_authenticate(struct sol_store *s, const char *authorization_header_value,
                                     struct sol_principal *out);
+
+/*
+ * The guard of password logins. Checking an argon2id password costs tens of milliseconds
+ * of a core on purpose: a server cannot do it on every request of a client that sends
+ * HTTP Basic on each one (taxii2-client, MISP and OpenCTI connectors do), and must not let
+ * any sender make it do it without end. One guard per process, shared by every door that
+ * takes passwords:
+ * - A success is remembered for cache_ttl seconds, keyed by a keyed hash of the
+ *   credential (the password itself is never kept) and bound to the user's id and to
+ *   the stored password hash it was checked against. Every request still reads the user
+ *   from the store, so a new password, a removed or changed user (clearance, admin) and
+ *   grants (checked per request) take effect at once, in every process on one store
+ *   (several `serve` on one PostgreSQL included). At most cache_entries are kept; the
+ *   least recently used goes.
+ * - Failed attempts are counted per source address and per user name (known or not), in
+ *   leaky buckets: past fail_burst, attempts are refused without any hashing until one
+ *   is forgiven every fail_refill seconds (SOL_ELIMIT with the seconds to wait). A
+ *   remembered success is not refused: a client already logged in keeps working while its
+ *   name is under attack. Each process counts on its own.
+ * - At most `hashing` password checks run at once; a login that finds no slot free within
+ *   50 ms is refused (SOL_EBUSY, retry after 1 s), so password hashing never takes more
+ *   than that many cores.
+ */
+struct sol_access_guard_options {
+    unsigned cache_entries; /* remembered successes (a multiple of 4); 0 = 1024 */
+    unsigned cache_ttl;     /* seconds a success is remembered; 0 = 300 */
+    unsigned fail_burst;    /* failed attempts allowed at once per address and per name; 0 = 10 */
+    unsigned fail_refill;   /* seconds until one failed attempt is forgiven; 0 = 6 */
+    unsigned hashing;       /* password checks at once; 0 = 1, or a quarter of 8+ CPUs */
+};
+
+/* What a guard did, for /metrics and tests. */
+struct sol_access_guard_stats {
+    uint64_t remembered; /* logins answered from memory, no hashing */
+    uint64_t checked;    /* password checks run (argon2id) */
+    uint64_t failed;     /* failed attempts counted */
+    uint64_t limited;    /* attempts refused for too many failures (429) */
+    uint64_t busy;       /* attempts refused for want of a password-check slot (503) */
+};
+
+struct sol_access_guard;
+
+/* Make a guard (o may be NULL: defaults). Returns 0, SOL_ENOMEM or SOL_ECRYPTO. */
+SOL_API int sol_access_guard_new(const struct sol_access_guard_options *o,
+                                 struct sol_access_guard **out);
+/* Free a guard, wiping what it remembers. NULL does nothing. */
+SOL_API void sol_access_guard_free(struct sol_access_guard *g);
+SOL_API void sol_access_guard_stats(struct sol_access_guard *g, struct sol_access_guard_stats *out);
+
+/*
+ * sol_access_authenticate() through guard g (NULL: no guard) for a request from remote
+ * (the client's address as text; NULL or "" when unknown: then only the name is
+ * limited). Besides its returns: SOL_ELIMIT when too many attempts failed for this
+ * address or this name, and SOL_EBUSY when every password-check slot stayed busy; in
+ * both cases *retry_after (may be NULL) gets the seconds to wait, else 0. Tokens are not
+ * limited: they cost one hash lookup.
+ */
+SOL_API int sol_access_authenticate_from(struct sol_store *s, struct sol_access_guard *g,
+                                         const char *authorization_header_value, const char *remote,
+                                         struct sol_principal *out, unsigned *retry_after);
 
 /* Fill out for the user named name (for local tools that act as a user). */
 SOL_API int sol_access_principal_of_user(struct sol_store *s, const char *name,

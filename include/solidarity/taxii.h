@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "solidarity/access.h"
 #include "solidarity/api.h"
 #include "solidarity/error.h"
 #include "solidarity/util.h"
@@ -43,6 +44,7 @@ struct sol_taxii_config {
     int64_t max_content_length; /* used when an API root does not set one; 0 = default */
     size_t max_objects;         /* 0 = SOL_TAXII_MAX_OBJECTS */
     bool private_discovery;     /* true: GET /taxii2/ needs credentials like everything else */
+    struct sol_access_guard_options guard; /* the login guard (access.h); zeros: defaults */
 };
 
 struct sol_taxii_server;
@@ -56,6 +58,12 @@ struct sol_taxii_server;
 SOL_API int sol_taxii_server_new(struct sol_store *s, const struct sol_taxii_config *cfg,
                                  struct sol_taxii_server **out, struct sol_error *err);
 SOL_API void sol_taxii_server_free(struct sol_taxii_server *srv);
+
+/*
+ * The server's login guard (access.h), for the other doors of the same process that take
+ * passwords, so that one guard counts every attempt.
+ */
+SOL_API struct sol_access_guard *sol_taxii_server_guard(const struct sol_taxii_server *srv);
 
 /* The max_content_length applied to an API root that does not set its own. */
 SOL_API int64_t sol_taxii_max_content_length(const struct sol_taxii_server *srv);
@@ -78,6 +86,8 @@ struct sol_taxii_request {
     size_t body_n;
     int64_t content_length;
     bool body_truncated;
+    const char *remote_addr; /* the client's address as text, or NULL (failed logins are
+                                limited per address and per name, access.h) */
 };
 
 /* The answer. Header values that are empty strings are not sent. */
@@ -90,6 +100,7 @@ struct sol_taxii_response {
     char date_added_last[32];     /* X-TAXII-Date-Added-Last */
     const char *www_authenticate; /* static; set on 401 */
     const char *allow;            /* static; set on 405 */
+    char retry_after[12];         /* Retry-After seconds, on 429 and 503 */
     char principal[128];          /* who made the request, for the log ("-" if nobody) */
 };
 

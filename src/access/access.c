@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "access/access_internal.h"
 #include "solidarity/access.h"
 #include "solidarity/alloc.h"
 #include "solidarity/stix.h"
@@ -134,9 +135,14 @@ make_dummy_hash(void)
         dummy_hash[0] = 0;
 }
 
-/* RFC 7617: "Basic" credentials, base64 of "user-id:password". */
+/*
+ * RFC 7617: "Basic" credentials, base64 of "user-id:password", through guard g (NULL:
+ * every password is checked, nothing is limited). The user is read from the store on
+ * every request, remembered or not, so the principal is always the current one.
+ */
 static int
-auth_basic(struct sol_store *s, const char *cred, size_t n, struct sol_principal *out)
+auth_basic(struct sol_store *s, struct sol_access_guard *g, const char *remote, const char *cred,
+           size_t n, struct sol_principal *out, unsigned *retry_after)
 {
     if (n == 0 || n > 1024)
         return SOL_EAUTH;
@@ -158,21 +164,48 @@ auth_basic(struct sol_store *s, const char *cred, size_t n, struct sol_principal
     *colon = 0;
     const char *name = (const char *)dec, *password = colon + 1;
     struct sol_user u;
+    memset(&u, 0, sizeof u);
     int rc = sol_store_user_get(s, name, &u);
-    if (rc == SOL_ENOTFOUND || (rc == 0 && !u.password_hash)) {
+    if (rc != 0 && rc != SOL_ENOTFOUND)
+        goto out;
+    bool have_user = rc == 0, known = have_user && u.password_hash;
+    for (int again = 0;; again++) {
+        if (known && sol__guard_remembered(g, name, password, u.id, u.password_hash)) {
+            principal_of(&u, 0, out);
+            rc = 0;
+            goto done;
+        }
+        /* Past too many failures, or with every check slot busy, no hashing at all. */
+        rc = again ? 0 : sol__guard_admit(g, remote, name, retry_after);
+        if (rc == 0)
+            rc = sol__guard_hash_begin(g, name, password, retry_after);
+        if (rc != 1 || again)
+            break;
+        /* The same credential was just checked by another request: its answer first. */
+    }
+    if (rc == 1)
+        rc = SOL_EBUSY;
+    if (rc != 0)
+        goto done;
+    if (!known) {
+        /* As long as a wrong password, so that the answer does not tell the name is free. */
         pthread_once(&dummy_once, make_dummy_hash);
         if (dummy_hash[0])
             (void)sol_access_password_verify(dummy_hash, password);
-        if (rc == 0)
-            sol_user_clear(&u);
         rc = SOL_EAUTH;
-    } else if (rc == 0) {
-        if (sol_access_password_verify(u.password_hash, password))
-            principal_of(&u, 0, out);
-        else
-            rc = SOL_EAUTH;
-        sol_user_clear(&u);
+    } else if (sol_access_password_verify(u.password_hash, password)) {
+        principal_of(&u, 0, out);
+        sol__guard_remember(g, name, password, u.id, u.password_hash);
+    } else {
+        rc = SOL_EAUTH;
     }
+    sol__guard_hash_end(g, name, password);
+    if (rc == SOL_EAUTH)
+        sol__guard_failed(g, remote, name);
+done:
+    if (have_user)
+        sol_user_clear(&u);
+out:
     sodium_memzero(dec, (size_t)len);
     sol_free(dec);
     return rc;
@@ -218,10 +251,22 @@ is_space(char c)
     return c == ' ' || c == '\t';
 }
 
-/* access.h: authenticate an Authorization header value. */
+/* access.h: authenticate an Authorization header value, every password checked. */
 int
 sol_access_authenticate(struct sol_store *s, const char *value, struct sol_principal *out)
 {
+    return sol_access_authenticate_from(s, NULL, value, NULL, out, NULL);
+}
+
+/* access.h: authenticate an Authorization header value through a guard. */
+int
+sol_access_authenticate_from(struct sol_store *s, struct sol_access_guard *g, const char *value,
+                             const char *remote, struct sol_principal *out, unsigned *retry_after)
+{
+    unsigned ignored;
+    if (!retry_after)
+        retry_after = &ignored;
+    *retry_after = 0;
     memset(out, 0, sizeof *out);
     if (!value)
         return SOL_EAUTH;
@@ -242,7 +287,7 @@ sol_access_authenticate(struct sol_store *s, const char *value, struct sol_princ
     while (n && is_space(cred[n - 1]))
         n--;
     if (scheme_n == 5 && strncasecmp(scheme, "basic", 5) == 0)
-        return auth_basic(s, cred, n, out);
+        return auth_basic(s, g, remote, cred, n, out, retry_after);
     if ((scheme_n == 6 && strncasecmp(scheme, "bearer", 6) == 0) ||
         (scheme_n == 5 && strncasecmp(scheme, "token", 5) == 0))
         return auth_token(s, cred, n, out);

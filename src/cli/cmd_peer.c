@@ -235,14 +235,18 @@ peer_list(void)
     } else {
         for (size_t i = 0; i < n; i++) {
             char t[40];
-            printf("%s\t%s\t%s/%s\t%s\tmax-tlp %s\tpartner %s\tevery %llds\tkeys %zu\tunsigned "
+            /* The API root's URL as the node asks it (one '/' between the parts). */
+            struct sol_buf root;
+            sol_buf_init(&root);
+            sol_sync_url(&root, v[i].url, v[i].api_root ? v[i].api_root : "", NULL, 0, NULL, 0);
+            printf("%s\t%s\t%s\t%s\tmax-tlp %s\tpartner %s\tevery %llds\tkeys %zu\tunsigned "
                    "%s\tlast sync %s\n",
-                   v[i].name, dir_word(v[i].direction), v[i].url,
-                   v[i].api_root ? v[i].api_root : "", v[i].collection ? v[i].collection : "",
-                   sol_tlp_word((enum sol_tlp)v[i].max_tlp), v[i].partner ? v[i].partner : "-",
-                   (long long)v[i].every, v[i].n_keys,
+                   v[i].name, dir_word(v[i].direction), root.p ? root.p : v[i].url,
+                   v[i].collection ? v[i].collection : "", sol_tlp_word((enum sol_tlp)v[i].max_tlp),
+                   v[i].partner ? v[i].partner : "-", (long long)v[i].every, v[i].n_keys,
                    sol_sign_policy_name((enum sol_sign_policy)v[i].unsigned_policy),
                    cli_time(v[i].last_sync, t));
+            sol_buf_free(&root);
         }
     }
     sol_peer_config_list_free(v, n);

@@ -214,6 +214,27 @@ serve_metrics(struct sol_http_server *srv, struct MHD_Connection *conn, const ch
                    (long long)atomic_load(&srv->m.in_flight),
                    (unsigned long long)atomic_load(&srv->m.rejected_busy),
                    (double)(sol_time_now() - srv->started) / 1e6);
+    struct sol_access_guard_stats gs;
+    sol_access_guard_stats(sol_taxii_server_guard(srv->taxii), &gs);
+    sol_buf_printf(&b,
+                   "# HELP solidarity_login_remembered_total Password logins answered from "
+                   "memory, without hashing.\n"
+                   "# TYPE solidarity_login_remembered_total counter\n"
+                   "solidarity_login_remembered_total %llu\n"
+                   "# HELP solidarity_login_password_checks_total Passwords checked (argon2id).\n"
+                   "# TYPE solidarity_login_password_checks_total counter\n"
+                   "solidarity_login_password_checks_total %llu\n"
+                   "# HELP solidarity_login_failures_total Failed password logins.\n"
+                   "# TYPE solidarity_login_failures_total counter\n"
+                   "solidarity_login_failures_total %llu\n"
+                   "# HELP solidarity_login_refused_total Password logins refused unchecked: "
+                   "too many failures (429) or no free check (503).\n"
+                   "# TYPE solidarity_login_refused_total counter\n"
+                   "solidarity_login_refused_total{reason=\"failures\"} %llu\n"
+                   "solidarity_login_refused_total{reason=\"busy\"} %llu\n",
+                   (unsigned long long)gs.remembered, (unsigned long long)gs.checked,
+                   (unsigned long long)gs.failed, (unsigned long long)gs.limited,
+                   (unsigned long long)gs.busy);
     if (b.oom) {
         sol_buf_free(&b);
         return MHD_NO;
@@ -279,10 +300,28 @@ add_accept(void *cls, enum MHD_ValueKind kind, const char *key, const char *valu
     return MHD_YES;
 }
 
+/* The client's address as text ("" when libmicrohttpd cannot tell), for the login guard. */
+static void
+client_address(struct MHD_Connection *conn, char *out, size_t n)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)n);
+}
+
 static enum MHD_Result
 answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
              const char *url, struct request_state *st)
 {
+    char remote[INET6_ADDRSTRLEN];
+    client_address(conn, remote, sizeof(remote));
     struct sol_taxii_request req = {
         .method = method,
         .path = url,
@@ -294,6 +333,7 @@ answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const cha
         .body_n = st->body.n,
         .content_length = st->content_length,
         .body_truncated = st->truncated,
+        .remote_addr = remote,
     };
     /* The unescape callback keeps the path and the arguments raw: TAXII reads the query
      * string itself, so we put it back together in the order it came. */
@@ -336,6 +376,8 @@ answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const cha
                        resp.www_authenticate,
                        MHD_HTTP_HEADER_ALLOW,
                        resp.allow,
+                       MHD_HTTP_HEADER_RETRY_AFTER,
+                       resp.retry_after,
                        NULL};
     enum MHD_Result rc = respond(srv, conn, method, url, st, resp.status, resp.content_type, body,
                                  n, resp.principal, h);

@@ -24,7 +24,8 @@ struct sol_taxii_server {
     struct sol_taxii_config cfg;
     char *title, *description, *contact;
     uint8_t key[TAXII_CURSOR_KEY_BYTES];
-    struct taxii_cache *cache; /* GET answers (cache.c); NULL: none */
+    struct taxii_cache *cache;      /* GET answers (cache.c); NULL: none */
+    struct sol_access_guard *guard; /* password logins (access.h) */
 };
 
 /* The bound of the GET answer cache of one server (one process, usually). */
@@ -103,7 +104,12 @@ sol_taxii_server_new(struct sol_store *s, const struct sol_taxii_config *cfg,
         sol_taxii_server_free(srv);
         return sol_error_set(err, SOL_ENOMEM, "out of memory");
     }
-    int rc = load_key(s, srv->key);
+    int rc = sol_access_guard_new(&srv->cfg.guard, &srv->guard);
+    if (rc < 0) {
+        sol_taxii_server_free(srv);
+        return sol_error_set(err, rc, "cannot make the login guard: %s", sol_strerror(rc));
+    }
+    rc = load_key(s, srv->key);
     if (rc < 0) {
         sol_taxii_server_free(srv);
         return sol_error_set(err, rc, "cannot load or create the TAXII cursor key (%s): %s",
@@ -128,10 +134,18 @@ sol_taxii_server_free(struct sol_taxii_server *srv)
         return;
     sodium_memzero(srv->key, sizeof(srv->key));
     sol__taxii_cache_free(srv->cache);
+    sol_access_guard_free(srv->guard);
     sol_free(srv->title);
     sol_free(srv->description);
     sol_free(srv->contact);
     sol_free(srv);
+}
+
+/* The login guard, shared with the process's other doors (taxii.h). */
+struct sol_access_guard *
+sol_taxii_server_guard(const struct sol_taxii_server *srv)
+{
+    return srv ? srv->guard : NULL;
 }
 
 /* The max_content_length for API roots that set none (the configured one). */
@@ -730,8 +744,15 @@ ep_list_run(struct ctx *c)
     }
     if (count)
         sol_jw_array_end(&w);
-    sol_jw_key(&w, "more");
-    sol_jw_bool(&w, more);
+    /*
+     * §3.7: more is optional and absent means false, so {} and {"more": false} say the
+     * same. An empty page is {} as medallion sends it (taxii2-client reads both); a page
+     * with objects says more either way.
+     */
+    if (count) {
+        sol_jw_key(&w, "more");
+        sol_jw_bool(&w, more);
+    }
     if (more) {
         /* Whenever more is true, give next: a client told more without next asks for the
          * first page again, forever. */
@@ -1050,6 +1071,7 @@ sol_taxii_handle(const struct sol_taxii_server *srv, struct sol_store *s,
     resp->no_body = false;
     resp->date_added_first[0] = resp->date_added_last[0] = '\0';
     resp->www_authenticate = resp->allow = NULL;
+    resp->retry_after[0] = '\0';
     snprintf(resp->principal, sizeof(resp->principal), "-");
 
     struct ctx c;
@@ -1083,7 +1105,22 @@ sol_taxii_handle(const struct sol_taxii_server *srv, struct sol_store *s,
     bool need_auth = c.rt.ep != TAXII_EP_DISCOVERY || srv->cfg.private_discovery ||
                      (req->authorization && *req->authorization);
     if (need_auth) {
-        rc = sol_access_authenticate(s, req->authorization, &c.who);
+        unsigned wait = 0;
+        rc = sol_access_authenticate_from(s, srv->guard, req->authorization, req->remote_addr,
+                                          &c.who, &wait);
+        if (rc == SOL_ELIMIT || rc == SOL_EBUSY) {
+            /* RFC 6585 §4 and RFC 9110 §10.2.3: say when to come back; no password was
+             * checked. A token is never refused this way. */
+            snprintf(resp->retry_after, sizeof(resp->retry_after), "%u", wait ? wait : 1);
+            if (rc == SOL_ELIMIT)
+                return sol__taxii_error(resp, 429,
+                                        "too many failed logins from this address or for this "
+                                        "user; try again in %u seconds",
+                                        wait);
+            return sol__taxii_error(resp, 503,
+                                    "every password check is busy; try again in a moment, or "
+                                    "use an API token");
+        }
         if (rc == SOL_EAUTH) {
             sol__taxii_error(resp, 401, "%s",
                              req->authorization && *req->authorization

@@ -3,6 +3,7 @@
  * revoked tokens), grants, and the TLP policy: a user of each clearance sees exactly
  * what they may, through the store's SQL filter and through sol_access_may_see() alike.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "harness.h"
 #include "solidarity/access.h"
+#include "solidarity/alloc.h"
 #include "solidarity/solidarity.h"
 #include "solidarity/stix.h"
 
@@ -195,6 +197,220 @@ test_token_login_while_a_writer_holds_the_lock(void)
     sol_store_close(s);
 }
 
+/* guard.c's slot, taken by the test to make every check slot busy (access_internal.h). */
+int sol__guard_hash_begin(struct sol_access_guard *g, const char *name, const char *password,
+                          unsigned *retry_after);
+void sol__guard_hash_end(struct sol_access_guard *g, const char *name, const char *password);
+
+/*
+ * The login guard: a success is remembered and checked again only when the stored
+ * password, the user or the credential changes; failed attempts are limited per address
+ * and per name; no free check slot means no check at all.
+ */
+static void
+test_guard(void)
+{
+    struct sol_store *s = fresh();
+    int64_t p = 0;
+    sol_store_partner_add(s, "acme", "identity--aaaaaaaa-0000-4000-8000-000000000001", &p);
+    user(s, "alice", p, SOL_TLP_AMBER, "open sesame");
+    user(s, "bob", p, SOL_TLP_GREEN, "bob's");
+    struct sol_access_guard_options o = {.fail_burst = 3, .fail_refill = 60, .hashing = 1};
+    struct sol_access_guard *g = NULL;
+    CHECK_INT(sol_access_guard_new(&o, &g), 0);
+    struct sol_access_guard_stats st;
+    struct sol_principal pr;
+    unsigned wait = 99;
+
+    /* Checked once, then remembered: no second argon2id. */
+    CHECK_INT(
+        sol_access_authenticate_from(s, g, basic("alice:open sesame"), "192.0.2.1", &pr, &wait), 0);
+    CHECK_INT(wait, 0);
+    CHECK_INT(
+        sol_access_authenticate_from(s, g, basic("alice:open sesame"), "192.0.2.1", &pr, &wait), 0);
+    sol_access_guard_stats(g, &st);
+    CHECK_INT(st.checked, 1);
+    CHECK_INT(st.remembered, 1);
+    /* The user is read on every request: a new clearance shows at once. */
+    struct sol_user u;
+    CHECK_INT(sol_store_user_get(s, "alice", &u), 0);
+    u.clearance = SOL_TLP_RED;
+    char *old_hash = u.password_hash;
+    u.password_hash = NULL; /* keep it */
+    CHECK_INT(sol_store_user_update(s, &u), 0);
+    u.password_hash = old_hash;
+    sol_user_clear(&u);
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("alice:open sesame"), NULL, &pr, NULL), 0);
+    CHECK_INT(pr.clearance, SOL_TLP_RED);
+    /* A new password: the old one is refused (checked again), the new one checked once. */
+    CHECK_INT(sol_store_user_get(s, "alice", &u), 0);
+    char h[128];
+    CHECK_INT(sol_access_password_hash("new one", h), 0);
+    sol_free(u.password_hash);
+    u.password_hash = sol_strdup(h);
+    CHECK_INT(sol_store_user_update(s, &u), 0);
+    sol_user_clear(&u);
+    CHECK_INT(
+        sol_access_authenticate_from(s, g, basic("alice:open sesame"), "192.0.2.1", &pr, NULL),
+        SOL_EAUTH);
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("alice:new one"), "192.0.2.1", &pr, NULL),
+              0);
+    sol_access_guard_stats(g, &st);
+    CHECK_INT(st.checked, 3);
+    CHECK_INT(st.failed, 1);
+
+    /* Failed attempts from one address: after the burst of 3, refused unchecked, with a
+     * Retry-After, whatever the name, the right password included. */
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("bob:x"), "198.51.100.7", &pr, NULL),
+              SOL_EAUTH);
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("nobody:x"), "198.51.100.7", &pr, NULL),
+              SOL_EAUTH);
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("bob:y"), "198.51.100.7", &pr, &wait),
+              SOL_EAUTH);
+    CHECK_INT(wait, 0);
+    sol_access_guard_stats(g, &st);
+    uint64_t checked = st.checked;
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("bob:bob's"), "198.51.100.7", &pr, &wait),
+              SOL_ELIMIT);
+    CHECK(wait > 0 && wait <= 60);
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("carol:z"), "198.51.100.7", &pr, &wait),
+              SOL_ELIMIT);
+    sol_access_guard_stats(g, &st);
+    CHECK_INT(st.checked, checked); /* nothing hashed */
+    CHECK_INT(st.limited, 2);
+    /* bob's name took 2 failures (bob:x, bob:y): one more from another address fills it. */
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("bob:z"), "203.0.113.9", &pr, NULL),
+              SOL_EAUTH);
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("bob:bob's"), "203.0.113.10", &pr, &wait),
+              SOL_ELIMIT);
+    CHECK(wait > 0);
+    /* Another address and another name are not affected. */
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("alice:new one"), "203.0.113.10", &pr, NULL),
+              0);
+    /* A remembered success is not refused while its address is limited. */
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("alice:new one"), "198.51.100.7", &pr, NULL),
+              0);
+    /* Tokens are never limited. */
+    char tok[SOL_TOKEN_LEN + 1], hdr[128];
+    CHECK_INT(sol_access_token_issue(s, pr.user_id, "t", tok, NULL), 0);
+    snprintf(hdr, sizeof hdr, "Bearer %s", tok);
+    CHECK_INT(sol_access_authenticate_from(s, g, hdr, "198.51.100.7", &pr, NULL), 0);
+
+    /* No free check slot (a test holds the only one): refused at once. */
+    CHECK_INT(sol__guard_hash_begin(g, "someone", "else", &wait), 0);
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("alice:guess"), "192.0.2.50", &pr, &wait),
+              SOL_EBUSY);
+    CHECK_INT(wait, 1);
+    sol__guard_hash_end(g, "someone", "else");
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("alice:guess"), "192.0.2.50", &pr, NULL),
+              SOL_EAUTH);
+    sol_access_guard_stats(g, &st);
+    CHECK_INT(st.busy, 1);
+
+    /* A removed user: refused, remembered or not. */
+    CHECK_INT(sol_store_user_delete(s, "alice"), 0);
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("alice:new one"), "192.0.2.1", &pr, NULL),
+              SOL_EAUTH);
+    sol_access_guard_free(g);
+    sol_access_guard_free(NULL);
+    sol_store_close(s);
+}
+
+void sol__guard_remember(struct sol_access_guard *g, const char *name, const char *password,
+                         int64_t user_id, const char *password_hash);
+
+struct same_login {
+    struct sol_store *s;
+    struct sol_access_guard *g;
+    char header[256];
+    int rc;
+};
+
+static void *
+same_login_thread(void *arg)
+{
+    struct same_login *l = arg;
+    struct sol_principal pr;
+    l->rc = sol_access_authenticate_from(l->s, l->g, l->header, "192.0.2.3", &pr, NULL);
+    return NULL;
+}
+
+/*
+ * A request whose credential is being checked by another one waits for that check and
+ * takes its answer, rather than being refused or checking it again: a client that opens
+ * several connections at once is checked once.
+ */
+static void
+test_guard_same_credential(void)
+{
+    struct sol_store *s = fresh();
+    int64_t p = 0;
+    sol_store_partner_add(s, "acme", "identity--aaaaaaaa-0000-4000-8000-000000000001", &p);
+    int64_t alice = user(s, "alice", p, SOL_TLP_AMBER, "open sesame");
+    struct sol_user u;
+    CHECK_INT(sol_store_user_get(s, "alice", &u), 0);
+    struct sol_access_guard_options o = {.hashing = 1};
+    struct sol_access_guard *g = NULL;
+    CHECK_INT(sol_access_guard_new(&o, &g), 0);
+    unsigned wait = 0;
+    /* "Another request" is checking alice's credential: it holds the only slot. */
+    CHECK_INT(sol__guard_hash_begin(g, "alice", "open sesame", &wait), 0);
+    struct same_login l = {.s = s, .g = g, .rc = 99};
+    snprintf(l.header, sizeof l.header, "%s", basic("alice:open sesame"));
+    pthread_t t;
+    CHECK_INT(pthread_create(&t, NULL, same_login_thread, &l), 0);
+    struct timespec pause = {0, 100 * 1000000};
+    nanosleep(&pause, NULL);
+    /* That check succeeds and is remembered; the waiting request takes its answer. */
+    sol__guard_remember(g, "alice", "open sesame", alice, u.password_hash);
+    sol__guard_hash_end(g, "alice", "open sesame");
+    pthread_join(t, NULL);
+    CHECK_INT(l.rc, 0);
+    struct sol_access_guard_stats st;
+    sol_access_guard_stats(g, &st);
+    CHECK_INT(st.checked, 1);
+    CHECK_INT(st.remembered, 1);
+    CHECK_INT(st.busy, 0);
+    sol_user_clear(&u);
+    sol_access_guard_free(g);
+    sol_store_close(s);
+}
+
+/* A bounded memory of successes: the least recently used goes, and is checked again. */
+static void
+test_guard_bounded(void)
+{
+    struct sol_store *s = fresh();
+    int64_t p = 0;
+    sol_store_partner_add(s, "acme", "identity--aaaaaaaa-0000-4000-8000-000000000001", &p);
+    char name[16], pass[16], cred[40];
+    for (int i = 1; i <= 5; i++) {
+        snprintf(name, sizeof name, "u%d", i);
+        snprintf(pass, sizeof pass, "p%d", i);
+        user(s, name, p, SOL_TLP_GREEN, pass);
+    }
+    struct sol_access_guard_options o = {.cache_entries = 4}; /* one set of four ways */
+    struct sol_access_guard *g = NULL;
+    CHECK_INT(sol_access_guard_new(&o, &g), 0);
+    struct sol_principal pr;
+    for (int i = 1; i <= 4; i++) {
+        snprintf(cred, sizeof cred, "u%d:p%d", i, i);
+        CHECK_INT(sol_access_authenticate_from(s, g, basic(cred), NULL, &pr, NULL), 0);
+    }
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("u1:p1"), NULL, &pr, NULL), 0); /* hit */
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("u5:p5"), NULL, &pr, NULL), 0); /* u2 out */
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("u1:p1"), NULL, &pr, NULL), 0); /* hit */
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("u2:p2"), NULL, &pr, NULL), 0); /* again */
+    struct sol_access_guard_stats st;
+    sol_access_guard_stats(g, &st);
+    CHECK_INT(st.checked, 6);
+    CHECK_INT(st.remembered, 2);
+    /* Another password of a remembered name is checked, not taken from memory. */
+    CHECK_INT(sol_access_authenticate_from(s, g, basic("u1:p2"), NULL, &pr, NULL), SOL_EAUTH);
+    sol_access_guard_free(g);
+    sol_store_close(s);
+}
+
 static void
 test_grants(void)
 {
@@ -320,6 +536,9 @@ main(void)
     sol_access_set_weak_password_hashing(true);
     RUN(test_passwords);
     RUN(test_authenticate);
+    RUN(test_guard);
+    RUN(test_guard_bounded);
+    RUN(test_guard_same_credential);
     RUN(test_token_login_while_a_writer_holds_the_lock);
     RUN(test_grants);
     RUN(test_each_clearance_sees_what_it_may);

@@ -90,6 +90,8 @@ sol b peer add a "$url" --api-root intel --collection "$CA" --token "$TB" --both
 sol c peer add a "$url" --api-root intel --collection "$CA" --token "$TC" --pull --partner orgA \
   --key "$KA" --max-tlp green >/dev/null 2>>"$tmp/log" || bail "peer a on C"
 sol b peer list | grep -q "^a	both	" && ok "peer list shows the peer" || notok "peer list shows the peer"
+sol b peer list | grep -q "^a	both	${url%/}/intel/	$CA	" && ok "peer list shows the API root's URL as it is asked (no //)" ||
+  notok "peer list shows the API root's URL as it is asked: $(sol b peer list | head -n 1)"
 # B shares its copy of the collection back with orgA (what B pushes must be readable by A)
 sol b grant read "$CA" --partner orgA >/dev/null 2>>"$tmp/log" || bail "grant orgA on B"
 

@@ -679,6 +679,52 @@ test_retry_after(void)
     CHECK(strstr(f.requests[2], "Authorization: Basic dTpw\r\n") != NULL); /* u:p */
 }
 
+/*
+ * TAXII 2.1 §3.7: more is optional and absent means false, so a peer's empty page may be
+ * {} (medallion) or {"more": false}: both end the pull, with nothing stored and no error.
+ */
+static void
+test_empty_envelopes(void)
+{
+    static const char *const forms[] = {"{}", "{\"more\":false}"};
+    for (size_t i = 0; i < 2; i++) {
+        char answer[256];
+        snprintf(answer, sizeof answer,
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/taxii+json;version=2.1\r\n"
+                 "\r\n%s",
+                 forms[i]);
+        const char *answers[] = {answer};
+        static struct fake f;
+        memset(&f, 0, sizeof f);
+        f.answers = answers;
+        f.n = 1;
+        pthread_t th;
+        fake_start(&f, &th);
+        char url[64], name[32];
+        snprintf(url, sizeof url, "http://127.0.0.1:%u/", f.port);
+        snprintf(name, sizeof name, "empty%zu", i);
+        struct sol_error err;
+        struct sol_peer_config c = {0};
+        c.name = sol_strdup(name);
+        c.url = sol_strdup(url);
+        c.api_root = sol_strdup("intel");
+        c.collection = sol_strdup(COL_A);
+        c.user = sol_strdup("u");
+        c.password = sol_strdup("p");
+        c.direction = SOL_PEER_PULL;
+        CHECK_INT(sol_peer_add(sb, &c, false, "test", &err), 0);
+        sol_peer_config_clear(&c);
+        struct sol_sync_options o = {.data_dir = dir_b, .quiet = true, .max_pages = 5};
+        struct sol_sync_report rep;
+        CHECK_INT(sol_sync_peer(sb, name, &o, &rep, &err), 0);
+        CHECK_INT(rep.pages, 1);
+        CHECK_INT(rep.pulled_stored, 0);
+        CHECK_INT(rep.rejected, 0);
+        pthread_join(th, NULL);
+        close(f.fd);
+    }
+}
+
 /* A push whose status is pending at first: the client follows it until complete (§4.3). */
 static void
 test_push_pending(void)
@@ -936,6 +982,7 @@ main(void)
     RUN(test_signature_policy);
     RUN(test_retry_dead_port);
     RUN(test_retry_after);
+    RUN(test_empty_envelopes);
     RUN(test_push_pending);
     RUN(test_run_due);
     RUN(test_thread);

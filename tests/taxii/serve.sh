@@ -126,6 +126,28 @@ status=$(curl -sS -o "$tmp/body" -w '%{http_code}' -H 'Accept: application/taxii
 check "two Accept fields are one list: 200" test "$status" = 200
 req GET /intel/ -H "Authorization: Basic $(var basic_bob)"
 check "Basic credentials: 200" test "$status" = 200
+req GET /intel/ -H "Authorization: Basic $(var basic_bob)"
+check "Basic credentials again: 200" test "$status" = 200
+req GET /metrics
+check "the second Basic login is remembered, its password not checked again" \
+  grep -qx 'solidarity_login_remembered_total 1' "$tmp/body"
+# Failed logins: 10 from one address are answered 401, then 429 with Retry-After, and
+# no password is checked (access.h); a remembered login and tokens go on working.
+for i in $(seq 10); do
+  req GET /intel/ -H "Authorization: Basic $(printf 'bob:wrong%d' "$i" | base64)"
+done
+check "ten wrong passwords: 401" test "$status" = 401
+req GET /intel/ -H "Authorization: Basic $(printf 'mallory:guess' | base64)"
+check "the eleventh from the same address: 429" test "$status" = 429
+check "with a Retry-After in seconds" grep -Eq '^[1-9][0-9]*$' <<<"$(hdr Retry-After)"
+check "the 429 is a TAXII error" test "$(js "d['http_status']")" = 429
+req GET /metrics
+check "the refused attempt was not checked" \
+  grep -qx 'solidarity_login_refused_total{reason="failures"} 1' "$tmp/body"
+req GET /intel/ -H "Authorization: Basic $(var basic_bob)"
+check "bob's remembered login still works: 200" test "$status" = 200
+req GET /intel/ -H "Authorization: Token $alice"
+check "tokens are not limited: 200" test "$status" = 200
 
 bundle "$tmp/b1.json" 5 first
 post "/intel/collections/$A/objects/" "$alice" "$tmp/b1.json"
@@ -134,6 +156,16 @@ sid=$(js "d['id']")
 check "the status says 5 successes" test "$(js "d['success_count']")" = 5
 req GET "/intel/status/$sid/" -H "Authorization: Bearer $alice"
 check "polling the status: complete" test "$(js "d['status']")" = complete
+# The curl example of solidarity-serve(1) works as written (its -g keeps curl from
+# reading the brackets of match[...] as a range of URLs).
+man=$(dirname "$0")/../../docs/solidarity-serve.1
+if [ -f "$man" ]; then
+  sed -n '/^curl /,/[^e]$/p' "$man" | sed -e 's/\\-/-/g' -e 's/\\e$/\\/' \
+    -e "s|TOKEN|$alice|; s|ID|$A|; s|http://127.0.0.1:8400|$url|" >"$tmp/example.sh"
+  (cd "$tmp" && bash example.sh >"$tmp/body" 2>"$tmp/curlerr")
+  check "the man page's curl example with match[type] runs and gets the indicators" \
+    test "$(js "len(d['objects'])")" = 5
+fi
 post "/intel/collections/$A/objects/" "$alice" "$tmp/b1.json"
 check "re-POSTing the same objects: 202, all successes" test "$(js "d['success_count']")" = 5
 post "/intel/collections/$A/objects/" "$bob" "$tmp/b1.json"

@@ -17,6 +17,7 @@
  *   json next absent | present
  *   count objects = 2                       (elements of a list; absent counts 0)
  *   contains some text                      (in the raw body)
+ *   body {}                                 (the raw body, exactly)
  *   empty                                   (no body at all)
  *   set NAME = json PATH | header NAME      (then ${NAME} in later requests)
  *
@@ -296,6 +297,11 @@ check_step(const struct step *st, const struct sol_taxii_response *resp)
             ok = resp->body.p && strstr(resp->body.p, l + 9);
             if (!ok)
                 printf("# line %u: the body lacks '%s'\n", st->line, l + 9);
+        } else if (strncmp(l, "body ", 5) == 0) {
+            ok = resp->body.p && strcmp(resp->body.p, l + 5) == 0;
+            if (!ok)
+                printf("# line %u: the body is '%s', not '%s'\n", st->line,
+                       resp->body.p ? resp->body.p : "", l + 5);
         } else if (strcmp(l, "empty") == 0) {
             ok = resp->no_body;
             if (!ok)
