@@ -6,11 +6,16 @@
  *
  * Every door (TAXII, export, sync, web page) asks here; nothing leaves that should not.
  *
- * The policy, as decided for a sharing node:
+ * The policy ("Policy"), as decided for a sharing node:
  * - A user has a clearance (CLEAR < GREEN < AMBER < AMBER+STRICT < RED) and sees object
  *   versions whose effective TLP is at most that clearance. The effective TLP is the
- *   object's own TLP marking, else its collection's default (AMBER unless the operator
- *   said otherwise), fixed when the version is stored.
+ *   object's own TLP (the strictest of its object_marking_refs and of every granular
+ *   marking, TLP 2.0 and 1.0 ids in any case, stored lower-cased), else its collection's
+ *   default (AMBER unless the operator said otherwise; for a partner's unmarked object,
+ *   the stricter of that and the default agreed with the partner), fixed when the
+ *   version is stored.
+ * - An object whose latest version the asker may not see does not exist for them: no
+ *   older version of it is served (store.h).
  * - TLP:AMBER+STRICT (TLP 2.0: "restricted to the recipient's organization only"): the
  *   recipients are the organisations the node shares the collection with, i.e. the
  *   partners (and users) granted read on it; each user also needs clearance
@@ -25,6 +30,12 @@
  *   store filters in SQL and a page's limit counts visible rows only.
  * - Admins may read and write every collection (grants are not needed) but see objects
  *   by their clearance like everybody else.
+ * - Answers never reveal what the asker may not see: not in lists, counts, headers,
+ *   cursors (encrypted, taxii.h), "already held" or any other answer to a POST (ingest.h:
+ *   hidden), nor in a status resource, which belongs to the user (by id and partner) who
+ *   made the request.
+ * - Provenance (ingest.h): who speaks through a door is checked (signatures, creators);
+ *   what the node's own partner creates is marked explicitly and signed by the node.
  *
  * Tokens: "sol_" followed by 43 base64url characters (32 random bytes, no padding);
  * shown once, stored as their BLAKE2b-256 hash, compared in constant time.

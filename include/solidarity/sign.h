@@ -163,4 +163,39 @@ SOL_API const char *sol_sign_policy_name(enum sol_sign_policy p);
 /* Whether obj is the signature's extension-definition (it is never signed itself). */
 SOL_API bool sol_sign_is_extension_definition(const struct sol_json *obj);
 
+/*
+ * What this node trusts about the partners' nodes (access.h "Policy", provenance): the
+ * public keys it holds for each partner identity (its own, and those given with `peer
+ * add --key` for the peer's partner) and the default TLP agreed with each (`peer add
+ * --default-tlp`). Loaded from the store when a door needs it (peers change while a
+ * server runs); owned by its caller.
+ */
+struct sol_trust;
+
+/* An empty trust (SOL_ENOMEM: NULL). */
+SOL_API struct sol_trust *sol_trust_new(void);
+/*
+ * The node's trust: its own public key (setting SOL_SETTING_SIGN_PUBLIC) under its identity
+ * (setting node.identity), and every peer's keys and default TLP under its partner's
+ * identity. Returns 0 or a negative code with err saying why.
+ */
+SOL_API int sol_trust_load(struct sol_store *s, struct sol_trust **out, struct sol_error *err);
+SOL_API void sol_trust_free(struct sol_trust *t);
+/* Hold a key for identity. Returns 0, SOL_EINVAL or SOL_ENOMEM. */
+SOL_API int sol_trust_add_key(struct sol_trust *t, const char *identity,
+                              const uint8_t pk[SOL_SIGN_PUBLIC_BYTES]);
+/* Record the default TLP agreed with identity (enum sol_tlp; the strictest given wins). */
+SOL_API int sol_trust_set_default_tlp(struct sol_trust *t, const char *identity, int tlp);
+/* The default TLP agreed with identity, or 0 (none). */
+SOL_API int sol_trust_default_tlp(const struct sol_trust *t, const char *identity);
+/*
+ * Whether obj speaks for identity: its signature is valid, made with a key this trust holds
+ * for identity, and names identity as signer. *verdict as sol_sign_verify() gives it against
+ * those keys (VALID, UNSIGNED, UNKNOWN_KEY, BAD), with why for anything but VALID. t NULL
+ * holds no keys. Returns 0 or SOL_ENOMEM.
+ */
+SOL_API int sol_trust_verify(const struct sol_trust *t, const char *identity,
+                             const struct sol_json *obj, enum sol_sign_verdict *verdict, char *why,
+                             size_t why_n);
+
 #endif

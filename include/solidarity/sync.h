@@ -65,6 +65,7 @@ struct sol_peer_config {
     char *push_from;       /* the local collection pushed from (NULL: into) */
     char *quarantine;      /* the local quarantine collection (NULL: none made yet) */
     int max_tlp;           /* enum sol_tlp: the clearance given to the peer on our side */
+    int default_tlp;       /* enum sol_tlp agreed for the partner's unmarked objects; 0: none */
     int64_t every;         /* seconds between background syncs; 0 = only `solidarity sync` */
     int64_t reconcile;     /* seconds between deletion checks; 0 = after every full pull */
     char *partner;         /* the local partner the peer speaks for (required to push) */
@@ -194,6 +195,12 @@ struct sol_sync_import_options {
     size_t n_keys; /* at most SOL_PEER_MAX_KEYS */
     int policy;    /* enum sol_sign_policy for unsigned / unknown-key objects */
     int max_tlp;   /* enum sol_tlp; 0 = no limit */
+    /*
+     * The partner that speaks (a peer's offline bundle): the ingest's provenance checks
+     * (ingest.h) as for a pull. NULL: the node's operator vouches for the bundle.
+     */
+    const char *partner;
+    int default_tlp; /* enum sol_tlp agreed for the partner's unmarked objects; 0: none */
 };
 SOL_API int sol_sync_import_document(struct sol_store *s, const struct sol_sync_import_options *o,
                                      const struct sol_json *root, struct sol_sync_report *rep,

@@ -2,7 +2,8 @@
  * cmd_collection.c — solidarity collection: the TAXII collections of the node.
  *
  *   solidarity collection add [--id UUID] --title T [--description D] [--alias A]
- *                             [--api-root R] [--default-tlp TLP]
+ *                             [--api-root R] [--default-tlp TLP] [--unverified P]
+ *   solidarity collection set ID|ALIAS --unverified refuse|quarantine
  *   solidarity collection list [--api-root R]
  *   solidarity collection remove ID|ALIAS [--api-root R]
  *   solidarity collection root add NAME --title T [--description D] [--max-content-length N]
@@ -10,8 +11,10 @@
  *
  * --id mirrors a partner's collection under its own id; without it a new UUIDv4 is
  * made. The API root defaults to "intel". default-tlp (default amber) is the TLP of
- * objects that carry no TLP marking. Removing a collection removes its objects and
- * grants. Every change is audited.
+ * objects that carry no TLP marking. --unverified says what happens to objects whose
+ * provenance fails (ingest.h): refused (the default) or kept in the collection's
+ * quarantine. Removing a collection removes its objects and grants. Every change is
+ * audited.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +22,9 @@
 
 #include "cli/admin.h"
 #include "cli/cli.h"
+#include "solidarity/ingest.h"
 #include "solidarity/json.h"
+#include "solidarity/sign.h"
 #include "solidarity/stix.h"
 
 static void
@@ -28,6 +33,8 @@ help(FILE *f)
     fprintf(f,
             "usage: solidarity collection add [--id UUID] --title T [--description D] [--alias A]\n"
             "                                 [--api-root R] [--default-tlp TLP]\n"
+            "                                 [--unverified refuse|quarantine]\n"
+            "       solidarity collection set ID|ALIAS --unverified refuse|quarantine\n"
             "       solidarity collection list [--api-root R]\n"
             "       solidarity collection remove ID|ALIAS [--api-root R]\n"
             "       solidarity collection root add NAME --title T [--description D]\n"
@@ -36,6 +43,10 @@ help(FILE *f)
             "Collections hold STIX objects under an API root (default 'intel', served at\n"
             "/intel/). --id gives an explicit UUID, to mirror a partner's collection. Objects\n"
             "without a TLP marking take the collection's --default-tlp (default amber).\n"
+            "--unverified: what happens to objects whose provenance fails (a signature that\n"
+            "fails, an object in another's name without their signature, a new version by\n"
+            "someone other than its creator): refused (the default), or kept aside in the\n"
+            "collection's quarantine ('quarantine-ALIAS', granted to no one, never scanned).\n"
             "'add' prints the new collection's id. Removing a collection deletes its objects.\n"
             "'root add' makes another API root, served at /NAME/ (max-content-length in bytes,\n"
             "default 100 MiB).\n\n"
@@ -53,11 +64,13 @@ failed(struct sol_store *s, const char *what, int rc)
     return CLI_ERR;
 }
 
+static int parse_unverified(const char *word, enum sol_sign_policy *out);
+
 static int
 add(struct sol_store *s, int argc, char **argv)
 {
     const char *id = NULL, *title = NULL, *description = NULL, *alias = NULL;
-    const char *root = SOL_DEFAULT_API_ROOT, *tlp = NULL;
+    const char *root = SOL_DEFAULT_API_ROOT, *tlp = NULL, *unverified = NULL;
     for (int i = 2; i < argc; i++) {
         int r = 0;
         if ((r = cli_opt_value("collection", argv, argc, &i, "--id", &id)) ||
@@ -65,7 +78,8 @@ add(struct sol_store *s, int argc, char **argv)
             (r = cli_opt_value("collection", argv, argc, &i, "--description", &description)) ||
             (r = cli_opt_value("collection", argv, argc, &i, "--alias", &alias)) ||
             (r = cli_opt_value("collection", argv, argc, &i, "--api-root", &root)) ||
-            (r = cli_opt_value("collection", argv, argc, &i, "--default-tlp", &tlp))) {
+            (r = cli_opt_value("collection", argv, argc, &i, "--default-tlp", &tlp)) ||
+            (r = cli_opt_value("collection", argv, argc, &i, "--unverified", &unverified))) {
             if (r < 0)
                 return CLI_ERR;
         } else {
@@ -76,6 +90,9 @@ add(struct sol_store *s, int argc, char **argv)
         return cli_usage("collection", "add: --title T is required");
     int level = SOL_TLP_AMBER;
     if (tlp && cli_parse_tlp("collection", "--default-tlp", tlp, &level) != CLI_OK)
+        return CLI_ERR;
+    enum sol_sign_policy policy = SOL_SIGN_REFUSE;
+    if (unverified && parse_unverified(unverified, &policy) != CLI_OK)
         return CLI_ERR;
     char made[40];
     struct sol_uuid u;
@@ -129,7 +146,55 @@ add(struct sol_store *s, int argc, char **argv)
     }
     if (rc != 0)
         return failed(s, made, rc);
+    if (policy == SOL_SIGN_QUARANTINE) {
+        struct sol_error err;
+        if (sol_collection_unverified_set(s, made, policy, cli_actor(), &err) != 0) {
+            cli_error("collection", "%s", err.msg);
+            return CLI_ERR;
+        }
+    }
     printf("%s\n", made);
+    return CLI_OK;
+}
+
+/* --unverified refuse|quarantine */
+static int
+parse_unverified(const char *word, enum sol_sign_policy *out)
+{
+    if (sol_sign_policy_parse(word, out) != 0 || *out == SOL_SIGN_ACCEPT)
+        return cli_usage("collection", "--unverified: '%s' is not refuse or quarantine", word);
+    return CLI_OK;
+}
+
+/* collection set ID --unverified P */
+static int
+set(struct sol_store *s, int argc, char **argv)
+{
+    const char *name = NULL, *unverified = NULL;
+    for (int i = 2; i < argc; i++) {
+        int r = 0;
+        if ((r = cli_opt_value("collection", argv, argc, &i, "--unverified", &unverified))) {
+            if (r < 0)
+                return CLI_ERR;
+        } else if (!name && argv[i][0] != '-') {
+            name = argv[i];
+        } else {
+            return cli_usage("collection", "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!name || !unverified)
+        return cli_usage("collection", "set: ID and --unverified refuse|quarantine are required");
+    enum sol_sign_policy policy;
+    if (parse_unverified(unverified, &policy) != CLI_OK)
+        return CLI_ERR;
+    struct sol_error err;
+    int rc = sol_collection_unverified_set(s, name, policy, cli_actor(), &err);
+    if (rc == SOL_ENOTFOUND)
+        return failed(s, name, rc);
+    if (rc != 0) {
+        cli_error("collection", "%s", err.msg);
+        return CLI_ERR;
+    }
     return CLI_OK;
 }
 
@@ -317,6 +382,8 @@ cli_cmd_collection(int argc, char **argv)
     int (*action)(struct sol_store *, int, char **) = NULL;
     if (strcmp(argv[1], "add") == 0)
         action = add;
+    else if (strcmp(argv[1], "set") == 0)
+        action = set;
     else if (strcmp(argv[1], "list") == 0)
         action = list;
     else if (strcmp(argv[1], "remove") == 0)
@@ -324,7 +391,8 @@ cli_cmd_collection(int argc, char **argv)
     else if (strcmp(argv[1], "root") == 0)
         action = api_root;
     else
-        return cli_usage("collection", "unknown action '%s' (add, list, remove, root)", argv[1]);
+        return cli_usage("collection", "unknown action '%s' (add, set, list, remove, root)",
+                         argv[1]);
     struct sol_store *s;
     if (cli_open_store("collection", &s) != CLI_OK)
         return CLI_ERR;

@@ -33,6 +33,7 @@
 #include "solidarity/formats.h"
 #include "solidarity/ingest.h"
 #include "solidarity/json.h"
+#include "solidarity/sign.h"
 #include "solidarity/stix.h"
 
 static void
@@ -493,6 +494,11 @@ cli_cmd_import(int argc, char **argv)
     sol_jw_array_begin(&run.w);
     sol_jw_array_begin(&run.nw);
 
+    /* ingest.h "Provenance": what the node's own partner creates is marked and signed. */
+    struct sol_sign_key key;
+    bool have_key = sol_sign_node_key(s, cli_globals.data_dir, &key, &err) == 0;
+    if (!have_key)
+        cli_error("import", "the node's own objects stay unsigned: %s", err.msg);
     struct sol_ingest_options o = {.collection = coll,
                                    .actor = cli_actor(),
                                    .origin = "import",
@@ -500,7 +506,8 @@ cli_cmd_import(int argc, char **argv)
                                    .n_red_recipients = n_recipients,
                                    .batch_size = batch,
                                    .on_commit = on_commit,
-                                   .ud = &run};
+                                   .ud = &run,
+                                   .node_key = have_key ? &key : NULL};
     if (coll && sol_ingest_begin(s, &o, &run.in, &err) != 0) {
         cli_error("import", "%s", err.msg);
         status = CLI_ERR;
@@ -614,6 +621,7 @@ cli_cmd_import(int argc, char **argv)
     sol_buf_free(&run.comments);
     sol_buf_free(&own);
     sol_free(coll);
+    sol_sign_key_clear(&key);
     sol_store_close(s);
 out:
     free(recipients);

@@ -22,6 +22,7 @@ usage(FILE *f)
           "                        [--token T | --user U --password P]\n"
           "                        [--pull | --push | --both] [--into COLLECTION]\n"
           "                        [--push-from COLLECTION] [--max-tlp LEVEL]\n"
+          "                        [--default-tlp LEVEL]\n"
           "                        [--every SECONDS] [--reconcile SECONDS] [--page N]\n"
           "                        [--partner P] [--key PUBKEY]...\n"
           "                        [--unsigned accept|quarantine|refuse] [--replace]\n"
@@ -101,6 +102,8 @@ peer_add(int argc, char **argv)
             sol_free(c.partner), c.partner = dup_or_die(v);
         } else if (OPT("--max-tlp")) {
             rc = cli_parse_tlp("peer", "--max-tlp", v, &c.max_tlp);
+        } else if (OPT("--default-tlp")) {
+            rc = cli_parse_tlp("peer", "--default-tlp", v, &c.default_tlp);
         } else if (OPT("--every")) {
             rc = parse_seconds("--every", v, &c.every);
         } else if (OPT("--reconcile")) {
@@ -214,6 +217,11 @@ peer_list(void)
             sol_jw_string(&w, v[i].into ? v[i].into : "");
             sol_jw_key(&w, "max_tlp");
             sol_jw_string(&w, sol_tlp_word((enum sol_tlp)v[i].max_tlp));
+            sol_jw_key(&w, "default_tlp");
+            if (v[i].default_tlp)
+                sol_jw_string(&w, sol_tlp_word((enum sol_tlp)v[i].default_tlp));
+            else
+                sol_jw_null(&w);
             sol_jw_key(&w, "partner");
             if (v[i].partner)
                 sol_jw_string(&w, v[i].partner);

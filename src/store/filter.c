@@ -89,7 +89,7 @@ static void policy_predicate(struct sol__query *b, const struct sol_object_filte
 
 /*
  * Step 1 of store.h's evaluation for the rows of alias a: the collection, added_after and
- * the policy (DESIGN.md "Policy"; access.h). o is the outer query's alias; the others are
+ * the policy (access.h "Policy"). o is the outer query's alias; the others are
  * correlated subqueries over the same collection.
  */
 static void
@@ -113,8 +113,8 @@ base_predicate(struct sol__query *b, const struct sol_object_filter *f,
 }
 
 /*
- * The policy for the row of alias a: its TLP and TLP:RED recipients (DESIGN.md "Policy";
- * access.h), levels printed from enum sol_tlp. None for the node's own checks
+ * The policy for the row of alias a: its TLP and TLP:RED recipients (access.h "Policy"),
+ * levels printed from enum sol_tlp. None for the node's own checks
  * (unrestricted, store.h).
  */
 static void
@@ -142,7 +142,7 @@ policy_predicate(struct sol__query *b, const struct sol_object_filter *f,
 }
 
 /*
- * DESIGN.md "Policy": an object whose latest version (the highest version, then
+ * access.h "Policy": an object whose latest version (the highest version, then
  * spec_version) the asker may not see does not exist for them: no older version of it
  * is served. Where the latest flag is kept, only ids whose versions differ in visibility
  * (latest = 2, schema/003_latest.sql) need the lookup: for the others, whoever sees one

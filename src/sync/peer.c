@@ -3,7 +3,8 @@
  *
  * Columns hold name, url, partner and token; everything else is config_json:
  *   {"api_root":..., "collection":..., "user":..., "password":..., "direction":"both",
- *    "into":..., "push_from":..., "quarantine":..., "max_tlp":"amber", "every":60,
+ *    "into":..., "push_from":..., "quarantine":..., "max_tlp":"amber",
+ *    "default_tlp":"green" (only when agreed), "every":60,
  *    "reconcile":3600, "keys":["base64",...], "unsigned":"quarantine", "page":500}
  */
 #include <stdio.h>
@@ -90,6 +91,8 @@ peer_config_to_json(const struct sol_peer_config *c, struct sol_buf *out)
     key_str(&w, "push_from", c->push_from);
     key_str(&w, "quarantine", c->quarantine);
     key_str(&w, "max_tlp", sol_tlp_word((enum sol_tlp)c->max_tlp));
+    if (c->default_tlp)
+        key_str(&w, "default_tlp", sol_tlp_word((enum sol_tlp)c->default_tlp));
     sol_jw_key(&w, "every");
     sol_jw_int(&w, c->every);
     sol_jw_key(&w, "reconcile");
@@ -151,6 +154,10 @@ config_from_record(const struct sol_peer *p, struct sol_peer_config *c, struct s
         if (sol_json_is_string(mt))
             (void)sol_tlp_parse(mt->u.s, &t);
         c->max_tlp = (int)t;
+        const struct sol_json *dt = sol_json_get(root, "default_tlp");
+        enum sol_tlp agreed = SOL_TLP_NONE;
+        if (sol_json_is_string(dt) && sol_tlp_parse(dt->u.s, &agreed) == 0)
+            c->default_tlp = (int)agreed;
         c->every = (int64_t)sol_json_number(sol_json_get(root, "every"));
         c->reconcile = (int64_t)sol_json_number(sol_json_get(root, "reconcile"));
         c->page = (size_t)sol_json_number(sol_json_get(root, "page"));

@@ -180,10 +180,47 @@ struct page_ctx {
     size_t n_keys;
     struct sol_sync_report *rep;
     char origin[80];
-    int into_default_tlp;
+    int into_default_tlp; /* the stricter of the collection's and the peer's agreed default */
     const char *red[1];
     size_t n_red;
+    /* provenance (ingest.h): the peer's partner speaks; NULL who: the operator imports */
+    const struct sol_principal *who;
+    struct sol_trust *trust;
 };
+
+/*
+ * The provenance context of a page: the keys held and, when someone speaks (a pull, a
+ * peer's offline bundle; not the operator's own import), the asker: the peer's partner
+ * (none when the peer has none), with the clearance given to the peer.
+ */
+static int
+page_provenance(struct page_ctx *pc, bool speaks, const char *partner, struct sol_principal *who,
+                struct sol_error *err)
+{
+    int rc = sol_trust_load(pc->s, &pc->trust, err);
+    if (rc != 0 || !speaks)
+        return rc;
+    memset(who, 0, sizeof *who);
+    snprintf(who->name, sizeof who->name, "%s", pc->origin);
+    who->clearance = pc->c->max_tlp;
+    pc->who = who;
+    if (!partner)
+        return 0; /* a peer for no partner speaks for no one: its objects are nobody's own */
+    struct sol_partner p;
+    rc = sol_store_partner_get(pc->s, partner, &p);
+    if (rc != 0) {
+        sol_trust_free(pc->trust);
+        pc->trust = NULL;
+        return sol_error_set(err, rc, "partner %s: %s", partner,
+                             rc == SOL_ENOTFOUND ? "no such partner" : sol_store_errmsg(pc->s));
+    }
+    who->partner_id = p.id;
+    snprintf(who->partner_name, sizeof who->partner_name, "%s", p.name);
+    snprintf(who->partner_identity, sizeof who->partner_identity, "%s",
+             p.identity ? p.identity : "");
+    sol_partner_clear(&p);
+    return 0;
+}
 
 static int
 audit_refusal(struct page_ctx *pc, const struct sol_json *obj, const char *reason)
@@ -224,6 +261,12 @@ ingest_sorted(struct page_ctx *pc, const struct sol_json *objects, const uint8_t
         .red_recipients = pc->red,
         .n_red_recipients = pc->n_red,
         .batch_size = 0, /* one transaction: the page, with its state */
+        .into_quarantine = which == S_QUARANTINE,
+        .asker = pc->who,
+        .trust = pc->trust,
+        .default_tlp = pc->c->default_tlp,
+        .unverified = pc->c->quarantine ? SOL_SIGN_QUARANTINE : SOL_SIGN_REFUSE,
+        .quarantine = pc->c->quarantine,
     };
     int rc = sol_ingest_begin(pc->s, &io, inp, err);
     if (rc != 0)
@@ -245,7 +288,7 @@ ingest_sorted(struct page_ctx *pc, const struct sol_json *objects, const uint8_t
             rc = audit_refusal(pc, v, res.message);
             if (rc != 0)
                 return sol_error_set(err, rc, "%s", sol_store_errmsg(pc->s));
-        } else if (which == S_QUARANTINE) {
+        } else if (which == S_QUARANTINE || res.outcome == SOL_INGEST_QUARANTINED) {
             pc->rep->quarantined++;
         } else if (res.outcome == SOL_INGEST_STORED) {
             pc->rep->pulled_stored++;
@@ -290,6 +333,16 @@ handle_page(struct page_ctx *pc, struct sol_sign_scratch *sc, const struct sol_j
         enum sol_sign_verdict vd = SOL_SIGN_UNSIGNED;
         rc = sol__sign_verify(sc, v, (const uint8_t(*)[SOL_SIGN_PUBLIC_BYTES])pc->keys, pc->n_keys,
                               &vd, NULL, 0, NULL);
+        if (rc == 0 && vd == SOL_SIGN_UNKNOWN_KEY) {
+            /* relayed: signed by its creator, whose key this node holds (sign.h: trust) */
+            char by[128];
+            struct sol_str cb = sol_json_str(sol_json_get(v, "created_by_ref"));
+            snprintf(by, sizeof by, "%.*s", (int)(cb.n < 127 ? cb.n : 127), cb.p ? cb.p : "");
+            enum sol_sign_verdict tv = SOL_SIGN_UNSIGNED;
+            rc = cb.p ? sol_trust_verify(pc->trust, by, v, &tv, NULL, 0) : 0;
+            if (tv == SOL_SIGN_VALID)
+                vd = tv;
+        }
         if (rc != 0)
             break;
         int action = sol_sync_sign_action(vd, c->unsigned_policy);
@@ -321,12 +374,10 @@ handle_page(struct page_ctx *pc, struct sol_sign_scratch *sc, const struct sol_j
         }
     }
     rc = ingest_sorted(pc, objects, sorted, S_MAIN, c->into, &in, err);
-    struct sol_ingest_stats ist;
     if (rc == 0) {
-        sol_ingest_get_stats(in, &ist);
-        /* The ingest's transaction is open when it stored or held something; else open
-         * one, so the refusals and the state still commit together. */
-        bool open = ist.stored + ist.held > 0;
+        /* The ingest's transaction is open when it wrote something; else open one, so the
+         * refusals and the state still commit together. */
+        bool open = sol_ingest_in_transaction(in);
         bool own = false;
         if (!open) {
             rc = sol_store_begin(pc->s);
@@ -414,6 +465,12 @@ sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
     struct page_ctx pc = {.s = s, .c = c, .rep = rep};
     sol__peer_origin(c->name, pc.origin, sizeof pc.origin);
     pc.into_default_tlp = into_default_tlp(s, c->into);
+    if (c->default_tlp > pc.into_default_tlp) /* the stricter (access.h "Policy") */
+        pc.into_default_tlp = c->default_tlp;
+    struct sol_principal who;
+    rc = page_provenance(&pc, true, c->partner, &who, err);
+    if (rc != 0)
+        return rc;
     memcpy(pc.keys, c->keys, c->n_keys * SOL_SIGN_PUBLIC_BYTES);
     pc.n_keys = c->n_keys;
     struct sol_buf own;
@@ -523,6 +580,7 @@ sol__pull(struct sol_store *s, const struct sol_peer_config *c, struct sol__taxi
     sol__reply_free(&r);
     sol_json_doc_free(doc);
     sol_partner_clear(&partner);
+    sol_trust_free(pc.trust);
     return rc;
 }
 
@@ -737,9 +795,17 @@ sol_sync_import_document(struct sol_store *s, const struct sol_sync_import_optio
     c.unsigned_policy = io->policy;
     memcpy(c.keys, io->keys, io->n_keys * SOL_SIGN_PUBLIC_BYTES);
     c.n_keys = io->n_keys;
+    c.partner = (char *)(uintptr_t)io->partner;
+    c.default_tlp = io->default_tlp;
     struct page_ctx pc = {.s = s, .c = &c, .rep = rep};
     snprintf(pc.origin, sizeof pc.origin, "%s", io->origin ? io->origin : "import");
     pc.into_default_tlp = into_default_tlp(s, io->collection);
+    if (c.default_tlp > pc.into_default_tlp)
+        pc.into_default_tlp = c.default_tlp;
+    struct sol_principal who;
+    int rc = page_provenance(&pc, io->partner != NULL, io->partner, &who, err);
+    if (rc != 0)
+        return rc;
     memcpy(pc.keys, io->keys, io->n_keys * SOL_SIGN_PUBLIC_BYTES);
     pc.n_keys = io->n_keys;
     struct sol_buf own;
@@ -750,8 +816,9 @@ sol_sync_import_document(struct sol_store *s, const struct sol_sync_import_optio
     sol_buf_free(&own);
     struct sol_sign_scratch sc;
     memset(&sc, 0, sizeof sc);
-    int rc = handle_page(&pc, &sc, list, NULL, err);
+    rc = handle_page(&pc, &sc, list, NULL, err);
     sol__sign_scratch_free(&sc);
+    sol_trust_free(pc.trust);
     return rc;
 }
 
@@ -775,6 +842,8 @@ sol_sync_import_from_peer(struct sol_store *s, const char *peer, const struct so
         .n_keys = c.n_keys,
         .policy = c.unsigned_policy,
         .max_tlp = c.max_tlp,
+        .partner = c.partner,
+        .default_tlp = c.default_tlp,
     };
     rc = sol_sync_import_document(s, &io, root, rep, err);
     sol_peer_config_clear(&c);

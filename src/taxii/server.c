@@ -16,6 +16,7 @@
 #include "solidarity/alloc.h"
 #include "solidarity/ingest.h"
 #include "solidarity/json.h"
+#include "solidarity/sign.h"
 #include "solidarity/stix.h"
 #include "store/store.h"
 #include "taxii/taxii.h"
@@ -24,6 +25,7 @@ struct sol_taxii_server {
     struct sol_taxii_config cfg;
     char *title, *description, *contact;
     uint8_t key[TAXII_CURSOR_KEY_BYTES];
+    struct sol_sign_key node_key;   /* signs what the node's own partner posts (ingest.h) */
     struct taxii_cache *cache;      /* GET answers (cache.c); NULL: none */
     struct sol_access_guard *guard; /* password logins (access.h) */
 };
@@ -115,6 +117,12 @@ sol_taxii_server_new(struct sol_store *s, const struct sol_taxii_config *cfg,
         return sol_error_set(err, rc, "cannot load or create the TAXII cursor key (%s): %s",
                              SOL_SETTING_CURSOR_KEY, sol_strerror(rc));
     }
+    /* access.h "Policy": objects the node's own partner posts are signed at ingest. */
+    rc = sol_sign_node_key(s, NULL, &srv->node_key, err);
+    if (rc < 0) {
+        sol_taxii_server_free(srv);
+        return rc;
+    }
     srv->cache = sol__taxii_cache_new(CACHE_BYTES); /* NULL: answers are not cached */
     *out = srv;
     return 0;
@@ -133,6 +141,7 @@ sol_taxii_server_free(struct sol_taxii_server *srv)
     if (!srv)
         return;
     sodium_memzero(srv->key, sizeof(srv->key));
+    sol_sign_key_clear(&srv->node_key);
     sol__taxii_cache_free(srv->cache);
     sol_access_guard_free(srv->guard);
     sol_free(srv->title);
@@ -954,16 +963,30 @@ ep_post(struct ctx *c)
                                 n, c->srv->cfg.max_objects);
     }
     sol_time_t now = sol_time_now();
-    /* access.h "Policy": the poster's partner may receive the TLP:RED versions it sent. */
-    const char *poster[1] = {c->who.partner_identity};
-    struct sol_ingest_options opt = {.collection = c->col.id,
-                                     .actor = c->who.name,
-                                     .origin = "taxii",
-                                     .red_recipients = poster,
-                                     .n_red_recipients = c->who.partner_identity[0] ? 1 : 0};
-    struct sol_ingest *in = NULL;
+    /* ingest.h "Provenance": the keys held and the default agreed with the poster's partner
+     * are read now (peers change while a server runs). */
+    struct sol_trust *trust = NULL;
     struct sol_error ierr;
     sol_error_clear(&ierr);
+    rc = sol_trust_load(c->s, &trust, &ierr);
+    if (rc < 0) {
+        sol_json_doc_free(doc);
+        return store_failure(c, rc);
+    }
+    /* access.h "Policy": the poster's partner may receive the TLP:RED versions it sent. */
+    const char *poster[1] = {c->who.partner_identity};
+    struct sol_ingest_options opt = {
+        .collection = c->col.id,
+        .actor = c->who.name,
+        .origin = "taxii",
+        .red_recipients = poster,
+        .n_red_recipients = c->who.partner_identity[0] ? 1 : 0,
+        .asker = &c->who,
+        .trust = trust,
+        .node_key = &c->srv->node_key,
+        .default_tlp = sol_trust_default_tlp(trust, c->who.partner_identity),
+    };
+    struct sol_ingest *in = NULL;
     rc = sol_ingest_begin(c->s, &opt, &in, &ierr);
     struct post_results pr = {0};
     struct sol_json_iter it;
@@ -978,12 +1001,17 @@ ep_post(struct ctx *c)
         rc = sol_ingest_object(in, obj, path, &res);
         if (rc < 0)
             break;
-        if (res.outcome == SOL_INGEST_REJECTED)
+        /* access.h "Policy": an answer about versions the poster may not see (hidden) is
+         * the answer a new object gets: nothing tells that they exist. */
+        if (res.hidden)
+            rc = add_entry(&pr.ok, &pr.n_ok, res.id, res.version, NULL);
+        else if (res.outcome == SOL_INGEST_REJECTED || res.outcome == SOL_INGEST_QUARANTINED)
             rc = add_entry(&pr.bad, &pr.n_bad, res.id, res.version, res.message);
         else
             rc = add_entry(&pr.ok, &pr.n_ok, res.id, res.version,
                            res.outcome == SOL_INGEST_HELD ? "already held" : NULL);
     }
+    sol_trust_free(trust);
     if (rc == 0) {
         rc = sol_ingest_end(in); /* everything is durable when this returns 0 */
     } else if (in) {

@@ -7,7 +7,7 @@
 # matrix test of the policy issue (#10) has rows for these doors, this is their test.
 # Usage: feeds.sh SOLIDARITY-BINARY   (env SOLIDARITY_BUILD: the build directory)
 set -u
-umask 077 # serve refuses a store other users may read (DESIGN.md "Policy")
+umask 077 # serve refuses a store other users may read (access.h "Policy")
 bin=$1
 build=${SOLIDARITY_BUILD:-$(dirname "$bin")}
 fixture=$build/tests/taxii/taxii_fixture

@@ -260,4 +260,18 @@ chmod o-r "$E/store.db" && chmod o+x "$E"
 run timeout 10 $B --data "$E" serve --listen 127.0.0.1:0
 expect "or a data directory they may enter" 2 "" "solidarity: serve: $E is open to other users (mode 0701): every object, TLP:RED included, and the node's keys would be; refusing to serve it (make the data directory owner-only: chmod -R go= DIR)"
 
+# issue #10, finding 8: a collection's policy for objects whose provenance fails
+run $B --data "$E" collection add --title Inbox --alias inbox --unverified quarantine
+expect "collection add --unverified quarantine" 0 "*" ""
+run $B --data "$E" collection list
+printf '%s\n' "$out" | grep -q " quarantine-inbox  *red  *0 quarantine of collection inbox (not scanned, not shared): objects whose provenance failed$"
+ok $? "it has its quarantine collection, TLP:RED by default"
+run $B --data "$E" collection set inbox --unverified refuse
+expect "collection set --unverified refuse" 0 "" ""
+run $B --data "$E" collection set inbox --unverified accept
+expect "accept is no policy for what failed" 2 "" "solidarity: collection: --unverified: 'accept' is not refuse or quarantine
+(see 'solidarity collection --help')"
+run $B --data "$E" collection set nowhere --unverified refuse
+expect "collection set of an unknown one" 1 "" "solidarity: collection: nowhere: not found"
+
 echo "1..$n"

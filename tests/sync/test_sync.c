@@ -299,6 +299,7 @@ test_clearance(void)
     c.into = NULL;
     c.max_tlp = SOL_TLP_GREEN;
     c.direction = SOL_PEER_PULL;
+    c.partner = sol_strdup("orgA"); /* A's objects are created by orgA: A speaks for it */
     struct sol_collection gc = {.id = (char *)"33333333-3333-4333-8333-333333333333",
                                 .api_root = (char *)"intel",
                                 .title = (char *)"green only",
@@ -455,7 +456,33 @@ test_signature_policy(void)
     if (p)
         memcpy(p, "10.0.0.199", 10); /* tampered after signing */
     sol_buf_putc(&b, ']');
+    /* A node of ours never keeps a signed object whose signature fails (issue #10, finding
+     * 8): the tampered one is refused by A's ingest... */
     ingest(sa, COL_A, b.p);
+    CHECK(!latest(sa, COL_A, "indicator--00000000-0000-4000-8000-000000000101", &one, NULL));
+    /* ...so it is put there behind the ingest's back, as a node that does not check would
+     * serve it, for B to catch. */
+    const struct sol_json *pair = NULL;
+    CHECK_INT(sol_json_parse(doc, b.p, b.n, &pair, &err), 0);
+    struct sol_json_iter pit;
+    const struct sol_json *tampered = NULL, *e = NULL;
+    sol_json_iter_init(&pit, pair);
+    while (sol_json_iter_next(&pit, NULL, &e))
+        tampered = e;
+    struct sol_buf raw;
+    sol_buf_init(&raw);
+    struct sol_json_writer rw;
+    sol_jw_init(&rw, &raw, false);
+    sol_jw_value(&rw, tampered);
+    struct sol_object_row trow = {.id = SOL_STR("indicator--00000000-0000-4000-8000-000000000101"),
+                                  .type = SOL_STR("indicator"),
+                                  .spec_version = SOL_STR("2.1"),
+                                  .json = {raw.p, raw.n},
+                                  .origin = SOL_STR("import"),
+                                  .version = 1767225600000000LL,
+                                  .tlp = SOL_TLP_GREEN};
+    CHECK_INT(sol_store_object_add(sa, COL_A, &trow, NULL, NULL), 0);
+    sol_buf_free(&raw);
     struct sol_peer_config c = {0};
     c.name = sol_strdup("a-signed");
     c.url = sol_strdup(url_a);
@@ -463,6 +490,7 @@ test_signature_policy(void)
     c.collection = sol_strdup(COL_A);
     c.token = sol_strdup(token_b_on_a);
     c.into = sol_strdup(COL_B_OWN);
+    c.partner = sol_strdup("orgA");
     memcpy(c.keys[0], ka.public_key, 32);
     c.n_keys = 1;
     c.unsigned_policy = SOL_SIGN_QUARANTINE;
