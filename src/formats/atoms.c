@@ -15,6 +15,7 @@
 #include "formats/formats.h"
 #include "solidarity/alloc.h"
 #include "solidarity/pattern.h"
+#include "stix/stix.h"
 
 struct collect {
     struct sol_atom *v;
@@ -47,21 +48,22 @@ key_is(const struct sol_pattern_step *s, const char *k)
     return s->kind == SOL_PSTEP_KEY && sol_str_eqc(s->key, k);
 }
 
-/* The hash names we carry, in the spellings producers use (STIX 2.1 §10.7). */
+/* The digests we carry, under any spelling producers use (stix/hashes.c, STIX 2.1 §10.7). */
 static int
 hash_kind(struct sol_str k)
 {
-    static const struct {
-        const char *name;
-        enum sol_atom_kind kind;
-    } names[] = {{"MD5", SOL_ATOM_MD5},       {"SHA-1", SOL_ATOM_SHA1},
-                 {"SHA1", SOL_ATOM_SHA1},     {"SHA-256", SOL_ATOM_SHA256},
-                 {"SHA256", SOL_ATOM_SHA256}, {"SHA-512", SOL_ATOM_SHA512},
-                 {"SHA512", SOL_ATOM_SHA512}};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (k.n == strlen(names[i].name) && strncasecmp(k.p, names[i].name, k.n) == 0)
-            return names[i].kind;
-    return -1;
+    switch (sol__hash_alg_loose(k)) {
+    case SOL__HASH_MD5:
+        return SOL_ATOM_MD5;
+    case SOL__HASH_SHA_1:
+        return SOL_ATOM_SHA1;
+    case SOL__HASH_SHA_256:
+        return SOL_ATOM_SHA256;
+    case SOL__HASH_SHA_512:
+        return SOL_ATOM_SHA512;
+    default:
+        return -1;
+    }
 }
 
 static enum sol_atom_kind

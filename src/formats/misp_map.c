@@ -8,7 +8,8 @@
  *   addresses: a sensor format that cannot tell a sender from any address then names the
  *   indicator as inexpressible rather than widen it.
  * - Hashes use the STIX hash-algorithm-ov names where there is one (MD5, SHA-1, SHA-256,
- *   SHA-512, SHA3-256, SHA3-512, SSDEEP, TLSH) and MISP's upper-cased name otherwise.
+ *   SHA-512, SHA3-256, SHA3-512, SSDEEP, TLSH), STIX 2.0's for SHA-224 and SHA-384
+ *   (stix/stix.h's one table), and MISP's upper-cased name otherwise.
  */
 #include <string.h>
 
@@ -73,9 +74,9 @@ static const struct misp_type_map types[] = {
     {"filename", {"file:name", NULL}, 0, "Payload delivery", NULL},
     FILE_HASH("md5", "MD5", "Payload delivery"),
     FILE_HASH("sha1", "'SHA-1'", "Payload delivery"),
-    FILE_HASH("sha224", "SHA224", "Payload delivery"),
+    FILE_HASH("sha224", "'SHA-224'", "Payload delivery"),
     FILE_HASH("sha256", "'SHA-256'", "Payload delivery"),
-    FILE_HASH("sha384", "SHA384", "Payload delivery"),
+    FILE_HASH("sha384", "'SHA-384'", "Payload delivery"),
     FILE_HASH("sha512", "'SHA-512'", "Payload delivery"),
     FILE_HASH("sha3-256", "'SHA3-256'", "Payload delivery"),
     FILE_HASH("sha3-512", "'SHA3-512'", "Payload delivery"),
