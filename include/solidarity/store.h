@@ -59,6 +59,21 @@ struct sol_store;
 #define SOL_SETTING_CURSOR_KEY         "taxii.cursor_key"
 
 /*
+ * Settings of TAXII discovery (`solidarity collection root default`, `solidarity serve
+ * config`), read by every serve of the node at each discovery request; "" or absent: not
+ * set.
+ *   taxii.default_api_root  the API root discovery names as default
+ *   taxii.public_url        the URL the node is reached at (behind a reverse proxy):
+ *                           discovery then lists absolute URLs under it
+ *   taxii.title, taxii.description, taxii.contact   what discovery says of the server
+ */
+#define SOL_SETTING_DEFAULT_API_ROOT  "taxii.default_api_root"
+#define SOL_SETTING_PUBLIC_URL        "taxii.public_url"
+#define SOL_SETTING_TAXII_TITLE       "taxii.title"
+#define SOL_SETTING_TAXII_DESCRIPTION "taxii.description"
+#define SOL_SETTING_TAXII_CONTACT     "taxii.contact"
+
+/*
  * Open (creating or migrating the schema) the store named by url: "sqlite:DIR", a plain
  * directory DIR (the database is DIR/store.db; DIR must exist), or "sqlite-file:PATH"
  * for a database file. On failure returns a negative code and a message in err.
@@ -104,6 +119,18 @@ SOL_API int sol_store_api_root_put(struct sol_store *s, const struct sol_api_roo
 SOL_API int sol_store_api_root_get(struct sol_store *s, const char *name, struct sol_api_root *out);
 /* All API roots ordered by name; free with sol_api_root_list_free(). */
 SOL_API int sol_store_api_root_list(struct sol_store *s, struct sol_api_root **out, size_t *n);
+/*
+ * Remove an API root that holds no collection (`solidarity init`'s "intel" too): 0,
+ * SOL_ENOTFOUND, or SOL_ECONFLICT when collections are in it (remove them first). A
+ * default (taxii.default_api_root) that named it is cleared.
+ */
+SOL_API int sol_store_api_root_delete(struct sol_store *s, const char *name);
+/*
+ * The node's default API root, appended to out: the one taxii.default_api_root names
+ * when it exists, else SOL_DEFAULT_API_ROOT when it exists, else the first by name.
+ * SOL_ENOTFOUND when the node has none.
+ */
+SOL_API int sol_store_default_api_root(struct sol_store *s, struct sol_buf *out);
 SOL_API void sol_api_root_clear(struct sol_api_root *r);
 SOL_API void sol_api_root_list_free(struct sol_api_root *v, size_t n);
 

@@ -86,8 +86,9 @@ SOL_API bool sol_peer_name_ok(const char *name);
  * Add (or with replace, replace) a peer: checks it (name, URL scheme http/https, the
  * partner exists, the local collections exist), makes the local collection when into
  * is NULL (id = the remote collection's id, or a UUIDv5 of URL and collection when that
- * is not a UUID; in SOL_DEFAULT_API_ROOT) and the quarantine collection when the policy
- * is quarantine or keys are held, fills those names into c, stores the peer and audits
+ * is not a UUID; in the node's default API root, store.h) and the quarantine collection
+ * when the policy is quarantine or keys are held, fills those names into c, stores the
+ * peer and audits
  * "peer.add". Returns 0, SOL_EEXISTS, SOL_EINVAL or SOL_ENOTFOUND with err saying why.
  */
 SOL_API int sol_peer_add(struct sol_store *s, struct sol_peer_config *c, bool replace,

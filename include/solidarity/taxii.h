@@ -36,9 +36,14 @@ struct sol_store;
 
 /* What a node's TAXII server says about itself and which limits it applies. */
 struct sol_taxii_config {
-    const char *title;          /* discovery title; NULL = "solidarity TAXII 2.1 server" */
-    const char *description;    /* optional */
-    const char *contact;        /* optional */
+    /* What discovery says (§4.1). NULL: the node's setting (store.h: taxii.title,
+       taxii.description, taxii.contact, taxii.public_url), read at each discovery, else
+       "solidarity TAXII 2.1 server" for the title and nothing for the others. */
+    const char *title;
+    const char *description;
+    const char *contact;
+    const char *public_url;     /* the URL clients reach the node at, behind a reverse proxy:
+                                   discovery lists absolute URLs under it (sol_taxii_public_url()) */
     size_t default_page;        /* 0 = SOL_TAXII_DEFAULT_PAGE */
     size_t max_page;            /* 0 = SOL_TAXII_MAX_PAGE */
     int64_t max_content_length; /* used when an API root does not set one; 0 = default */
@@ -58,6 +63,15 @@ struct sol_taxii_server;
 SOL_API int sol_taxii_server_new(struct sol_store *s, const struct sol_taxii_config *cfg,
                                  struct sol_taxii_server **out, struct sol_error *err);
 SOL_API void sol_taxii_server_free(struct sol_taxii_server *srv);
+
+/*
+ * Check a public URL and append it to out as discovery uses it: http:// or https://, a
+ * host, an optional path, no blank, query or fragment; exactly one '/' at the end
+ * ("https://cti.example.org/taxii" gives "https://cti.example.org/taxii/", and the API
+ * root intel is then "https://cti.example.org/taxii/intel/"). Returns 0, SOL_ESYNTAX
+ * with err saying why, or SOL_ENOMEM.
+ */
+SOL_API int sol_taxii_public_url(const char *url, struct sol_buf *out, struct sol_error *err);
 
 /*
  * The server's login guard (access.h), for the other doors of the same process that take

@@ -8,13 +8,15 @@
  *   solidarity collection remove ID|ALIAS [--api-root R]
  *   solidarity collection root add NAME --title T [--description D] [--max-content-length N]
  *   solidarity collection root list
+ *   solidarity collection root remove NAME
+ *   solidarity collection root default NAME
  *
  * --id mirrors a partner's collection under its own id; without it a new UUIDv4 is
- * made. The API root defaults to "intel". default-tlp (default amber) is the TLP of
- * objects that carry no TLP marking. --unverified says what happens to objects whose
- * provenance fails (ingest.h): refused (the default) or kept in the collection's
- * quarantine. Removing a collection removes its objects and grants. Every change is
- * audited.
+ * made. The API root defaults to the node's default one (store.h), "intel" as `init`
+ * makes it. default-tlp (default amber) is the TLP of objects that carry no TLP marking.
+ * --unverified says what happens to objects whose provenance fails (ingest.h): refused
+ * (the default) or kept in the collection's quarantine. Removing a collection removes its
+ * objects and grants. Every change is audited.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,17 +41,22 @@ help(FILE *f)
             "       solidarity collection remove ID|ALIAS [--api-root R]\n"
             "       solidarity collection root add NAME --title T [--description D]\n"
             "                                      [--max-content-length N]\n"
-            "       solidarity collection root list\n\n"
-            "Collections hold STIX objects under an API root (default 'intel', served at\n"
-            "/intel/). --id gives an explicit UUID, to mirror a partner's collection. Objects\n"
-            "without a TLP marking take the collection's --default-tlp (default amber).\n"
+            "       solidarity collection root list\n"
+            "       solidarity collection root remove NAME\n"
+            "       solidarity collection root default NAME\n\n"
+            "Collections hold STIX objects under an API root (default: the node's default\n"
+            "root, 'intel' as init makes it, served at /intel/). --id gives an explicit UUID,\n"
+            "to mirror a partner's collection. Objects without a TLP marking take the\n"
+            "collection's --default-tlp (default amber).\n"
             "--unverified: what happens to objects whose provenance fails (a signature that\n"
             "fails, an object in another's name without their signature, a new version by\n"
             "someone other than its creator): refused (the default), or kept aside in the\n"
             "collection's quarantine ('quarantine-ALIAS', granted to no one, never scanned).\n"
             "'add' prints the new collection's id. Removing a collection deletes its objects.\n"
             "'root add' makes another API root, served at /NAME/ (max-content-length in bytes,\n"
-            "default 100 MiB).\n\n"
+            "default 100 MiB); 'root remove' removes one that holds no collection (intel\n"
+            "too); 'root default' names the root TAXII discovery gives as default and\n"
+            "'collection add' uses; 'root list' marks it with '*'.\n\n"
             "exit status: 0 done, 1 no such collection, 2 usage or store error.\n");
 }
 
@@ -70,7 +77,7 @@ static int
 add(struct sol_store *s, int argc, char **argv)
 {
     const char *id = NULL, *title = NULL, *description = NULL, *alias = NULL;
-    const char *root = SOL_DEFAULT_API_ROOT, *tlp = NULL, *unverified = NULL;
+    const char *root = NULL, *tlp = NULL, *unverified = NULL;
     for (int i = 2; i < argc; i++) {
         int r = 0;
         if ((r = cli_opt_value("collection", argv, argc, &i, "--id", &id)) ||
@@ -107,6 +114,22 @@ add(struct sol_store *s, int argc, char **argv)
     }
     if (alias && !*alias)
         alias = NULL;
+    char default_root[128];
+    if (!root) {
+        struct sol_buf def;
+        sol_buf_init(&def);
+        int drc = sol_store_default_api_root(s, &def);
+        snprintf(default_root, sizeof default_root, "%s", def.p ? def.p : "");
+        sol_buf_free(&def);
+        if (drc == SOL_ENOTFOUND) {
+            cli_error("collection", "the node has no API root: make one with 'collection root "
+                                    "add NAME --title T'");
+            return CLI_ERR;
+        }
+        if (drc != 0)
+            return failed(s, "the default API root", drc);
+        root = default_root;
+    }
     struct sol_api_root r;
     int rc = sol_store_api_root_get(s, root, &r);
     if (rc != 0) {
@@ -293,12 +316,46 @@ remove_collection(struct sol_store *s, int argc, char **argv)
     return rc ? failed(s, which, rc) : CLI_OK;
 }
 
-/* collection root add NAME --title T [...] and collection root list. */
+/*
+ * collection root remove NAME: an empty root goes (TAXII 2.1 §4.2 fixes no root, so the
+ * "intel" of init may go too); collection root default NAME: the root discovery names.
+ */
+static int
+api_root_remove_or_default(struct sol_store *s, const char *action, const char *name)
+{
+    struct sol_api_root r;
+    int rc = sol_store_api_root_get(s, name, &r);
+    if (rc == SOL_ENOTFOUND) {
+        cli_error("collection", "%s: no such API root", name);
+        return CLI_NO;
+    }
+    if (rc != 0)
+        return failed(s, name, rc);
+    sol_api_root_clear(&r);
+    bool remove = strcmp(action, "remove") == 0;
+    rc = sol_store_begin(s);
+    if (rc == 0)
+        rc = remove ? sol_store_api_root_delete(s, name)
+                    : sol_store_setting_set(s, SOL_SETTING_DEFAULT_API_ROOT, name);
+    if (rc == SOL_ECONFLICT) {
+        sol_store_rollback(s);
+        cli_error("collection",
+                  "%s: the API root holds collections; remove them first ('collection list "
+                  "--api-root %s')",
+                  name, name);
+        return CLI_ERR;
+    }
+    rc = cli_audited("collection", s, remove ? "api_root.remove" : "api_root.default", name, NULL,
+                     rc);
+    return rc ? failed(s, name, rc) : CLI_OK;
+}
+
+/* collection root add NAME --title T [...], list, remove NAME and default NAME. */
 static int
 api_root(struct sol_store *s, int argc, char **argv)
 {
     if (argc < 3)
-        return cli_usage("collection", "root: say add or list");
+        return cli_usage("collection", "root: say add, list, remove or default");
     if (strcmp(argv[2], "list") == 0) {
         if (argc > 3)
             return cli_usage("collection", "unexpected argument '%s'", argv[3]);
@@ -307,13 +364,24 @@ api_root(struct sol_store *s, int argc, char **argv)
         int rc = sol_store_api_root_list(s, &v, &n);
         if (rc != 0)
             return failed(s, "API roots", rc);
+        struct sol_buf def;
+        sol_buf_init(&def);
+        (void)sol_store_default_api_root(s, &def);
         for (size_t i = 0; i < n; i++)
-            printf("/%s/ %lld %s\n", v[i].name, (long long)v[i].max_content_length, v[i].title);
+            printf("/%s/ %lld %s%s\n", v[i].name, (long long)v[i].max_content_length, v[i].title,
+                   def.p && strcmp(def.p, v[i].name) == 0 ? " *" : "");
+        sol_buf_free(&def);
         sol_api_root_list_free(v, n);
         return CLI_OK;
     }
+    if (strcmp(argv[2], "remove") == 0 || strcmp(argv[2], "default") == 0) {
+        if (argc != 4)
+            return cli_usage("collection", "root %s takes one NAME", argv[2]);
+        return api_root_remove_or_default(s, argv[2], argv[3]);
+    }
     if (strcmp(argv[2], "add") != 0)
-        return cli_usage("collection", "root: unknown action '%s' (add, list)", argv[2]);
+        return cli_usage("collection", "root: unknown action '%s' (add, list, remove, default)",
+                         argv[2]);
     if (argc < 4)
         return cli_usage("collection", "root add: which name?");
     const char *name = argv[3], *title = NULL, *description = NULL, *max = NULL;

@@ -169,6 +169,60 @@ sol_store_api_root_list(struct sol_store *s, struct sol_api_root **out, size_t *
 }
 
 int
+sol_store_api_root_delete(struct sol_store *s, const char *name)
+{
+    if (!s || !name)
+        return SOL_EINVAL;
+    int rc = s->ops->api_root_delete(s, name);
+    if (rc != 0)
+        return rc;
+    /* The default that named it names nothing now. */
+    struct sol_buf def;
+    sol_buf_init(&def);
+    if (sol_store_setting_get(s, SOL_SETTING_DEFAULT_API_ROOT, &def) == 0 && def.p &&
+        strcmp(def.p, name) == 0)
+        (void)sol_store_setting_set(s, SOL_SETTING_DEFAULT_API_ROOT, "");
+    sol_buf_free(&def);
+    return 0;
+}
+
+int
+sol_store_default_api_root(struct sol_store *s, struct sol_buf *out)
+{
+    if (!s || !out)
+        return SOL_EINVAL;
+    struct sol_buf def;
+    sol_buf_init(&def);
+    int rc = sol_store_setting_get(s, SOL_SETTING_DEFAULT_API_ROOT, &def);
+    if (rc != 0 && rc != SOL_ENOTFOUND) {
+        sol_buf_free(&def);
+        return rc;
+    }
+    struct sol_api_root *roots = NULL;
+    size_t n = 0;
+    rc = sol_store_api_root_list(s, &roots, &n);
+    if (rc != 0) {
+        sol_buf_free(&def);
+        return rc;
+    }
+    const char *pick = NULL;
+    for (size_t i = 0; i < n && !pick; i++)
+        if (def.p && strcmp(roots[i].name, def.p) == 0)
+            pick = roots[i].name;
+    for (size_t i = 0; i < n && !pick; i++)
+        if (strcmp(roots[i].name, SOL_DEFAULT_API_ROOT) == 0)
+            pick = roots[i].name;
+    if (!pick && n)
+        pick = roots[0].name; /* ordered by name */
+    if (pick)
+        sol_buf_puts(out, pick);
+    rc = !pick ? SOL_ENOTFOUND : out->oom ? SOL_ENOMEM : 0;
+    sol_api_root_list_free(roots, n);
+    sol_buf_free(&def);
+    return rc;
+}
+
+int
 sol_store_collection_put(struct sol_store *s, const struct sol_collection *c)
 {
     if (!s)

@@ -39,6 +39,9 @@ struct sol__store_ops {
     int (*api_root_put)(struct sol_store *s, const struct sol_api_root *r);
     int (*api_root_get)(struct sol_store *s, const char *name, struct sol_api_root *out);
     int (*api_root_list)(struct sol_store *s, struct sol_api_root **out, size_t *n);
+    /* Delete the root named name when no collection is in it: 0, SOL_ENOTFOUND (no such
+       root) or SOL_ECONFLICT (it holds collections), in one statement. */
+    int (*api_root_delete)(struct sol_store *s, const char *name);
 
     int (*collection_put)(struct sol_store *s, const struct sol_collection *c);
     int (*collection_get)(struct sol_store *s, const char *api_root, const char *id,

@@ -863,6 +863,32 @@ pgs_collection_list(struct sol_store *s, const char *api_root, struct sol_collec
 }
 
 static int
+pgs_api_root_delete(struct sol_store *s, const char *name)
+{
+    struct pg_store *q = pg(s);
+    struct args a = {0};
+    a_text(&a, name);
+    struct op o;
+    int64_t changed = 0;
+    int rc = op_begin(q, &o, false);
+    /* The collections' foreign key cascades: only an empty root may go. */
+    if (rc == 0)
+        rc = pg_do(q,
+                   "DELETE FROM api_roots WHERE name = $1 AND NOT EXISTS "
+                   "(SELECT 1 FROM collections WHERE api_root = $1)",
+                   &a, &changed);
+    if (rc == 0 && changed == 0) {
+        struct sol_api_root r;
+        rc = pgs_api_root_get(s, name, &r);
+        if (rc == 0) {
+            sol_api_root_clear(&r);
+            rc = SOL_ECONFLICT;
+        }
+    }
+    return op_end(q, &o, rc);
+}
+
+static int
 pgs_collection_delete(struct sol_store *s, const char *api_root, const char *id)
 {
     struct pg_store *q = pg(s);
@@ -2243,6 +2269,7 @@ const struct sol__store_ops sol__store_pg_ops = {
     .api_root_put = pgs_api_root_put,
     .api_root_get = pgs_api_root_get,
     .api_root_list = pgs_api_root_list,
+    .api_root_delete = pgs_api_root_delete,
     .collection_put = pgs_collection_put,
     .collection_get = pgs_collection_get,
     .collection_list = pgs_collection_list,

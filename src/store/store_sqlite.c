@@ -796,6 +796,34 @@ sq_collection_list(struct sol_store *s, const char *api_root, struct sol_collect
 }
 
 static int
+sq_api_root_delete(struct sol_store *s, const char *name)
+{
+    struct sq_store *q = sq(s);
+    bool own;
+    int rc = wbegin(q, &own);
+    if (rc == 0) {
+        /* The collections' foreign key cascades: only an empty root may go. */
+        sqlite3_stmt *st = prep(q, "DELETE FROM api_roots WHERE name = ?1 AND NOT EXISTS "
+                                   "(SELECT 1 FROM collections WHERE api_root = ?1)");
+        if (!st)
+            rc = SOL_ESTORE;
+        else {
+            bind_text(st, 1, name);
+            rc = step_done(q, st);
+            if (rc == 0 && sqlite3_changes(q->db) == 0) {
+                struct sol_api_root r;
+                rc = sq_api_root_get(s, name, &r);
+                if (rc == 0) {
+                    sol_api_root_clear(&r);
+                    rc = SOL_ECONFLICT;
+                }
+            }
+        }
+    }
+    return wend(q, own, rc);
+}
+
+static int
 sq_collection_delete(struct sol_store *s, const char *api_root, const char *id)
 {
     struct sq_store *q = sq(s);
@@ -2228,6 +2256,7 @@ const struct sol__store_ops sol__store_sqlite_ops = {
     .api_root_put = sq_api_root_put,
     .api_root_get = sq_api_root_get,
     .api_root_list = sq_api_root_list,
+    .api_root_delete = sq_api_root_delete,
     .collection_put = sq_collection_put,
     .collection_get = sq_collection_get,
     .collection_list = sq_collection_list,

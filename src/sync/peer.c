@@ -198,7 +198,17 @@ ensure_collection(struct sol_store *s, const char *id, const char *title, const 
     }
     if (rc != SOL_ENOTFOUND)
         return sol_error_set(err, rc, "%s: %s", id, sol_store_errmsg(s));
-    char idb[64], rootb[] = SOL_DEFAULT_API_ROOT, titleb[256], aliasb[128];
+    char idb[64], rootb[128], titleb[256], aliasb[128];
+    struct sol_buf def;
+    sol_buf_init(&def);
+    rc = sol_store_default_api_root(s, &def);
+    snprintf(rootb, sizeof rootb, "%s", def.p ? def.p : "");
+    sol_buf_free(&def);
+    if (rc == SOL_ENOTFOUND)
+        return sol_error_set(err, rc, "cannot make the collection %s: the node has no API root",
+                             id);
+    if (rc != 0)
+        return sol_error_set(err, rc, "%s: %s", id, sol_store_errmsg(s));
     snprintf(idb, sizeof idb, "%s", id);
     snprintf(titleb, sizeof titleb, "%s", title);
     snprintf(aliasb, sizeof aliasb, "%s", alias ? alias : "");
@@ -212,10 +222,8 @@ ensure_collection(struct sol_store *s, const char *id, const char *title, const 
     };
     rc = sol_store_collection_put(s, &c);
     if (rc != 0)
-        return sol_error_set(err, rc, "cannot make the collection %s: %s", id,
-                             rc == SOL_ENOTFOUND ? "the API root " SOL_DEFAULT_API_ROOT
-                                                   " does not exist"
-                                                 : sol_store_errmsg(s));
+        return sol_error_set(err, rc, "cannot make the collection %s in the API root %s: %s", id,
+                             rootb, sol_store_errmsg(s));
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "solidarity/access.h"
 #include "solidarity/alloc.h"
@@ -23,7 +24,7 @@
 
 struct sol_taxii_server {
     struct sol_taxii_config cfg;
-    char *title, *description, *contact;
+    char *title, *description, *contact, *public_url; /* NULL: the node's setting, if any */
     uint8_t key[TAXII_CURSOR_KEY_BYTES];
     struct sol_sign_key node_key;   /* signs what the node's own partner posts (ingest.h) */
     struct taxii_cache *cache;      /* GET answers (cache.c); NULL: none */
@@ -98,13 +99,29 @@ sol_taxii_server_new(struct sol_store *s, const struct sol_taxii_config *cfg,
         srv->cfg.max_content_length = SOL_TAXII_MAX_CONTENT;
     if (!srv->cfg.max_objects)
         srv->cfg.max_objects = SOL_TAXII_MAX_OBJECTS;
-    srv->title = sol_strdup(cfg && cfg->title ? cfg->title : "solidarity TAXII 2.1 server");
-    srv->description = cfg && cfg->description ? sol_strdup(cfg->description) : NULL;
-    srv->contact = cfg && cfg->contact ? sol_strdup(cfg->contact) : NULL;
-    if (!srv->title || (cfg && cfg->description && !srv->description) ||
-        (cfg && cfg->contact && !srv->contact)) {
-        sol_taxii_server_free(srv);
-        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    const char *given[4] = {cfg ? cfg->title : NULL, cfg ? cfg->description : NULL,
+                            cfg ? cfg->contact : NULL, cfg ? cfg->public_url : NULL};
+    char **kept[4] = {&srv->title, &srv->description, &srv->contact, &srv->public_url};
+    for (int i = 0; i < 4; i++) {
+        if (!given[i] || !*given[i])
+            continue;
+        if (i == 3) {
+            struct sol_buf u;
+            sol_buf_init(&u);
+            int prc = sol_taxii_public_url(given[i], &u, err);
+            if (prc < 0) {
+                sol_buf_free(&u);
+                sol_taxii_server_free(srv);
+                return prc;
+            }
+            *kept[i] = sol_buf_steal(&u, NULL);
+        } else {
+            *kept[i] = sol_strdup(given[i]);
+        }
+        if (!*kept[i]) {
+            sol_taxii_server_free(srv);
+            return sol_error_set(err, SOL_ENOMEM, "out of memory");
+        }
     }
     int rc = sol_access_guard_new(&srv->cfg.guard, &srv->guard);
     if (rc < 0) {
@@ -147,6 +164,7 @@ sol_taxii_server_free(struct sol_taxii_server *srv)
     sol_free(srv->title);
     sol_free(srv->description);
     sol_free(srv->contact);
+    sol_free(srv->public_url);
     sol_free(srv);
 }
 
@@ -313,7 +331,58 @@ write_opt_string(struct sol_json_writer *w, const char *key, const char *v)
     }
 }
 
-/* §4.1: GET /taxii2/ */
+/*
+ * A public URL as discovery uses it: http or https, a host, no query, fragment or blank;
+ * appended to out with exactly one '/' at the end (taxii.h).
+ */
+int
+sol_taxii_public_url(const char *url, struct sol_buf *out, struct sol_error *err)
+{
+    size_t n = url ? strlen(url) : 0;
+    const char *rest = NULL;
+    if (n > 8 && strncasecmp(url, "https://", 8) == 0)
+        rest = url + 8;
+    else if (n > 7 && strncasecmp(url, "http://", 7) == 0)
+        rest = url + 7;
+    if (!rest || !*rest || *rest == '/')
+        return sol_error_set(err, SOL_ESYNTAX,
+                             "'%s' is not a public URL: http:// or https://, a host and an "
+                             "optional path",
+                             url ? url : "");
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '?' || *p == '#' || *p == '"' || *p == '\\' ||
+            (unsigned char)*p >= 0x7f)
+            return sol_error_set(err, SOL_ESYNTAX,
+                                 "'%s' is not a public URL: no blanks, query or fragment "
+                                 "(percent-encode what needs it)",
+                                 url);
+    while (n && url[n - 1] == '/')
+        n--;
+    sol_buf_append(out, url, n);
+    sol_buf_putc(out, '/');
+    return out->oom ? sol_error_set(err, SOL_ENOMEM, "out of memory") : 0;
+}
+
+/*
+ * What discovery says of the server: the serve option when given (c->srv), else the
+ * node's setting (store.h), else fallback; into buf, for the length of the request.
+ */
+static const char *
+discovery_text(struct ctx *c, const char *given, const char *setting, struct sol_buf *buf,
+               const char *fallback)
+{
+    if (given)
+        return given;
+    if (sol_store_setting_get(c->s, setting, buf) == 0 && buf->p && *buf->p)
+        return buf->p;
+    return fallback;
+}
+
+/*
+ * §4.1: GET /taxii2/. URLs are relative ("/intel/", §4.1.1) unless the node has a public
+ * URL (serve --public-url, or taxii.public_url): behind a reverse proxy, clients are then
+ * given absolute URLs under it. default is the node's default API root (store.h).
+ */
 static int
 ep_discovery(struct ctx *c)
 {
@@ -322,34 +391,70 @@ ep_discovery(struct ctx *c)
     int rc = sol_store_api_root_list(c->s, &roots, &n);
     if (rc < 0)
         return store_failure(c, rc);
+    struct sol_buf title, description, contact, public_setting, base, def, url;
+    sol_buf_init(&title);
+    sol_buf_init(&description);
+    sol_buf_init(&contact);
+    sol_buf_init(&public_setting);
+    sol_buf_init(&base);
+    sol_buf_init(&def);
+    sol_buf_init(&url);
+    const char *pub =
+        discovery_text(c, c->srv->public_url, SOL_SETTING_PUBLIC_URL, &public_setting, NULL);
+    /* A stored URL that is not one (set by hand) is not used: relative URLs then. */
+    if (pub && sol_taxii_public_url(pub, &base, NULL) != 0)
+        sol_buf_reset(&base);
     struct sol_json_writer w;
     sol_jw_init(&w, &c->resp->body, false);
     sol_jw_object_begin(&w);
     sol_jw_key(&w, "title");
-    sol_jw_string(&w, c->srv->title);
-    write_opt_string(&w, "description", c->srv->description);
-    write_opt_string(&w, "contact", c->srv->contact);
+    sol_jw_string(&w, discovery_text(c, c->srv->title, SOL_SETTING_TAXII_TITLE, &title,
+                                     "solidarity TAXII 2.1 server"));
+    write_opt_string(
+        &w, "description",
+        discovery_text(c, c->srv->description, SOL_SETTING_TAXII_DESCRIPTION, &description, NULL));
+    write_opt_string(&w, "contact",
+                     discovery_text(c, c->srv->contact, SOL_SETTING_TAXII_CONTACT, &contact, NULL));
     if (n) {
-        /* §4.1.1: relative URLs start with exactly one "/"; default is one of api_roots. */
-        char url[TAXII_SEGMENT_MAX + 4];
-        const char *def = roots[0].name;
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(roots[i].name, SOL_DEFAULT_API_ROOT) == 0)
-                def = roots[i].name;
-        snprintf(url, sizeof(url), "/%s/", def);
+        rc = sol_store_default_api_root(c->s, &def);
+        if (rc < 0 && rc != SOL_ENOTFOUND) {
+            sol_jw_object_end(&w);
+            store_failure(c, rc);
+            goto out;
+        }
+        /* §4.1.1: default is one of api_roots; a relative URL starts with one "/". */
+        sol_buf_reset(&url);
+        if (base.n)
+            sol_buf_append(&url, base.p, base.n);
+        else
+            sol_buf_putc(&url, '/');
+        sol_buf_printf(&url, "%s/", def.p ? def.p : roots[0].name);
         sol_jw_key(&w, "default");
-        sol_jw_string(&w, url);
+        sol_jw_string(&w, url.p);
         sol_jw_key(&w, "api_roots");
         sol_jw_array_begin(&w);
         for (size_t i = 0; i < n; i++) {
-            snprintf(url, sizeof(url), "/%s/", roots[i].name);
-            sol_jw_string(&w, url);
+            sol_buf_reset(&url);
+            if (base.n)
+                sol_buf_append(&url, base.p, base.n);
+            else
+                sol_buf_putc(&url, '/');
+            sol_buf_printf(&url, "%s/", roots[i].name);
+            sol_jw_string(&w, url.p);
         }
         sol_jw_array_end(&w);
     }
     sol_jw_object_end(&w);
-    sol_api_root_list_free(roots, n);
     c->resp->status = 200;
+out:
+    sol_api_root_list_free(roots, n);
+    sol_buf_free(&title);
+    sol_buf_free(&description);
+    sol_buf_free(&contact);
+    sol_buf_free(&public_setting);
+    sol_buf_free(&base);
+    sol_buf_free(&def);
+    sol_buf_free(&url);
     return 0;
 }
 

@@ -378,6 +378,33 @@ test_roots_and_collections(void)
     int64_t count = -1;
     CHECK_INT(sol_store_collection_count(s, "c2", &count), 0);
     CHECK_INT(count, 0); /* its objects went with it */
+
+    /* An API root goes only when empty; the default follows (store.h). */
+    struct sol_buf def;
+    sol_buf_init(&def);
+    CHECK_INT(sol_store_default_api_root(s, &def), 0);
+    CHECK_STR(def.p, "intel"); /* SOL_DEFAULT_API_ROOT while it exists */
+    CHECK_INT(sol_store_setting_set(s, SOL_SETTING_DEFAULT_API_ROOT, "beta"), 0);
+    sol_buf_reset(&def);
+    CHECK_INT(sol_store_default_api_root(s, &def), 0);
+    CHECK_STR(def.p, "beta");
+    CHECK_INT(sol_store_api_root_delete(s, "intel"), SOL_ECONFLICT); /* c1 is in it */
+    CHECK_INT(sol_store_api_root_get(s, "intel", &got), 0);
+    sol_api_root_clear(&got);
+    CHECK_INT(sol_store_api_root_delete(s, "beta"), 0);
+    CHECK_INT(sol_store_api_root_delete(s, "beta"), SOL_ENOTFOUND);
+    sol_buf_reset(&def);
+    CHECK_INT(sol_store_setting_get(s, SOL_SETTING_DEFAULT_API_ROOT, &def), 0);
+    CHECK_STR(def.p ? def.p : "", ""); /* the default that named beta is cleared */
+    sol_buf_reset(&def);
+    CHECK_INT(sol_store_default_api_root(s, &def), 0);
+    CHECK_STR(def.p, "intel");
+    CHECK_INT(sol_store_collection_delete(s, "intel", "c1"), 0);
+    CHECK_INT(sol_store_api_root_delete(s, "intel"), 0);
+    sol_buf_reset(&def);
+    CHECK_INT(sol_store_default_api_root(s, &def), SOL_ENOTFOUND);
+    note("roots removed: default %s", def.p ? def.p : "(none)");
+    sol_buf_free(&def);
     sol_store_close(s);
 }
 

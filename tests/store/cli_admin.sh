@@ -123,7 +123,7 @@ run $S collection root add taxii2 --title x
 expect "an API root may not shadow discovery" 2 "" "solidarity: collection: root add: 'taxii2' is not a usable API root name (lower-case letters, digits, '-', '_' and '.'; not taxii2 or api)
 (see 'solidarity collection --help')"
 run $S collection root list
-expect "collection root list" 0 "/intel/ 104857600 north
+expect "collection root list" 0 "/intel/ 104857600 north *
 /partners/ 1048576 Partner feeds" ""
 
 run $S grant read feed --partner ngo

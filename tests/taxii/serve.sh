@@ -98,6 +98,7 @@ for o in d.get('objects', []): print(o['id'])" >>"$tmp/ids"
 
 start --listen 127.0.0.1:0 || bail "serve did not start: $(cat "$tmp/log")"
 main_pid=$server_pid
+main_url=$url
 ok "serve starts on a free loopback port ($url)"
 
 req GET /
@@ -274,6 +275,63 @@ req GET /metrics
 check "/metrics counts requests by status" grep -q 'solidarity_http_requests_total{code="202"}' "$tmp/body"
 check "the request log names method, path and status" grep -q '^GET /intel/ 401 ' "$tmp/log"
 
+# Discovery (TAXII 2.1 §4.1) from the node's settings, read at each discovery, so that
+# every serve of the node says the same: a public URL (behind a reverse proxy) makes the
+# URLs absolute, and the default API root is the node's.
+sol_cfg() { "$bin" --data "$tmp/data" "$@" >"$tmp/cfg.out" 2>"$tmp/cfg.err"; }
+sol_cfg serve config public-url https://cti.example.org/taxii
+check "serve config public-url" test $? = 0
+sol_cfg serve config title "Example CERT" && sol_cfg serve config contact "cert@example.org" &&
+  sol_cfg collection root default small
+check "serve config title, contact; collection root default" test $? = 0
+req GET /taxii2/
+check "discovery's title from the node" test "$(js "d['title']")" = "Example CERT"
+check "discovery's contact from the node" test "$(js "d['contact']")" = "cert@example.org"
+check "discovery's default is the node's default root, under the public URL" \
+  test "$(js "d['default']")" = https://cti.example.org/taxii/small/
+check "discovery lists absolute URLs under the public URL" \
+  test "$(js "','.join(d['api_roots'])")" = https://cti.example.org/taxii/intel/,https://cti.example.org/taxii/small/
+sol_cfg serve config public-url ftp://cti.example.org/
+check "a public URL that is not http(s) is refused (exit 2)" test $? = 2
+check "saying why" grep -q "'ftp://cti.example.org/' is not a public URL" "$tmp/cfg.err"
+sol_cfg serve config
+check "serve config shows the settings" grep -qx "$(printf 'public-url\thttps://cti.example.org/taxii/')" "$tmp/cfg.out"
+# The options of one serve override the node's settings, for that process.
+if start --listen 127.0.0.1:0 --quiet --public-url http://proxy.example:8080 --title "From a flag"; then
+  req GET /taxii2/
+  check "--public-url and --title for one process" \
+    test "$(js "d['title'] + ' ' + d['default']")" = "From a flag http://proxy.example:8080/small/"
+  kill "$server_pid"
+else
+  notok "serve with --public-url did not start: $(tail -n 3 "$tmp/log")"
+fi
+url=$main_url
+sol_cfg serve config public-url --unset
+req GET /taxii2/
+check "without a public URL, relative URLs again" test "$(js "d['default']")" = /small/
+# Every API root can go when it holds no collection; the default that named it goes too.
+sol_cfg collection root remove intel
+check "an API root with collections is not removed (exit 2)" test $? = 2
+check "saying what to do" grep -q "intel: the API root holds collections; remove them first" "$tmp/cfg.err"
+sol_cfg collection root add spare --title Spare && sol_cfg collection root default spare &&
+  sol_cfg collection root remove spare
+check "an empty API root, the default, is removed" test $? = 0
+req GET /taxii2/
+check "discovery no longer lists it, and names another default" \
+  test "$(js "d['default'] + ' ' + ','.join(d['api_roots'])")" = "/intel/ /intel/,/small/"
+
+
+# The intel root that init makes is an API root like another: removable while empty.
+"$bin" --data "$tmp/fresh" init >/dev/null 2>>"$tmp/log"
+"$bin" --data "$tmp/fresh" collection root remove intel 2>>"$tmp/log"
+check "init's intel root, empty, is removed" test $? = 0
+"$bin" --data "$tmp/fresh" collection add --title x >/dev/null 2>"$tmp/cfg.err"
+check "then a collection needs a root first (exit 2)" test $? = 2
+check "saying so" grep -q "the node has no API root" "$tmp/cfg.err"
+"$bin" --data "$tmp/fresh" collection root add feeds --title Feeds 2>>"$tmp/log" &&
+  "$bin" --data "$tmp/fresh" collection add --title x >/dev/null 2>>"$tmp/log" &&
+  "$bin" --data "$tmp/fresh" collection list >"$tmp/cfg.out" 2>>"$tmp/log"
+check "and goes into the node's only root" grep -q "feeds" "$tmp/cfg.out"
 # No plain HTTP on a non-loopback address without --allow-plain-http.
 "$bin" --data "$tmp/data" serve --listen 0.0.0.0:0 >/dev/null 2>"$tmp/refuse"
 rc=$?
