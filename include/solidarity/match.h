@@ -301,6 +301,15 @@ struct sol_sighting_options {
     sol_time_t now;          /* created/modified; 0 = the current time */
     bool with_observed_data; /* also write each hit's observation (when kept) as SCOs and
                                 an observed-data, named by observed_data_refs */
+    /*
+     * The TLP marking (access.h "Policy": what the node creates carries one, a sighting at
+     * least the TLP of the indicator it sights): each sighting, its observed-data and SCOs
+     * get the stricter of tlp and indicator_tlp(tlp_ud, the indicator's id) (enum sol_tlp;
+     * indicator_tlp may be NULL). Both 0: no marking.
+     */
+    int tlp;
+    int (*indicator_tlp)(void *tlp_ud, const char *indicator_id);
+    void *tlp_ud;
 };
 
 /*

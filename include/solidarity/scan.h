@@ -29,6 +29,7 @@
 #include "solidarity/util.h"
 
 struct sol_warninglists;
+struct sol__scan_tlps;
 
 struct sol_store;
 
@@ -67,6 +68,13 @@ struct sol_scan_options {
     sol_time_t as_of;
     unsigned threads; /* logs read at once; 0 means 1 */
     sol_time_t now;   /* the sightings' created/modified; 0: the current time */
+    /*
+     * access.h "Policy": every sighting (and its observed-data and SCOs) carries an explicit
+     * TLP marking, the strictest of this (enum sol_tlp; 0: none of its own), the TLP of
+     * the indicator it sights (its collection's default when it has none; TLP:AMBER for an
+     * unmarked one from a file) and, with store_to, that collection's default.
+     */
+    int tlp;
 
     /*
      * Follow: one log, read as it grows; each observation that completes a match calls
@@ -121,6 +129,7 @@ struct sol_scan_result {
     /* private */
     struct sol_match_index *own_idx;
     struct sol_match_scanner *own_sc;
+    struct sol__scan_tlps *own_tlps; /* each indicator's TLP (run.c) */
 };
 
 /*

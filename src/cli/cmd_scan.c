@@ -33,7 +33,7 @@ help(FILE *f)
     fprintf(f, "usage: solidarity scan [--indicators FILE...] [--collection ID...] [--format F]\n"
                "                       [--mapping FILE] [--output FILE] [--identity ID]\n"
                "                       [--store ID] [--retro | --as-of TIME] [--follow]\n"
-               "                       [--threads N] [--warninglist FILE...]\n"
+               "                       [--threads N] [--warninglist FILE...] [--tlp LEVEL]\n"
                "                       [--include-warninglisted] LOG...\n\n"
                "Match logs against every indicator of the given STIX bundles and collections and\n"
                "write one STIX sighting per indicator sighted, as a bundle. LOG '-' reads\n"
@@ -42,6 +42,10 @@ help(FILE *f)
                "  --indicators FILE   a STIX bundle (or array of objects) with indicators\n"
                "  --collection ID     the indicators of a collection of this node (--data DIR)\n"
                "  --store ID          also add the sightings to that collection of this node\n"
+               "  --tlp LEVEL         the least TLP of every sighting; each also carries at least\n"
+               "                      its indicator's TLP (its collection's default when it has\n"
+               "                      none; amber for an unmarked one from a file) and the\n"
+               "                      --store collection's default\n"
                "  --format F          zeek, zeek-json, eve, jsonl, csv or stix (default: detect)\n"
                "  --mapping FILE      field -> object-type:path rules, for jsonl and csv\n"
                "  --output FILE       write the bundle there instead of standard output\n"
@@ -199,6 +203,7 @@ cli_cmd_scan(int argc, char **argv)
     bool retro = false;
     bool do_follow = false, quiet = cli_globals.quiet, with_od = false, include_wl = false;
     long threads = 1;
+    int tlp = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -244,6 +249,9 @@ cli_cmd_scan(int argc, char **argv)
             collections[ncollections++] = argv[++i];
         } else if (strcmp(a, "--store") == 0 && more) {
             store_to = argv[++i];
+        } else if (strcmp(a, "--tlp") == 0 && more) {
+            if (cli_parse_tlp("scan", "--tlp", argv[++i], &tlp) != CLI_OK)
+                return CLI_ERR;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage("scan", "unknown option '%s'", a);
         } else {
@@ -352,6 +360,7 @@ cli_cmd_scan(int argc, char **argv)
                                 : SOL_MATCH_VALID_AT_EVENT,
         .as_of = as_of,
         .threads = (unsigned)threads,
+        .tlp = tlp,
         .follow = do_follow,
         .stop = &stop_follow,
         .sighting = on_sighting,

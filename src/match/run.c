@@ -26,6 +26,7 @@
 #include "solidarity/match.h"
 #include "solidarity/formats.h"
 #include "solidarity/scan.h"
+#include "solidarity/sign.h"
 #include "solidarity/stix.h"
 #include "solidarity/store.h"
 #include "solidarity/util.h"
@@ -141,6 +142,112 @@ wl_notice(const struct sol_scan_options *o, const char *where, const struct wl_c
 }
 
 /*
+ * Each indicator's TLP (scan.h, tlp): noted while indicators load, sorted once the index
+ * is built, looked up for each sighting written. An indicator loaded twice keeps the
+ * stricter.
+ */
+struct sol__scan_tlps {
+    struct scan_tlp {
+        char *id;
+        int tlp;
+    } * v;
+    size_t n, cap;
+    int floor; /* the stricter of options.tlp and the store_to collection's default */
+};
+
+static int
+tlps_note(struct sol__scan_tlps *t, struct sol_str id, int tlp)
+{
+    if (!t || !id.p)
+        return 0;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        struct scan_tlp *v = sol_realloc(t->v, cap * sizeof *v);
+        if (!v)
+            return SOL_ENOMEM;
+        t->v = v;
+        t->cap = cap;
+    }
+    if (!(t->v[t->n].id = sol_strndup(id.p, id.n)))
+        return SOL_ENOMEM;
+    t->v[t->n++].tlp = tlp;
+    return 0;
+}
+
+/* The indicators of a document (a bundle, a list, one object), with their own TLP. */
+static int
+tlps_note_document(struct sol__scan_tlps *t, const struct sol_json *root)
+{
+    const struct sol_json *list = root;
+    if (sol_json_type(root) == SOL_JSON_OBJECT && sol_json_get(root, "objects"))
+        list = sol_json_get(root, "objects");
+    bool one = sol_json_type(list) == SOL_JSON_OBJECT;
+    struct sol_json_iter it;
+    const struct sol_json *v = list;
+    if (!one && sol_json_type(list) != SOL_JSON_ARRAY)
+        return 0;
+    sol_json_iter_init(&it, one ? NULL : list);
+    int rc = 0;
+    while (rc == 0 && (one || sol_json_iter_next(&it, NULL, &v))) {
+        if (sol_str_eqc(sol_json_str(sol_json_get(v, "type")), "indicator")) {
+            enum sol_tlp tlp = sol_stix_object_tlp(v);
+            rc = tlps_note(t, sol_json_str(sol_json_get(v, "id")),
+                           tlp ? (int)tlp : SOL_TLP_AMBER /* access.h: unmarked */);
+        }
+        if (one)
+            break;
+    }
+    return rc;
+}
+
+static int
+tlp_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct scan_tlp *)a)->id, ((const struct scan_tlp *)b)->id);
+}
+
+/* Sort the table, one entry per id with the stricter TLP. */
+static void
+tlps_sort(struct sol__scan_tlps *t)
+{
+    if (!t || !t->n)
+        return;
+    qsort(t->v, t->n, sizeof *t->v, tlp_cmp);
+    size_t k = 0;
+    for (size_t i = 1; i < t->n; i++) {
+        if (strcmp(t->v[i].id, t->v[k].id) == 0) {
+            if (t->v[i].tlp > t->v[k].tlp)
+                t->v[k].tlp = t->v[i].tlp;
+            sol_free(t->v[i].id);
+        } else {
+            t->v[++k] = t->v[i];
+        }
+    }
+    t->n = k + 1;
+}
+
+/* sol_sighting_options.indicator_tlp */
+static int
+tlps_lookup(void *ud, const char *id)
+{
+    const struct sol__scan_tlps *t = ud;
+    struct scan_tlp key = {.id = (char *)(uintptr_t)id};
+    const struct scan_tlp *e = t && t->n ? bsearch(&key, t->v, t->n, sizeof *t->v, tlp_cmp) : NULL;
+    return e ? e->tlp : SOL_TLP_AMBER; /* an indicator not loaded: the default's strictness */
+}
+
+static void
+tlps_free(struct sol__scan_tlps *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        sol_free(t->v[i].id);
+    sol_free(t->v);
+    sol_free(t);
+}
+
+/*
  * The warninglist hook (formats.h: sol_warninglists_indicator()): each object of root goes
  * to the index, an indicator with values on a warninglist with those values left out, or
  * not at all when every value is on one. Without warninglists, the whole root at once.
@@ -182,8 +289,8 @@ add_objects(const struct sol_scan_options *o, struct sol_match_index *idx,
 }
 
 static int
-load_file(const struct sol_scan_options *o, struct sol_match_index *idx, const char *path,
-          struct sol_error *err)
+load_file(const struct sol_scan_options *o, struct sol_match_index *idx,
+          struct sol__scan_tlps *tlps, const char *path, struct sol_error *err)
 {
     struct sol_json_limits lim = {.max_bytes = (size_t)2 << 30};
     struct sol_json_doc *doc = sol_json_doc_new(&lim);
@@ -202,6 +309,8 @@ load_file(const struct sol_scan_options *o, struct sol_match_index *idx, const c
     memset(&e, 0, sizeof e);
     struct wl_count wc = {0};
     rc = add_objects(o, idx, root, &wc, &bad, &e);
+    if (rc == 0)
+        rc = tlps_note_document(tlps, root);
     sol_json_doc_free(doc);
     wl_notice(o, path, &wc);
     if (rc)
@@ -233,8 +342,9 @@ resolve_collection(struct sol_store *store, const char *name, char *out, size_t 
 /* The indicators (and the malware and tools they indicate) of a collection of the node,
    as the node's own operator sees them. */
 static int
-load_collection(const struct sol_scan_options *o, struct sol_match_index *idx, const char *name,
-                const char *identity, struct sol_error *err)
+load_collection(const struct sol_scan_options *o, struct sol_match_index *idx,
+                struct sol__scan_tlps *tlps, const char *name, const char *identity,
+                struct sol_error *err)
 {
     char collection[128];
     int rc = resolve_collection(o->store, name, collection, sizeof collection, err);
@@ -269,7 +379,8 @@ load_collection(const struct sol_scan_options *o, struct sol_match_index *idx, c
             bad++;
             continue;
         }
-        if (add_objects(o, idx, root, &wc, &bad, &e) == SOL_ENOMEM) {
+        if (add_objects(o, idx, root, &wc, &bad, &e) == SOL_ENOMEM ||
+            (sol_str_eqc(row.type, "indicator") && tlps_note(tlps, row.id, row.tlp) != 0)) {
             rc = SOL_ENOMEM;
             break;
         }
@@ -292,18 +403,29 @@ static int
 build_index(const struct sol_scan_options *o, struct sol_scan_result *res, struct sol_error *err)
 {
     struct sol_match_index *idx = res->own_idx = sol_match_index_new();
-    if (!idx)
+    struct sol__scan_tlps *tlps = res->own_tlps = sol_calloc(1, sizeof *tlps);
+    if (!idx || !tlps)
         return sol_error_set(err, SOL_ENOMEM, "out of memory");
     res->idx = idx;
     for (size_t i = 0; i < o->n_indicator_files; i++) {
-        int rc = load_file(o, idx, o->indicator_files[i], err);
+        int rc = load_file(o, idx, tlps, o->indicator_files[i], err);
         if (rc)
             return rc;
     }
     for (size_t i = 0; i < o->n_collections; i++) {
-        int rc = load_collection(o, idx, o->collections[i], res->identity, err);
+        int rc = load_collection(o, idx, tlps, o->collections[i], res->identity, err);
         if (rc)
             return rc;
+    }
+    tlps_sort(tlps);
+    tlps->floor = o->tlp;
+    if (o->store_to) {
+        struct sol_collection c;
+        if (o->store && sol_store_collection_get(o->store, NULL, o->store_to, &c) == 0) {
+            if (c.default_tlp > tlps->floor)
+                tlps->floor = c.default_tlp;
+            sol_collection_clear(&c);
+        }
     }
     struct sol_error e;
     memset(&e, 0, sizeof e);
@@ -594,10 +716,15 @@ out:
 /* Write the sightings of the hits that the last observation completed. */
 static int
 follow_sightings(const struct sol_scan_options *o, struct sol_match_scanner *sc,
-                 const struct sol_match_index *idx, const char *identity, struct sol_buf *b)
+                 const struct sol_match_index *idx, struct sol__scan_tlps *tlps,
+                 const char *identity, struct sol_buf *b)
 {
-    struct sol_sighting_options so = {
-        .identity_id = identity, .now = o->now, .with_observed_data = o->with_observed_data};
+    struct sol_sighting_options so = {.identity_id = identity,
+                                      .now = o->now,
+                                      .with_observed_data = o->with_observed_data,
+                                      .tlp = tlps->floor,
+                                      .indicator_tlp = tlps_lookup,
+                                      .tlp_ud = tlps};
     size_t nl, nh;
     const uint32_t *last = sol_match_scanner_last(sc, &nl);
     const struct sol_match_hit *hits = sol_match_scanner_hits(sc, &nh);
@@ -669,7 +796,8 @@ run_follow(const struct sol_scan_options *o, const struct sol_match_index *idx,
             break;
         }
         res->events++;
-        if (sol_match_scan(sc, obs) && (rc = follow_sightings(o, sc, idx, res->identity, &b)))
+        if (sol_match_scan(sc, obs) &&
+            (rc = follow_sightings(o, sc, idx, res->own_tlps, res->identity, &b)))
             break;
     }
     res->bytes = sol_log_reader_bytes(r);
@@ -705,8 +833,12 @@ write_bundle(const struct sol_scan_options *o, struct sol_scan_result *res)
     sol_jw_array_begin(&w);
     if (res->identity_origin == SOL_SCAN_IDENTITY_DERIVED && res->nhits)
         write_identity(&w, res->identity, now);
-    struct sol_sighting_options so = {
-        .identity_id = res->identity, .now = now, .with_observed_data = o->with_observed_data};
+    struct sol_sighting_options so = {.identity_id = res->identity,
+                                      .now = now,
+                                      .with_observed_data = o->with_observed_data,
+                                      .tlp = res->own_tlps->floor,
+                                      .indicator_tlp = tlps_lookup,
+                                      .tlp_ud = res->own_tlps};
     int rc = sol_match_write_sightings(res->idx, res->hits, res->nhits, &so, &w);
     sol_jw_array_end(&w);
     sol_jw_object_end(&w);
@@ -734,7 +866,13 @@ store_sightings(const struct sol_scan_options *o, struct sol_scan_result *res)
                  err.msg[0] ? err.msg : "out of memory");
         return;
     }
-    struct sol_ingest_options io = {.collection = collection, .actor = o->actor, .origin = "scan"};
+    /* access.h "Policy": the node's sightings are its own: signed at ingest. */
+    struct sol_sign_key key;
+    bool signed_ = sol_sign_node_key(o->store, NULL, &key, &err) == 0;
+    struct sol_ingest_options io = {.collection = collection,
+                                    .actor = o->actor,
+                                    .origin = "scan",
+                                    .node_key = signed_ ? &key : NULL};
     struct sol_ingest *in = NULL;
     if (sol_ingest_begin(o->store, &io, &in, &err) != 0) {
         snprintf(msg, sizeof res->store_error, "--store %s: %s", collection, err.msg);
@@ -755,6 +893,7 @@ store_sightings(const struct sol_scan_options *o, struct sol_scan_result *res)
                          collection, st.rejected, st.rejected == 1 ? "" : "s");
         }
     }
+    sol_sign_key_clear(&key);
     sol_json_doc_free(doc);
 }
 
@@ -806,8 +945,10 @@ sol_scan_result_free(struct sol_scan_result *res)
     sol_buf_free(&res->bundle);
     sol_match_scanner_free(res->own_sc);
     sol_match_index_free(res->own_idx);
+    tlps_free(res->own_tlps);
     res->own_sc = NULL;
     res->own_idx = NULL;
+    res->own_tlps = NULL;
     res->idx = NULL;
     res->hits = NULL;
     res->nhits = 0;

@@ -22,6 +22,18 @@ ends_with(struct sol_str s, const char *suf)
     return s.n >= k && memcmp(s.p + s.n - k, suf, k) == 0;
 }
 
+/* object_marking_refs with one marking, when there is one. */
+static void
+write_marking(struct sol_json_writer *w, const char *marking)
+{
+    if (!marking)
+        return;
+    sol_jw_key(w, "object_marking_refs");
+    sol_jw_array_begin(w);
+    sol_jw_string(w, marking);
+    sol_jw_array_end(w);
+}
+
 /* The index an in-observation reference names ("3"), or -1. */
 static int
 ref_index(const struct sol_json *v, size_t n)
@@ -41,7 +53,7 @@ ref_index(const struct sol_json *v, size_t n)
 /* Write one SCO as STIX 2.1, its references as the ids of the objects they name. */
 static void
 write_sco(struct sol_json_writer *w, const struct sol_json *o, const char *id, char ids[][128],
-          size_t n)
+          size_t n, const char *marking)
 {
     struct sol_json_iter it;
     struct sol_str key;
@@ -84,6 +96,7 @@ write_sco(struct sol_json_writer *w, const struct sol_json *o, const char *id, c
         sol_jw_keyn(w, key.p, key.n);
         sol_jw_value(w, v);
     }
+    write_marking(w, marking);
     sol_jw_object_end(w);
 }
 
@@ -107,7 +120,7 @@ has_refs(const struct sol_json *o)
  */
 static int
 write_observation(struct sol_json_writer *w, const struct sol_match_hit *h, const char *seed,
-                  const char *identity, const char *ts, char *od_id)
+                  const char *identity, const char *ts, const char *marking, char *od_id)
 {
     struct sol_json_doc *doc = sol_json_doc_new(NULL), *one = sol_json_doc_new(NULL);
     const struct sol_json *root;
@@ -134,7 +147,7 @@ write_observation(struct sol_json_writer *w, const struct sol_match_hit *h, cons
             sol_buf_reset(&b);
             struct sol_json_writer tw;
             sol_jw_init(&tw, &b, false);
-            write_sco(&tw, o, NULL, ids, n);
+            write_sco(&tw, o, NULL, ids, n, NULL);
             const struct sol_json *sco;
             struct sol_buf id;
             sol_buf_init(&id);
@@ -156,7 +169,7 @@ write_observation(struct sol_json_writer *w, const struct sol_match_hit *h, cons
     }
     const struct sol_json *o = root + 1;
     for (size_t i = 0; i < n; i++, o += o->skip)
-        write_sco(w, o, ids[i], ids, n);
+        write_sco(w, o, ids[i], ids, n, marking);
     struct sol_uuid u;
     sol_uuid_v5(&sighting_ns, seed, strlen(seed), &u);
     memcpy(od_id, "observed-data--", 15);
@@ -187,6 +200,7 @@ write_observation(struct sol_json_writer *w, const struct sol_match_hit *h, cons
     for (size_t i = 0; i < n; i++)
         sol_jw_string(w, ids[i]);
     sol_jw_array_end(w);
+    write_marking(w, marking);
     sol_jw_object_end(w);
     rc = 0;
 out:
@@ -219,9 +233,14 @@ sol_match_write_sightings(const struct sol_match_index *idx, const struct sol_ma
         char id[64];
         memcpy(id, "sighting--", 10);
         sol_uuid_format(&u, id + 10);
+        int tlp = opt->tlp;
+        int of = opt->indicator_tlp ? opt->indicator_tlp(opt->tlp_ud, ind.id) : 0;
+        if (of > tlp)
+            tlp = of;
+        const char *marking = sol_tlp_marking_id((enum sol_tlp)tlp);
         char od_id[64] = "";
         if (opt->with_observed_data && h->observation) {
-            int rc = write_observation(w, h, name, opt->identity_id, ts, od_id);
+            int rc = write_observation(w, h, name, opt->identity_id, ts, marking, od_id);
             if (rc == SOL_ENOMEM)
                 return rc;
             if (rc)
@@ -258,6 +277,7 @@ sol_match_write_sightings(const struct sol_match_index *idx, const struct sol_ma
             sol_jw_string(w, od_id);
             sol_jw_array_end(w);
         }
+        write_marking(w, marking);
         sol_jw_object_end(w);
     }
     return w->out->oom ? SOL_ENOMEM : 0;

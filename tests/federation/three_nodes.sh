@@ -3,7 +3,10 @@
 # directory; A serves TAXII on a free port (the servers are always killed at the end).
 #   A publishes signed indicators; B and C pull them;
 #   C's clearance on A (GREEN) keeps the AMBER indicator from it;
-#   B scans a log, and its sightings reach A (pushed, signed by B);
+#   B scans a log, and its sightings reach A (pushed, signed by B), marked with their TLP:
+#   the AMBER indicator's sighting is not for A's GREEN partner C;
+#   B's user cannot post to A in A's name, revoke A's indicator, or alter a signature;
+#   A's own unmarked object reaches B marked; an unmarked one takes C's agreed default;
 #   A revokes an indicator, B pulls the new version and stops matching;
 #   a pull killed with SIGKILL mid-sync resumes without loss or duplicates;
 #   a tampered signature is caught (refused on A, quarantined by C's offline import);
@@ -111,7 +114,25 @@ printf '%s\n' '{"ts":1780000000.0,"uid":"C1","id.orig_h":"192.168.1.5","id.orig_
 IDB=$(identity_of b orgB)
 sol b scan --quiet --indicators "$tmp/b.json" --identity "$IDB" --output "$tmp/sight.json" "$tmp/dns.log" 2>>"$tmp/log"
 [ $? -eq 0 ] && [ "$(count_ids "$tmp/sight.json" sighting--)" = 1 ] && ok "B's scan sights A's indicator" || notok "B's scan sights A's indicator"
+# issue #10, finding 3: a sighting carries its TLP explicitly, at least its indicator's, so
+# that it keeps it on the node it is pushed to (A's GREEN partners must not read what B
+# saw of an AMBER indicator)
+printf '%s\n' '{"ts":1780000002.0,"uid":"C3","id.orig_h":"192.168.1.7","id.orig_p":5355,"id.resp_h":"192.168.1.1","id.resp_p":53,"proto":"udp","query":"amber.example.com"}' >"$tmp/amber.log"
+sol b scan --quiet --indicators "$tmp/b.json" --identity "$IDB" --output "$tmp/sight_a.json" "$tmp/amber.log" 2>>"$tmp/log"
+python3 - "$tmp/sight.json" "$tmp/sight_a.json" "$IND_G" "$IND_A" "$GREEN" "$AMBER" <<'EOF' \
+  && ok "each sighting is marked: GREEN for the GREEN indicator, AMBER for the AMBER one" \
+  || notok "each sighting is marked: GREEN for the GREEN indicator, AMBER for the AMBER one"
+import json, sys
+want = {sys.argv[3]: sys.argv[5], sys.argv[4]: sys.argv[6]}
+got = {}
+for f in sys.argv[1:3]:
+    for o in json.load(open(f))["objects"]:
+        if o["type"] == "sighting":
+            got[o["sighting_of_ref"]] = o.get("object_marking_refs")
+sys.exit(0 if all(got.get(k) == [v] for k, v in want.items()) else 1)
+EOF
 sol b import --collection "$CA" --quiet "$tmp/sight.json" >/dev/null 2>>"$tmp/log" || notok "import of B's sightings"
+sol b import --collection "$CA" --quiet "$tmp/sight_a.json" >/dev/null 2>>"$tmp/log" || notok "import of B's sightings"
 sol b sync a >"$tmp/b.sync" 2>>"$tmp/log"
 grep -q " [1-9][0-9]* pushed" "$tmp/b.sync" && ok "B pushes its sightings to A" || notok "B pushes its sightings to A" "$(cat "$tmp/b.sync")"
 sol a export --format stix --collection "$CA" --output "$tmp/a.json" 2>>"$tmp/log"
@@ -122,6 +143,97 @@ s = [o for o in b["objects"] if o["type"] == "sighting" and o["sighting_of_ref"]
 ext = "extension-definition--c175aa7e-f86c-4595-b68a-41090a3f571d"
 sys.exit(0 if s and ext in s[0].get("extensions", {}) else 1)
 EOF
+sol a export --format stix --collection "$CA" --for orgC --max-tlp green --output "$tmp/a_for_c.json" 2>>"$tmp/log"
+python3 - "$tmp/a_for_c.json" "$IND_G" "$IND_A" <<'EOF' \
+  && ok "on A, B's sighting of the AMBER indicator stays AMBER: not for the GREEN partner C" \
+  || notok "on A, B's sighting of the AMBER indicator stays AMBER: not for the GREEN partner C"
+import json, sys
+s = {o["sighting_of_ref"] for o in json.load(open(sys.argv[1]))["objects"] if o["type"] == "sighting"}
+sys.exit(0 if sys.argv[2] in s and sys.argv[3] not in s else 1)
+EOF
+
+# --- who speaks: B's user posts to A in A's name, forges a version, alters a signature --------
+# issue #10, finding 8 (TAXII 2.1 §5.5: each refusal a failure of the status, with the reason)
+IDA=$(identity_of a orgA)
+IND_O=indicator--0f8ff8d8-3f8a-4d0e-9b1e-5b7a6b0c0010
+printf '{"type":"bundle","id":"bundle--6f0c9c1e-6a34-4d77-9a55-0e3b8d3f0a01","objects":[%s]}' \
+  "$(indicator $IND_O $GREEN owned.example.com 2026-01-01T00:00:00.000Z | sed "s/}\$/,\"created_by_ref\":\"$IDA\"}/")" >"$tmp/owned.json"
+sol a import --collection "$CA" --quiet "$tmp/owned.json" 2>>"$tmp/log" || notok "A imports its own indicator"
+post() { # TOKEN FILE: POST an envelope to A's shared collection; the status in $tmp/post.json
+  curl -s -o "$tmp/post.json" -X POST -H "Authorization: Bearer $1" \
+    -H 'Accept: application/taxii+json;version=2.1' -H 'Content-Type: application/taxii+json;version=2.1' \
+    --data-binary @"$2" "${url%/}/intel/collections/$CA/objects/"
+}
+failure() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); f=d.get("failures",[]); print(f[0]["message"] if f and d["success_count"]==0 else "")' "$tmp/post.json"; }
+if command -v curl >/dev/null; then
+  printf '{"objects":[%s]}' "$(indicator indicator--0f8ff8d8-3f8a-4d0e-9b1e-5b7a6b0c0011 $GREEN spoof.example.com 2026-01-01T00:00:00.000Z | sed "s/}\$/,\"created_by_ref\":\"$IDA\"}/")" >"$tmp/env1.json"
+  post "$TB" "$tmp/env1.json"
+  failure | grep -q "created_by_ref $IDA is not the sender's partner" \
+    && ok "B cannot post in A's name to A" || notok "B cannot post in A's name to A" "$(cat "$tmp/post.json")"
+  printf '{"objects":[%s]}' "$(indicator $IND_O $GREEN owned.example.com 2026-02-01T00:00:00.000Z yes | sed "s/}\$/,\"created_by_ref\":\"$IDB\"}/")" >"$tmp/env2.json"
+  post "$TB" "$tmp/env2.json"
+  failure | grep -q "only the creator of $IND_O ($IDA) may add versions of it" \
+    && ok "B cannot revoke A's indicator on A (STIX 2.1 §3.6)" || notok "B cannot revoke A's indicator on A (STIX 2.1 §3.6)" "$(cat "$tmp/post.json")"
+  sol b export --format stix --collection "$CA" --output "$tmp/bsig.json" 2>>"$tmp/log"
+  python3 - "$tmp/bsig.json" "$tmp/env3.json" <<'EOF'
+import json, sys
+s = [o for o in json.load(open(sys.argv[1]))["objects"] if o["type"] == "sighting"][0]
+s["count"] = s["count"] + 100
+json.dump({"objects": [s]}, open(sys.argv[2], "w"))
+EOF
+  post "$TB" "$tmp/env3.json"
+  failure | grep -q "its signature fails" \
+    && ok "a signed sighting altered on the way is refused" || notok "a signed sighting altered on the way is refused" "$(cat "$tmp/post.json")"
+  sol a export --format stix --collection "$CA" --output "$tmp/a2.json" 2>>"$tmp/log"
+  python3 - "$tmp/a2.json" "$IND_O" <<'EOF' && ok "A's indicator is as A made it" || notok "A's indicator is as A made it"
+import json, sys
+o = [o for o in json.load(open(sys.argv[1]))["objects"] if o["id"] == sys.argv[2]]
+sys.exit(0 if len(o) == 1 and not o[0].get("revoked") and "spoof" not in json.dumps(o) else 1)
+EOF
+else
+  ok "# SKIP curl is not installed: the write door not checked"
+fi
+
+# --- the hop the other way: A's default reaches B; an agreed default on C -------------------
+# What A's own partner creates is marked before it is signed: an indicator imported unmarked
+# into A's GREEN collection is GREEN on B too, whose default is AMBER. A partner's unmarked
+# object takes on C the stricter of C's default and the default agreed with A.
+CG=$(sol a collection add --title green --default-tlp green 2>>"$tmp/log") || bail "collection green on A"
+sol a grant readwrite "$CG" --partner orgB >/dev/null 2>>"$tmp/log"
+sol a grant read "$CG" --partner orgC >/dev/null 2>>"$tmp/log"
+IND_U=indicator--0f8ff8d8-3f8a-4d0e-9b1e-5b7a6b0c0020
+IND_V=indicator--0f8ff8d8-3f8a-4d0e-9b1e-5b7a6b0c0021
+indicator $IND_U X unmarked.example.com 2026-01-05T00:00:00.000Z | sed 's/,"object_marking_refs":\["X"\]//' >"$tmp/u.json"
+sol a import --collection "$CG" --quiet "$tmp/u.json" 2>>"$tmp/log" || notok "A imports an unmarked indicator"
+if command -v curl >/dev/null; then
+  printf '{"objects":[%s]}' "$(indicator $IND_V X partner.example.com 2026-01-05T00:00:00.000Z | sed 's/,"object_marking_refs":\["X"\]//')" >"$tmp/v.json"
+  curl -s -o "$tmp/post.json" -X POST -H "Authorization: Bearer $TB" \
+    -H 'Accept: application/taxii+json;version=2.1' -H 'Content-Type: application/taxii+json;version=2.1' \
+    --data-binary @"$tmp/v.json" "${url%/}/intel/collections/$CG/objects/"
+fi
+sol b peer add ag "$url" --api-root intel --collection "$CG" --token "$TB" --pull --partner orgA \
+  --key "$KA" >/dev/null 2>>"$tmp/log" || notok "peer ag on B"
+sol b sync ag >/dev/null 2>>"$tmp/log"
+sol b export --format stix --collection "$CG" --max-tlp green --output "$tmp/bg2.json" 2>>"$tmp/log"
+python3 - "$tmp/bg2.json" "$IND_U" "$GREEN" <<'EOF' && ok "A's unmarked indicator reaches B marked GREEN and signed by A (B's default is AMBER)" \
+  || notok "A's unmarked indicator reaches B marked GREEN and signed by A (B's default is AMBER)"
+import json, sys
+o = [o for o in json.load(open(sys.argv[1]))["objects"] if o["id"] == sys.argv[2]]
+ext = "extension-definition--c175aa7e-f86c-4595-b68a-41090a3f571d"
+sys.exit(0 if o and o[0].get("object_marking_refs") == [sys.argv[3]] and ext in o[0].get("extensions", {}) else 1)
+EOF
+sol c collection add --id "$CG" --title green --default-tlp green >/dev/null 2>>"$tmp/log"
+sol c peer add cg "$url" --api-root intel --collection "$CG" --token "$TC" --pull --partner orgA \
+  --key "$KA" --unsigned accept --default-tlp amber --max-tlp amber >/dev/null 2>>"$tmp/log" || notok "peer cg on C"
+sol c sync cg >/dev/null 2>>"$tmp/log"
+sol c export --format stix --collection "$CG" --max-tlp green --output "$tmp/cg_g.json" 2>>"$tmp/log"
+sol c export --format stix --collection "$CG" --max-tlp amber --output "$tmp/cg_a.json" 2>>"$tmp/log"
+if command -v curl >/dev/null; then
+  has_id "$tmp/cg_a.json" $IND_V && ! has_id "$tmp/cg_g.json" $IND_V \
+    && ok "an unmarked object from A is AMBER on C, as agreed, though C's default is GREEN" \
+    || notok "an unmarked object from A is AMBER on C, as agreed, though C's default is GREEN"
+fi
+has_id "$tmp/cg_g.json" $IND_U && ok "and A's marked one stays GREEN there" || notok "and A's marked one stays GREEN there"
 
 # --- A revokes; B stops matching --------------------------------------------------------------
 bundle "$(indicator $IND_G $GREEN evil.example.com 2026-02-01T00:00:00.000Z yes)" >"$tmp/rev.json"
@@ -160,16 +272,16 @@ done
 wait $spid 2>/dev/null
 sol b export --format stix --collection "$CA" --output "$tmp/b3.json" 2>>"$tmp/log"
 partial=$(count_ids "$tmp/b3.json" indicator--)
-if [ $killed = yes ] && [ "$partial" -lt 602 ]; then ok "a sync killed with SIGKILL stopped part way ($partial of 602 indicators)"
+if [ $killed = yes ] && [ "$partial" -lt 603 ]; then ok "a sync killed with SIGKILL stopped part way ($partial of 603 indicators)"
 else ok "# SKIP the sync finished before it could be killed"; fi
 sol b sync a >"$tmp/b.sync" 2>>"$tmp/log" && ok "the next sync resumes" || notok "the next sync resumes" "$(cat "$tmp/b.sync")"
 grep -q " 0 held" "$tmp/b.sync" && ok "it resumed after the last committed page (nothing fetched twice)" \
   || notok "it resumed after the last committed page (nothing fetched twice)" "$(cat "$tmp/b.sync")"
 sol b export --format stix --collection "$CA" --output "$tmp/b4.json" 2>>"$tmp/log"
-python3 - "$tmp/b4.json" <<'EOF' && ok "B holds all 602 indicators, each once" || notok "B holds all 602 indicators, each once"
+python3 - "$tmp/b4.json" <<'EOF' && ok "B holds all 603 indicators, each once" || notok "B holds all 603 indicators, each once"
 import json, sys
 ids = [o["id"] for o in json.load(open(sys.argv[1]))["objects"] if o["type"] == "indicator"]
-sys.exit(0 if len(ids) == 602 and len(set(ids)) == 602 else 1)
+sys.exit(0 if len(ids) == 603 and len(set(ids)) == 603 else 1)
 EOF
 
 # --- a tampered signature is caught ------------------------------------------------------------
@@ -232,7 +344,8 @@ sys.exit(0 if objs and all(o["id"] == ext or ext in o.get("extensions", {}) for 
 EOF
 
 # C imports A's signed export offline, with its peer's checks: its clearance (GREEN)
-# refuses the AMBER objects, one changed on the way is quarantined, the rest is taken
+# refuses the AMBER objects; one changed on the way is quarantined, and so is B's sighting
+# that A relays (it speaks for B, whose key C does not hold); the rest is taken
 python3 - "$tmp/offline.json" "$IND_BG" <<'EOF'
 import json, sys
 b = json.load(open(sys.argv[1]))
@@ -242,10 +355,10 @@ for o in b["objects"]:
 json.dump(b, open(sys.argv[1], "w"))
 EOF
 sol c peer import a "$tmp/offline.json" >"$tmp/c.import" 2>>"$tmp/log"
-[ $? -eq 1 ] && grep -q " refused, 1 quarantined" "$tmp/c.import" && ! grep -q " 0 refused" "$tmp/c.import" \
+[ $? -eq 1 ] && grep -q " refused, 2 quarantined" "$tmp/c.import" && ! grep -q " 0 refused" "$tmp/c.import" \
   && ok "peer import checks an offline bundle like a pull" || notok "peer import checks an offline bundle like a pull" "$(cat "$tmp/c.import")"
 sol c export --format stix --collection "$CA" --max-tlp red --output "$tmp/c2.json" 2>>"$tmp/log"
-[ "$(count_ids "$tmp/c2.json" indicator--)" = 601 ] && ! has_id "$tmp/c2.json" $IND_A \
+[ "$(count_ids "$tmp/c2.json" indicator--)" = 602 ] && ! has_id "$tmp/c2.json" $IND_A \
   && ok "C now holds the GREEN indicators and still not the AMBER one" || notok "C now holds the GREEN indicators and still not the AMBER one" "$(count_ids "$tmp/c2.json" indicator--)"
 
 echo "1..$n"
