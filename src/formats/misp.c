@@ -159,12 +159,13 @@ galaxy_labels(const struct sol_json *galaxies, const char **labels, size_t *nl, 
     }
 }
 
-/* MISP timestamps: seconds since the epoch, as a string or a number. */
+/* MISP timestamps: seconds since the epoch, as a string or a number; 0 when absent or
+ * past the year 9999 (which no RFC 3339 timestamp can carry). */
 static sol_time_t
 misp_seconds(const struct sol_json *v)
 {
     long long s = misp_int(v);
-    return s > 0 ? (sol_time_t)s * 1000000 : 0;
+    return s > 0 && s <= 253402300799LL ? (sol_time_t)s * 1000000 : 0;
 }
 
 /* first_seen / last_seen: ISO 8601 with an offset (RFC 3339); 0 when absent or bad. */
