@@ -389,18 +389,18 @@ write_object(struct sol_json_writer *w, const struct sol_obs *obs, uint32_t o)
         while (j < n && ps[j]->path_n == ps[i]->path_n &&
                memcmp(ps[j]->path, ps[i]->path, ps[i]->path_n) == 0)
             j++;
-        /* Split the path. */
+        /* Split the path; an empty one (a property named "") is one empty component. */
         struct sol_str comp[16];
         size_t nc = 0;
         const char *p = ps[i]->path, *end = p + ps[i]->path_n;
-        while (p < end && nc < 16) {
+        do {
             const char *dot = memchr(p, '.', (size_t)(end - p));
             const char *e = dot ? dot : end;
             comp[nc].p = p;
             comp[nc].n = (size_t)(e - p);
             nc++;
             p = dot ? dot + 1 : end;
-        }
+        } while (p < end && nc < 16);
         size_t common = 0;
         while (common < nopen && common + 1 < nc && sol_str_eq(open[common], comp[common]))
             common++;
