@@ -5,7 +5,7 @@
 #   make bench    benchmarks, each with its baseline measured in the same run
 #   make fuzz     libFuzzer on every target for FUZZ_SECONDS each (clang)
 #   make release  hardened optimised build in build-release/
-#   make lint     clang-tidy and cppcheck on the project's own code
+#   make lint     clang-tidy and cppcheck on the project's own code; clang-format check
 #   make format   clang-format every C file
 
 MESON ?= meson

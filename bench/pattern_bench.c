@@ -160,8 +160,8 @@ static const char *eval_patterns[] = {
     "[ipv4-addr:value ISSUBSET '10.1.0.0/16']",
     "[network-traffic:dst_ref.value = '10.1.2.3' AND network-traffic:dst_port = 443]",
     "[EXISTS file:hashes.'SHA-256']",
-    "([domain-name:value = 'host5.example.com'] FOLLOWEDBY [file:name = 'f7.exe']) WITHIN 600 "
-    "SECONDS",
+    ("([domain-name:value = 'host5.example.com'] FOLLOWEDBY [file:name = 'f7.exe']) WITHIN 600 "
+     "SECONDS"),
     "[ipv4-addr:value = '10.1.0.9'] REPEATS 3 TIMES WITHIN 3600 SECONDS",
 };
 

@@ -74,6 +74,11 @@ SOL_API const char *sol_err_name(int code);
  */
 SOL_API int sol_error_set(struct sol_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+#if defined(__clang_analyzer__) && !defined(SOL_ERROR_C)
+/* For clang-tidy's analyzer, which cannot see into error.c: the result is code, so a
+ * failure path that sets an error is never taken for a success. */
+#define sol_error_set(err, code, ...) (sol_error_set((err), (code), __VA_ARGS__), (code))
+#endif
 
 /* Reset err (when not NULL) to "no error". */
 SOL_API void sol_error_clear(struct sol_error *err);

@@ -70,6 +70,7 @@ print_warnings(const struct sol_pattern *p)
 static int
 match(const struct sol_pattern *pat, int nfiles, char **files)
 {
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by one */
     struct sol_json_doc **docs = sol_calloc((size_t)nfiles, sizeof *docs);
     struct sol_observation_set *set = sol_observation_set_new();
     int rc = CLI_ERR;

@@ -1049,9 +1049,7 @@ resolve_relationships(struct sol_match_index *idx)
         char *j = sol_malloc(hn + nn + 3);
         if (!j)
             return SOL_ENOMEM;
-        memcpy(j, have, hn);
-        memcpy(j + hn, ", ", 2);
-        memcpy(j + hn + 2, name, nn + 1);
+        snprintf(j, hn + nn + 3, "%s, %s", have, name);
         uint32_t off = add_string(idx, j, hn + nn + 2);
         sol_free(j);
         if (off)

@@ -118,7 +118,6 @@ parse_v6(const char *s, size_t n, uint8_t out[16])
                 return -1;
             w[nw++] = (uint16_t)(q[0] << 8 | q[1]);
             w[nw++] = (uint16_t)(q[2] << 8 | q[3]);
-            i = n;
             break;
         }
         if (j == i || j - i > 4 || nw >= 8)
@@ -153,7 +152,7 @@ parse_v6(const char *s, size_t n, uint8_t out[16])
         for (int k = 0; k < tail; k++)
             full[8 - tail + k] = w[gap + k];
     }
-    for (int k = 0; k < 8; k++) {
+    for (size_t k = 0; k < 8; k++) {
         out[2 * k] = (uint8_t)(full[k] >> 8);
         out[2 * k + 1] = (uint8_t)full[k];
     }
@@ -234,8 +233,8 @@ sol__mnorm_value(enum sol__mnorm norm, const char *v, size_t n, uint8_t *out, si
                 return -1;
             out[0] = 0xff;
             for (size_t i = 0; i < n / 2; i++)
-                out[1 + i] = (uint8_t)(hexval((unsigned char)v[2 * i]) << 4 |
-                                       hexval((unsigned char)v[2 * i + 1]));
+                out[1 + i] = (uint8_t)((unsigned)hexval((unsigned char)v[2 * i]) << 4 |
+                                       (unsigned)hexval((unsigned char)v[2 * i + 1]));
             return (int)(n / 2 + 1);
         }
         return sol__mnorm_value(SOL__MNORM_LOWER, v, n, out, cap);

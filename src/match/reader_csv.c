@@ -108,7 +108,7 @@ static int
 header(struct sol_log_reader *r, struct csv *c, struct sol_error *err)
 {
     const char *sep = strpbrk(r->line, ",;\t");
-    c->sep = sep ? *sep : ',';
+    c->sep = (char)(sep ? *sep : ',');
     int rc = split(r, c, err);
     if (rc)
         return rc;

@@ -95,7 +95,7 @@ unescape_char(const char *s, size_t n)
         char h[3] = {s[2], s[3], 0};
         return (char)strtol(h, NULL, 16);
     }
-    return n ? s[0] : '\t';
+    return (char)(n ? s[0] : '\t');
 }
 
 static int

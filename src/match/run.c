@@ -593,7 +593,7 @@ progress_main(void *arg)
     while (!p->done) {
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += 500 * 1000 * 1000;
+        until.tv_nsec += 500000000L;
         if (until.tv_nsec >= 1000000000) {
             until.tv_sec++;
             until.tv_nsec -= 1000000000;
@@ -777,7 +777,7 @@ run_follow(const struct sol_scan_options *o, const struct sol_match_index *idx,
         if (k == SOL_EEOF) {
             if (f == stdin && feof(stdin))
                 break;
-            struct timespec ts = {0, 200 * 1000 * 1000};
+            struct timespec ts = {0, 200000000L};
             nanosleep(&ts, NULL);
             sol_log_reader_clear_eof(r);
             continue;
@@ -822,6 +822,7 @@ write_bundle(const struct sol_scan_options *o, struct sol_scan_result *res)
     struct sol_uuid bu;
     sol_uuid_v4(&bu);
     char bid[64];
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): sol_uuid_format ends it */
     memcpy(bid, "bundle--", 8);
     sol_uuid_format(&bu, bid + 8);
     sol_jw_object_begin(&w);

@@ -109,6 +109,7 @@ sol_match_scanner_new(const struct sol_match_index *idx)
     sc->now = sol_time_now();
     sol_buf_init(&sc->json);
     sc->leaf_seen = sol_calloc(idx->nleaves + 1, sizeof *sc->leaf_seen);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by one */
     sc->multi = sol_calloc(idx->npats + 1, sizeof *sc->multi);
     sc->doc = sol_json_doc_new(NULL);
     sc->md = pcre2_match_data_create(32, NULL);
@@ -176,7 +177,7 @@ hit_slot(struct sol_match_scanner *sc, uint32_t ind)
         for (size_t i = 0; i < sc->hits_cap; i++) {
             if (!sc->hits[i].key)
                 continue;
-            size_t j = (sc->hits[i].key * 2654435761u) & (nc - 1);
+            size_t j = (size_t)(uint32_t)(sc->hits[i].key * 2654435761u) & (nc - 1);
             while (nh[j].key)
                 j = (j + 1) & (nc - 1);
             nh[j] = sc->hits[i];
@@ -186,7 +187,7 @@ hit_slot(struct sol_match_scanner *sc, uint32_t ind)
         sc->hits_cap = nc;
     }
     uint32_t key = ind + 1;
-    size_t j = (key * 2654435761u) & (sc->hits_cap - 1);
+    size_t j = (size_t)(uint32_t)(key * 2654435761u) & (sc->hits_cap - 1);
     while (sc->hits[j].key && sc->hits[j].key != key)
         j = (j + 1) & (sc->hits_cap - 1);
     if (!sc->hits[j].key) {

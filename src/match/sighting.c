@@ -172,6 +172,7 @@ write_observation(struct sol_json_writer *w, const struct sol_match_hit *h, cons
         write_sco(w, o, ids[i], ids, n, marking);
     struct sol_uuid u;
     sol_uuid_v5(&sighting_ns, seed, strlen(seed), &u);
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): sol_uuid_format ends it */
     memcpy(od_id, "observed-data--", 15);
     sol_uuid_format(&u, od_id + 15);
     char t[40];
@@ -231,6 +232,7 @@ sol_match_write_sightings(const struct sol_match_index *idx, const struct sol_ma
         struct sol_uuid u;
         sol_uuid_v5(&sighting_ns, name, nn > 0 ? (size_t)nn : 0, &u);
         char id[64];
+        /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): sol_uuid_format ends it */
         memcpy(id, "sighting--", 10);
         sol_uuid_format(&u, id + 10);
         int tlp = opt->tlp;

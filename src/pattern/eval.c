@@ -1126,6 +1126,7 @@ sol_pattern_match(const struct sol_pattern *p, const struct sol_observation *obs
     uint32_t mlimit = opt && opt->regex_match_limit ? opt->regex_match_limit : 100000;
     int rc = 0;
     size_t nb = p->nbrackets;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by one */
     const struct sol_pattern_obs **brackets = sol_calloc(nb ? nb : 1, sizeof *brackets);
     e.cand = sol_calloc(nb ? nb : 1, sizeof *e.cand);
     e.ncand = sol_calloc(nb ? nb : 1, sizeof *e.ncand);

@@ -167,7 +167,7 @@ sol__lex_next(struct sol__lexer *lx, struct sol__token *t)
     const char *s = lx->s;
     size_t i = lx->pos;
     char c = s[i];
-    char c1 = i + 1 < lx->n ? s[i + 1] : '\0';
+    char c1 = (char)(i + 1 < lx->n ? s[i + 1] : '\0');
     switch (c) {
     case '[':
         t->kind = SOL__T_LBRACK;

@@ -251,6 +251,7 @@ finish(struct sol_observation_set *s, struct sol_error *err)
     if (s->nindex > 1)
         qsort(s->index, s->nindex, sizeof *s->index, cmp_indexed);
     s->items = sol_calloc(s->npending ? s->npending : 1, sizeof *s->items);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by one */
     s->objects = sol_calloc(s->npending ? s->npending : 1, sizeof *s->objects);
     if (!s->items || !s->objects)
         return sol_error_set(err, SOL_ENOMEM, "out of memory");

@@ -1283,6 +1283,7 @@ static struct sol_pattern_obs *
 parse_qualifier(struct parser *p, struct sol_pattern_obs *inner, unsigned *seen)
 {
     struct sol_pattern_obs *q = palloc(p, sizeof *q);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by one */
     struct sol_pattern_obs **kids = palloc(p, sizeof *kids);
     if (!q || !kids)
         return NULL;

@@ -39,7 +39,7 @@ sol__hash_alg_exact_20(struct sol_str name)
 static char
 upper(char ch)
 {
-    return ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+    return (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
 }
 
 static bool

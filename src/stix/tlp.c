@@ -171,7 +171,7 @@ write_lower(struct sol_json_writer *w, const struct sol_json *v)
         return;
     }
     for (size_t i = 0; i < s.n; i++)
-        t[i] = s.p[i] >= 'A' && s.p[i] <= 'Z' ? (char)(s.p[i] - 'A' + 'a') : s.p[i];
+        t[i] = (char)(s.p[i] >= 'A' && s.p[i] <= 'Z' ? s.p[i] - 'A' + 'a' : s.p[i]);
     sol_jw_stringn(w, t, s.n);
     if (t != small)
         sol_free(t);

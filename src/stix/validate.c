@@ -487,7 +487,7 @@ ref_type_allowed(struct sol_str type, const char *spec)
             return true;
         if (len == 4 && memcmp(p, "@sro", 4) == 0 && td && td->cls == CLS_SRO)
             return true;
-        if (len == type.n && memcmp(p, type.p, len) == 0)
+        if (len && len == type.n && memcmp(p, type.p, len) == 0)
             return true;
         p += len;
         while (*p == ' ')

@@ -309,8 +309,8 @@ handle_page(struct page_ctx *pc, struct sol_sign_scratch *sc, const struct sol_j
 {
     const struct sol_peer_config *c = pc->c;
     size_t n = objects ? objects->n : 0;
-    uint8_t *sorted = n ? sol_calloc(n, 1) : NULL;
-    if (n && !sorted)
+    uint8_t *sorted = sol_calloc(n ? n : 1, 1);
+    if (!sorted)
         return sol_error_set(err, SOL_ENOMEM, "out of memory");
     size_t n_quarantine = 0;
     struct sol_json_iter it;

@@ -65,6 +65,7 @@ sol__taxii_cache_new(size_t max_bytes)
     if (!c)
         return NULL;
     c->n_buckets = 65536;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by one */
     c->buckets = sol_calloc(c->n_buckets, sizeof(*c->buckets));
     if (!c->buckets || pthread_mutex_init(&c->mu, NULL) != 0) {
         sol_free(c->buckets);

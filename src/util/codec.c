@@ -106,7 +106,7 @@ static void
 sha1_block(uint32_t st[5], const uint8_t *p)
 {
     uint32_t w[80];
-    for (int i = 0; i < 16; i++)
+    for (size_t i = 0; i < 16; i++)
         w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
                (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
     for (int i = 16; i < 80; i++)
@@ -163,7 +163,7 @@ sol_sha1(const void *data, size_t n, uint8_t out[20])
     sha1_block(st, tail);
     if (tl == 128)
         sha1_block(st, tail + 64);
-    for (int i = 0; i < 5; i++) {
+    for (size_t i = 0; i < 5; i++) {
         out[4 * i] = (uint8_t)(st[i] >> 24);
         out[4 * i + 1] = (uint8_t)(st[i] >> 16);
         out[4 * i + 2] = (uint8_t)(st[i] >> 8);
@@ -253,7 +253,7 @@ sol_base64_encode(struct sol_buf *out, const void *data, size_t n)
     if (i < n) {
         uint32_t x = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
         char q[4] = {b64_alphabet[x >> 18], b64_alphabet[(x >> 12) & 63],
-                     i + 1 < n ? b64_alphabet[(x >> 6) & 63] : '=', '='};
+                     (char)(i + 1 < n ? b64_alphabet[(x >> 6) & 63] : '='), '='};
         sol_buf_append(out, q, 4);
     }
 }

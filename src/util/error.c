@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#define SOL_ERROR_C /* the real sol_error_set, not error.h's macro for the analyzer */
 #include "solidarity/error.h"
 
 struct err_entry {

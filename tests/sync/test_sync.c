@@ -665,8 +665,8 @@ test_retry_after(void)
     static const char *const answers[] = {
         "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n\r\n",
         "HTTP/1.1 503 Service Unavailable\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nContent-Type: application/taxii+json;version=2.1\r\n"
-        "\r\n{\"more\":false}",
+        ("HTTP/1.1 200 OK\r\nContent-Type: application/taxii+json;version=2.1\r\n"
+         "\r\n{\"more\":false}"),
     };
     static struct fake f;
     memset(&f, 0, sizeof f);
