@@ -175,7 +175,7 @@ c_may_see(const struct sol_principal *p, const struct stored *st)
 }
 
 /*
- * Whether the object of st exists for the asker: DESIGN.md "Policy", an object whose
+ * Whether the object of st exists for the asker (access.h): an object whose
  * latest version (the highest) they may not see does not, in any version.
  */
 static bool
