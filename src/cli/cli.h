@@ -31,8 +31,8 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
     X(validate, "validate STIX 2.1 (and 2.0) JSON files")                                          \
     X(pattern, "check, dump and match STIX patterns")                                              \
     X(init, "create a node: store, identity, admin user and token")                                \
-    X(import, "import STIX bundles into the store")                                                \
-    X(export, "export a collection as a STIX bundle")                                              \
+    X(import, "import STIX, MISP, CSV, indicator lists and warninglists")                          \
+    X(export, "export a collection as STIX, MISP, CSV, a list, Zeek Intel, Suricata or RPZ")       \
     X(serve, "serve TAXII 2.1")                                                                    \
     X(scan, "match logs against every indicator and write sightings")                              \
     X(user, "add, change, list and remove users and partners")                                     \
