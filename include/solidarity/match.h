@@ -15,6 +15,9 @@
  *   (DNS and hex are case-insensitive); a trailing dot of a domain name is ignored. Log
  *   values are put in that form before any bracket is evaluated, so this holds for every
  *   pattern whose constants are written in lower case, as feeds write them.
+ * - LIKE and MATCHES test that form of a value in Unicode NFC (§9.6.1), as the reference
+ *   evaluator does, in the Vectorscan prefilter and in the confirmation alike; =, !=
+ *   and IN compare code points as written (§9.6.2).
  * - Hash algorithm names are recognised under the spellings real feeds use
  *   ('SHA-256', 'SHA256', 'sha256') and mean the algorithm of hash-algorithm-ov.
  * - ipv4-addr:value / ipv6-addr:value '=' a CIDR string holds when the address lies in

@@ -681,7 +681,15 @@ add_leaf(struct sol_match_index *idx, uint32_t pat, const struct sol_pattern_obs
                     r->expr = like_to_regex(k->bytes.p, k->bytes.n);
                     r->flags = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH;
                 } else {
-                    r->expr = sol_strndup(k->bytes.p, k->bytes.n);
+                    /* As the reference compiles it: from the constant's NFC form (§9.6.1). */
+                    struct sol_buf nfc;
+                    sol_buf_init(&nfc);
+                    if (sol_pattern_nfc(k->bytes.p, k->bytes.n, &nfc) == SOL_ENOMEM) {
+                        sol_buf_free(&nfc);
+                        return SOL_ENOMEM;
+                    }
+                    r->expr = sol_strndup(nfc.p ? nfc.p : "", nfc.n);
+                    sol_buf_free(&nfc);
                     r->flags = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER;
                     if (sol_utf8_check(k->bytes.p, k->bytes.n) == k->bytes.n)
                         r->flags |= HS_FLAG_UTF8;

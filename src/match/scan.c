@@ -76,6 +76,7 @@ struct sol_match_scanner {
     uint64_t json_event;
     bool json_ok;
     struct sol_buf json;
+    struct sol_buf nfc_scan, nfc_test; /* NFC forms for the prefilter and for confirming */
     struct sol_json_doc *doc;
     struct sol_observation_object objs[SOL_OBS_MAX_OBJECTS];
     size_t nobj;
@@ -108,6 +109,8 @@ sol_match_scanner_new(const struct sol_match_index *idx)
     sc->idx = idx;
     sc->now = sol_time_now();
     sol_buf_init(&sc->json);
+    sol_buf_init(&sc->nfc_scan);
+    sol_buf_init(&sc->nfc_test);
     sc->leaf_seen = sol_calloc(idx->nleaves + 1, sizeof *sc->leaf_seen);
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by one */
     sc->multi = sol_calloc(idx->npats + 1, sizeof *sc->multi);
@@ -148,6 +151,8 @@ sol_match_scanner_free(struct sol_match_scanner *sc)
     sol_free(sc->multi);
     sol_free(sc->leaf_seen);
     sol_buf_free(&sc->json);
+    sol_buf_free(&sc->nfc_scan);
+    sol_buf_free(&sc->nfc_test);
     sol_json_doc_free(sc->doc);
     if (sc->md)
         pcre2_match_data_free(sc->md);
@@ -323,24 +328,64 @@ is_list_path(const char *p, size_t n)
  * normal form (match.h), so that a bracket confirmed by the reference evaluator and a
  * one-equality pattern decided by its key agree on them.
  */
+#define SEEN_MAX 1024
+
+/*
+ * The form of a string value every bracket sees (match.h): of norm DOMAIN, LOWER and
+ * HASH in lower case, a domain name without its trailing dot; else as it is. Returns the
+ * value itself or buf (SEEN_MAX bytes), with its length in *out_n.
+ */
+static const char *
+seen_form(enum sol__mnorm norm, const char *s, size_t n, char *buf, size_t *out_n)
+{
+    *out_n = n;
+    if (norm == SOL__MNORM_PLAIN || norm == SOL__MNORM_IP || n > SEEN_MAX)
+        return s ? s : "";
+    if (norm == SOL__MNORM_DOMAIN && n > 0 && s[n - 1] == '.')
+        n--;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    *out_n = n;
+    return buf;
+}
+
 static void
 write_string(struct sol_json_writer *w, const struct sol_obs_object *o,
              const struct sol_obs_prop *p)
 {
     enum sol__mnorm norm = sol__mnorm_of(o->type, o->type_n, p->path, p->path_n);
-    if (norm == SOL__MNORM_PLAIN || norm == SOL__MNORM_IP || p->n > 1024) {
-        sol_jw_stringn(w, p->s, p->n);
-        return;
+    char buf[SEEN_MAX];
+    size_t n;
+    const char *v = seen_form(norm, p->s, p->n, buf, &n);
+    sol_jw_stringn(w, v, n);
+}
+
+/*
+ * What LIKE and MATCHES test (STIX 2.1 §9.6.1: the string in Unicode NFC, as the
+ * reference evaluator puts it): the value in the form every bracket sees, then in NFC
+ * into nfc when it is not ASCII (ASCII is its own NFC). Returns it, length in *out_n.
+ */
+static const char *
+like_form(struct sol_match_scanner *sc, enum sol__mnorm norm, const struct sol_obs_prop *p,
+          struct sol_buf *nfc, char *buf, size_t *out_n)
+{
+    size_t n;
+    const char *v = seen_form(norm, p->s, p->n, buf, &n);
+    *out_n = n;
+    size_t i = 0;
+    while (i < n && (unsigned char)v[i] < 0x80)
+        i++;
+    if (i == n)
+        return v;
+    sol_buf_reset(nfc);
+    if (sol_pattern_nfc(v, n, nfc) == SOL_ENOMEM) {
+        sc->oom = true;
+        return v;
     }
-    char buf[1024];
-    size_t n = p->n;
-    if (norm == SOL__MNORM_DOMAIN && n > 0 && p->s[n - 1] == '.')
-        n--;
-    for (size_t i = 0; i < n; i++) {
-        char c = p->s[i];
-        buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    }
-    sol_jw_stringn(w, buf, n);
+    *out_n = nfc->n;
+    return nfc->p ? nfc->p : "";
 }
 
 static void
@@ -557,13 +602,17 @@ test_value(struct sol_match_scanner *sc, const struct sol__mspace *s,
                 return true;
         return false;
     case SOL_POP_LIKE:
-        return sol__mlike(p->s, p->n, c->value.bytes.p, c->value.bytes.n);
     case SOL_POP_MATCHES: {
-        bool utf = sol_utf8_check(p->s, p->n) == p->n;
+        char buf[SEEN_MAX];
+        size_t n;
+        const char *v = like_form(sc, (enum sol__mnorm)s->norm, p, &sc->nfc_test, buf, &n);
+        if (c->op == SOL_POP_LIKE)
+            return sol__mlike(v, n, c->value.bytes.p, c->value.bytes.n);
+        bool utf = sol_utf8_check(v, n) == n;
         const pcre2_code *re = utf && c->regex_utf ? c->regex_utf : c->regex_bytes;
         if (!re)
             return false;
-        int rc = pcre2_match(re, (PCRE2_SPTR)p->s, p->n, 0, 0, sc->md, sc->mctx);
+        int rc = pcre2_match(re, (PCRE2_SPTR)v, n, 0, 0, sc->md, sc->mctx);
         return rc >= 0;
     }
     case SOL_POP_ISSUBSET:
@@ -772,9 +821,15 @@ scan_lookups(struct sol_match_scanner *sc, struct lookup *lk, size_t n)
             struct lpm_ud ud = {sc};
             sol__mlpm_lookup(l->v6 ? &idx->lpm6 : &idx->lpm4, l->key, l->len, lpm_fn, &ud);
         }
-        for (int k = 0; s->hs >= 0 && k < s->nhs; k++) {
-            struct hs_ctx c = {sc, &idx->hs[s->hs + k]};
-            hs_scan(c.h->db, l->p->s ? l->p->s : "", l->p->n, 0, sc->scratch, hs_collect, &c);
+        if (s->hs >= 0) {
+            /* The prefilter sees what the confirmation tests (like_form). */
+            char buf[SEEN_MAX];
+            size_t vn;
+            const char *v = like_form(sc, (enum sol__mnorm)s->norm, l->p, &sc->nfc_scan, buf, &vn);
+            for (int k = 0; k < s->nhs; k++) {
+                struct hs_ctx c = {sc, &idx->hs[s->hs + k]};
+                hs_scan(c.h->db, v, (unsigned)vn, 0, sc->scratch, hs_collect, &c);
+            }
         }
     }
 }

@@ -39,7 +39,10 @@ static const char *const ips[] = {"10.0.0.1", "10.0.0.2",   "10.0.1.7",
 static const char *const hashes[] = {
     "d41d8cd98f00b204e9800998ecf8427e", "0cc175b9c0f1b6a831c399e269772661",
     "900150983cd24fb0d6963f7d28e17f72", "f96b697d7cb7938d525a2f31aaf161d0"};
-static const char *const names[] = {"a.exe", "b.apk", "setup.msi"};
+/* résumé.pdf composed (NFC) and decomposed (NFD): LIKE and MATCHES see both in NFC
+   (§9.6.1), = compares code points as written (§9.6.2). */
+static const char *const names[] = {"a.exe", "b.apk", "setup.msi", "r\xc3\xa9sum\xc3\xa9.pdf",
+                                    "re\xcc\x81sume\xcc\x81.pdf"};
 static const unsigned ports[] = {53, 80, 443, 8443};
 
 #define PICK(a) a[rnd(sizeof a / sizeof a[0])]
@@ -48,7 +51,7 @@ static const unsigned ports[] = {53, 80, 443, 8443};
 static void
 comparison(char *out, size_t n)
 {
-    switch (rnd(14)) {
+    switch (rnd(17)) {
     case 0:
     case 1:
         snprintf(out, n, "domain-name:value = '%s'", PICK(domains));
@@ -97,6 +100,16 @@ comparison(char *out, size_t n)
     case 12:
         snprintf(out, n, "file:name = '%s' AND file:hashes.MD5 LIKE '%%%c'", PICK(names),
                  "0123456789abcdef"[rnd(16)]);
+        break;
+    case 14:
+        snprintf(out, n, "file:name LIKE '%s'", rnd(2) ? "r_sum_.pdf" : "%%\xc3\xa9.pdf");
+        break;
+    case 15:
+        snprintf(out, n, "file:name MATCHES '%s'",
+                 rnd(2) ? "^r\xc3\xa9sum" : "^re\xcc\x81sume\xcc\x81\\\\.pdf$");
+        break;
+    case 16:
+        snprintf(out, n, "file:name = '%s' AND file:hashes.MD5 = '%s'", PICK(names), PICK(hashes));
         break;
     default:
         snprintf(out, n, "domain-name:value = '%s' AND domain-name:value NOT LIKE 'x%%'",
