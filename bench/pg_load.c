@@ -127,7 +127,7 @@ main(int argc, char **argv)
     sol_buf_init(&sql);
     sol_buf_init(&params);
     char path[1024];
-    if (sol__pg_filter_sql(s, &f, &sql, &params) != 0)
+    if (sol__store_filter_sql(s, &f, &sql, &params) != 0)
         return 1;
     snprintf(path, sizeof path, "%s/page.sql", dir);
     write_pgbench_sql(path, sql.p);

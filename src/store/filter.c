@@ -12,6 +12,8 @@
  * collection, added_after, the policy) is bound once and the text of a query depends only
  * on the shape of its filter (the statement caches reuse its plan).
  */
+#include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "solidarity/alloc.h"
@@ -57,11 +59,43 @@ param_text(struct sol__query *b, const char *s)
     return param(b, (struct sol__value){.type = SOL__TEXT, .p = s, .n = strlen(s)});
 }
 
+/*
+ * Append the strings given, up to a NULL, to the query's text. (Every page a client asks
+ * for is built: plain appends, not printf.)
+ */
+static void
+cat(struct sol__query *b, ...)
+{
+    va_list ap;
+    va_start(ap, b);
+    const char *s;
+    while ((s = va_arg(ap, const char *)) != NULL)
+        sol_buf_puts(&b->sql, s);
+    va_end(ap);
+}
+#define CAT(b, ...) cat((b), __VA_ARGS__, (const char *)NULL)
+
+/* Append a number in decimal. */
+static void
+put_number(struct sol_buf *buf, long long v)
+{
+    char digits[24], *p = digits + sizeof digits;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    *--p = 0;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *--p = '-';
+    sol_buf_puts(buf, p);
+}
+
 /* Parameter number k as the dialect writes it: ?k or $k. */
 static void
 put_param(struct sol__query *b, int k)
 {
-    sol_buf_printf(&b->sql, "%c%d", b->d->param, k);
+    sol_buf_putc(&b->sql, b->d->param);
+    put_number(&b->sql, k);
 }
 
 /* " AND a.col IN (p, ...)" over a list of strings; returns the first parameter's number. */
@@ -69,7 +103,7 @@ static int
 in_list(struct sol__query *b, const char *alias, const char *col, const char *const *v, size_t n)
 {
     int first = b->n_params + 1;
-    sol_buf_printf(&b->sql, " AND %s.%s IN (", alias, col);
+    CAT(b, " AND ", alias, ".", col, " IN (");
     for (size_t i = 0; i < n; i++) {
         if (i)
             sol_buf_puts(&b->sql, ", ");
@@ -98,7 +132,7 @@ base_predicate(struct sol__query *b, const struct sol_object_filter *f,
 {
     const struct sol__sql_dialect *d = b->d;
     bool outer = strcmp(a, "o") == 0;
-    sol_buf_printf(&b->sql, "%s.collection = ", a);
+    CAT(b, a, ".collection = ");
     put_param(b, p->collection);
     /*
      * In the correlated subqueries the unary plus keeps SQLite from choosing the
@@ -106,7 +140,7 @@ base_predicate(struct sol__query *b, const struct sol_object_filter *f,
      * rest of the collection and an added_after page took seconds at 1e5 objects.
      */
     if (f->has_added_after) {
-        sol_buf_printf(&b->sql, " AND %s%s.date_added > ", !outer && d->index_hints ? "+" : "", a);
+        CAT(b, " AND ", !outer && d->index_hints ? "+" : "", a, ".date_added > ");
         put_param(b, p->added_after);
     }
     policy_predicate(b, f, p, a);
@@ -126,15 +160,16 @@ policy_predicate(struct sol__query *b, const struct sol_object_filter *f,
         return;
     /* Above the asker's clearance, a version does not exist for them. */
     if (!p->max_tlp) {
-        sol_buf_printf(&b->sql, " AND %s", d->false_sql);
+        CAT(b, " AND ", d->false_sql);
     } else {
-        sol_buf_printf(&b->sql, " AND %s.tlp <= ", a);
+        CAT(b, " AND ", a, ".tlp <= ");
         put_param(b, p->max_tlp);
     }
     /* TLP:RED only to the partners named on the version, whole items of the list. */
-    sol_buf_printf(&b->sql, " AND (%s.tlp < %d", a, (int)SOL_TLP_RED);
+    CAT(b, " AND (", a, ".tlp < ");
+    put_number(&b->sql, SOL_TLP_RED);
     if (p->asker) {
-        sol_buf_printf(&b->sql, " OR %s(',' || %s.red_recipients || ',', ", d->strpos, a);
+        CAT(b, " OR ", d->strpos, "(',' || ", a, ".red_recipients || ',', ");
         put_param(b, p->asker);
         sol_buf_puts(&b->sql, ") > 0");
     }
@@ -155,13 +190,11 @@ latest_visible(struct sol__query *b, const struct sol_object_filter *f,
     const struct sol__sql_dialect *d = b->d;
     if (f->unrestricted || !p->max_tlp)
         return;
-    sol_buf_printf(&b->sql, " AND (%s(SELECT %s", d->latest_flag ? "o.latest < 2 OR " : "",
-                   d->true_sql);
+    CAT(b, " AND (", d->latest_flag ? "o.latest < 2 OR " : "", "(SELECT ", d->true_sql);
     policy_predicate(b, f, p, "h");
-    sol_buf_printf(&b->sql,
-                   " FROM objects h%s WHERE h.collection = o.collection AND h.id = o.id "
-                   "ORDER BY h.version DESC, h.spec_version DESC LIMIT 1))",
-                   d->index_hints ? " INDEXED BY objects_version" : "");
+    CAT(b, " FROM objects h", d->index_hints ? " INDEXED BY objects_version" : "",
+        " WHERE h.collection = o.collection AND h.id = o.id "
+        "ORDER BY h.version DESC, h.spec_version DESC LIMIT 1))");
 }
 
 /*
@@ -226,7 +259,7 @@ build_where(struct sol__query *b, const struct sol_object_filter *f, int64_t col
     bool use_latest = d->latest_flag && with_cursor && !f->n_spec_versions &&
                       vm == SOL_VERSION_LAST && !f->n_versions && !f->has_added_after;
     if (use_latest)
-        sol_buf_printf(&b->sql, " AND o.latest > 0 AND (o.latest = 1 OR (%s", d->true_sql);
+        CAT(b, " AND o.latest > 0 AND (o.latest = 1 OR (", d->true_sql);
 
     /* Step 2: match[spec_version], or the highest spec_version per object id. */
     int spec_first = 0, n_spec = (int)f->n_spec_versions;
@@ -241,15 +274,13 @@ build_where(struct sol__query *b, const struct sol_object_filter *f, int64_t col
 
     /* Step 3: match[version] per object id among what remains. */
     if (!(vm & SOL_VERSION_ALL)) {
-        sol_buf_printf(&b->sql, " AND (%s", d->false_sql);
+        CAT(b, " AND (", d->false_sql);
         for (int k = 0; k < 2; k++) {
             unsigned bit = k == 0 ? SOL_VERSION_LAST : SOL_VERSION_FIRST;
             if (!(vm & bit))
                 continue;
-            sol_buf_printf(&b->sql,
-                           " OR NOT EXISTS (SELECT 1 FROM objects y WHERE y.id = o.id "
-                           "AND y.version %s o.version AND ",
-                           bit == SOL_VERSION_LAST ? ">" : "<");
+            CAT(b, " OR NOT EXISTS (SELECT 1 FROM objects y WHERE y.id = o.id AND y.version ",
+                bit == SOL_VERSION_LAST ? ">" : "<", " o.version AND ");
             base_predicate(b, f, &p, "y");
             if (n_spec) {
                 sol_buf_puts(&b->sql, " AND y.spec_version IN (");
@@ -310,13 +341,12 @@ sol__filter_sql(const struct sol__sql_dialect *d, const struct sol_object_filter
                            ? " INDEXED BY objects_version"
                            : "";
     if (use == SOL__FILTER_QUERY)
-        sol_buf_printf(&out->sql,
-                       "SELECT o.seq, o.date_added, o.id, o.type, o.spec_version, o.version, "
-                       "o.tlp, o.red_recipients, o.revoked, o.origin, %s FROM objects o%s",
-                       f->skip_json ? "NULL" : "o.json", hint);
+        CAT(out,
+            "SELECT o.seq, o.date_added, o.id, o.type, o.spec_version, o.version, o.tlp, "
+            "o.red_recipients, o.revoked, o.origin, ",
+            f->skip_json ? "NULL" : "o.json", " FROM objects o", hint);
     else
-        sol_buf_printf(&out->sql, "DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o%s",
-                       hint);
+        CAT(out, "DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects o", hint);
     build_where(out, f, collection_key, use);
     if (use == SOL__FILTER_QUERY) {
         /*
@@ -332,7 +362,8 @@ sol__filter_sql(const struct sol__sql_dialect *d, const struct sol_object_filter
             sol_buf_puts(&out->sql, " LIMIT ");
             put_param(out, out->p_limit);
         } else if (f->limit) {
-            sol_buf_printf(&out->sql, " LIMIT %zu", f->limit);
+            sol_buf_puts(&out->sql, " LIMIT ");
+            put_number(&out->sql, f->limit > (size_t)INT64_MAX ? INT64_MAX : (long long)f->limit);
         }
     } else {
         sol_buf_puts(&out->sql, ")");
@@ -354,4 +385,233 @@ sol__query_free(struct sol__query *b)
             sol_free((void *)(uintptr_t)b->params[i].p);
     sol_free(b->params);
     memset(b, 0, sizeof *b);
+}
+
+/* The key of a collection by id; -1 when there is none (its filters match nothing). */
+static int
+collection_key(struct sol_store *s, const char *id, int64_t *key)
+{
+    int rc =
+        sol__sql_int(s, "SELECT key FROM collections WHERE id = ?1", SOL__ARGS(sol__text(id)), key);
+    if (rc == SOL_ENOTFOUND) {
+        *key = -1;
+        rc = 0;
+    }
+    return rc;
+}
+
+/*
+ * A query cursor: one statement, read row by row. A dialect that reads in chunks (whose
+ * driver holds a statement's rows in memory) runs it again for the next chunk, after the
+ * last row handed out: the keyset cursor, so constant memory, and no transaction held
+ * open however long the caller takes; rows committed meanwhile with larger keys may
+ * appear, never rows before.
+ */
+struct sol_store_cursor {
+    struct sol_store *s;
+    struct sol__query q;
+    struct sol__stmt *st;
+    size_t limit, handed; /* limit 0: none */
+    size_t want, in_chunk;
+    int64_t last_date_added, last_seq;
+    bool done;
+};
+
+/* store.h: start a query. */
+int
+sol_store_objects_query(struct sol_store *s, const struct sol_object_filter *f,
+                        struct sol_store_cursor **out)
+{
+    if (out)
+        *out = NULL;
+    if (!s || !f || !f->collection || !out)
+        return SOL_EINVAL;
+    const struct sol__sql_dialect *d = s->ops->dialect;
+    int64_t key;
+    int rc = collection_key(s, f->collection, &key);
+    if (rc != 0)
+        return rc;
+    struct sol_store_cursor *c = sol_calloc(1, sizeof *c);
+    if (!c)
+        return sol__store_fail(s, SOL_ENOMEM, "out of memory");
+    c->s = s;
+    c->limit = f->limit;
+    rc = sol__filter_sql(d, f, key, SOL__FILTER_QUERY, &c->q);
+    if (rc != 0) {
+        sol_free(c);
+        return sol__store_fail(s, rc, "out of memory");
+    }
+    if (c->q.p_limit)
+        c->want = (size_t)c->q.params[c->q.p_limit - 1].i;
+    rc = s->ops->prepare(s, c->q.sql.p, 0, &c->st);
+    if (rc == 0)
+        rc = sol__sql_bind_all(s, c->st, c->q.params, c->q.n_params);
+    if (rc != 0) {
+        sol_store_cursor_close(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+/* The statement again, for the next chunk after the last row handed out. */
+static int
+next_chunk(struct sol_store_cursor *c)
+{
+    size_t want = c->s->ops->dialect->chunk;
+    if (c->limit && c->limit - c->handed < want)
+        want = c->limit - c->handed;
+    c->q.params[c->q.p_limit - 1].i = (int64_t)want;
+    c->q.params[c->q.p_after_date_added - 1].i = c->last_date_added;
+    c->q.params[c->q.p_after_seq - 1].i = c->last_seq;
+    c->want = want;
+    c->in_chunk = 0;
+    c->s->ops->reset(c->st);
+    return sol__sql_bind_all(c->s, c->st, c->q.params, c->q.n_params);
+}
+
+/* Where the columns of a query's rows (sol__filter_sql()'s select list) go in a row. */
+#define OBJECT_FIELD(kind, field)                                                                  \
+    {                                                                                              \
+        SOL__F_##kind, offsetof(struct sol_object_row, field)                                      \
+    }
+static const struct sol__field object_fields[] = {
+    OBJECT_FIELD(I64, seq),          OBJECT_FIELD(I64, date_added),
+    OBJECT_FIELD(STR, id),           OBJECT_FIELD(STR, type),
+    OBJECT_FIELD(STR, spec_version), OBJECT_FIELD(I64, version),
+    OBJECT_FIELD(INT, tlp),          OBJECT_FIELD(STR, tlp_red_recipients),
+    OBJECT_FIELD(BOOL, revoked),     OBJECT_FIELD(STR, origin),
+    OBJECT_FIELD(STR, json),
+};
+#undef OBJECT_FIELD
+
+/* store.h: the next row. */
+int
+sol_store_cursor_next(struct sol_store_cursor *c, struct sol_object_row *row)
+{
+    if (!c || !row)
+        return SOL_EINVAL;
+    if (c->done)
+        return SOL_EEOF;
+    if (c->limit && c->handed >= c->limit) {
+        c->done = true;
+        return SOL_EEOF;
+    }
+    for (;;) {
+        int rc = c->s->ops->step(c->st);
+        if (rc == SOL__ROW)
+            break;
+        /* The end of a full chunk is not the end of the rows. */
+        if (rc == SOL__DONE && c->q.p_limit && c->in_chunk == c->want && c->want)
+            rc = next_chunk(c);
+        else if (rc == SOL__DONE)
+            rc = SOL_EEOF;
+        if (rc != 0) {
+            c->done = true;
+            return rc;
+        }
+    }
+    /* Every field of the row is a column of the query. */
+    c->s->ops->columns(c->st, 0, (int)(sizeof object_fields / sizeof object_fields[0]),
+                       object_fields, row);
+    c->in_chunk++;
+    c->handed++;
+    c->last_date_added = row->date_added;
+    c->last_seq = row->seq;
+    return 0;
+}
+
+/* store.h: close a cursor; NULL does nothing. */
+void
+sol_store_cursor_close(struct sol_store_cursor *c)
+{
+    if (!c)
+        return;
+    if (c->st)
+        c->s->ops->finish(c->st);
+    sol__query_free(&c->q);
+    sol_free(c);
+}
+
+/*
+ * An id whose flagged version went: the highest version left takes the flag
+ * (schema/003_latest.sql), unless a row of the id still has it.
+ */
+static const char *const relatch_sql[2] = {
+    "UPDATE objects SET latest = 1 WHERE seq = (SELECT seq FROM objects INDEXED BY "
+    "objects_version WHERE collection = ?1 AND id = ?2 ORDER BY spec_version DESC, version DESC "
+    "LIMIT 1) AND NOT EXISTS (SELECT 1 FROM objects INDEXED BY objects_version WHERE "
+    "collection = ?1 AND id = ?2 AND latest > 0)",
+    "UPDATE objects SET latest = 1 WHERE seq = (SELECT seq FROM objects WHERE collection = ?1 "
+    "AND id = ?2 ORDER BY spec_version DESC, version DESC LIMIT 1) AND NOT EXISTS (SELECT 1 "
+    "FROM objects WHERE collection = ?1 AND id = ?2 AND latest > 0)",
+};
+
+/* store.h: delete what a filter selects. */
+int
+sol_store_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t *deleted)
+{
+    if (deleted)
+        *deleted = 0;
+    if (!s || !f || !f->collection || !f->n_ids)
+        return SOL_EINVAL;
+    const struct sol__sql_dialect *d = s->ops->dialect;
+    int64_t key;
+    struct sol__query b;
+    int rc = collection_key(s, f->collection, &key);
+    if (rc != 0)
+        return rc;
+    if ((rc = sol__filter_sql(d, f, key, SOL__FILTER_DELETE, &b)) != 0)
+        return sol__store_fail(s, rc, "out of memory");
+    struct sol__op op;
+    int64_t n = 0;
+    rc = sol__op_begin(s, &op, true);
+    if (rc == 0) {
+        struct sol__stmt *st = NULL;
+        rc = s->ops->prepare(s, b.sql.p, SOL__ONCE, &st);
+        if (rc == 0)
+            rc = sol__sql_bind_all(s, st, b.params, b.n_params);
+        if (rc == 0 && (rc = s->ops->step(st)) == SOL__DONE)
+            n = s->ops->changes(st);
+        if (st)
+            s->ops->finish(st);
+    }
+    /* store/store.h sol__store_collection_state(): readers learn that something went. */
+    if (rc == 0 && n)
+        rc = sol__sql_run(s, "UPDATE collections SET changes = changes + 1 WHERE key = ?1",
+                          SOL__ARGS(sol__int(key)), NULL);
+    for (size_t i = 0; rc == 0 && n && d->latest_flag && i < f->n_ids; i++)
+        rc = sol__sql_run(s, relatch_sql[d->index_hints ? 0 : 1],
+                          SOL__ARGS(sol__int(key), sol__text(f->ids[i] ? f->ids[i] : "")), NULL);
+    sol__query_free(&b);
+    rc = sol__op_end(s, &op, rc);
+    if (deleted && rc == 0)
+        *deleted = (size_t)n;
+    return rc;
+}
+
+/* store.h: the SQL and parameters a cursor for f runs first. */
+int
+sol__store_filter_sql(struct sol_store *s, const struct sol_object_filter *f, struct sol_buf *sql,
+                      struct sol_buf *params)
+{
+    if (!s || !f || !f->collection)
+        return SOL_EINVAL;
+    int64_t key;
+    struct sol__query b;
+    int rc = collection_key(s, f->collection, &key);
+    if (rc == 0)
+        rc = sol__filter_sql(s->ops->dialect, f, key, SOL__FILTER_QUERY, &b);
+    if (rc != 0)
+        return rc;
+    sol_buf_puts(sql, b.sql.p);
+    for (int i = 0; i < b.n_params; i++) {
+        if (b.params[i].type == SOL__TEXT)
+            sol_buf_printf(params, "%d=%s\n", i + 1, b.params[i].p);
+        else
+            sol_buf_printf(params, "%d=%lld\n", i + 1, (long long)b.params[i].i);
+    }
+    rc = sql->oom || params->oom ? SOL_ENOMEM : 0;
+    sol__query_free(&b);
+    return rc;
 }

@@ -1,29 +1,193 @@
 /*
- * store.c — the one dispatcher of the store: picks the backend from the URL and passes
- * every call through that backend's struct sol__store_ops. Also the functions that
- * release records, which do not depend on the backend.
+ * store.c — the one dispatcher of the store (store/store.h says the shape): every
+ * function of include/solidarity/store.h checks its arguments, fills defaults and mints
+ * identities here, then runs its SQL, written once for every backend, through the
+ * backend's driver, or calls the backend's own path (adding object versions). The
+ * functions that release records are here too; they do not depend on the backend.
+ *
+ * Records are read by row descriptions: an X-macro per record lists its columns once
+ * (kind, field of the struct, SQL expression), and yields both the SELECT list and the
+ * description of how each column lands in the struct.
  */
-#include <string.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "solidarity/alloc.h"
+#include "solidarity/stix.h"
 #include "store/store.h"
 
+/* ---- rows of records ---- */
+
+/* The SELECT list of a record's X-macro: the first column, then ", " before each. */
+#define SQL_FIRST(kind, field, expr) expr
+#define SQL_NEXT(kind, field, expr)  ", " expr
+/* The description of where each column goes (REC names the record's struct). */
+#define FIELD(kind, field, expr) {SOL__F_##kind, offsetof(REC, field)},
+
+#define ROW_DEF(name, COLUMNS, clear_fn, list_free_fn)                                             \
+    static const struct sol__field name##_fields[] = {COLUMNS(FIELD, FIELD)};                      \
+    static void name##_clear_v(void *p)                                                            \
+    {                                                                                              \
+        clear_fn(p);                                                                               \
+    }                                                                                              \
+    static void name##_list_free_v(void *v, size_t n)                                              \
+    {                                                                                              \
+        list_free_fn(v, n);                                                                        \
+    }                                                                                              \
+    static const struct sol__row name##_row = {                                                    \
+        sizeof(REC), name##_fields, (int)(sizeof name##_fields / sizeof name##_fields[0]),         \
+        name##_clear_v, name##_list_free_v}
+
+// clang-format off
+#define API_ROOT_COLUMNS(FIRST, NEXT)                   \
+    FIRST(TEXT, name, "name")                           \
+    NEXT(TEXT, title, "title")                          \
+    NEXT(TEXT, description, "description")              \
+    NEXT(I64, max_content_length, "max_content_length")
+// clang-format on
+#define REC struct sol_api_root
+ROW_DEF(api_root, API_ROOT_COLUMNS, sol_api_root_clear, sol_api_root_list_free);
+#undef REC
+#define API_ROOT_SELECT "SELECT " API_ROOT_COLUMNS(SQL_FIRST, SQL_NEXT) " FROM api_roots "
+
+// clang-format off
+#define COLLECTION_COLUMNS(FIRST, NEXT)    \
+    FIRST(TEXT, id, "id")                  \
+    NEXT(TEXT, api_root, "api_root")       \
+    NEXT(TEXT, title, "title")             \
+    NEXT(TEXT, description, "description") \
+    NEXT(TEXT, alias, "alias")             \
+    NEXT(TEXT, media_types, "media_types") \
+    NEXT(INT, default_tlp, "default_tlp")  \
+    NEXT(I64, created, "created")
+// clang-format on
+#define REC struct sol_collection
+ROW_DEF(collection, COLLECTION_COLUMNS, sol_collection_clear, sol_collection_list_free);
+#undef REC
+#define COLLECTION_SELECT "SELECT " COLLECTION_COLUMNS(SQL_FIRST, SQL_NEXT) " FROM collections "
+
+// clang-format off
+#define PARTNER_COLUMNS(FIRST, NEXT) \
+    FIRST(I64, id, "id")             \
+    NEXT(TEXT, name, "name")         \
+    NEXT(TEXT, identity, "identity") \
+    NEXT(I64, created, "created")
+// clang-format on
+#define REC struct sol_partner
+ROW_DEF(partner, PARTNER_COLUMNS, sol_partner_clear, sol_partner_list_free);
+#undef REC
+#define PARTNER_SELECT "SELECT " PARTNER_COLUMNS(SQL_FIRST, SQL_NEXT) " FROM partners "
+
+// clang-format off
+#define USER_COLUMNS(FIRST, NEXT)                \
+    FIRST(I64, id, "u.id")                       \
+    NEXT(TEXT, name, "u.name")                   \
+    NEXT(I64, partner_id, "u.partner_id")        \
+    NEXT(TEXT, partner_name, "p.name")           \
+    NEXT(TEXT, partner_identity, "p.identity")   \
+    NEXT(INT, clearance, "u.clearance")          \
+    NEXT(BOOL, is_admin, "u.is_admin")           \
+    NEXT(TEXT, password_hash, "u.password_hash") \
+    NEXT(I64, created, "u.created")
+// clang-format on
+#define REC struct sol_user
+ROW_DEF(user, USER_COLUMNS, sol_user_clear, sol_user_list_free);
+#undef REC
+#define USER_SELECT                                                                                \
+    "SELECT " USER_COLUMNS(SQL_FIRST,                                                              \
+                           SQL_NEXT) " FROM users u JOIN partners p ON p.id = u.partner_id "
+
+// clang-format off
+#define TOKEN_COLUMNS(FIRST, NEXT)      \
+    FIRST(I64, id, "t.id")              \
+    NEXT(TEXT, name, "t.name")          \
+    NEXT(I64, user_id, "t.user_id")     \
+    NEXT(TEXT, user_name, "u.name")     \
+    NEXT(HASH32, hash, "t.hash")        \
+    NEXT(I64, created, "t.created")     \
+    NEXT(I64, last_used, "t.last_used") \
+    NEXT(BOOL, revoked, "t.revoked")
+// clang-format on
+#define REC struct sol_token
+ROW_DEF(token, TOKEN_COLUMNS, sol_token_clear, sol_token_list_free);
+#undef REC
+#define TOKEN_SELECT                                                                               \
+    "SELECT " TOKEN_COLUMNS(SQL_FIRST, SQL_NEXT) " FROM tokens t JOIN users u ON u.id = "          \
+                                                 "t.user_id "
+
+static void
+grant_clear(struct sol_grant *g)
+{
+    sol_free(g->collection);
+    sol_free(g->partner_name);
+    sol_free(g->user_name);
+    memset(g, 0, sizeof *g);
+}
+
+// clang-format off
+#define GRANT_COLUMNS(FIRST, NEXT)          \
+    FIRST(TEXT, collection, "g.collection") \
+    NEXT(I64, partner_id, "g.partner_id")   \
+    NEXT(I64, user_id, "g.user_id")         \
+    NEXT(TEXT, partner_name, "p.name")      \
+    NEXT(TEXT, user_name, "u.name")         \
+    NEXT(BOOL, can_read, "g.can_read")      \
+    NEXT(BOOL, can_write, "g.can_write")
+// clang-format on
+#define REC struct sol_grant
+ROW_DEF(grant, GRANT_COLUMNS, grant_clear, sol_grant_list_free);
+#undef REC
+
+// clang-format off
+#define PEER_COLUMNS(FIRST, NEXT)          \
+    FIRST(I64, id, "id")                   \
+    NEXT(TEXT, name, "name")               \
+    NEXT(TEXT, url, "url")                 \
+    NEXT(TEXT, partner, "partner")         \
+    NEXT(TEXT, token, "token")             \
+    NEXT(TEXT, config_json, "config_json") \
+    NEXT(I64, created, "created")          \
+    NEXT(I64, last_sync, "last_sync")
+// clang-format on
+#define REC struct sol_peer
+ROW_DEF(peer, PEER_COLUMNS, sol_peer_clear, sol_peer_list_free);
+#undef REC
+#define PEER_SELECT "SELECT " PEER_COLUMNS(SQL_FIRST, SQL_NEXT) " FROM peers "
+
+static void
+audit_entry_clear(struct sol_audit_entry *e)
+{
+    sol_free(e->actor);
+    sol_free(e->action);
+    sol_free(e->target);
+    sol_free(e->details);
+    memset(e, 0, sizeof *e);
+}
+
+// clang-format off
+#define AUDIT_COLUMNS(FIRST, NEXT) \
+    FIRST(I64, seq, "seq")         \
+    NEXT(I64, at, "at")            \
+    NEXT(TEXT, actor, "actor")     \
+    NEXT(TEXT, action, "action")   \
+    NEXT(TEXT, target, "target")   \
+    NEXT(TEXT, details, "details")
+// clang-format on
+#define REC struct sol_audit_entry
+ROW_DEF(audit, AUDIT_COLUMNS, audit_entry_clear, sol_audit_list_free);
+#undef REC
+
+/* ---- the store ---- */
+
 /*
- * The backend for a URL and the location it names for that backend: "sqlite:X" and a
- * plain path go to SQLite. Returns NULL for a scheme no backend of this build serves.
+ * The backend for a URL: "postgresql:" and "postgres:" go to PostgreSQL; "sqlite:X",
+ * "sqlite-file:X" and a plain path to SQLite. The backend reads the URL itself.
  */
 static const struct sol__store_ops *
-backend_of(const char *url, const char **location)
+backend_of(const char *url)
 {
-    if (strncmp(url, "sqlite:", 7) == 0 || strncmp(url, "sqlite-file:", 12) == 0) {
-        *location = url;
-        return &sol__store_sqlite_ops;
-    }
-    if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0) {
-        *location = url;
+    if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0)
         return &sol__store_pg_ops;
-    }
-    *location = url;
     return &sol__store_sqlite_ops;
 }
 
@@ -31,24 +195,18 @@ backend_of(const char *url, const char **location)
 int
 sol_store_open(const char *url, struct sol_store **out, struct sol_error *err)
 {
-    *out = NULL;
-    if (!url || !*url)
+    if (out)
+        *out = NULL;
+    if (!url || !*url || !out)
         return sol_error_set(err, SOL_EINVAL, "no store location given");
-    const char *location = NULL;
-    const struct sol__store_ops *ops = backend_of(url, &location);
-    if (!ops)
-        return sol_error_set(err, SOL_EUNSUPPORTED,
-                             "%s: this build has no backend for this kind of store", url);
-    return ops->open(location, out, err);
+    return backend_of(url)->open(url, out, err);
 }
 
 /* store.h: whether the store named by url exists. */
 bool
 sol_store_exists(const char *url)
 {
-    const char *location = NULL;
-    const struct sol__store_ops *ops = url ? backend_of(url, &location) : NULL;
-    return ops && ops->exists(location);
+    return url && *url && backend_of(url)->exists(url);
 }
 
 /* store.h: close; NULL does nothing. */
@@ -59,11 +217,11 @@ sol_store_close(struct sol_store *s)
         s->ops->close(s);
 }
 
-/* store.h: the backend's last message. */
+/* store.h: the last error's message. */
 const char *
 sol_store_errmsg(struct sol_store *s)
 {
-    return s ? s->ops->errmsg(s) : "";
+    return s ? s->errmsg : "";
 }
 
 /* store.h: the directory of a store kept in files. */
@@ -79,113 +237,194 @@ sol_store_dir(struct sol_store *s, struct sol_buf *out)
 int
 sol_store_schema_version(struct sol_store *s)
 {
-    return s ? s->ops->schema_version(s) : SOL_EINVAL;
+    return s ? s->schema_version : SOL_EINVAL;
 }
 
-/* store.h: the next row of a cursor. */
-int
-sol_store_cursor_next(struct sol_store_cursor *c, struct sol_object_row *row)
-{
-    if (!c)
-        return SOL_EINVAL;
-    return c->store->ops->cursor_next(c, row);
-}
-
-/* store.h: close a cursor; NULL does nothing. */
-void
-sol_store_cursor_close(struct sol_store_cursor *c)
-{
-    if (c)
-        c->store->ops->cursor_close(c);
-}
-
-/*
- * The rest pass straight through to the backend; store.h documents each. A NULL store
- * is SOL_EINVAL.
- */
-
+/* store.h: a transaction holding the write lock. */
 int
 sol_store_begin(struct sol_store *s)
 {
-    if (!s)
+    if (!s || s->in_txn)
         return SOL_EINVAL;
-    return s->ops->begin(s);
+    int rc = s->ops->begin(s);
+    if (rc == 0)
+        s->in_txn = true;
+    return rc;
 }
 
 int
 sol_store_commit(struct sol_store *s)
 {
-    if (!s)
+    if (!s || !s->in_txn)
         return SOL_EINVAL;
+    s->in_txn = false;
     return s->ops->commit(s);
 }
 
 int
 sol_store_rollback(struct sol_store *s)
 {
-    if (!s)
+    if (!s || !s->in_txn)
         return SOL_EINVAL;
+    s->in_txn = false;
     return s->ops->rollback(s);
 }
 
+/* store/store.h: the optional extras, SOL_EUNSUPPORTED where a backend has none. */
+int
+sol__store_collection_state(struct sol_store *s, const char *collection, int64_t state[4])
+{
+    if (!s || !collection)
+        return SOL_EINVAL;
+    if (!s->ops->collection_state)
+        return SOL_EUNSUPPORTED;
+    return s->ops->collection_state(s, collection, state);
+}
+
+int
+sol__store_read_begin(struct sol_store *s)
+{
+    if (!s)
+        return SOL_EINVAL;
+    return s->ops->read_begin ? s->ops->read_begin(s) : SOL_EUNSUPPORTED;
+}
+
+int
+sol__store_read_end(struct sol_store *s)
+{
+    if (!s)
+        return SOL_EINVAL;
+    return s->ops->read_end ? s->ops->read_end(s) : SOL_EUNSUPPORTED;
+}
+
+/* store/store.h: statements without parameters, for tools and benches. */
+int
+sol__store_exec(struct sol_store *s, const char *sql)
+{
+    return s && sql ? s->ops->exec(s, sql) : SOL_EINVAL;
+}
+
+/* ---- settings ---- */
+
+/* store.h: a setting's value into out. */
 int
 sol_store_setting_get(struct sol_store *s, const char *key, struct sol_buf *out)
 {
-    if (!s)
+    if (!s || !key || !out)
         return SOL_EINVAL;
-    return s->ops->setting_get(s, key, out);
+    struct sol__stmt *st;
+    int rc = s->ops->prepare(s, "SELECT value FROM settings WHERE key = ?1", SOL__LITERAL, &st);
+    if (rc != 0)
+        return rc;
+    struct sol__value k = sol__text(key), v;
+    rc = s->ops->bind(st, 1, &k);
+    if (rc == 0 && (rc = s->ops->step(st)) == SOL__ROW) {
+        sol__column(s, st, 0, SOL__TEXT, &v);
+        sol_buf_reset(out);
+        if (sol_buf_reserve(out, v.n + 1)) {
+            sol_buf_append(out, v.p, v.n);
+            out->p[out->n] = 0;
+        }
+        rc = out->oom || !out->p ? sol__store_fail(s, SOL_ENOMEM, "out of memory") : 0;
+    } else if (rc == SOL__DONE) {
+        rc = SOL_ENOTFOUND;
+    }
+    s->ops->finish(st);
+    return rc;
 }
 
+/* store.h: set a setting. */
 int
 sol_store_setting_set(struct sol_store *s, const char *key, const char *value)
 {
-    if (!s)
+    if (!s || !key || !value)
         return SOL_EINVAL;
-    return s->ops->setting_set(s, key, value);
+    struct sol__op op;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(s,
+                          "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                          SOL__ARGS(sol__text(key), sol__text(value)), NULL);
+    return sol__op_end(s, &op, rc);
 }
 
+/* ---- API roots ---- */
+
+/* store.h: create or replace an API root. */
 int
 sol_store_api_root_put(struct sol_store *s, const struct sol_api_root *r)
 {
-    if (!s)
+    if (!s || !r || !r->name || !*r->name || !r->title)
         return SOL_EINVAL;
-    return s->ops->api_root_put(s, r);
+    int64_t max =
+        r->max_content_length > 0 ? r->max_content_length : SOL_DEFAULT_MAX_CONTENT_LENGTH;
+    struct sol__op op;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(s,
+                          "INSERT INTO api_roots (name, title, description, max_content_length) "
+                          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET "
+                          "title = excluded.title, description = excluded.description, "
+                          "max_content_length = excluded.max_content_length",
+                          SOL__ARGS(sol__text(r->name), sol__text(r->title),
+                                    sol__text(r->description), sol__int(max)),
+                          NULL);
+    return sol__op_end(s, &op, rc);
 }
 
 int
 sol_store_api_root_get(struct sol_store *s, const char *name, struct sol_api_root *out)
 {
-    if (!s)
+    if (!s || !name || !out)
         return SOL_EINVAL;
-    return s->ops->api_root_get(s, name, out);
+    return sol__sql_get(s, API_ROOT_SELECT "WHERE name = ?1", SOL__ARGS(sol__text(name)),
+                        &api_root_row, out);
 }
 
 int
 sol_store_api_root_list(struct sol_store *s, struct sol_api_root **out, size_t *n)
 {
-    if (!s)
+    if (!s || !out || !n)
         return SOL_EINVAL;
-    return s->ops->api_root_list(s, out, n);
+    return sol__sql_list(s, API_ROOT_SELECT "ORDER BY name", SOL__NO_ARGS, &api_root_row,
+                         (void **)out, n);
 }
 
+/* store.h: remove an API root that holds no collection. */
 int
 sol_store_api_root_delete(struct sol_store *s, const char *name)
 {
     if (!s || !name)
         return SOL_EINVAL;
-    int rc = s->ops->api_root_delete(s, name);
-    if (rc != 0)
-        return rc;
+    struct sol__op op;
+    int64_t changed = 0;
+    int rc = sol__op_begin(s, &op, true);
+    /* The collections' foreign key cascades: only an empty root may go. */
+    if (rc == 0)
+        rc = sol__sql_run(s,
+                          "DELETE FROM api_roots WHERE name = ?1 AND NOT EXISTS "
+                          "(SELECT 1 FROM collections WHERE api_root = ?1)",
+                          SOL__ARGS(sol__text(name)), &changed);
+    if (rc == 0 && changed == 0) {
+        struct sol_api_root r;
+        rc = sol_store_api_root_get(s, name, &r);
+        if (rc == 0) {
+            sol_api_root_clear(&r);
+            rc = SOL_ECONFLICT;
+        }
+    }
     /* The default that named it names nothing now. */
     struct sol_buf def;
     sol_buf_init(&def);
-    if (sol_store_setting_get(s, SOL_SETTING_DEFAULT_API_ROOT, &def) == 0 && def.p &&
+    if (rc == 0 && sol_store_setting_get(s, SOL_SETTING_DEFAULT_API_ROOT, &def) == 0 && def.p &&
         strcmp(def.p, name) == 0)
-        (void)sol_store_setting_set(s, SOL_SETTING_DEFAULT_API_ROOT, "");
+        rc = sol_store_setting_set(s, SOL_SETTING_DEFAULT_API_ROOT, "");
     sol_buf_free(&def);
-    return 0;
+    return sol__op_end(s, &op, rc);
 }
 
+/* store.h: the node's default API root. */
 int
 sol_store_default_api_root(struct sol_store *s, struct sol_buf *out)
 {
@@ -222,234 +461,577 @@ sol_store_default_api_root(struct sol_store *s, struct sol_buf *out)
     return rc;
 }
 
+/* ---- collections ---- */
+
+/* store.h: create or update a collection. */
 int
 sol_store_collection_put(struct sol_store *s, const struct sol_collection *c)
 {
-    if (!s)
+    if (!s || !c || !c->id || !*c->id || !c->api_root || !c->title)
         return SOL_EINVAL;
-    return s->ops->collection_put(s, c);
+    const char *alias = c->alias && *c->alias ? c->alias : NULL;
+    int tlp = c->default_tlp > 0 ? c->default_tlp : SOL_TLP_AMBER;
+    sol_time_t created = c->created ? c->created : sol_time_now();
+    struct sol__op op;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(
+            s,
+            "INSERT INTO collections (id, api_root, title, description, alias, media_types, "
+            "default_tlp, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO "
+            "UPDATE SET api_root = excluded.api_root, title = excluded.title, "
+            "description = excluded.description, alias = excluded.alias, "
+            "media_types = excluded.media_types, default_tlp = excluded.default_tlp",
+            SOL__ARGS(sol__text(c->id), sol__text(c->api_root), sol__text(c->title),
+                      sol__text(c->description), sol__text(alias), sol__text(c->media_types),
+                      sol__int(tlp), sol__int(created)),
+            NULL);
+    return sol__op_end(s, &op, rc);
 }
 
+/* store.h: by API root (NULL: any) and id or alias; an id wins over an alias. */
 int
 sol_store_collection_get(struct sol_store *s, const char *api_root, const char *id,
                          struct sol_collection *out)
 {
-    if (!s)
+    if (!s || !id || !out)
         return SOL_EINVAL;
-    return s->ops->collection_get(s, api_root, id, out);
+    return sol__sql_get(s,
+                        COLLECTION_SELECT
+                        "WHERE api_root = coalesce(?1, api_root) "
+                        "AND (id = ?2 OR alias = ?2) ORDER BY id = ?2 DESC LIMIT 1",
+                        SOL__ARGS(sol__text(api_root), sol__text(id)), &collection_row, out);
 }
 
 int
 sol_store_collection_list(struct sol_store *s, const char *api_root, struct sol_collection **out,
                           size_t *n)
 {
-    if (!s)
+    if (!s || !out || !n)
         return SOL_EINVAL;
-    return s->ops->collection_list(s, api_root, out, n);
+    return sol__sql_list(s,
+                         COLLECTION_SELECT "WHERE api_root = coalesce(?1, api_root) "
+                                           "ORDER BY created, id",
+                         SOL__ARGS(sol__text(api_root)), &collection_row, (void **)out, n);
 }
 
+/* store.h: delete a collection (its objects and grants go with it: ON DELETE CASCADE). */
 int
 sol_store_collection_delete(struct sol_store *s, const char *api_root, const char *id)
 {
-    if (!s)
+    if (!s || !id)
         return SOL_EINVAL;
-    return s->ops->collection_delete(s, api_root, id);
+    struct sol__op op;
+    int64_t changed = 0;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(s,
+                          "DELETE FROM collections WHERE id = ?2 AND api_root = coalesce(?1, "
+                          "api_root)",
+                          SOL__ARGS(sol__text(api_root), sol__text(id)), &changed);
+    if (rc == 0 && changed == 0)
+        rc = SOL_ENOTFOUND;
+    return sol__op_end(s, &op, rc);
 }
 
 int
 sol_store_collection_count(struct sol_store *s, const char *collection, int64_t *n)
 {
-    if (!s)
+    if (!s || !collection || !n)
         return SOL_EINVAL;
-    return s->ops->collection_count(s, collection, n);
+    return sol__sql_int(s,
+                        "SELECT count(*) FROM objects WHERE collection = "
+                        "(SELECT key FROM collections WHERE id = ?1)",
+                        SOL__ARGS(sol__text(collection)), n);
 }
 
-int
-sol__store_collection_state(struct sol_store *s, const char *collection, int64_t state[4])
-{
-    if (!s || !collection)
-        return SOL_EINVAL;
-    if (!s->ops->collection_state)
-        return SOL_EUNSUPPORTED;
-    return s->ops->collection_state(s, collection, state);
-}
+/* ---- objects (the queries are in filter.c) ---- */
 
-int
-sol__store_read_begin(struct sol_store *s)
-{
-    if (!s)
-        return SOL_EINVAL;
-    return s->ops->read_begin ? s->ops->read_begin(s) : SOL_EUNSUPPORTED;
-}
-
-int
-sol__store_read_end(struct sol_store *s)
-{
-    if (!s)
-        return SOL_EINVAL;
-    return s->ops->read_end ? s->ops->read_end(s) : SOL_EUNSUPPORTED;
-}
-
+/* store.h: add one object version; the backend's own path. */
 int
 sol_store_object_add(struct sol_store *s, const char *collection, const struct sol_object_row *row,
                      bool *added, sol_time_t *date_added)
 {
-    if (!s)
-        return SOL_EINVAL;
-    return s->ops->object_add(s, collection, row, added, date_added);
+    bool a = false;
+    sol_time_t d = 0;
+    int rc = SOL_EINVAL;
+    if (s && collection && row && row->id.n && row->type.n && row->json.n)
+        rc = s->ops->object_add(s, collection, row, &a, &d);
+    if (added)
+        *added = rc == 0 && a;
+    if (date_added)
+        *date_added = rc == 0 ? d : 0;
+    return rc;
 }
 
-int
-sol_store_objects_query(struct sol_store *s, const struct sol_object_filter *f,
-                        struct sol_store_cursor **out)
+/* ---- status ---- */
+
+#define STATUS_ENTRY_COLUMNS 6
+#define STATUS_ENTRIES_MAX   64 /* rows per INSERT */
+
+/*
+ * INSERT k status entries in one statement (k a power of two up to STATUS_ENTRIES_MAX,
+ * so that a handful of statement texts serve every count).
+ */
+static int
+status_entries_insert(struct sol_store *s, const struct sol__value *v, int k)
 {
-    if (!s)
-        return SOL_EINVAL;
-    return s->ops->objects_query(s, f, out);
+    char sql[64 + STATUS_ENTRIES_MAX * 48];
+    int n = snprintf(sql, sizeof sql,
+                     "INSERT INTO status_entries (status_id, kind, idx, object_id, version, "
+                     "message) VALUES ");
+    char p = s->ops->dialect->param;
+    for (int r = 0; r < k; r++) {
+        int b = r * STATUS_ENTRY_COLUMNS;
+        n += snprintf(sql + n, sizeof sql - (size_t)n, "%s(%c%d, %c%d, %c%d, %c%d, %c%d, %c%d)",
+                      r ? ", " : "", p, b + 1, p, b + 2, p, b + 3, p, b + 4, p, b + 5, p, b + 6);
+    }
+    struct sol__stmt *st;
+    int rc = s->ops->prepare(s, sql, 0, &st);
+    if (rc != 0)
+        return rc;
+    rc = sol__sql_bind_all(s, st, v, k * STATUS_ENTRY_COLUMNS);
+    if (rc == 0)
+        rc = s->ops->step(st);
+    s->ops->finish(st);
+    return rc == SOL__DONE ? 0 : rc;
 }
 
-int
-sol_store_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t *deleted)
+/* Every entry of st, in as few statements as the powers of two of their count take. */
+static int
+status_entries_put(struct sol_store *s, const struct sol_status *stt)
 {
-    if (!s)
-        return SOL_EINVAL;
-    return s->ops->objects_delete(s, f, deleted);
+    const struct sol_status_entry *lists[3] = {stt->successes, stt->failures, stt->pendings};
+    size_t counts[3] = {stt->n_successes, stt->n_failures, stt->n_pendings};
+    struct sol__value v[STATUS_ENTRIES_MAX * STATUS_ENTRY_COLUMNS];
+    int k = 0, rc = 0;
+    for (int kind = 0; kind < 3 && rc == 0; kind++) {
+        for (size_t i = 0; i < counts[kind] && rc == 0; i++) {
+            const struct sol_status_entry *e = &lists[kind][i];
+            struct sol__value *r = &v[k * STATUS_ENTRY_COLUMNS];
+            r[0] = sol__text(stt->id);
+            r[1] = sol__int(kind);
+            r[2] = sol__int((int64_t)i);
+            r[3] = sol__text(e->id ? e->id : "");
+            r[4] = sol__text(e->version ? e->version : "");
+            r[5] = sol__text(e->message);
+            if (++k == STATUS_ENTRIES_MAX) {
+                rc = status_entries_insert(s, v, k);
+                k = 0;
+            }
+        }
+    }
+    for (int part = STATUS_ENTRIES_MAX / 2, done = 0; rc == 0 && part > 0; part /= 2) {
+        if (k - done >= part) {
+            rc = status_entries_insert(s, v + done * STATUS_ENTRY_COLUMNS, part);
+            done += part;
+        }
+    }
+    return rc;
 }
 
+/* store.h: create or replace a status resource. */
 int
-sol_store_status_put(struct sol_store *s, const struct sol_status *st)
+sol_store_status_put(struct sol_store *s, const struct sol_status *stt)
 {
-    if (!s)
+    if (!s || !stt || !stt->id || !stt->status)
         return SOL_EINVAL;
-    return s->ops->status_put(s, st);
+    struct sol__op op;
+    int rc = sol__op_begin(s, &op, true);
+    if (rc == 0)
+        rc = sol__sql_run(
+            s,
+            "INSERT INTO status (id, status, request_timestamp, total_count, success_count, "
+            "failure_count, pending_count, owner, owner_user, owner_partner) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+            "ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+            "request_timestamp = excluded.request_timestamp, total_count = excluded.total_count, "
+            "success_count = excluded.success_count, failure_count = excluded.failure_count, "
+            "pending_count = excluded.pending_count, owner = excluded.owner, "
+            "owner_user = excluded.owner_user, owner_partner = excluded.owner_partner",
+            SOL__ARGS(sol__text(stt->id), sol__text(stt->status), sol__int(stt->request_timestamp),
+                      sol__int(stt->total_count), sol__int(stt->success_count),
+                      sol__int(stt->failure_count), sol__int(stt->pending_count),
+                      sol__text(stt->owner), sol__int(stt->owner_user_id),
+                      sol__int(stt->owner_partner_id)),
+            NULL);
+    if (rc == 0)
+        rc = sol__sql_run(s, "DELETE FROM status_entries WHERE status_id = ?1",
+                          SOL__ARGS(sol__text(stt->id)), NULL);
+    if (rc == 0)
+        rc = status_entries_put(s, stt);
+    return sol__op_end(s, &op, rc);
 }
 
+/* One entry of a status into its list; false: out of memory. */
+static bool
+status_entry_add(struct sol_status *out, int kind, size_t caps[3], const struct sol__value v[3])
+{
+    struct sol_status_entry **lists[3] = {&out->successes, &out->failures, &out->pendings};
+    size_t *counts[3] = {&out->n_successes, &out->n_failures, &out->n_pendings};
+    if (*counts[kind] == caps[kind]) {
+        size_t ncap = caps[kind] ? caps[kind] * 2 : 8;
+        struct sol_status_entry *nv = sol_realloc(*lists[kind], ncap * sizeof *nv);
+        if (!nv)
+            return false;
+        *lists[kind] = nv;
+        caps[kind] = ncap;
+    }
+    struct sol_status_entry *e = &(*lists[kind])[(*counts[kind])++];
+    memset(e, 0, sizeof *e);
+    char **to[3] = {&e->id, &e->version, &e->message};
+    for (int i = 0; i < 3; i++) {
+        if (v[i].type == SOL__NULL)
+            continue;
+        *to[i] = sol_strndup(v[i].p ? v[i].p : "", v[i].n);
+        if (!*to[i])
+            return false;
+    }
+    return true;
+}
+
+// clang-format off
+#define STATUS_COLUMNS(FIRST, NEXT)                   \
+    FIRST(TEXT, id, "id")                             \
+    NEXT(TEXT, status, "status")                      \
+    NEXT(I64, request_timestamp, "request_timestamp") \
+    NEXT(I64, total_count, "total_count")             \
+    NEXT(I64, success_count, "success_count")         \
+    NEXT(I64, failure_count, "failure_count")         \
+    NEXT(I64, pending_count, "pending_count")         \
+    NEXT(TEXT, owner, "owner")                        \
+    NEXT(I64, owner_user_id, "owner_user")            \
+    NEXT(I64, owner_partner_id, "owner_partner")
+// clang-format on
+static void
+status_list_free(struct sol_status *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        sol_status_clear(&v[i]);
+    sol_free(v);
+}
+#define REC struct sol_status
+ROW_DEF(status, STATUS_COLUMNS, sol_status_clear, status_list_free);
+#undef REC
+
+/* store.h: a status resource with its entries. */
 int
 sol_store_status_get(struct sol_store *s, const char *id, struct sol_status *out)
 {
-    if (!s)
+    if (!s || !id || !out)
         return SOL_EINVAL;
-    return s->ops->status_get(s, id, out);
+    int rc =
+        sol__sql_get(s, "SELECT " STATUS_COLUMNS(SQL_FIRST, SQL_NEXT) " FROM status WHERE id = ?1",
+                     SOL__ARGS(sol__text(id)), &status_row, out);
+    if (rc != 0)
+        return rc;
+    struct sol__stmt *st;
+    rc = s->ops->prepare(s,
+                         "SELECT kind, object_id, version, message FROM status_entries "
+                         "WHERE status_id = ?1 ORDER BY kind, idx",
+                         SOL__LITERAL, &st);
+    if (rc == 0) {
+        struct sol__value k = sol__text(id);
+        size_t caps[3] = {0, 0, 0};
+        rc = s->ops->bind(st, 1, &k);
+        while (rc == 0 && (rc = s->ops->step(st)) == SOL__ROW) {
+            struct sol__value kind, v[3];
+            sol__column(s, st, 0, SOL__INT, &kind);
+            for (int i = 0; i < 3; i++)
+                sol__column(s, st, i + 1, SOL__TEXT, &v[i]);
+            if (kind.i < 0 || kind.i > 2)
+                continue;
+            rc = status_entry_add(out, (int)kind.i, caps, v)
+                     ? 0
+                     : sol__store_fail(s, SOL_ENOMEM, "out of memory");
+        }
+        s->ops->finish(st);
+    }
+    if (rc != SOL__DONE) {
+        sol_status_clear(out);
+        return rc;
+    }
+    return 0;
 }
 
+/* store.h: remove status resources older than before. */
 int
 sol_store_status_expire(struct sol_store *s, sol_time_t before, size_t *removed)
 {
+    if (removed)
+        *removed = 0;
     if (!s)
         return SOL_EINVAL;
-    return s->ops->status_expire(s, before, removed);
+    struct sol__op op;
+    int64_t changed = 0;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(s, "DELETE FROM status WHERE request_timestamp < ?1",
+                          SOL__ARGS(sol__int(before)), &changed);
+    rc = sol__op_end(s, &op, rc);
+    if (removed && rc == 0)
+        *removed = (size_t)changed;
+    return rc;
 }
 
+/* ---- partners ---- */
+
+/* store.h: add a partner; its identity id made when not given, checked when given. */
 int
 sol_store_partner_add(struct sol_store *s, const char *name, const char *identity, int64_t *id)
 {
-    if (!s)
+    if (!s || !name || !*name)
         return SOL_EINVAL;
-    return s->ops->partner_add(s, name, identity, id);
+    char made[64];
+    struct sol_uuid u;
+    if (!identity) {
+        char text[40];
+        sol_uuid_v4(&u);
+        sol_uuid_format(&u, text);
+        snprintf(made, sizeof made, "identity--%s", text);
+        identity = made;
+    } else if (strncmp(identity, "identity--", 10) != 0 ||
+               sol_uuid_parse(identity + 10, strlen(identity + 10), &u) != 0) {
+        return SOL_EINVAL;
+    }
+    struct sol__op op;
+    int64_t got = 0;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_int(s,
+                          "INSERT INTO partners (name, identity, created) VALUES (?1, ?2, ?3) "
+                          "RETURNING id",
+                          SOL__ARGS(sol__text(name), sol__text(identity), sol__int(sol_time_now())),
+                          &got);
+    rc = sol__op_end(s, &op, rc);
+    if (id && rc == 0)
+        *id = got;
+    return rc;
 }
 
+/* store.h: by name, or by identity id. */
 int
 sol_store_partner_get(struct sol_store *s, const char *name, struct sol_partner *out)
 {
-    if (!s)
+    if (!s || !name || !out)
         return SOL_EINVAL;
-    return s->ops->partner_get(s, name, out);
+    return sol__sql_get(s, PARTNER_SELECT "WHERE name = ?1 OR identity = ?1 ORDER BY id LIMIT 1",
+                        SOL__ARGS(sol__text(name)), &partner_row, out);
 }
 
 int
 sol_store_partner_get_by_id(struct sol_store *s, int64_t id, struct sol_partner *out)
 {
-    if (!s)
+    if (!s || !out)
         return SOL_EINVAL;
-    return s->ops->partner_get_by_id(s, id, out);
+    return sol__sql_get(s, PARTNER_SELECT "WHERE id = ?1", SOL__ARGS(sol__int(id)), &partner_row,
+                        out);
 }
 
 int
 sol_store_partner_list(struct sol_store *s, struct sol_partner **out, size_t *n)
 {
-    if (!s)
+    if (!s || !out || !n)
         return SOL_EINVAL;
-    return s->ops->partner_list(s, out, n);
+    return sol__sql_list(s, PARTNER_SELECT "ORDER BY name", SOL__NO_ARGS, &partner_row,
+                         (void **)out, n);
 }
 
+/* store.h: remove a partner and its grants; SOL_ECONFLICT while it has users. */
 int
 sol_store_partner_delete(struct sol_store *s, const char *name)
 {
-    if (!s)
+    if (!s || !name)
         return SOL_EINVAL;
-    return s->ops->partner_delete(s, name);
+    static const char *const find[2] = {
+        "SELECT p.id, (SELECT count(*) FROM users u WHERE u.partner_id = p.id) "
+        "FROM partners p WHERE p.name = ?1",
+        "SELECT p.id, (SELECT count(*) FROM users u WHERE u.partner_id = p.id) "
+        "FROM partners p WHERE p.name = ?1 FOR UPDATE",
+    };
+    struct sol__op op;
+    int rc = sol__op_begin(s, &op, true);
+    int64_t pid = 0;
+    if (rc == 0) {
+        struct sol__stmt *st;
+        rc = s->ops->prepare(s, find[s->ops->dialect->row_lock], SOL__LITERAL, &st);
+        if (rc == 0) {
+            struct sol__value v = sol__text(name), users;
+            rc = s->ops->bind(st, 1, &v);
+            if (rc == 0 && (rc = s->ops->step(st)) == SOL__ROW) {
+                sol__column(s, st, 0, SOL__INT, &v);
+                sol__column(s, st, 1, SOL__INT, &users);
+                pid = v.i;
+                rc = users.i > 0 ? SOL_ECONFLICT : 0;
+            } else if (rc == SOL__DONE) {
+                rc = SOL_ENOTFOUND;
+            }
+            s->ops->finish(st);
+        }
+    }
+    if (rc == 0)
+        rc = sol__sql_run(s, "DELETE FROM grants WHERE partner_id = ?1", SOL__ARGS(sol__int(pid)),
+                          NULL);
+    if (rc == 0)
+        rc = sol__sql_run(s, "DELETE FROM partners WHERE id = ?1", SOL__ARGS(sol__int(pid)), NULL);
+    return sol__op_end(s, &op, rc);
 }
 
+/* ---- users ---- */
+
+static bool
+clearance_ok(int clearance)
+{
+    return clearance >= SOL_TLP_CLEAR && clearance <= SOL_TLP_RED;
+}
+
+/* store.h: add a user. */
 int
 sol_store_user_add(struct sol_store *s, const struct sol_user *u, int64_t *id)
 {
-    if (!s)
+    if (!s || !u || !u->name || !*u->name || !clearance_ok(u->clearance))
         return SOL_EINVAL;
-    return s->ops->user_add(s, u, id);
+    struct sol__op op;
+    int64_t got = 0;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_int(s,
+                          "INSERT INTO users (name, partner_id, clearance, is_admin, "
+                          "password_hash, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                          SOL__ARGS(sol__text(u->name), sol__int(u->partner_id),
+                                    sol__int(u->clearance), sol__bool(u->is_admin),
+                                    sol__text(u->password_hash),
+                                    sol__int(u->created ? u->created : sol_time_now())),
+                          &got);
+    rc = sol__op_end(s, &op, rc);
+    if (id && rc == 0)
+        *id = got;
+    return rc;
 }
 
 int
 sol_store_user_get(struct sol_store *s, const char *name, struct sol_user *out)
 {
-    if (!s)
+    if (!s || !name || !out)
         return SOL_EINVAL;
-    return s->ops->user_get(s, name, out);
+    return sol__sql_get(s, USER_SELECT "WHERE u.name = ?1", SOL__ARGS(sol__text(name)), &user_row,
+                        out);
 }
 
 int
 sol_store_user_get_by_id(struct sol_store *s, int64_t id, struct sol_user *out)
 {
-    if (!s)
+    if (!s || !out)
         return SOL_EINVAL;
-    return s->ops->user_get_by_id(s, id, out);
+    return sol__sql_get(s, USER_SELECT "WHERE u.id = ?1", SOL__ARGS(sol__int(id)), &user_row, out);
 }
 
 int
 sol_store_user_list(struct sol_store *s, int64_t partner_id, struct sol_user **out, size_t *n)
 {
-    if (!s)
+    if (!s || !out || !n)
         return SOL_EINVAL;
-    return s->ops->user_list(s, partner_id, out, n);
+    return sol__sql_list(s, USER_SELECT "WHERE ?1 = 0 OR u.partner_id = ?1 ORDER BY u.name",
+                         SOL__ARGS(sol__int(partner_id)), &user_row, (void **)out, n);
 }
 
+/* store.h: change a user's clearance, admin flag and (unless NULL) password hash. */
 int
 sol_store_user_update(struct sol_store *s, const struct sol_user *u)
 {
-    if (!s)
+    if (!s || !u || !clearance_ok(u->clearance))
         return SOL_EINVAL;
-    return s->ops->user_update(s, u);
+    struct sol__op op;
+    int64_t changed = 0;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(s,
+                          "UPDATE users SET clearance = ?2, is_admin = ?3, "
+                          "password_hash = coalesce(?4, password_hash) WHERE id = ?1",
+                          SOL__ARGS(sol__int(u->id), sol__int(u->clearance), sol__bool(u->is_admin),
+                                    sol__text(u->password_hash)),
+                          &changed);
+    if (rc == 0 && changed == 0)
+        rc = SOL_ENOTFOUND;
+    return sol__op_end(s, &op, rc);
 }
 
+/* store.h: remove a user with their grants (their tokens go by ON DELETE CASCADE). */
 int
 sol_store_user_delete(struct sol_store *s, const char *name)
 {
-    if (!s)
+    if (!s || !name)
         return SOL_EINVAL;
-    return s->ops->user_delete(s, name);
+    struct sol__op op;
+    int64_t changed = 0;
+    int rc = sol__op_begin(s, &op, true);
+    if (rc == 0)
+        rc = sol__sql_run(
+            s, "DELETE FROM grants WHERE user_id = (SELECT id FROM users WHERE name = ?1)",
+            SOL__ARGS(sol__text(name)), NULL);
+    if (rc == 0)
+        rc = sol__sql_run(s, "DELETE FROM users WHERE name = ?1", SOL__ARGS(sol__text(name)),
+                          &changed);
+    if (rc == 0 && changed == 0)
+        rc = SOL_ENOTFOUND;
+    return sol__op_end(s, &op, rc);
 }
 
+/* ---- tokens ---- */
+
+/* store.h: keep a token's hash. */
 int
 sol_store_token_add(struct sol_store *s, const struct sol_token *t, int64_t *id)
 {
-    if (!s)
+    if (!s || !t)
         return SOL_EINVAL;
-    return s->ops->token_add(s, t, id);
+    struct sol__op op;
+    int64_t got = 0;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc =
+            sol__sql_int(s,
+                         "INSERT INTO tokens (name, user_id, hash, created) "
+                         "VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                         SOL__ARGS(sol__text(t->name), sol__int(t->user_id), sol__blob(t->hash, 32),
+                                   sol__int(t->created ? t->created : sol_time_now())),
+                         &got);
+    rc = sol__op_end(s, &op, rc);
+    if (id && rc == 0)
+        *id = got;
+    return rc;
 }
 
 int
 sol_store_token_find(struct sol_store *s, const uint8_t hash[32], struct sol_token *out)
 {
-    if (!s)
+    if (!s || !hash || !out)
         return SOL_EINVAL;
-    return s->ops->token_find(s, hash, out);
+    return sol__sql_get(s, TOKEN_SELECT "WHERE t.hash = ?1", SOL__ARGS(sol__blob(hash, 32)),
+                        &token_row, out);
 }
 
 int
 sol_store_token_list(struct sol_store *s, int64_t user_id, struct sol_token **out, size_t *n)
 {
-    if (!s)
+    if (!s || !out || !n)
         return SOL_EINVAL;
-    return s->ops->token_list(s, user_id, out, n);
+    return sol__sql_list(s, TOKEN_SELECT "WHERE ?1 = 0 OR t.user_id = ?1 ORDER BY t.id",
+                         SOL__ARGS(sol__int(user_id)), &token_row, (void **)out, n);
+}
+
+/* One UPDATE of a row by id as an operation; SOL_ENOTFOUND when no row has that id. */
+static int
+update_by_id(struct sol_store *s, const char *sql, int64_t id, struct sol__value v)
+{
+    struct sol__op op;
+    int64_t changed = 0;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(s, sql, SOL__ARGS(sol__int(id), v), &changed);
+    if (rc == 0 && changed == 0)
+        rc = SOL_ENOTFOUND;
+    return sol__op_end(s, &op, rc);
 }
 
 int
@@ -457,99 +1039,239 @@ sol_store_token_revoke(struct sol_store *s, int64_t id)
 {
     if (!s)
         return SOL_EINVAL;
-    return s->ops->token_revoke(s, id);
+    return update_by_id(s, "UPDATE tokens SET revoked = ?2 WHERE id = ?1", id, sol__bool(true));
 }
 
+/*
+ * store.h: record a use. A bookkeeping write on the read path: outside a transaction it
+ * must not make a GET wait behind a writer, so it does not wait for the write lock
+ * (SQLite) or for the token's row (PostgreSQL, where writes lock rows): SOL_EBUSY at once.
+ */
 int
 sol_store_token_touch(struct sol_store *s, int64_t id, sol_time_t at)
 {
     if (!s)
         return SOL_EINVAL;
-    return s->ops->token_touch(s, id, at);
+    bool nowait = !s->in_txn;
+    if (nowait && s->ops->lock_wait)
+        s->ops->lock_wait(s, false);
+    int rc = update_by_id(s,
+                          nowait && s->ops->dialect->row_lock
+                              ? "UPDATE tokens SET last_used = ?2 WHERE id = "
+                                "(SELECT id FROM tokens WHERE id = ?1 FOR UPDATE NOWAIT)"
+                              : "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
+                          id, sol__int(at));
+    if (nowait && s->ops->lock_wait)
+        s->ops->lock_wait(s, true);
+    return rc;
 }
 
+/* ---- grants ---- */
+
+static bool
+grant_ok(const struct sol_grant *g)
+{
+    return g && g->collection && (g->partner_id == 0) != (g->user_id == 0);
+}
+
+/* store.h: add permissions (a missing collection breaks the foreign key: SOL_ENOTFOUND). */
 int
 sol_store_grant_add(struct sol_store *s, const struct sol_grant *g)
 {
-    if (!s)
+    if (!s || !grant_ok(g))
         return SOL_EINVAL;
-    return s->ops->grant_add(s, g);
+    struct sol__op op;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(
+            s,
+            "INSERT INTO grants (collection, partner_id, user_id, can_read, can_write) "
+            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (collection, partner_id, user_id) "
+            "DO UPDATE SET can_read = grants.can_read OR excluded.can_read, "
+            "can_write = grants.can_write OR excluded.can_write",
+            SOL__ARGS(sol__text(g->collection), sol__int(g->partner_id), sol__int(g->user_id),
+                      sol__bool(g->can_read), sol__bool(g->can_write)),
+            NULL);
+    return sol__op_end(s, &op, rc);
 }
 
+/* store.h: take permissions away; a grant left with none goes. */
 int
 sol_store_grant_remove(struct sol_store *s, const struct sol_grant *g)
 {
-    if (!s)
+    if (!s || !grant_ok(g))
         return SOL_EINVAL;
-    return s->ops->grant_remove(s, g);
+    struct sol__op op;
+    int64_t changed = 0;
+    int rc = sol__op_begin(s, &op, true);
+    if (rc == 0)
+        rc = sol__sql_run(s,
+                          "UPDATE grants SET can_read = can_read AND NOT ?4, "
+                          "can_write = can_write AND NOT ?5 "
+                          "WHERE collection = ?1 AND partner_id = ?2 AND user_id = ?3",
+                          SOL__ARGS(sol__text(g->collection), sol__int(g->partner_id),
+                                    sol__int(g->user_id), sol__bool(g->can_read),
+                                    sol__bool(g->can_write)),
+                          &changed);
+    if (rc == 0 && changed == 0)
+        rc = SOL_ENOTFOUND;
+    if (rc == 0)
+        rc = sol__sql_run(s, "DELETE FROM grants WHERE NOT can_read AND NOT can_write",
+                          SOL__NO_ARGS, NULL);
+    return sol__op_end(s, &op, rc);
 }
 
+/* store.h: what a user's grants and their partner's give together. */
 int
 sol_store_grant_check(struct sol_store *s, const char *collection, int64_t user_id,
                       int64_t partner_id, bool *can_read, bool *can_write)
 {
-    if (!s)
+    if (can_read)
+        *can_read = false;
+    if (can_write)
+        *can_write = false;
+    if (!s || !collection || !can_read || !can_write)
         return SOL_EINVAL;
-    return s->ops->grant_check(s, collection, user_id, partner_id, can_read, can_write);
+#define GRANTS_OF                                                                                  \
+    "SELECT 1 FROM grants WHERE collection = ?1 AND ((user_id = ?2 AND partner_id = 0) OR "        \
+    "(partner_id = ?3 AND user_id = 0))"
+    struct sol__stmt *st;
+    int rc = s->ops->prepare(s,
+                             "SELECT EXISTS (" GRANTS_OF " AND can_read), "
+                             "EXISTS (" GRANTS_OF " AND can_write)",
+                             SOL__LITERAL, &st);
+#undef GRANTS_OF
+    if (rc != 0)
+        return rc;
+    rc = sol__sql_bind_all(s, st,
+                           SOL__ARGS(sol__text(collection), sol__int(user_id ? user_id : -1),
+                                     sol__int(partner_id ? partner_id : -1)));
+    if (rc == 0 && (rc = s->ops->step(st)) == SOL__ROW) {
+        struct sol__value r, w;
+        sol__column(s, st, 0, SOL__BOOL, &r);
+        sol__column(s, st, 1, SOL__BOOL, &w);
+        *can_read = r.i != 0;
+        *can_write = w.i != 0;
+        rc = 0;
+    } else if (rc == SOL__DONE) {
+        rc = sol__store_fail(s, SOL_ESTORE, "no row from a grant check");
+    }
+    s->ops->finish(st);
+    return rc;
 }
 
+/* store.h: grants by collection, partners' (by name) before users' (by name). */
 int
 sol_store_grant_list(struct sol_store *s, const char *collection, struct sol_grant **out, size_t *n)
 {
-    if (!s)
+    if (!s || !out || !n)
         return SOL_EINVAL;
-    return s->ops->grant_list(s, collection, out, n);
+    return sol__sql_list(
+        s,
+        "SELECT " GRANT_COLUMNS(
+            SQL_FIRST, SQL_NEXT) " FROM grants g "
+                                 "LEFT JOIN partners p ON p.id = g.partner_id "
+                                 "LEFT JOIN users u ON u.id = g.user_id "
+                                 "WHERE g.collection = coalesce(?1, g.collection) "
+                                 "ORDER BY g.collection, g.user_id <> 0, p.name NULLS FIRST, "
+                                 "u.name NULLS FIRST",
+        SOL__ARGS(sol__text(collection)), &grant_row, (void **)out, n);
 }
 
+/* ---- peers ---- */
+
+/* store.h: create or replace a peer (by name). */
 int
 sol_store_peer_put(struct sol_store *s, const struct sol_peer *p)
 {
-    if (!s)
+    if (!s || !p || !p->name || !p->url)
         return SOL_EINVAL;
-    return s->ops->peer_put(s, p);
+    struct sol__op op;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(
+            s,
+            "INSERT INTO peers (name, url, partner, token, config_json, created, last_sync) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
+            "url = excluded.url, partner = excluded.partner, token = excluded.token, "
+            "config_json = excluded.config_json, last_sync = excluded.last_sync",
+            SOL__ARGS(sol__text(p->name), sol__text(p->url), sol__text(p->partner),
+                      sol__text(p->token), sol__text(p->config_json),
+                      sol__int(p->created ? p->created : sol_time_now()), sol__int(p->last_sync)),
+            NULL);
+    return sol__op_end(s, &op, rc);
 }
 
 int
 sol_store_peer_get(struct sol_store *s, const char *name, struct sol_peer *out)
 {
-    if (!s)
+    if (!s || !name || !out)
         return SOL_EINVAL;
-    return s->ops->peer_get(s, name, out);
+    return sol__sql_get(s, PEER_SELECT "WHERE name = ?1", SOL__ARGS(sol__text(name)), &peer_row,
+                        out);
 }
 
 int
 sol_store_peer_list(struct sol_store *s, struct sol_peer **out, size_t *n)
 {
-    if (!s)
+    if (!s || !out || !n)
         return SOL_EINVAL;
-    return s->ops->peer_list(s, out, n);
+    return sol__sql_list(s, PEER_SELECT "ORDER BY name", SOL__NO_ARGS, &peer_row, (void **)out, n);
 }
 
 int
 sol_store_peer_delete(struct sol_store *s, const char *name)
 {
-    if (!s)
+    if (!s || !name)
         return SOL_EINVAL;
-    return s->ops->peer_delete(s, name);
+    struct sol__op op;
+    int64_t changed = 0;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(s, "DELETE FROM peers WHERE name = ?1", SOL__ARGS(sol__text(name)),
+                          &changed);
+    if (rc == 0 && changed == 0)
+        rc = SOL_ENOTFOUND;
+    return sol__op_end(s, &op, rc);
 }
 
+/* ---- audit ---- */
+
+/* store.h: append to the audit log. */
 int
 sol_store_audit(struct sol_store *s, const char *actor, const char *action, const char *target,
                 const char *details_json)
 {
-    if (!s)
+    if (!s || !actor || !action)
         return SOL_EINVAL;
-    return s->ops->audit(s, actor, action, target, details_json);
+    struct sol__op op;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(s,
+                          "INSERT INTO audit (at, actor, action, target, details) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5)",
+                          SOL__ARGS(sol__int(sol_time_now()), sol__text(actor), sol__text(action),
+                                    sol__text(target), sol__text(details_json)),
+                          NULL);
+    return sol__op_end(s, &op, rc);
 }
 
+/* store.h: the entries after seq `after`, oldest first, at most limit (0: all). */
 int
 sol_store_audit_list(struct sol_store *s, int64_t after, size_t limit, struct sol_audit_entry **out,
                      size_t *n)
 {
-    if (!s)
+    if (!s || !out || !n)
         return SOL_EINVAL;
-    return s->ops->audit_list(s, after, limit, out, n);
+    int64_t lim = limit && limit < (size_t)INT64_MAX ? (int64_t)limit : INT64_MAX;
+    return sol__sql_list(
+        s,
+        "SELECT " AUDIT_COLUMNS(SQL_FIRST, SQL_NEXT) " FROM audit "
+                                                     "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        SOL__ARGS(sol__int(after), sol__int(lim)), &audit_row, (void **)out, n);
 }
+
+/* ---- releasing records (store.h) ---- */
 
 /* store.h: release the strings of a record (the record itself is the caller's). */
 void
@@ -688,11 +1410,8 @@ sol_token_list_free(struct sol_token *v, size_t n)
 void
 sol_grant_list_free(struct sol_grant *v, size_t n)
 {
-    for (size_t i = 0; v && i < n; i++) {
-        sol_free(v[i].collection);
-        sol_free(v[i].partner_name);
-        sol_free(v[i].user_name);
-    }
+    for (size_t i = 0; v && i < n; i++)
+        grant_clear(&v[i]);
     sol_free(v);
 }
 
@@ -723,11 +1442,7 @@ sol_peer_list_free(struct sol_peer *v, size_t n)
 void
 sol_audit_list_free(struct sol_audit_entry *v, size_t n)
 {
-    for (size_t i = 0; v && i < n; i++) {
-        sol_free(v[i].actor);
-        sol_free(v[i].action);
-        sol_free(v[i].target);
-        sol_free(v[i].details);
-    }
+    for (size_t i = 0; v && i < n; i++)
+        audit_entry_clear(&v[i]);
     sol_free(v);
 }

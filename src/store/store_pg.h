@@ -38,12 +38,6 @@ int sol__pg_each_row(struct sol_store *s, const char *sql,
                      int (*fn)(void *arg, int ncols, const char *const *values, const int *lengths),
                      void *arg);
 /*
- * The SQL a query cursor for f runs first, with its parameters as "N=value" lines
- * appended to params: what benchmarks run through pgbench, and what EXPLAIN shows.
- */
-int sol__pg_filter_sql(struct sol_store *s, const struct sol_object_filter *f, struct sol_buf *sql,
-                       struct sol_buf *params);
-/*
  * The one statement of sol_store_object_add() (parameters: $1 collection, $2 id,
  * $3 version or NULL, $4 type, $5 spec_version, $6 tlp or NULL, $7 TLP:RED recipients,
  * $8 revoked, $9 origin, $10 json), for benchmarks.

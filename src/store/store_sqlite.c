@@ -1,5 +1,6 @@
 /*
- * store_sqlite.c — the SQLite backend of the store (the default).
+ * store_sqlite.c — the SQLite backend of the store (the default): a driver for the
+ * shared SQL of store.c and filter.c (store/store.h), and its own object_add.
  *
  * One database file, DIR/store.db, in WAL mode: readers never block the writer nor each
  * other; writers (threads with their own handles, or other processes) queue on the
@@ -20,14 +21,14 @@
  *
  * Statements are prepared once per handle and kept in a small cache keyed by their SQL
  * text (queries built from filters included: the same shape of filter reuses its plan).
+ * A statement handed out by the driver is held (busy) until it is finished.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 
 #include "solidarity/alloc.h"
 #include "solidarity/stix.h"
@@ -36,20 +37,28 @@
 #define BUSY_TIMEOUT_MS 15000
 #define CACHE_SIZE      64
 
+struct sq_store;
+
+/* A statement of the driver (store.h's struct sol__stmt). */
+struct sol__stmt {
+    struct sq_store *q;
+    sqlite3_stmt *st;
+    int64_t changes; /* of its last run */
+    bool own;        /* not in the cache: finalized when finished */
+};
+
 struct cached_stmt {
     char *sql;
-    const char *literal; /* the caller's string when it is a literal (prep()), else NULL */
+    const char *literal; /* the caller's string when it is a literal, else NULL */
     uint64_t hash;       /* of sql */
     sqlite3_stmt *st;
-    bool busy; /* held by an open cursor */
+    bool busy;             /* handed out by the driver, not finished yet */
+    struct sol__stmt held; /* the driver's handle of it, while busy */
 };
 
 struct sq_store {
     struct sol_store base;
     sqlite3 *db;
-    bool in_txn; /* a transaction opened by sol_store_begin() */
-    int schema_version;
-    char errmsg[512];
     struct cached_stmt cache[CACHE_SIZE];
     size_t n_cache, evict_next;
     /*
@@ -66,13 +75,6 @@ struct sq_store {
     } txc;
 };
 
-struct sq_cursor {
-    struct sol_store_cursor base;
-    sqlite3_stmt *st;
-    int cache_slot; /* -1: the cursor's own statement, finalized on close */
-    bool done;
-};
-
 static struct sq_store *
 sq(struct sol_store *s)
 {
@@ -83,7 +85,8 @@ sq(struct sol_store *s)
 static int
 sq_fail(struct sq_store *q, int rc)
 {
-    snprintf(q->errmsg, sizeof q->errmsg, "%s", q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+    snprintf(q->base.errmsg, sizeof q->base.errmsg, "%s",
+             q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -119,94 +122,97 @@ sq_exec(struct sq_store *q, const char *sql)
     return rc == SQLITE_OK ? 0 : sq_fail(q, rc);
 }
 
-/* FNV-1a, to find a statement in the cache without comparing long SQL texts. */
+/* To find a statement in the cache without comparing long SQL texts (a page's is ~1.5 kB). */
 static uint64_t
 sql_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return XXH3_64bits(s, strlen(s));
 }
 
-/*
- * A prepared statement for sql from the cache (prepared on first use), reset and with
- * its bindings cleared. NULL on failure (message in q->errmsg). literal is sql itself
- * when sql is a string literal, whose address then identifies it on later calls; NULL
- * for texts built at run time. Statements handed out here are returned with done().
- */
-static sqlite3_stmt *
-prep_cached(struct sq_store *q, const char *sql, const char *literal)
+/* The cache slot holding sql (reset, bindings cleared), or -1. */
+static int
+cache_find(struct sq_store *q, const char *sql, const char *literal)
 {
     if (literal) {
         for (size_t i = 0; i < q->n_cache; i++) {
             struct cached_stmt *c = &q->cache[i];
-            if (c->literal == literal && !c->busy) {
-                sqlite3_reset(c->st);
-                sqlite3_clear_bindings(c->st);
-                return c->st;
-            }
+            if (c->literal == literal && !c->busy)
+                return (int)i;
         }
     }
     uint64_t h = sql_hash(sql);
     for (size_t i = 0; i < q->n_cache; i++) {
         struct cached_stmt *c = &q->cache[i];
         if (!c->busy && c->hash == h && strcmp(c->sql, sql) == 0) {
-            sqlite3_reset(c->st);
-            sqlite3_clear_bindings(c->st);
             if (literal)
                 c->literal = literal;
-            return c->st;
+            return (int)i;
         }
     }
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-    if (rc != SQLITE_OK) {
-        sq_fail(q, rc);
-        return NULL;
+    return -1;
+}
+
+/*
+ * A prepared statement for sql, reset and with its bindings cleared: from the cache
+ * (prepared and put there on first use; *slot its place), or, when cache is false or
+ * every slot is held, prepared for this use only (*slot -1). literal is sql itself when
+ * sql is a string literal, whose address then identifies it on later calls.
+ */
+static int
+prep_slot(struct sq_store *q, const char *sql, const char *literal, bool cache, sqlite3_stmt **out,
+          int *slot)
+{
+    *out = NULL;
+    *slot = cache ? cache_find(q, sql, literal) : -1;
+    if (*slot >= 0) {
+        *out = q->cache[*slot].st;
+        sqlite3_reset(*out);
+        sqlite3_clear_bindings(*out);
+        return 0;
     }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(q->db, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(q, rc);
+    *out = st;
+    if (!cache)
+        return 0;
     char *copy = sol_strdup(sql);
     if (!copy) {
         sqlite3_finalize(st);
-        snprintf(q->errmsg, sizeof q->errmsg, "out of memory");
-        return NULL;
+        *out = NULL;
+        return sol__store_fail(&q->base, SOL_ENOMEM, "out of memory");
     }
-    struct cached_stmt *slot = NULL;
+    struct cached_stmt *c = NULL;
     if (q->n_cache < CACHE_SIZE) {
-        slot = &q->cache[q->n_cache++];
+        c = &q->cache[q->n_cache++];
     } else {
-        for (size_t k = 0; k < CACHE_SIZE && !slot; k++) {
-            struct cached_stmt *c = &q->cache[(q->evict_next + k) % CACHE_SIZE];
-            if (!c->busy)
-                slot = c;
+        for (size_t k = 0; k < CACHE_SIZE && !c; k++) {
+            struct cached_stmt *e = &q->cache[(q->evict_next + k) % CACHE_SIZE];
+            if (!e->busy)
+                c = e;
         }
         q->evict_next = (q->evict_next + 1) % CACHE_SIZE;
-        if (!slot) { /* every slot held by a cursor: do not cache; done() finalizes it */
+        if (!c) { /* every slot held: not cached, finalized after its use */
             sol_free(copy);
-            return st;
+            return 0;
         }
-        sqlite3_finalize(slot->st);
-        sol_free(slot->sql);
+        sqlite3_finalize(c->st);
+        sol_free(c->sql);
     }
-    slot->sql = copy;
-    slot->literal = literal;
-    slot->hash = h;
-    slot->st = st;
-    slot->busy = false;
-    return st;
+    *c = (struct cached_stmt){
+        .sql = copy, .literal = literal, .hash = sql_hash(sql), .st = st, .busy = false};
+    *slot = (int)(c - q->cache);
+    return 0;
 }
 
-/* A statement for a string literal (see prep_cached()). */
-#define prep(q, sql) prep_cached((q), (sql), (sql))
-
-/* The cache slot of st, or -1 when it is not cached. */
-static int
-slot_of(struct sq_store *q, sqlite3_stmt *st)
+/* A cached statement for a string literal, for this file's own use; NULL on failure. */
+static sqlite3_stmt *
+prep(struct sq_store *q, const char *sql)
 {
-    for (size_t i = 0; i < q->n_cache; i++)
-        if (q->cache[i].st == st)
-            return (int)i;
-    return -1;
+    sqlite3_stmt *st;
+    int slot;
+    return prep_slot(q, sql, sql, true, &st, &slot) == 0 ? st : NULL;
 }
 
 /* Give back a statement from prep(). */
@@ -215,10 +221,13 @@ done(struct sq_store *q, sqlite3_stmt *st)
 {
     if (!st)
         return;
-    if (slot_of(q, st) < 0)
-        sqlite3_finalize(st);
-    else
-        sqlite3_reset(st);
+    for (size_t i = 0; i < q->n_cache; i++) {
+        if (q->cache[i].st == st) {
+            sqlite3_reset(st);
+            return;
+        }
+    }
+    sqlite3_finalize(st);
 }
 
 static int
@@ -233,19 +242,6 @@ bind_str(sqlite3_stmt *st, int i, struct sol_str s)
     return s.p ? sqlite3_bind_text(st, i, s.p, (int)s.n, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
-/* A copy of text column i (NULL for SQL NULL). Sets *oom on allocation failure. */
-static char *
-col_dup(sqlite3_stmt *st, int i, bool *oom)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    if (!t)
-        return NULL;
-    char *r = sol_strndup((const char *)t, (size_t)sqlite3_column_bytes(st, i));
-    if (!r)
-        *oom = true;
-    return r;
-}
-
 /* Step a statement that returns no rows (or whose rows do not matter). */
 static int
 step_done(struct sq_store *q, sqlite3_stmt *st)
@@ -255,6 +251,138 @@ step_done(struct sq_store *q, sqlite3_stmt *st)
     done(q, st);
     return r;
 }
+
+/* ---- the driver (store.h) ---- */
+
+static int
+sq_exec_v(struct sol_store *s, const char *sql)
+{
+    return sq_exec(sq(s), sql);
+}
+
+static int
+sq_prepare(struct sol_store *s, const char *sql, unsigned flags, struct sol__stmt **out)
+{
+    struct sq_store *q = sq(s);
+    sqlite3_stmt *st;
+    int slot;
+    *out = NULL;
+    int rc = prep_slot(q, sql, flags & SOL__LITERAL ? sql : NULL, !(flags & SOL__ONCE), &st, &slot);
+    if (rc != 0)
+        return rc;
+    struct sol__stmt *h;
+    if (slot >= 0) {
+        q->cache[slot].busy = true;
+        h = &q->cache[slot].held;
+    } else if (!(h = sol_malloc(sizeof *h))) {
+        sqlite3_finalize(st);
+        return sol__store_fail(s, SOL_ENOMEM, "out of memory");
+    }
+    *h = (struct sol__stmt){.q = q, .st = st, .own = slot < 0};
+    *out = h;
+    return 0;
+}
+
+static int
+sq_bind(struct sol__stmt *h, int i, const struct sol__value *v)
+{
+    int rc;
+    switch (v->type) {
+    case SOL__INT:
+    case SOL__BOOL:
+        rc = sqlite3_bind_int64(h->st, i, v->i);
+        break;
+    case SOL__TEXT:
+        rc = sqlite3_bind_text(h->st, i, v->p ? v->p : "", (int)v->n, SQLITE_STATIC);
+        break;
+    case SOL__BLOB:
+        rc = sqlite3_bind_blob(h->st, i, v->p, (int)v->n, SQLITE_STATIC);
+        break;
+    default:
+        rc = sqlite3_bind_null(h->st, i);
+        break;
+    }
+    return rc == SQLITE_OK ? 0 : sq_fail(h->q, rc);
+}
+
+static int
+sq_step(struct sol__stmt *h)
+{
+    int rc = sqlite3_step(h->st);
+    if (rc == SQLITE_ROW)
+        return SOL__ROW;
+    if (rc == SQLITE_DONE) {
+        h->changes = sqlite3_changes64(h->q->db);
+        return SOL__DONE;
+    }
+    return sq_fail(h->q, rc);
+}
+
+static void
+sq_columns(struct sol__stmt *h, int first, int n, const struct sol__field *fields, void *rec)
+{
+    for (int k = 0; k < n; k++) {
+        int i = first + k;
+        char *at = (char *)rec + fields[k].offset;
+        switch (fields[k].kind) {
+        case SOL__F_I64:
+            *(int64_t *)at = sqlite3_column_int64(h->st, i);
+            break;
+        case SOL__F_INT:
+            *(int *)at = sqlite3_column_int(h->st, i);
+            break;
+        case SOL__F_BOOL:
+            *(bool *)at = sqlite3_column_int(h->st, i) != 0;
+            break;
+        case SOL__F_STR: {
+            struct sol_str *v = (struct sol_str *)at;
+            v->p = (const char *)sqlite3_column_text(h->st, i);
+            v->n = v->p ? (size_t)sqlite3_column_bytes(h->st, i) : 0;
+            break;
+        }
+        default: { /* SOL__F_BLOB */
+            struct sol_str *v = (struct sol_str *)at;
+            v->p = sqlite3_column_blob(h->st, i);
+            v->n = v->p ? (size_t)sqlite3_column_bytes(h->st, i) : 0;
+            break;
+        }
+        }
+    }
+}
+
+static int64_t
+sq_changes(struct sol__stmt *h)
+{
+    return h->changes;
+}
+
+static void
+sq_reset(struct sol__stmt *h)
+{
+    sqlite3_reset(h->st);
+}
+
+static void
+sq_finish(struct sol__stmt *h)
+{
+    if (h->own) {
+        sqlite3_finalize(h->st);
+        sol_free(h);
+        return;
+    }
+    sqlite3_reset(h->st);
+    struct cached_stmt *c = (struct cached_stmt *)((char *)h - offsetof(struct cached_stmt, held));
+    c->busy = false;
+}
+
+/* store.h: token_touch's bookkeeping write must not wait for the write lock. */
+static void
+sq_lock_wait(struct sol_store *s, bool wait)
+{
+    sqlite3_busy_timeout(sq(s)->db, wait ? BUSY_TIMEOUT_MS : 0);
+}
+
+/* ---- transactions ---- */
 
 static void
 txc_forget(struct sq_store *q)
@@ -294,13 +422,13 @@ commit_txn(struct sq_store *q)
 }
 
 /*
- * Write transactions: a write outside sol_store_begin() takes the write lock itself
- * and commits before returning; inside one, it joins it.
+ * An object add outside sol_store_begin() takes the write lock itself and commits
+ * before returning; inside one, it joins it.
  */
 static int
 wbegin(struct sq_store *q, bool *own)
 {
-    *own = !q->in_txn;
+    *own = !q->base.in_txn;
     return *own ? sq_exec(q, "BEGIN IMMEDIATE") : 0;
 }
 
@@ -315,6 +443,29 @@ wend(struct sq_store *q, bool own, int rc)
     txc_forget(q);
     return rc;
 }
+
+/* store.h: sol_store_begin() takes the database's write lock at once. */
+static int
+sq_begin(struct sol_store *s)
+{
+    return sq_exec(sq(s), "BEGIN IMMEDIATE");
+}
+
+static int
+sq_commit(struct sol_store *s)
+{
+    return commit_txn(sq(s));
+}
+
+static int
+sq_rollback(struct sol_store *s)
+{
+    struct sq_store *q = sq(s);
+    txc_forget(q);
+    return sq_exec(q, "ROLLBACK");
+}
+
+/* ---- open and close ---- */
 
 /* The database file of a location: "sqlite:DIR", "sqlite-file:PATH" or DIR. */
 static char *
@@ -341,54 +492,6 @@ sq_exists(const char *location)
     return r;
 }
 
-/* Apply the migrations the database does not have yet, all in one transaction. */
-static int
-migrate(struct sq_store *q, struct sol_error *err)
-{
-    int rc = sq_exec(q, "BEGIN IMMEDIATE");
-    if (rc == 0)
-        rc = sq_exec(q, "CREATE TABLE IF NOT EXISTS schema_version ("
-                        "version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)");
-    int have = 0;
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "SELECT coalesce(max(version), 0) FROM schema_version");
-        if (!st)
-            rc = SOL_ESTORE;
-        else if (sqlite3_step(st) == SQLITE_ROW)
-            have = sqlite3_column_int(st, 0);
-        done(q, st);
-    }
-    if (rc == 0 && have > sol__schema_migration_count) {
-        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-        return sol_error_set(err, SOL_EUNSUPPORTED,
-                             "the store's schema version %d is newer than this program's (%d)",
-                             have, sol__schema_migration_count);
-    }
-    for (int v = have; rc == 0 && v < sol__schema_migration_count; v++) {
-        rc = sq_exec(q, sol__schema_sqlite[v]);
-        if (rc != 0)
-            break;
-        sqlite3_stmt *st = prep(q, "INSERT INTO schema_version (version, applied) VALUES (?1, ?2)");
-        if (!st) {
-            rc = SOL_ESTORE;
-            break;
-        }
-        sqlite3_bind_int(st, 1, v + 1);
-        sqlite3_bind_int64(st, 2, sol_time_now());
-        rc = step_done(q, st);
-    }
-    if (rc == 0)
-        rc = sq_exec(q, "COMMIT");
-    if (rc != 0) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", q->errmsg);
-        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-        return sol_error_set(err, rc, "cannot set up the store's schema: %s", msg);
-    }
-    q->schema_version = sol__schema_migration_count;
-    return 0;
-}
-
 static void sq_close(struct sol_store *s);
 
 static int
@@ -408,7 +511,7 @@ sq_open(const char *location, struct sol_store **out, struct sol_error *err)
                              NULL);
     if (rc != SQLITE_OK) {
         int code = sq_fail(q, rc);
-        sol_error_set(err, code, "%s: cannot open the store: %s", path, q->errmsg);
+        sol_error_set(err, code, "%s: cannot open the store: %s", path, q->base.errmsg);
         sol_free(path);
         sq_close(&q->base);
         return code;
@@ -421,12 +524,12 @@ sq_open(const char *location, struct sol_store **out, struct sol_error *err)
     if (r == 0)
         r = sq_exec(q, "PRAGMA foreign_keys = ON");
     if (r != 0) {
-        sol_error_set(err, r, "%s: cannot set up the store: %s", path, q->errmsg);
+        sol_error_set(err, r, "%s: cannot set up the store: %s", path, q->base.errmsg);
         sol_free(path);
         sq_close(&q->base);
         return r;
     }
-    r = migrate(q, err);
+    r = sol__schema_apply(&q->base, err);
     if (r != 0) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
@@ -450,7 +553,7 @@ sq_close(struct sol_store *s)
         sol_free(q->cache[i].sql);
     }
     if (q->db) {
-        if (q->in_txn)
+        if (q->base.in_txn)
             sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_close_v2(q->db);
     }
@@ -471,396 +574,6 @@ sq_dir(struct sol_store *s, struct sol_buf *out)
     else
         sol_buf_putc(out, '.');
     return out->oom ? SOL_ENOMEM : 0;
-}
-
-static const char *
-sq_errmsg(struct sol_store *s)
-{
-    return sq(s)->errmsg;
-}
-
-static int
-sq_schema_version(struct sol_store *s)
-{
-    return sq(s)->schema_version;
-}
-
-static int
-sq_begin(struct sol_store *s)
-{
-    struct sq_store *q = sq(s);
-    if (q->in_txn)
-        return SOL_EINVAL;
-    int rc = sq_exec(q, "BEGIN IMMEDIATE");
-    if (rc == 0)
-        q->in_txn = true;
-    return rc;
-}
-
-static int
-sq_commit(struct sol_store *s)
-{
-    struct sq_store *q = sq(s);
-    if (!q->in_txn)
-        return SOL_EINVAL;
-    int rc = commit_txn(q);
-    q->in_txn = false;
-    return rc;
-}
-
-static int
-sq_rollback(struct sol_store *s)
-{
-    struct sq_store *q = sq(s);
-    if (!q->in_txn)
-        return SOL_EINVAL;
-    q->in_txn = false;
-    txc_forget(q);
-    return sq_exec(q, "ROLLBACK");
-}
-
-/* ---- settings ---- */
-
-static int
-sq_setting_get(struct sol_store *s, const char *key, struct sol_buf *out)
-{
-    struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, "SELECT value FROM settings WHERE key = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, key);
-    int rc = sqlite3_step(st), r = 0;
-    if (rc == SQLITE_ROW) {
-        size_t n = (size_t)sqlite3_column_bytes(st, 0);
-        sol_buf_reset(out);
-        if (sol_buf_reserve(out, n + 1)) {
-            sol_buf_append(out, sqlite3_column_text(st, 0), n);
-            out->p[out->n] = 0;
-        }
-        r = out->oom || !out->p ? SOL_ENOMEM : 0;
-    } else {
-        r = rc == SQLITE_DONE ? SOL_ENOTFOUND : sq_fail(q, rc);
-    }
-    done(q, st);
-    return r;
-}
-
-static int
-sq_setting_set(struct sol_store *s, const char *key, const char *value)
-{
-    struct sq_store *q = sq(s);
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "INSERT INTO settings (key, value) VALUES (?1, ?2) "
-                                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, key);
-            bind_text(st, 2, value);
-            rc = step_done(q, st);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-/* ---- API roots ---- */
-
-static int
-sq_api_root_put(struct sol_store *s, const struct sol_api_root *r)
-{
-    struct sq_store *q = sq(s);
-    if (!r->name || !*r->name || !r->title)
-        return SOL_EINVAL;
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(
-            q, "INSERT INTO api_roots (name, title, description, max_content_length) "
-               "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET title = excluded.title, "
-               "description = excluded.description, "
-               "max_content_length = excluded.max_content_length");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, r->name);
-            bind_text(st, 2, r->title);
-            bind_text(st, 3, r->description);
-            sqlite3_bind_int64(st, 4,
-                               r->max_content_length > 0 ? r->max_content_length
-                                                         : SOL_DEFAULT_MAX_CONTENT_LENGTH);
-            rc = step_done(q, st);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static void
-read_api_root(sqlite3_stmt *st, struct sol_api_root *r, bool *oom)
-{
-    r->name = col_dup(st, 0, oom);
-    r->title = col_dup(st, 1, oom);
-    r->description = col_dup(st, 2, oom);
-    r->max_content_length = sqlite3_column_int64(st, 3);
-}
-
-static int
-sq_api_root_get(struct sol_store *s, const char *name, struct sol_api_root *out)
-{
-    struct sq_store *q = sq(s);
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(q, "SELECT name, title, description, max_content_length "
-                               "FROM api_roots WHERE name = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, name);
-    int rc = sqlite3_step(st), r = 0;
-    bool oom = false;
-    if (rc == SQLITE_ROW)
-        read_api_root(st, out, &oom);
-    else
-        r = rc == SQLITE_DONE ? SOL_ENOTFOUND : sq_fail(q, rc);
-    done(q, st);
-    if (oom) {
-        sol_api_root_clear(out);
-        r = SOL_ENOMEM;
-    }
-    return r;
-}
-
-/*
- * Run a listing query (already bound) and collect its rows into a growing array of
- * records of size `size`, filling each with read(). Frees what it built on failure.
- */
-static int
-collect(struct sq_store *q, sqlite3_stmt *st, size_t size,
-        void (*read)(sqlite3_stmt *, void *, bool *), void (*list_free)(void *, size_t), void **out,
-        size_t *n)
-{
-    char *v = NULL;
-    size_t count = 0, cap = 0;
-    bool oom = false;
-    int rc, r = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            char *nv = sol_realloc(v, ncap * size);
-            if (!nv) {
-                oom = true;
-                break;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        memset(v + count * size, 0, size);
-        read(st, v + count * size, &oom);
-        count++;
-        if (oom)
-            break;
-    }
-    if (oom)
-        r = SOL_ENOMEM;
-    else if (rc != SQLITE_DONE)
-        r = sq_fail(q, rc);
-    done(q, st);
-    if (r != 0) {
-        list_free(v, count);
-        *out = NULL;
-        *n = 0;
-        return r;
-    }
-    *out = v;
-    *n = count;
-    return 0;
-}
-
-static void
-read_api_root_v(sqlite3_stmt *st, void *p, bool *oom)
-{
-    read_api_root(st, p, oom);
-}
-
-static void
-api_root_list_free_v(void *v, size_t n)
-{
-    sol_api_root_list_free(v, n);
-}
-
-static int
-sq_api_root_list(struct sol_store *s, struct sol_api_root **out, size_t *n)
-{
-    struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, "SELECT name, title, description, max_content_length "
-                               "FROM api_roots ORDER BY name");
-    if (!st)
-        return SOL_ESTORE;
-    return collect(q, st, sizeof **out, read_api_root_v, api_root_list_free_v, (void **)out, n);
-}
-
-/* ---- collections ---- */
-
-#define COLLECTION_COLUMNS                                                                         \
-    "id, api_root, title, description, alias, media_types, default_tlp, created"
-
-static void
-read_collection(sqlite3_stmt *st, void *p, bool *oom)
-{
-    struct sol_collection *c = p;
-    c->id = col_dup(st, 0, oom);
-    c->api_root = col_dup(st, 1, oom);
-    c->title = col_dup(st, 2, oom);
-    c->description = col_dup(st, 3, oom);
-    c->alias = col_dup(st, 4, oom);
-    c->media_types = col_dup(st, 5, oom);
-    c->default_tlp = sqlite3_column_int(st, 6);
-    c->created = sqlite3_column_int64(st, 7);
-}
-
-static void
-collection_list_free_v(void *v, size_t n)
-{
-    sol_collection_list_free(v, n);
-}
-
-static int
-sq_collection_put(struct sol_store *s, const struct sol_collection *c)
-{
-    struct sq_store *q = sq(s);
-    if (!c->id || !*c->id || !c->api_root || !c->title)
-        return SOL_EINVAL;
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st =
-            prep(q, "INSERT INTO collections (" COLLECTION_COLUMNS ") "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET "
-                    "api_root = excluded.api_root, title = excluded.title, "
-                    "description = excluded.description, alias = excluded.alias, "
-                    "media_types = excluded.media_types, default_tlp = excluded.default_tlp");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, c->id);
-            bind_text(st, 2, c->api_root);
-            bind_text(st, 3, c->title);
-            bind_text(st, 4, c->description);
-            bind_text(st, 5, c->alias && *c->alias ? c->alias : NULL);
-            bind_text(st, 6, c->media_types);
-            sqlite3_bind_int(st, 7, c->default_tlp > 0 ? c->default_tlp : 3);
-            sqlite3_bind_int64(st, 8, c->created ? c->created : sol_time_now());
-            rc = step_done(q, st);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static int
-sq_collection_get(struct sol_store *s, const char *api_root, const char *id,
-                  struct sol_collection *out)
-{
-    struct sq_store *q = sq(s);
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(q, "SELECT " COLLECTION_COLUMNS " FROM collections "
-                               "WHERE (?1 IS NULL OR api_root = ?1) AND (id = ?2 OR alias = ?2) "
-                               "ORDER BY id = ?2 DESC LIMIT 1");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, api_root);
-    bind_text(st, 2, id);
-    int rc = sqlite3_step(st), r = 0;
-    bool oom = false;
-    if (rc == SQLITE_ROW)
-        read_collection(st, out, &oom);
-    else
-        r = rc == SQLITE_DONE ? SOL_ENOTFOUND : sq_fail(q, rc);
-    done(q, st);
-    if (oom) {
-        sol_collection_clear(out);
-        r = SOL_ENOMEM;
-    }
-    return r;
-}
-
-static int
-sq_collection_list(struct sol_store *s, const char *api_root, struct sol_collection **out,
-                   size_t *n)
-{
-    struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, "SELECT " COLLECTION_COLUMNS " FROM collections "
-                               "WHERE ?1 IS NULL OR api_root = ?1 ORDER BY created, id");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, api_root);
-    return collect(q, st, sizeof **out, read_collection, collection_list_free_v, (void **)out, n);
-}
-
-static int
-sq_api_root_delete(struct sol_store *s, const char *name)
-{
-    struct sq_store *q = sq(s);
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        /* The collections' foreign key cascades: only an empty root may go. */
-        sqlite3_stmt *st = prep(q, "DELETE FROM api_roots WHERE name = ?1 AND NOT EXISTS "
-                                   "(SELECT 1 FROM collections WHERE api_root = ?1)");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, name);
-            rc = step_done(q, st);
-            if (rc == 0 && sqlite3_changes(q->db) == 0) {
-                struct sol_api_root r;
-                rc = sq_api_root_get(s, name, &r);
-                if (rc == 0) {
-                    sol_api_root_clear(&r);
-                    rc = SOL_ECONFLICT;
-                }
-            }
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static int
-sq_collection_delete(struct sol_store *s, const char *api_root, const char *id)
-{
-    struct sq_store *q = sq(s);
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "DELETE FROM collections WHERE id = ?2 "
-                                   "AND (?1 IS NULL OR api_root = ?1)");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, api_root);
-            bind_text(st, 2, id);
-            rc = step_done(q, st);
-            if (rc == 0 && sqlite3_changes(q->db) == 0)
-                rc = SOL_ENOTFOUND;
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static int
-sq_collection_count(struct sol_store *s, const char *collection, int64_t *n)
-{
-    struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, "SELECT count(*) FROM objects "
-                               "WHERE collection = (SELECT key FROM collections WHERE id = ?1)");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, collection);
-    int rc = sqlite3_step(st), r = 0;
-    if (rc == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
-    else
-        r = sq_fail(q, rc);
-    done(q, st);
-    return r;
 }
 
 /* ---- objects ---- */
@@ -1082,227 +795,17 @@ add_locked(struct sq_store *q, const char *collection, const struct sol_object_r
     return 0;
 }
 
+/* store.h: add one object version, under the write lock (arguments checked by store.c). */
 static int
 sq_object_add(struct sol_store *s, const char *collection, const struct sol_object_row *row,
               bool *added, sol_time_t *date_added)
 {
     struct sq_store *q = sq(s);
-    bool a = false;
-    sol_time_t d = 0;
-    if (!collection || !row || !row->id.n || !row->type.n || !row->json.n)
-        return SOL_EINVAL;
     bool own;
     int rc = wbegin(q, &own);
     if (rc == 0)
-        rc = add_locked(q, collection, row, &a, &d);
-    rc = wend(q, own, rc);
-    if (added)
-        *added = rc == 0 && a;
-    if (date_added)
-        *date_added = rc == 0 ? d : 0;
-    return rc;
-}
-
-/* The SQL of this backend, for the shared builders (store.h). */
-static const struct sol__sql_dialect sq_dialect = {
-    .name = "sqlite",
-    .param = '?',
-    .true_sql = "1",
-    .false_sql = "0",
-    .strpos = "instr",
-    .index_hints = true,
-    .latest_flag = true,
-    .chunk = 0,
-};
-
-/* Bind a built query's parameters (copied: a cursor outlives the query and the filter). */
-static int
-bind_params(const struct sol__query *b, sqlite3_stmt *st)
-{
-    for (int i = 0; i < b->n_params; i++) {
-        const struct sol__value *v = &b->params[i];
-        int rc = v->type == SOL__TEXT
-                     ? sqlite3_bind_text(st, i + 1, v->p, (int)v->n, SQLITE_TRANSIENT)
-                     : sqlite3_bind_int64(st, i + 1, v->i);
-        if (rc != SQLITE_OK)
-            return rc;
-    }
-    return SQLITE_OK;
-}
-
-/* The key of a collection by id; -1 when there is none (its queries match nothing). */
-static int
-collection_key(struct sq_store *q, const char *id, int64_t *key)
-{
-    *key = -1;
-    sqlite3_stmt *st = prep(q, "SELECT key FROM collections WHERE id = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *key = sqlite3_column_int64(st, 0);
-    done(q, st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sq_fail(q, rc);
-}
-
-static int
-sq_objects_query(struct sol_store *s, const struct sol_object_filter *f,
-                 struct sol_store_cursor **out)
-{
-    struct sq_store *q = sq(s);
-    *out = NULL;
-    if (!f || !f->collection)
-        return SOL_EINVAL;
-    int64_t key;
-    struct sol__query b;
-    int r0 = collection_key(q, f->collection, &key);
-    if (r0 == 0)
-        r0 = sol__filter_sql(&sq_dialect, f, key, SOL__FILTER_QUERY, &b);
-    if (r0 != 0)
-        return r0;
-    struct sq_cursor *c = sol_calloc(1, sizeof *c);
-    sqlite3_stmt *st = c ? prep_cached(q, b.sql.p, NULL) : NULL;
-    int r = 0;
-    if (!c)
-        r = SOL_ENOMEM;
-    else if (!st)
-        r = SOL_ESTORE;
-    else {
-        int rc = bind_params(&b, st);
-        if (rc != SQLITE_OK)
-            r = sq_fail(q, rc);
-    }
-    sol__query_free(&b);
-    if (r != 0) {
-        done(q, st);
-        sol_free(c);
-        return r;
-    }
-    c->base.store = s;
-    c->st = st;
-    c->cache_slot = slot_of(q, st);
-    if (c->cache_slot >= 0)
-        q->cache[c->cache_slot].busy = true;
-    *out = &c->base;
-    return 0;
-}
-
-static struct sol_str
-col_str(sqlite3_stmt *st, int i)
-{
-    struct sol_str r = {(const char *)sqlite3_column_text(st, i), 0};
-    r.n = r.p ? (size_t)sqlite3_column_bytes(st, i) : 0;
-    return r;
-}
-
-static int
-sq_cursor_next(struct sol_store_cursor *base, struct sol_object_row *row)
-{
-    struct sq_cursor *c = (struct sq_cursor *)base;
-    if (c->done)
-        return SOL_EEOF;
-    int rc = sqlite3_step(c->st);
-    if (rc == SQLITE_DONE) {
-        c->done = true;
-        return SOL_EEOF;
-    }
-    if (rc != SQLITE_ROW) {
-        c->done = true;
-        return sq_fail(sq(base->store), rc);
-    }
-    memset(row, 0, sizeof *row);
-    row->seq = sqlite3_column_int64(c->st, 0);
-    row->date_added = sqlite3_column_int64(c->st, 1);
-    row->id = col_str(c->st, 2);
-    row->type = col_str(c->st, 3);
-    row->spec_version = col_str(c->st, 4);
-    row->version = sqlite3_column_int64(c->st, 5);
-    row->tlp = sqlite3_column_int(c->st, 6);
-    row->tlp_red_recipients = col_str(c->st, 7);
-    row->revoked = sqlite3_column_int(c->st, 8) != 0;
-    row->origin = col_str(c->st, 9);
-    row->json = col_str(c->st, 10);
-    return 0;
-}
-
-static void
-sq_cursor_close(struct sol_store_cursor *base)
-{
-    struct sq_cursor *c = (struct sq_cursor *)base;
-    struct sq_store *q = sq(base->store);
-    if (c->cache_slot >= 0 && (size_t)c->cache_slot < q->n_cache &&
-        q->cache[c->cache_slot].st == c->st) {
-        q->cache[c->cache_slot].busy = false;
-        sqlite3_reset(c->st);
-    } else {
-        sqlite3_finalize(c->st);
-    }
-    sol_free(c);
-}
-
-static int
-sq_objects_delete(struct sol_store *s, const struct sol_object_filter *f, size_t *deleted)
-{
-    struct sq_store *q = sq(s);
-    if (deleted)
-        *deleted = 0;
-    if (!f || !f->collection || !f->n_ids)
-        return SOL_EINVAL;
-    int64_t key;
-    struct sol__query b;
-    int r0 = collection_key(q, f->collection, &key);
-    if (r0 == 0)
-        r0 = sol__filter_sql(&sq_dialect, f, key, SOL__FILTER_DELETE, &b);
-    if (r0 != 0)
-        return r0;
-    bool own;
-    size_t ndel = 0;
-    int r = wbegin(q, &own);
-    if (r == 0) {
-        /* Not cached: its text changes with every list of ids. */
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(q->db, b.sql.p, -1, &st, NULL);
-        if (rc == SQLITE_OK)
-            rc = bind_params(&b, st);
-        if (rc == SQLITE_OK) {
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_DONE)
-                ndel = (size_t)sqlite3_changes(q->db);
-        }
-        r = rc == SQLITE_DONE ? 0 : sq_fail(q, rc);
-        sqlite3_finalize(st);
-    }
-    /* store/store.h sol__store_collection_state(): readers learn that something went. */
-    if (deleted)
-        *deleted = ndel;
-    if (r == 0 && ndel) {
-        sqlite3_stmt *st = prep(q, "UPDATE collections SET changes = changes + 1 WHERE key = ?1");
-        if (!st)
-            r = SOL_ESTORE;
-        else {
-            sqlite3_bind_int64(st, 1, key);
-            r = step_done(q, st);
-        }
-    }
-    /* An id whose latest version went: the highest version left takes the flag. */
-    for (size_t i = 0; r == 0 && i < f->n_ids; i++) {
-        sqlite3_stmt *st =
-            prep(q, "UPDATE objects SET latest = 1 WHERE seq = (SELECT seq FROM objects "
-                    "INDEXED BY objects_version WHERE collection = ?1 AND id = ?2 "
-                    "ORDER BY spec_version DESC, version DESC LIMIT 1) AND NOT EXISTS "
-                    "(SELECT 1 FROM objects INDEXED BY objects_version WHERE collection = ?1 "
-                    "AND id = ?2 AND latest > 0)");
-        if (!st) {
-            r = SOL_ESTORE;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, key);
-        bind_text(st, 2, f->ids[i] ? f->ids[i] : "");
-        r = step_done(q, st);
-    }
-    sol__query_free(&b);
-    return wend(q, own, r);
+        rc = add_locked(q, collection, row, added, date_added);
+    return wend(q, own, rc);
 }
 
 /*
@@ -1339,7 +842,7 @@ static int
 sq_read_begin(struct sol_store *s)
 {
     struct sq_store *q = sq(s);
-    if (q->in_txn || !sqlite3_get_autocommit(q->db))
+    if (q->base.in_txn || !sqlite3_get_autocommit(q->db))
         return SOL_EINVAL;
     return sq_exec(q, "BEGIN DEFERRED");
 }
@@ -1348,956 +851,50 @@ static int
 sq_read_end(struct sol_store *s)
 {
     struct sq_store *q = sq(s);
-    if (q->in_txn || sqlite3_get_autocommit(q->db))
+    if (q->base.in_txn || sqlite3_get_autocommit(q->db))
         return SOL_EINVAL;
     return sq_exec(q, "COMMIT");
 }
 
-/* ---- status ---- */
-
-static int
-sq_status_put(struct sol_store *s, const struct sol_status *stt)
-{
-    struct sq_store *q = sq(s);
-    if (!stt->id || !stt->status)
-        return SOL_EINVAL;
-    bool own;
-    int rc = wbegin(q, &own);
-    sqlite3_stmt *st = NULL;
-    if (rc == 0) {
-        st = prep(q, "INSERT INTO status (id, status, request_timestamp, total_count, "
-                     "success_count, failure_count, pending_count, owner, owner_user, "
-                     "owner_partner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-                     "ON CONFLICT (id) DO UPDATE SET "
-                     "status = excluded.status, request_timestamp = excluded.request_timestamp, "
-                     "total_count = excluded.total_count, success_count = excluded.success_count, "
-                     "failure_count = excluded.failure_count, "
-                     "pending_count = excluded.pending_count, owner = excluded.owner, "
-                     "owner_user = excluded.owner_user, owner_partner = excluded.owner_partner");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, stt->id);
-            bind_text(st, 2, stt->status);
-            sqlite3_bind_int64(st, 3, stt->request_timestamp);
-            sqlite3_bind_int64(st, 4, stt->total_count);
-            sqlite3_bind_int64(st, 5, stt->success_count);
-            sqlite3_bind_int64(st, 6, stt->failure_count);
-            sqlite3_bind_int64(st, 7, stt->pending_count);
-            bind_text(st, 8, stt->owner);
-            sqlite3_bind_int64(st, 9, stt->owner_user_id);
-            sqlite3_bind_int64(st, 10, stt->owner_partner_id);
-            rc = step_done(q, st);
-        }
-    }
-    if (rc == 0) {
-        st = prep(q, "DELETE FROM status_entries WHERE status_id = ?1");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, stt->id);
-            rc = step_done(q, st);
-        }
-    }
-    const struct sol_status_entry *lists[3] = {stt->successes, stt->failures, stt->pendings};
-    size_t counts[3] = {stt->n_successes, stt->n_failures, stt->n_pendings};
-    for (int k = 0; k < 3 && rc == 0; k++) {
-        for (size_t i = 0; i < counts[k] && rc == 0; i++) {
-            st = prep(q, "INSERT INTO status_entries (status_id, kind, idx, object_id, version, "
-                         "message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-            if (!st) {
-                rc = SOL_ESTORE;
-                break;
-            }
-            bind_text(st, 1, stt->id);
-            sqlite3_bind_int(st, 2, k);
-            sqlite3_bind_int64(st, 3, (int64_t)i);
-            bind_text(st, 4, lists[k][i].id ? lists[k][i].id : "");
-            bind_text(st, 5, lists[k][i].version ? lists[k][i].version : "");
-            bind_text(st, 6, lists[k][i].message);
-            rc = step_done(q, st);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static int
-sq_status_get(struct sol_store *s, const char *id, struct sol_status *out)
-{
-    struct sq_store *q = sq(s);
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(q, "SELECT id, status, request_timestamp, total_count, "
-                               "success_count, failure_count, pending_count, owner, "
-                               "owner_user, owner_partner FROM status WHERE id = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    bool oom = false;
-    if (rc != SQLITE_ROW) {
-        int r = rc == SQLITE_DONE ? SOL_ENOTFOUND : sq_fail(q, rc);
-        done(q, st);
-        return r;
-    }
-    out->id = col_dup(st, 0, &oom);
-    out->status = col_dup(st, 1, &oom);
-    out->request_timestamp = sqlite3_column_int64(st, 2);
-    out->total_count = sqlite3_column_int64(st, 3);
-    out->success_count = sqlite3_column_int64(st, 4);
-    out->failure_count = sqlite3_column_int64(st, 5);
-    out->pending_count = sqlite3_column_int64(st, 6);
-    out->owner = col_dup(st, 7, &oom);
-    out->owner_user_id = sqlite3_column_int64(st, 8);
-    out->owner_partner_id = sqlite3_column_int64(st, 9);
-    done(q, st);
-
-    st = prep(q, "SELECT kind, object_id, version, message FROM status_entries "
-                 "WHERE status_id = ?1 ORDER BY kind, idx");
-    if (!st) {
-        sol_status_clear(out);
-        return SOL_ESTORE;
-    }
-    bind_text(st, 1, id);
-    size_t caps[3] = {0, 0, 0};
-    struct sol_status_entry **lists[3] = {&out->successes, &out->failures, &out->pendings};
-    size_t *counts[3] = {&out->n_successes, &out->n_failures, &out->n_pendings};
-    while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int k = sqlite3_column_int(st, 0);
-        if (k < 0 || k > 2)
-            continue;
-        if (*counts[k] == caps[k]) {
-            size_t ncap = caps[k] ? caps[k] * 2 : 8;
-            struct sol_status_entry *nv = sol_realloc(*lists[k], ncap * sizeof *nv);
-            if (!nv) {
-                oom = true;
-                break;
-            }
-            *lists[k] = nv;
-            caps[k] = ncap;
-        }
-        struct sol_status_entry *e = &(*lists[k])[(*counts[k])++];
-        e->id = col_dup(st, 1, &oom);
-        e->version = col_dup(st, 2, &oom);
-        e->message = col_dup(st, 3, &oom);
-    }
-    int r = oom ? SOL_ENOMEM : (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : sq_fail(q, rc);
-    done(q, st);
-    if (r != 0)
-        sol_status_clear(out);
-    return r;
-}
-
-static int
-sq_status_expire(struct sol_store *s, sol_time_t before, size_t *removed)
-{
-    struct sq_store *q = sq(s);
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "DELETE FROM status WHERE request_timestamp < ?1");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            sqlite3_bind_int64(st, 1, before);
-            rc = step_done(q, st);
-            if (rc == 0 && removed)
-                *removed = (size_t)sqlite3_changes(q->db);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-/* ---- partners ---- */
-
-static int
-sq_partner_add(struct sol_store *s, const char *name, const char *identity, int64_t *id)
-{
-    struct sq_store *q = sq(s);
-    if (!name || !*name)
-        return SOL_EINVAL;
-    char made[64];
-    if (!identity) {
-        struct sol_uuid u;
-        char text[37];
-        sol_uuid_v4(&u);
-        sol_uuid_format(&u, text);
-        snprintf(made, sizeof made, "identity--%s", text);
-        identity = made;
-    } else {
-        struct sol_uuid u;
-        if (strncmp(identity, "identity--", 10) != 0 ||
-            sol_uuid_parse(identity + 10, strlen(identity + 10), &u) != 0)
-            return SOL_EINVAL;
-    }
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st =
-            prep(q, "INSERT INTO partners (name, identity, created) VALUES (?1, ?2, ?3)");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, name);
-            bind_text(st, 2, identity);
-            sqlite3_bind_int64(st, 3, sol_time_now());
-            rc = step_done(q, st);
-            if (rc == 0 && id)
-                *id = sqlite3_last_insert_rowid(q->db);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static void
-read_partner(sqlite3_stmt *st, void *p, bool *oom)
-{
-    struct sol_partner *r = p;
-    r->id = sqlite3_column_int64(st, 0);
-    r->name = col_dup(st, 1, oom);
-    r->identity = col_dup(st, 2, oom);
-    r->created = sqlite3_column_int64(st, 3);
-}
-
-static void
-partner_list_free_v(void *v, size_t n)
-{
-    sol_partner_list_free(v, n);
-}
-
-/* Run a one-row query (bound) and read it with read(); SOL_ENOTFOUND when no row. */
-static int
-get_one(struct sq_store *q, sqlite3_stmt *st, void *out,
-        void (*read)(sqlite3_stmt *, void *, bool *), void (*clear)(void *))
-{
-    int rc = sqlite3_step(st), r = 0;
-    bool oom = false;
-    if (rc == SQLITE_ROW)
-        read(st, out, &oom);
-    else
-        r = rc == SQLITE_DONE ? SOL_ENOTFOUND : sq_fail(q, rc);
-    done(q, st);
-    if (oom) {
-        clear(out);
-        r = SOL_ENOMEM;
-    }
-    return r;
-}
-
-static void
-partner_clear_v(void *p)
-{
-    sol_partner_clear(p);
-}
-
-static int
-sq_partner_get(struct sol_store *s, const char *name, struct sol_partner *out)
-{
-    struct sq_store *q = sq(s);
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(q, "SELECT id, name, identity, created FROM partners "
-                               "WHERE name = ?1 OR identity = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, name);
-    return get_one(q, st, out, read_partner, partner_clear_v);
-}
-
-static int
-sq_partner_get_by_id(struct sol_store *s, int64_t id, struct sol_partner *out)
-{
-    struct sq_store *q = sq(s);
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(q, "SELECT id, name, identity, created FROM partners WHERE id = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    sqlite3_bind_int64(st, 1, id);
-    return get_one(q, st, out, read_partner, partner_clear_v);
-}
-
-static int
-sq_partner_list(struct sol_store *s, struct sol_partner **out, size_t *n)
-{
-    struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, "SELECT id, name, identity, created FROM partners ORDER BY name");
-    if (!st)
-        return SOL_ESTORE;
-    return collect(q, st, sizeof **out, read_partner, partner_list_free_v, (void **)out, n);
-}
-
-static int
-sq_partner_delete(struct sol_store *s, const char *name)
-{
-    struct sq_store *q = sq(s);
-    bool own;
-    int rc = wbegin(q, &own);
-    int64_t pid = 0;
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "SELECT p.id, (SELECT count(*) FROM users u "
-                                   "WHERE u.partner_id = p.id) FROM partners p WHERE p.name = ?1");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, name);
-            int s2 = sqlite3_step(st);
-            if (s2 == SQLITE_ROW) {
-                pid = sqlite3_column_int64(st, 0);
-                if (sqlite3_column_int64(st, 1) > 0)
-                    rc = SOL_ECONFLICT;
-            } else {
-                rc = s2 == SQLITE_DONE ? SOL_ENOTFOUND : sq_fail(q, s2);
-            }
-            done(q, st);
-        }
-    }
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "DELETE FROM grants WHERE partner_id = ?1");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            sqlite3_bind_int64(st, 1, pid);
-            rc = step_done(q, st);
-        }
-    }
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "DELETE FROM partners WHERE id = ?1");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            sqlite3_bind_int64(st, 1, pid);
-            rc = step_done(q, st);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-/* ---- users ---- */
-
-#define USER_SELECT                                                                                \
-    "SELECT u.id, u.name, u.partner_id, p.name, p.identity, u.clearance, u.is_admin, "             \
-    "u.password_hash, u.created FROM users u JOIN partners p ON p.id = u.partner_id "
-
-static void
-read_user(sqlite3_stmt *st, void *p, bool *oom)
-{
-    struct sol_user *u = p;
-    u->id = sqlite3_column_int64(st, 0);
-    u->name = col_dup(st, 1, oom);
-    u->partner_id = sqlite3_column_int64(st, 2);
-    u->partner_name = col_dup(st, 3, oom);
-    u->partner_identity = col_dup(st, 4, oom);
-    u->clearance = sqlite3_column_int(st, 5);
-    u->is_admin = sqlite3_column_int(st, 6) != 0;
-    u->password_hash = col_dup(st, 7, oom);
-    u->created = sqlite3_column_int64(st, 8);
-}
-
-static void
-user_clear_v(void *p)
-{
-    sol_user_clear(p);
-}
-
-static void
-user_list_free_v(void *v, size_t n)
-{
-    sol_user_list_free(v, n);
-}
-
-static int
-sq_user_add(struct sol_store *s, const struct sol_user *u, int64_t *id)
-{
-    struct sq_store *q = sq(s);
-    if (!u->name || !*u->name || u->clearance < 1 || u->clearance > 5)
-        return SOL_EINVAL;
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "INSERT INTO users (name, partner_id, clearance, is_admin, "
-                                   "password_hash, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, u->name);
-            sqlite3_bind_int64(st, 2, u->partner_id);
-            sqlite3_bind_int(st, 3, u->clearance);
-            sqlite3_bind_int(st, 4, u->is_admin);
-            bind_text(st, 5, u->password_hash);
-            sqlite3_bind_int64(st, 6, u->created ? u->created : sol_time_now());
-            rc = step_done(q, st);
-            if (rc == 0 && id)
-                *id = sqlite3_last_insert_rowid(q->db);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static int
-sq_user_get(struct sol_store *s, const char *name, struct sol_user *out)
-{
-    struct sq_store *q = sq(s);
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(q, USER_SELECT "WHERE u.name = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, name);
-    return get_one(q, st, out, read_user, user_clear_v);
-}
-
-static int
-sq_user_get_by_id(struct sol_store *s, int64_t id, struct sol_user *out)
-{
-    struct sq_store *q = sq(s);
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(q, USER_SELECT "WHERE u.id = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    sqlite3_bind_int64(st, 1, id);
-    return get_one(q, st, out, read_user, user_clear_v);
-}
-
-static int
-sq_user_list(struct sol_store *s, int64_t partner_id, struct sol_user **out, size_t *n)
-{
-    struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, USER_SELECT "WHERE ?1 = 0 OR u.partner_id = ?1 ORDER BY u.name");
-    if (!st)
-        return SOL_ESTORE;
-    sqlite3_bind_int64(st, 1, partner_id);
-    return collect(q, st, sizeof **out, read_user, user_list_free_v, (void **)out, n);
-}
-
-static int
-sq_user_update(struct sol_store *s, const struct sol_user *u)
-{
-    struct sq_store *q = sq(s);
-    if (u->clearance < 1 || u->clearance > 5)
-        return SOL_EINVAL;
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "UPDATE users SET clearance = ?2, is_admin = ?3, "
-                                   "password_hash = coalesce(?4, password_hash) WHERE id = ?1");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            sqlite3_bind_int64(st, 1, u->id);
-            sqlite3_bind_int(st, 2, u->clearance);
-            sqlite3_bind_int(st, 3, u->is_admin);
-            bind_text(st, 4, u->password_hash);
-            rc = step_done(q, st);
-            if (rc == 0 && sqlite3_changes(q->db) == 0)
-                rc = SOL_ENOTFOUND;
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static int
-sq_user_delete(struct sol_store *s, const char *name)
-{
-    struct sq_store *q = sq(s);
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "DELETE FROM grants WHERE user_id = "
-                                   "(SELECT id FROM users WHERE name = ?1)");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, name);
-            rc = step_done(q, st);
-        }
-    }
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "DELETE FROM users WHERE name = ?1");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, name);
-            rc = step_done(q, st);
-            if (rc == 0 && sqlite3_changes(q->db) == 0)
-                rc = SOL_ENOTFOUND;
-        }
-    }
-    return wend(q, own, rc);
-}
-
-/* ---- tokens ---- */
-
-#define TOKEN_SELECT                                                                               \
-    "SELECT t.id, t.name, t.user_id, u.name, t.hash, t.created, t.last_used, t.revoked "           \
-    "FROM tokens t JOIN users u ON u.id = t.user_id "
-
-static void
-read_token(sqlite3_stmt *st, void *p, bool *oom)
-{
-    struct sol_token *t = p;
-    t->id = sqlite3_column_int64(st, 0);
-    t->name = col_dup(st, 1, oom);
-    t->user_id = sqlite3_column_int64(st, 2);
-    t->user_name = col_dup(st, 3, oom);
-    const void *h = sqlite3_column_blob(st, 4);
-    if (h && sqlite3_column_bytes(st, 4) == 32)
-        memcpy(t->hash, h, 32);
-    t->created = sqlite3_column_int64(st, 5);
-    t->last_used = sqlite3_column_int64(st, 6);
-    t->revoked = sqlite3_column_int(st, 7) != 0;
-}
-
-static void
-token_clear_v(void *p)
-{
-    sol_token_clear(p);
-}
-
-static void
-token_list_free_v(void *v, size_t n)
-{
-    sol_token_list_free(v, n);
-}
-
-static int
-sq_token_add(struct sol_store *s, const struct sol_token *t, int64_t *id)
-{
-    struct sq_store *q = sq(s);
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "INSERT INTO tokens (name, user_id, hash, created) "
-                                   "VALUES (?1, ?2, ?3, ?4)");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, t->name);
-            sqlite3_bind_int64(st, 2, t->user_id);
-            sqlite3_bind_blob(st, 3, t->hash, 32, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 4, t->created ? t->created : sol_time_now());
-            rc = step_done(q, st);
-            if (rc == 0 && id)
-                *id = sqlite3_last_insert_rowid(q->db);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static int
-sq_token_find(struct sol_store *s, const uint8_t hash[32], struct sol_token *out)
-{
-    struct sq_store *q = sq(s);
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(q, TOKEN_SELECT "WHERE t.hash = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-    return get_one(q, st, out, read_token, token_clear_v);
-}
-
-static int
-sq_token_list(struct sol_store *s, int64_t user_id, struct sol_token **out, size_t *n)
-{
-    struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, TOKEN_SELECT "WHERE ?1 = 0 OR t.user_id = ?1 ORDER BY t.id");
-    if (!st)
-        return SOL_ESTORE;
-    sqlite3_bind_int64(st, 1, user_id);
-    return collect(q, st, sizeof **out, read_token, token_list_free_v, (void **)out, n);
-}
-
-/* UPDATE one row of a table by id with two int64 values; SOL_ENOTFOUND if no row. */
-static int
-update_by_id(struct sq_store *q, const char *sql, int64_t id, int64_t v)
-{
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, sql);
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            sqlite3_bind_int64(st, 1, id);
-            sqlite3_bind_int64(st, 2, v);
-            rc = step_done(q, st);
-            if (rc == 0 && sqlite3_changes(q->db) == 0)
-                rc = SOL_ENOTFOUND;
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static int
-sq_token_revoke(struct sol_store *s, int64_t id)
-{
-    return update_by_id(sq(s), "UPDATE tokens SET revoked = ?2 WHERE id = ?1", id, 1);
-}
-
-static int
-sq_token_touch(struct sol_store *s, int64_t id, sol_time_t at)
-{
-    struct sq_store *q = sq(s);
-    /*
-     * A bookkeeping write on the read path: it must not make a GET wait behind a bulk
-     * import holding the write lock, so outside a transaction it does not wait at all.
-     */
-    if (!q->in_txn)
-        sqlite3_busy_timeout(q->db, 0);
-    int rc = update_by_id(q, "UPDATE tokens SET last_used = ?2 WHERE id = ?1", id, at);
-    if (!q->in_txn)
-        sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
-    return rc;
-}
-
-/* ---- grants ---- */
-
-static int
-sq_grant_add(struct sol_store *s, const struct sol_grant *g)
-{
-    struct sq_store *q = sq(s);
-    if (!g->collection || (g->partner_id == 0) == (g->user_id == 0))
-        return SOL_EINVAL;
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "SELECT 1 FROM collections WHERE id = ?1");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, g->collection);
-            int s2 = sqlite3_step(st);
-            rc = s2 == SQLITE_ROW ? 0 : s2 == SQLITE_DONE ? SOL_ENOTFOUND : sq_fail(q, s2);
-            done(q, st);
-        }
-    }
-    if (rc == 0) {
-        sqlite3_stmt *st =
-            prep(q, "INSERT INTO grants (collection, partner_id, user_id, can_read, can_write) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (collection, partner_id, user_id) "
-                    "DO UPDATE SET can_read = can_read OR excluded.can_read, "
-                    "can_write = can_write OR excluded.can_write");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, g->collection);
-            sqlite3_bind_int64(st, 2, g->partner_id);
-            sqlite3_bind_int64(st, 3, g->user_id);
-            sqlite3_bind_int(st, 4, g->can_read);
-            sqlite3_bind_int(st, 5, g->can_write);
-            rc = step_done(q, st);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static int
-sq_grant_remove(struct sol_store *s, const struct sol_grant *g)
-{
-    struct sq_store *q = sq(s);
-    if (!g->collection || (g->partner_id == 0) == (g->user_id == 0))
-        return SOL_EINVAL;
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "UPDATE grants SET can_read = can_read AND NOT ?4, "
-                                   "can_write = can_write AND NOT ?5 "
-                                   "WHERE collection = ?1 AND partner_id = ?2 AND user_id = ?3");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, g->collection);
-            sqlite3_bind_int64(st, 2, g->partner_id);
-            sqlite3_bind_int64(st, 3, g->user_id);
-            sqlite3_bind_int(st, 4, g->can_read);
-            sqlite3_bind_int(st, 5, g->can_write);
-            rc = step_done(q, st);
-            if (rc == 0 && sqlite3_changes(q->db) == 0)
-                rc = SOL_ENOTFOUND;
-        }
-    }
-    if (rc == 0)
-        rc = sq_exec(q, "DELETE FROM grants WHERE can_read = 0 AND can_write = 0");
-    return wend(q, own, rc);
-}
-
-static int
-sq_grant_check(struct sol_store *s, const char *collection, int64_t user_id, int64_t partner_id,
-               bool *can_read, bool *can_write)
-{
-    struct sq_store *q = sq(s);
-    *can_read = *can_write = false;
-    sqlite3_stmt *st = prep(q, "SELECT coalesce(max(can_read), 0), coalesce(max(can_write), 0) "
-                               "FROM grants WHERE collection = ?1 AND "
-                               "((user_id = ?2 AND partner_id = 0) OR "
-                               "(partner_id = ?3 AND user_id = 0))");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, collection);
-    sqlite3_bind_int64(st, 2, user_id ? user_id : -1);
-    sqlite3_bind_int64(st, 3, partner_id ? partner_id : -1);
-    int rc = sqlite3_step(st), r = 0;
-    if (rc == SQLITE_ROW) {
-        *can_read = sqlite3_column_int(st, 0) != 0;
-        *can_write = sqlite3_column_int(st, 1) != 0;
-    } else {
-        r = sq_fail(q, rc);
-    }
-    done(q, st);
-    return r;
-}
-
-static void
-read_grant(sqlite3_stmt *st, void *p, bool *oom)
-{
-    struct sol_grant *g = p;
-    g->collection = col_dup(st, 0, oom);
-    g->partner_id = sqlite3_column_int64(st, 1);
-    g->user_id = sqlite3_column_int64(st, 2);
-    g->partner_name = col_dup(st, 3, oom);
-    g->user_name = col_dup(st, 4, oom);
-    g->can_read = sqlite3_column_int(st, 5) != 0;
-    g->can_write = sqlite3_column_int(st, 6) != 0;
-}
-
-static void
-grant_list_free_v(void *v, size_t n)
-{
-    sol_grant_list_free(v, n);
-}
-
-static int
-sq_grant_list(struct sol_store *s, const char *collection, struct sol_grant **out, size_t *n)
-{
-    struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, "SELECT g.collection, g.partner_id, g.user_id, p.name, u.name, "
-                               "g.can_read, g.can_write FROM grants g "
-                               "LEFT JOIN partners p ON p.id = g.partner_id "
-                               "LEFT JOIN users u ON u.id = g.user_id "
-                               "WHERE ?1 IS NULL OR g.collection = ?1 "
-                               "ORDER BY g.collection, g.user_id <> 0, p.name, u.name");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, collection);
-    return collect(q, st, sizeof **out, read_grant, grant_list_free_v, (void **)out, n);
-}
-
-/* ---- peers ---- */
-
-#define PEER_SELECT                                                                                \
-    "SELECT id, name, url, partner, token, config_json, created, last_sync FROM peers "
-
-static void
-read_peer(sqlite3_stmt *st, void *p, bool *oom)
-{
-    struct sol_peer *r = p;
-    r->id = sqlite3_column_int64(st, 0);
-    r->name = col_dup(st, 1, oom);
-    r->url = col_dup(st, 2, oom);
-    r->partner = col_dup(st, 3, oom);
-    r->token = col_dup(st, 4, oom);
-    r->config_json = col_dup(st, 5, oom);
-    r->created = sqlite3_column_int64(st, 6);
-    r->last_sync = sqlite3_column_int64(st, 7);
-}
-
-static void
-peer_clear_v(void *p)
-{
-    sol_peer_clear(p);
-}
-
-static void
-peer_list_free_v(void *v, size_t n)
-{
-    sol_peer_list_free(v, n);
-}
-
-static int
-sq_peer_put(struct sol_store *s, const struct sol_peer *p)
-{
-    struct sq_store *q = sq(s);
-    if (!p->name || !p->url)
-        return SOL_EINVAL;
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(
-            q, "INSERT INTO peers (name, url, partner, token, config_json, created, last_sync) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
-               "url = excluded.url, partner = excluded.partner, token = excluded.token, "
-               "config_json = excluded.config_json, last_sync = excluded.last_sync");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, p->name);
-            bind_text(st, 2, p->url);
-            bind_text(st, 3, p->partner);
-            bind_text(st, 4, p->token);
-            bind_text(st, 5, p->config_json);
-            sqlite3_bind_int64(st, 6, p->created ? p->created : sol_time_now());
-            sqlite3_bind_int64(st, 7, p->last_sync);
-            rc = step_done(q, st);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static int
-sq_peer_get(struct sol_store *s, const char *name, struct sol_peer *out)
-{
-    struct sq_store *q = sq(s);
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(q, PEER_SELECT "WHERE name = ?1");
-    if (!st)
-        return SOL_ESTORE;
-    bind_text(st, 1, name);
-    return get_one(q, st, out, read_peer, peer_clear_v);
-}
-
-static int
-sq_peer_list(struct sol_store *s, struct sol_peer **out, size_t *n)
-{
-    struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, PEER_SELECT "ORDER BY name");
-    if (!st)
-        return SOL_ESTORE;
-    return collect(q, st, sizeof **out, read_peer, peer_list_free_v, (void **)out, n);
-}
-
-static int
-sq_peer_delete(struct sol_store *s, const char *name)
-{
-    struct sq_store *q = sq(s);
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "DELETE FROM peers WHERE name = ?1");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            bind_text(st, 1, name);
-            rc = step_done(q, st);
-            if (rc == 0 && sqlite3_changes(q->db) == 0)
-                rc = SOL_ENOTFOUND;
-        }
-    }
-    return wend(q, own, rc);
-}
-
-/* ---- audit ---- */
-
-static int
-sq_audit(struct sol_store *s, const char *actor, const char *action, const char *target,
-         const char *details_json)
-{
-    struct sq_store *q = sq(s);
-    if (!actor || !action)
-        return SOL_EINVAL;
-    bool own;
-    int rc = wbegin(q, &own);
-    if (rc == 0) {
-        sqlite3_stmt *st = prep(q, "INSERT INTO audit (at, actor, action, target, details) "
-                                   "VALUES (?1, ?2, ?3, ?4, ?5)");
-        if (!st)
-            rc = SOL_ESTORE;
-        else {
-            sqlite3_bind_int64(st, 1, sol_time_now());
-            bind_text(st, 2, actor);
-            bind_text(st, 3, action);
-            bind_text(st, 4, target);
-            bind_text(st, 5, details_json);
-            rc = step_done(q, st);
-        }
-    }
-    return wend(q, own, rc);
-}
-
-static void
-read_audit(sqlite3_stmt *st, void *p, bool *oom)
-{
-    struct sol_audit_entry *e = p;
-    e->seq = sqlite3_column_int64(st, 0);
-    e->at = sqlite3_column_int64(st, 1);
-    e->actor = col_dup(st, 2, oom);
-    e->action = col_dup(st, 3, oom);
-    e->target = col_dup(st, 4, oom);
-    e->details = col_dup(st, 5, oom);
-}
-
-static void
-audit_list_free_v(void *v, size_t n)
-{
-    sol_audit_list_free(v, n);
-}
-
-static int
-sq_audit_list(struct sol_store *s, int64_t after, size_t limit, struct sol_audit_entry **out,
-              size_t *n)
-{
-    struct sq_store *q = sq(s);
-    sqlite3_stmt *st = prep(q, "SELECT seq, at, actor, action, target, details FROM audit "
-                               "WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-    if (!st)
-        return SOL_ESTORE;
-    sqlite3_bind_int64(st, 1, after);
-    sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-    return collect(q, st, sizeof **out, read_audit, audit_list_free_v, (void **)out, n);
-}
+/* SQLite's SQL, for the shared builders (store.h). */
+static const struct sol__sql_dialect sq_dialect = {
+    .name = "sqlite",
+    .param = '?',
+    .true_sql = "1",
+    .false_sql = "0",
+    .strpos = "instr",
+    .index_hints = true,
+    .row_lock = false,
+    .latest_flag = true,
+    .failed_statement_dooms_transaction = false,
+    .chunk = 0,
+    .begin_sql = "BEGIN IMMEDIATE",
+    .schema_begin_sql = "BEGIN IMMEDIATE",
+    .migrations = sol__schema_sqlite,
+    .teardown_sql = sol__schema_teardown_sqlite,
+};
 
 const struct sol__store_ops sol__store_sqlite_ops = {
     .name = "sqlite",
+    .dialect = &sq_dialect,
     .exists = sq_exists,
     .open = sq_open,
     .close = sq_close,
-    .errmsg = sq_errmsg,
-    .schema_version = sq_schema_version,
+    .exec = sq_exec_v,
+    .prepare = sq_prepare,
+    .bind = sq_bind,
+    .step = sq_step,
+    .columns = sq_columns,
+    .changes = sq_changes,
+    .reset = sq_reset,
+    .finish = sq_finish,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
-    .setting_get = sq_setting_get,
-    .setting_set = sq_setting_set,
-    .api_root_put = sq_api_root_put,
-    .api_root_get = sq_api_root_get,
-    .api_root_list = sq_api_root_list,
-    .api_root_delete = sq_api_root_delete,
-    .collection_put = sq_collection_put,
-    .collection_get = sq_collection_get,
-    .collection_list = sq_collection_list,
-    .collection_delete = sq_collection_delete,
-    .collection_count = sq_collection_count,
     .object_add = sq_object_add,
-    .objects_query = sq_objects_query,
-    .cursor_next = sq_cursor_next,
-    .cursor_close = sq_cursor_close,
-    .objects_delete = sq_objects_delete,
-    .dir = sq_dir,
-    .status_put = sq_status_put,
-    .status_get = sq_status_get,
-    .status_expire = sq_status_expire,
-    .partner_add = sq_partner_add,
-    .partner_get = sq_partner_get,
-    .partner_get_by_id = sq_partner_get_by_id,
-    .partner_list = sq_partner_list,
-    .partner_delete = sq_partner_delete,
-    .user_add = sq_user_add,
-    .user_get = sq_user_get,
-    .user_get_by_id = sq_user_get_by_id,
-    .user_list = sq_user_list,
-    .user_update = sq_user_update,
-    .user_delete = sq_user_delete,
-    .token_add = sq_token_add,
-    .token_find = sq_token_find,
-    .token_list = sq_token_list,
-    .token_revoke = sq_token_revoke,
-    .token_touch = sq_token_touch,
-    .grant_add = sq_grant_add,
-    .grant_remove = sq_grant_remove,
-    .grant_check = sq_grant_check,
-    .grant_list = sq_grant_list,
-    .peer_put = sq_peer_put,
-    .peer_get = sq_peer_get,
-    .peer_list = sq_peer_list,
-    .peer_delete = sq_peer_delete,
-    .audit = sq_audit,
-    .audit_list = sq_audit_list,
+    .lock_wait = sq_lock_wait,
     .collection_state = sq_collection_state,
+    .dir = sq_dir,
     .read_begin = sq_read_begin,
     .read_end = sq_read_end,
 };

@@ -767,6 +767,41 @@ test_status(void)
     CHECK_INT(sol_store_status_get(s, "st-1", &got), SOL_ENOTFOUND);
     CHECK_INT(sol_store_status_get(s, "st-2", &got), 0);
     sol_status_clear(&got);
+
+    /* Many entries of every kind (the store writes them in statements of up to 64 rows). */
+    enum { MANY = 101 };
+    static struct sol_status_entry many[3][MANY];
+    static char ids[3][MANY][48];
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < MANY; i++) {
+            snprintf(ids[k][i], sizeof ids[k][i], "indicator--%d-%03d", k, i);
+            many[k][i] = (struct sol_status_entry){
+                .id = ids[k][i], .version = "v", .message = k == 1 ? "no" : NULL};
+        }
+    struct sol_status st3 = {.id = "st-3",
+                             .status = "pending",
+                             .request_timestamp = ts("2030-01-01T00:00:00.000Z"),
+                             .successes = many[0],
+                             .n_successes = MANY,
+                             .failures = many[1],
+                             .n_failures = MANY - 37,
+                             .pendings = many[2],
+                             .n_pendings = 3};
+    CHECK_INT(sol_store_status_put(s, &st3), 0);
+    CHECK_INT(sol_store_status_get(s, "st-3", &got), 0);
+    CHECK_INT(got.n_successes, MANY);
+    CHECK_INT(got.n_failures, MANY - 37);
+    CHECK_INT(got.n_pendings, 3);
+    bool in_order = got.n_successes == MANY && got.n_failures == MANY - 37 && got.n_pendings == 3;
+    for (int i = 0; in_order && i < MANY; i++)
+        in_order = strcmp(got.successes[i].id, ids[0][i]) == 0 &&
+                   (i >= MANY - 37 || (strcmp(got.failures[i].id, ids[1][i]) == 0 &&
+                                       strcmp(got.failures[i].message, "no") == 0)) &&
+                   (i >= 3 || strcmp(got.pendings[i].id, ids[2][i]) == 0);
+    CHECK(in_order);
+    note("status st-3: %zu/%zu/%zu entries, %s", got.n_successes, got.n_failures, got.n_pendings,
+         in_order ? "in order" : "out of order");
+    sol_status_clear(&got);
     sol_store_close(s);
 }
 

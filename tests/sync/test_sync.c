@@ -912,19 +912,54 @@ test_thread(void)
     CHECK_INT(sol_peer_remove(sb, "zz-dead", "test", &err), 0);
 }
 
-/* Store fault injection: sb's backend with cursor_next failing after fault_rows rows. */
+/*
+ * Store fault injection: sb's backend with the statements of object queries (their SQL
+ * starts "SELECT o.seq", src/store/filter.c) failing after fault_rows rows.
+ */
 static struct sol__store_ops faulty_ops;
 static const struct sol__store_ops *real_ops;
-static int fault_rows = -1; /* rows read before the failure; -1: no failure */
+static int fault_rows = -1;              /* rows read before the failure; -1: no failure */
+static struct sol__stmt *query_stmts[8]; /* the object queries' statements, while held */
 
 static int
-faulty_cursor_next(struct sol_store_cursor *c, struct sol_object_row *row)
+faulty_prepare(struct sol_store *s, const char *sql, unsigned flags, struct sol__stmt **out)
 {
-    if (fault_rows == 0)
+    int rc = real_ops->prepare(s, sql, flags, out);
+    for (size_t i = 0; rc == 0 && strncmp(sql, "SELECT o.seq", 12) == 0 && i < 8; i++) {
+        if (!query_stmts[i]) {
+            query_stmts[i] = *out;
+            break;
+        }
+    }
+    return rc;
+}
+
+static bool
+is_query(struct sol__stmt *st)
+{
+    for (size_t i = 0; i < 8; i++)
+        if (query_stmts[i] == st)
+            return true;
+    return false;
+}
+
+static int
+faulty_step(struct sol__stmt *st)
+{
+    if (is_query(st) && fault_rows == 0)
         return SOL_ESTORE;
-    if (fault_rows > 0)
+    if (is_query(st) && fault_rows > 0)
         fault_rows--;
-    return real_ops->cursor_next(c, row);
+    return real_ops->step(st);
+}
+
+static void
+faulty_finish(struct sol__stmt *st)
+{
+    for (size_t i = 0; i < 8; i++)
+        if (query_stmts[i] == st)
+            query_stmts[i] = NULL;
+    real_ops->finish(st);
 }
 
 /* The number after "key": in a JSON setting of sb; -1 if absent. */
@@ -966,7 +1001,9 @@ test_read_fault(void)
     CHECK(pushed_seq > 0);
     real_ops = sb->ops;
     faulty_ops = *real_ops;
-    faulty_ops.cursor_next = faulty_cursor_next;
+    faulty_ops.prepare = faulty_prepare;
+    faulty_ops.step = faulty_step;
+    faulty_ops.finish = faulty_finish;
     sb->ops = &faulty_ops;
     struct sol_error err;
     struct sol_sync_report rep;

@@ -223,8 +223,8 @@ def main():
     drops = "".join("DROP TABLE IF EXISTS %s;\n" % t[0] for t in reversed(catalogue.tables))
     drops += "DROP TABLE IF EXISTS schema_version;\n"
     pg_drops = drops + "".join("DROP FUNCTION IF EXISTS %s;\n" % f for f in catalogue.functions)
-    parts.append("const char *const sol__schema_teardown_sqlite =\n" + c_string(drops) + ";")
-    parts.append("const char *const sol__schema_teardown_pg =\n" + c_string(pg_drops) + ";")
+    parts.append("const char sol__schema_teardown_sqlite[] =\n" + c_string(drops) + ";")
+    parts.append("const char sol__schema_teardown_pg[] =\n" + c_string(pg_drops) + ";")
     with open(target, "w", encoding="utf-8") as f:
         f.write("\n".join(parts) + "\n")
 
