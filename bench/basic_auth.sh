@@ -92,7 +92,7 @@ latency
 attacked_p50=$p50 attacked_p99=$p99
 wait "$attacker" 2>/dev/null
 attack_rps=$(awk '/^Requests\/sec/ { print int($2) }' "$tmp/attack")
-curl -s "http://127.0.0.1:$port/metrics" | grep '^solidarity_login' >"$tmp/metrics"
+curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/metrics" | grep '^solidarity_login' >"$tmp/metrics"
 
 ratio() { python3 -c "print('%.2f' % ($1 / $2 if $2 else 0))"; }
 ms() { python3 -c "

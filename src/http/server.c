@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "solidarity/access.h"
 #include "solidarity/alloc.h"
 #include "solidarity/formats.h"
 #include "solidarity/http.h"
@@ -245,6 +246,40 @@ serve_metrics(struct sol_http_server *srv, struct MHD_Connection *conn, const ch
                    n, NULL, NULL);
 }
 
+static void client_address(struct MHD_Connection *conn, char *out, size_t n);
+
+/*
+ * /metrics answers the node's admins only (access.h "Policy": every door asks who is
+ * asking): the counters of what was answered, and when, tell about others' requests. A
+ * scraper uses an admin's token (Prometheus: authorization credentials).
+ */
+static enum MHD_Result
+metrics_allowed(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
+                const char *url, struct request_state *st)
+{
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    char remote[64];
+    client_address(conn, remote, sizeof(remote));
+    struct sol_store *s = pool_take(srv);
+    struct sol_principal who;
+    unsigned wait = 0;
+    int rc = s ? sol_access_authenticate_from(s, sol_taxii_server_guard(srv->taxii), auth, remote,
+                                              &who, &wait)
+               : SOL_ESTORE;
+    pool_give(srv, s);
+    if (rc == 0 && who.is_admin)
+        return serve_metrics(srv, conn, method, url, st);
+    int status = rc == 0 ? 403 : rc == SOL_EAUTH ? 401 : rc == SOL_ELIMIT ? 429 : 503;
+    const char *msg = status == 403   ? "the metrics are for the node's admins\n"
+                      : status == 401 ? "the metrics need an admin's credentials\n"
+                                      : "try again in a moment\n";
+    const char *h401[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                          "Basic realm=\"solidarity\", Bearer realm=\"solidarity\"", NULL};
+    return respond(srv, conn, method, url, st, status, "text/plain; charset=utf-8",
+                   dup_bytes(msg, strlen(msg)), strlen(msg), rc == 0 ? who.name : NULL,
+                   status == 401 ? h401 : NULL);
+}
+
 static enum MHD_Result
 serve_own(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
           const char *url, struct request_state *st)
@@ -261,7 +296,7 @@ serve_own(struct sol_http_server *srv, struct MHD_Connection *conn, const char *
                        dup_bytes(home_page, sizeof(home_page) - 1), sizeof(home_page) - 1, NULL,
                        NULL);
     if (strcmp(url, "/metrics") == 0)
-        return serve_metrics(srv, conn, method, url, st);
+        return metrics_allowed(srv, conn, method, url, st);
     /* /healthz: the store answers. */
     struct sol_store *s = pool_take(srv);
     bool ok = s && sol_store_schema_version(s) > 0;

@@ -545,8 +545,9 @@ status_owner(const struct sol_status *st, const struct sol_principal *who)
 }
 
 /*
- * §4.3: GET {api-root}/status/{status-id}/. Only the user who made the request (or an
- * admin) may read a status; for anyone else it does not exist.
+ * §4.3: GET {api-root}/status/{status-id}/. Only the user who made the request may read a
+ * status; for anyone else, admins included, it does not exist (it names objects and
+ * versions, and an admin sees objects by clearance and TLP:RED recipients like everyone).
  */
 static int
 ep_status(struct ctx *c)
@@ -558,7 +559,7 @@ ep_status(struct ctx *c)
     int rc = sol_store_status_get(c->s, c->rt.status_id, &st);
     if (rc < 0 && rc != SOL_ENOTFOUND)
         return store_failure(c, rc);
-    if (rc == SOL_ENOTFOUND || (!c->who.is_admin && !status_owner(&st, &c->who)) ||
+    if (rc == SOL_ENOTFOUND || !status_owner(&st, &c->who) ||
         st.request_timestamp < sol_time_now() - STATUS_RETENTION) {
         sol_status_clear(&st);
         return sol__taxii_error(c->resp, 404,

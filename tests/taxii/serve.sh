@@ -129,7 +129,7 @@ req GET /intel/ -H "Authorization: Basic $(var basic_bob)"
 check "Basic credentials: 200" test "$status" = 200
 req GET /intel/ -H "Authorization: Basic $(var basic_bob)"
 check "Basic credentials again: 200" test "$status" = 200
-req GET /metrics
+req GET /metrics -H "Authorization: Bearer $admin"
 check "the second Basic login is remembered, its password not checked again" \
   grep -qx 'solidarity_login_remembered_total 1' "$tmp/body"
 # Failed logins: 10 from one address are answered 401, then 429 with Retry-After, and
@@ -142,7 +142,7 @@ req GET /intel/ -H "Authorization: Basic $(printf 'mallory:guess' | base64)"
 check "the eleventh from the same address: 429" test "$status" = 429
 check "with a Retry-After in seconds" grep -Eq '^[1-9][0-9]*$' <<<"$(hdr Retry-After)"
 check "the 429 is a TAXII error" test "$(js "d['http_status']")" = 429
-req GET /metrics
+req GET /metrics -H "Authorization: Bearer $admin"
 check "the refused attempt was not checked" \
   grep -qx 'solidarity_login_refused_total{reason="failures"} 1' "$tmp/body"
 req GET /intel/ -H "Authorization: Basic $(var basic_bob)"
@@ -271,8 +271,12 @@ all_ids "$admin" 7
 check "after them: 204 objects by paging, none lost, none twice" \
   test "$(wc -l <"$tmp/ids")" = 204 -a "$(sort -u "$tmp/ids" | wc -l)" = 204
 
-req GET /metrics
+req GET /metrics -H "Authorization: Bearer $admin"
 check "/metrics counts requests by status" grep -q 'solidarity_http_requests_total{code="202"}' "$tmp/body"
+req GET /metrics
+check "/metrics without credentials: 401" test "$status" = 401
+req GET /metrics -H "Authorization: Bearer $alice"
+check "/metrics for someone who is not an admin: 403 (access.h: every door asks who asks)" test "$status" = 403
 check "the request log names method, path and status" grep -q '^GET /intel/ 401 ' "$tmp/log"
 
 # Discovery (TAXII 2.1 §4.1) from the node's settings, read at each discovery, so that
