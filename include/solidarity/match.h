@@ -72,6 +72,7 @@ struct sol_obs_prop {
     const char *s;
     uint32_t n;
     int64_t i;
+    const char *field; /* the log field it came from (a constant string), or NULL */
 };
 
 struct sol_obs_object {
@@ -84,6 +85,11 @@ struct sol_obs {
     sol_time_t time_last; /* for an observation that spans an interval (STIX observed-data:
                              time is first_observed, this last_observed), its end; 0 or
                              not after time: the observation is the one instant time */
+    /* Where it was read: the log as named to the reader, the line (for STIX input, the
+       object's place in the document, from 1; 0 when not known) and the byte offset of
+       the record's start in the uncompressed log (0 when not known). */
+    const char *source;
+    uint64_t line, offset;
     uint32_t nobj, nprop;
     bool truncated; /* objects, props or scratch space ran out: some values were dropped */
     struct sol_obs_object obj[SOL_OBS_MAX_OBJECTS];
@@ -173,6 +179,17 @@ SOL_API void sol_match_index_get(const struct sol_match_index *idx, size_t i,
 
 struct sol_match_scanner;
 
+/* Where one hit was read: the detection context a responder asks for. */
+struct sol_match_context {
+    const char *source; /* the log as named to its reader (owned by the scanner) */
+    uint64_t line;      /* its line (sol_obs), 0 when not known */
+    uint64_t offset;    /* the byte offset of the record in the uncompressed log */
+    sol_time_t time;    /* the event's time */
+    char field[64];     /* the log field whose value hit, "" when not known */
+    char property[128]; /* that value's STIX object type and path ("domain-name:value") */
+    char value[256];    /* the value (cut at 255 bytes), "" when not known */
+};
+
 /* One indicator's hits in a scan. */
 struct sol_match_hit {
     uint32_t indicator; /* index for sol_match_index_get() */
@@ -183,6 +200,10 @@ struct sol_match_hit {
        point to, "1"), and its time; else NULL. Owned by the scanner. */
     const char *observation;
     sol_time_t observation_time;
+    /* With sol_match_scanner_keep_context(): where the earliest hits were read (at most
+       the number asked for, in time order). Owned by the scanner. */
+    const struct sol_match_context *context;
+    uint32_t ncontext;
 };
 
 /* A scanner for one thread over a built index. NULL on no memory. */
@@ -200,6 +221,15 @@ SOL_API const uint32_t *sol_match_scanner_last(const struct sol_match_scanner *s
 /* Keep the first observation of each indicator's hits (for observed-data in the
    sightings). Costs one copy per indicator sighted, none per event. */
 SOL_API void sol_match_scanner_keep_observations(struct sol_match_scanner *sc, bool keep);
+
+/*
+ * Keep the detection context of each indicator's earliest n hits (0: none, the default):
+ * the log, line and offset, event time, and the field, property and value that hit. The
+ * value is known when a key of the value led to the indicator; for brackets evaluated
+ * on every observation and for the completion of patterns over several observations
+ * the field, property and value are "" when no key did. Costs a copy per kept hit.
+ */
+SOL_API void sol_match_scanner_keep_context(struct sol_match_scanner *sc, unsigned n);
 
 /* How a scanner judges an indicator's validity [valid_from, valid_until). */
 enum sol_match_validity {
@@ -299,6 +329,27 @@ SOL_API void sol_log_reader_set_follow(struct sol_log_reader *r, bool follow);
 
 /* ---- Sightings. ---- */
 
+/*
+ * The extension that carries a sighting's detection context (STIX 2.1 §7.3, a property
+ * extension; its definition is in solidarity-scan(1)):
+ *   "extensions": {"extension-definition--24746a4d-8268-4df6-be61-306b2f59629d": {
+ *     "extension_type": "property-extension",
+ *     "detections": [{"source": "dns.log", "line": 12, "byte_offset": 1834,
+ *                     "event_time": "...", "field": "query",
+ *                     "property": "domain-name:value", "value": "evil.example"}, ...]}}
+ * one entry per kept hit (sol_match_scanner_keep_context()), earliest first.
+ */
+#define SOL_SCAN_CONTEXT_EXTENSION_ID "extension-definition--24746a4d-8268-4df6-be61-306b2f59629d"
+
+/* An earlier version of a sighting, which the next keeps the id and created of. */
+struct sol_sighting_prior {
+    char id[64];                  /* "sighting--..." */
+    sol_time_t created, modified; /* milliseconds, as written */
+    uint64_t count;               /* as written */
+    sol_time_t last_seen;
+    char observed_data_ref[80]; /* its observed-data, "" when none */
+};
+
 struct sol_sighting_options {
     const char *identity_id; /* where_sighted_refs; required */
     sol_time_t now;          /* created/modified; 0 = the current time */
@@ -313,13 +364,25 @@ struct sol_sighting_options {
     int tlp;
     int (*indicator_tlp)(void *tlp_ud, const char *indicator_id);
     void *tlp_ud;
+    /* The earlier version of hit h's sighting (of indicator_id), when the caller holds
+       one: fill *out and return true. NULL: there is none. */
+    bool (*prior)(void *ud, const struct sol_match_hit *h, const char *indicator_id,
+                  struct sol_sighting_prior *out);
+    /* Told each sighting as it is written (e.g. to be the prior of the next). */
+    void (*written)(void *ud, const struct sol_match_hit *h, const struct sol_sighting_prior *s);
+    void *ud;
+    /* When not NULL, counts the observations left out because they could not be
+       written as valid STIX (their sightings are written without them). */
+    size_t *observations_left_out;
 };
 
 /*
- * Append to w one STIX 2.1 sighting (§5.6... "sighting", §4.2 of SROs) per hit: count,
- * first_seen, last_seen, sighting_of_ref, where_sighted_refs. Its id is a UUIDv5 of the
- * indicator, identity and first_seen, so a re-run of the same scan names the same
- * sightings. Returns 0 or SOL_ENOMEM.
+ * Append to w one STIX 2.1 sighting (§5.6) per hit with a count: count, first_seen,
+ * last_seen, sighting_of_ref, where_sighted_refs, the detection context when the hit
+ * has one, and with with_observed_data its first observation (its SCOs and an
+ * observed-data, when they are valid STIX, before the sighting). A new sighting gets a
+ * random (version 4) id (§2.9); a new version of a prior one keeps its id and created
+ * (§3.6), and an unchanged one is written as it was. Returns 0 or SOL_ENOMEM.
  */
 SOL_API int sol_match_write_sightings(const struct sol_match_index *idx,
                                       const struct sol_match_hit *hits, size_t n,

@@ -62,6 +62,8 @@ struct sol_scan_options {
     /* Values known to be benign (formats.h): an indicator is matched only on its values on
        no list, and not at all when all are (each said through notice()). NULL: none. */
     const struct sol_warninglists *warninglists;
+    unsigned context; /* detection context: the earliest hits kept per sighting
+                         (log, line, offset, field, value, time; match.h); 0: none */
     /* When an indicator's validity is judged (match.h): at each event's time (the
        default), at any time (a retro-hunt), or at as_of. */
     enum sol_match_validity validity;
@@ -119,7 +121,12 @@ struct sol_scan_result {
     const struct sol_match_hit *hits;
     size_t nhits;
     const struct sol_match_index *idx;
-    /* The bundle of sightings (with a trailing newline); empty with follow. */
+    /* Observations left out of --with-observed-data because they could not be written
+       as valid STIX (each sighting is written, without it). */
+    size_t observations_left_out;
+    /* The bundle of sightings (with a trailing newline); empty with follow. A sighting
+       the store_to collection already holds (same indicator, identity and first hit)
+       comes out as its next version: same id and created (STIX 2.1 §3.6). */
     struct sol_buf bundle;
     /* With store_to: what the ingest did, the collection's id, and why storing failed
        ("" when it did not). */

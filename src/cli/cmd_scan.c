@@ -65,6 +65,8 @@ help(FILE *f)
                "  --include-warninglisted  also raise sightings on values on a warninglist\n"
                "                      (by default an indicator is matched only on its values on\n"
                "                      no warninglist of the node or --warninglist)\n"
+               "  --context N         say where the first N hits of each sighting were read: log,\n"
+               "                      line, byte offset, field, value, time (default 10; 0: no)\n"
                "  --quiet, -q         no summary on standard error\n"
                "  --help, -h          this text\n\n"
                "exit status: 0 something sighted, 1 nothing sighted, 2 an error.\n");
@@ -202,7 +204,7 @@ cli_cmd_scan(int argc, char **argv)
     size_t nwl = 0;
     bool retro = false;
     bool do_follow = false, quiet = cli_globals.quiet, with_od = false, include_wl = false;
-    long threads = 1;
+    long threads = 1, context = 10;
     int tlp = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -227,6 +229,11 @@ cli_cmd_scan(int argc, char **argv)
             threads = strtol(argv[++i], &end, 10);
             if (*end || threads < 1 || threads > 256)
                 return cli_usage("scan", "--threads takes a number from 1 to 256");
+        } else if (strcmp(a, "--context") == 0 && more) {
+            char *end;
+            context = strtol(argv[++i], &end, 10);
+            if (*end || context < 0 || context > 1000)
+                return cli_usage("scan", "--context takes a number from 0 to 1000");
         } else if (strcmp(a, "--retro") == 0) {
             retro = true;
         } else if (strcmp(a, "--as-of") == 0 && more) {
@@ -355,6 +362,7 @@ cli_cmd_scan(int argc, char **argv)
         .warninglists = wl && sol_warninglists_count(wl, NULL) ? wl : NULL,
         .actor = cli_actor(),
         .with_observed_data = with_od,
+        .context = (unsigned)context,
         .validity = retro       ? SOL_MATCH_VALID_ANY
                     : as_of_arg ? SOL_MATCH_VALID_AS_OF
                                 : SOL_MATCH_VALID_AT_EVENT,

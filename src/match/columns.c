@@ -17,6 +17,8 @@ sol__mcols_free(struct sol__mcols *c)
     sol_free(c->fields);
     sol_free(c->is_set);
     sol_free(c->rule_of);
+    sol_free(c->rule_next);
+    c->rule_next = NULL;
     c->fields = NULL;
     c->is_set = NULL;
     c->rule_of = NULL;
@@ -31,8 +33,17 @@ sol__mcols_set(struct sol__mcols *c, const struct sol_log_mapping *map, char **n
     c->nfields = n;
     c->is_set = sol_calloc(n + 1, sizeof *c->is_set);
     c->rule_of = sol_calloc(n + 1, sizeof *c->rule_of);
-    if (!c->is_set || !c->rule_of)
+    c->rule_next = sol_calloc(map->n + 1, sizeof *c->rule_next);
+    if (!c->is_set || !c->rule_of || !c->rule_next)
         return SOL_ENOMEM;
+    for (size_t k = 0; k < map->n; k++) {
+        c->rule_next[k] = -1;
+        for (size_t j = k + 1; j < map->n; j++)
+            if (strcmp(map->rules[k].field, map->rules[j].field) == 0) {
+                c->rule_next[k] = (int)j;
+                break;
+            }
+    }
     for (size_t i = 0; i < n; i++) {
         c->rule_of[i] = -1;
         for (size_t k = 0; k < map->n; k++)

@@ -236,9 +236,10 @@ address_object(struct sol_obs *obs, const char *s, size_t n)
     return sol_obs_value_object(obs, "domain-name", s, n, false);
 }
 
-int
-sol__mrule_apply(struct sol__mline *ln, const struct sol__mrule *r, const char *s, size_t n,
-                 bool is_number, double number)
+/* Apply one rule; sol__mrule_apply() then names the field on what it added. */
+static int
+apply(struct sol__mline *ln, const struct sol__mrule *r, const char *s, size_t n, bool is_number,
+      double number)
 {
     struct sol_obs *obs = ln->obs;
     switch (r->kind) {
@@ -329,6 +330,18 @@ sol__mrule_apply(struct sol__mline *ln, const struct sol__mrule *r, const char *
         return sol_obs_add_str(obs, o, r->path, s, n);
     }
     }
+}
+
+int
+sol__mrule_apply(struct sol__mline *ln, const struct sol__mrule *r, const char *s, size_t n,
+                 bool is_number, double number)
+{
+    struct sol_obs *obs = ln->obs;
+    uint32_t before = obs->nprop;
+    int rc = apply(ln, r, s, n, is_number, number);
+    for (uint32_t i = before; i < obs->nprop; i++)
+        obs->prop[i].field = r->field;
+    return rc;
 }
 
 /*

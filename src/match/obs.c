@@ -45,6 +45,7 @@ new_prop(struct sol_obs *obs, int obj, const char *path, uint8_t kind)
     p->s = NULL;
     p->n = 0;
     p->i = 0;
+    p->field = NULL;
     return p;
 }
 

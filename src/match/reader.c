@@ -115,6 +115,7 @@ take_line(struct sol_log_reader *r, size_t n, size_t consumed)
 {
     r->line = r->buf + r->start;
     r->line_at = r->start;
+    r->line_offset = r->bytes;
     r->start += consumed;
     r->bytes += consumed;
     if (n && r->line[n - 1] == '\r')
@@ -386,7 +387,11 @@ sol_log_reader_next(struct sol_log_reader *r, const struct sol_obs **obs, struct
     sol_obs_reset(&r->obs);
     r->ln.ntyped = 0;
     int rc = r->fmt->next(r, err);
-    if (rc == 0)
+    if (rc == 0) {
+        r->obs.source = r->name;
+        r->obs.line = r->lineno;
+        r->obs.offset = r->line_offset;
         *obs = &r->obs;
+    }
     return rc;
 }

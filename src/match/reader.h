@@ -93,7 +93,7 @@ struct sol_log_reader {
     size_t line_n;
     bool have_peeked; /* detection read the first line: the next call returns it again */
     size_t lineno, line_at;
-    uint64_t bytes;
+    uint64_t bytes, line_offset; /* bytes read before the current line */
     /* the format */
     const struct sol__mlog_format *fmt;
     const struct sol_log_mapping *map;
@@ -165,15 +165,17 @@ void sol__mjson_free(struct sol_log_reader *r);
 struct sol__mcols {
     char **fields; /* the names, from the header */
     size_t nfields;
-    bool *is_set; /* Zeek: a set or vector, its items separated by setsep */
-    int *rule_of; /* the mapping rule of each field, or -1 */
+    bool *is_set;   /* Zeek: a set or vector, its items separated by setsep */
+    int *rule_of;   /* the first mapping rule of each field, or -1 */
+    int *rule_next; /* per rule: the next rule of the same field, or -1 */
     const char *cols[SOL__MCOLS_MAX];
     size_t col_n[SOL__MCOLS_MAX];
     size_t ncols;
     char unset[32], empty[32]; /* values that mean "no value" */
 };
 
-/* Take names (n of them, allocated, now owned by c) as the columns; each gets its rule. */
+/* Take names (n of them, allocated, now owned by c) as the columns; each gets its rules
+   (a field may feed several: rule_of[i], then rule_next[] until -1). */
 int sol__mcols_set(struct sol__mcols *c, const struct sol_log_mapping *map, char **names, size_t n);
 /* Split s at sep into c->cols (pointers into s); returns the count (may exceed the max). */
 size_t sol__mcols_split(struct sol__mcols *c, const char *s, size_t n, char sep);

@@ -159,10 +159,12 @@ csv_next(struct sol_log_reader *r, struct sol_error *err)
     for (size_t i = 0; i < c->c.ncols; i++) {
         if (c->c.rule_of[i] < 0)
             continue;
-        const struct sol__mrule *rule = &r->map->rules[c->c.rule_of[i]];
-        if (sol__mrule_apply(&r->ln, rule, c->c.cols[i], c->c.col_n[i], false, 0) < 0 &&
-            rule->kind == SOL__MR_TIME)
-            return sol__mreader_bad_line(r, err, "the time does not parse");
+        for (int k = c->c.rule_of[i]; k >= 0; k = c->c.rule_next[k]) {
+            const struct sol__mrule *rule = &r->map->rules[k];
+            if (sol__mrule_apply(&r->ln, rule, c->c.cols[i], c->c.col_n[i], false, 0) < 0 &&
+                rule->kind == SOL__MR_TIME)
+                return sol__mreader_bad_line(r, err, "the time does not parse");
+        }
     }
     return 0;
 }

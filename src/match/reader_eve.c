@@ -22,6 +22,8 @@ static const struct sol__mrule eve_rules[] = {
     {"dns.grouped.CNAME", "domain-name", "value", SOL__MR_VALUE, NULL},
     {"http.hostname", "domain-name", "value", SOL__MR_VALUE, NULL},
     {"http.url", "url", "value", SOL__MR_URI, "http.hostname"},
+    {"http.url", "network-traffic", "extensions.http-request-ext.request_value", SOL__MR_PROP,
+     NULL},
     {"http.http_user_agent", "network-traffic",
      "extensions.http-request-ext.request_header.User-Agent", SOL__MR_PROP, NULL},
     {"http.http_method", "network-traffic", "extensions.http-request-ext.request_method",

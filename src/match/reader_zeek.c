@@ -22,6 +22,7 @@ static const struct sol__mrule zeek_rules[] = {
     {"answers", "ip-or-domain", "value", SOL__MR_VALUE, NULL},
     {"host", "domain-name", "value", SOL__MR_VALUE, NULL},
     {"uri", "url", "value", SOL__MR_URI, "host"},
+    {"uri", "network-traffic", "extensions.http-request-ext.request_value", SOL__MR_PROP, NULL},
     {"user_agent", "network-traffic", "extensions.http-request-ext.request_header.User-Agent",
      SOL__MR_PROP, NULL},
     {"method", "network-traffic", "extensions.http-request-ext.request_method", SOL__MR_PROP, NULL},
@@ -171,17 +172,19 @@ zeek_next(struct sol_log_reader *r, struct sol_error *err)
         struct sol_str v = {c->cols[i], c->col_n[i]};
         if (sol_str_eqc(v, c->unset) || sol_str_eqc(v, c->empty))
             continue;
-        const struct sol__mrule *rule = &r->map->rules[c->rule_of[i]];
-        if (c->is_set[i]) {
-            size_t a = 0;
-            for (size_t j = 0; j <= v.n; j++)
-                if (j == v.n || v.p[j] == z->setsep) {
-                    (void)sol__mrule_apply(&r->ln, rule, v.p + a, j - a, false, 0);
-                    a = j + 1;
-                }
-        } else if (sol__mrule_apply(&r->ln, rule, v.p, v.n, false, 0) < 0 &&
-                   rule->kind == SOL__MR_TIME) {
-            return sol__mreader_bad_line(r, err, "the time does not parse");
+        for (int ru = c->rule_of[i]; ru >= 0; ru = c->rule_next[ru]) {
+            const struct sol__mrule *rule = &r->map->rules[ru];
+            if (c->is_set[i]) {
+                size_t a = 0;
+                for (size_t j = 0; j <= v.n; j++)
+                    if (j == v.n || v.p[j] == z->setsep) {
+                        (void)sol__mrule_apply(&r->ln, rule, v.p + a, j - a, false, 0);
+                        a = j + 1;
+                    }
+            } else if (sol__mrule_apply(&r->ln, rule, v.p, v.n, false, 0) < 0 &&
+                       rule->kind == SOL__MR_TIME) {
+                return sol__mreader_bad_line(r, err, "the time does not parse");
+            }
         }
     }
     return 0;

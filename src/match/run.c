@@ -339,6 +339,71 @@ resolve_collection(struct sol_store *store, const char *name, char *out, size_t 
     return 0;
 }
 
+/*
+ * Call fn with each object of the given types in collection (latest versions, as the
+ * node's own operator sees them); an object that does not parse is counted in *bad.
+ * Stops at fn's first non-zero return, which it returns; else 0.
+ */
+static int
+each_object(struct sol_store *store, const char *collection, const char *const *types,
+            size_t ntypes, const char *identity,
+            int (*fn)(void *ud, const struct sol_object_row *row, const struct sol_json *obj),
+            void *ud, size_t *n, size_t *bad, struct sol_error *err)
+{
+    struct sol_object_filter f = {
+        .collection = collection,
+        .types = types,
+        .n_types = ntypes,
+        .version_match = SOL_VERSION_LAST,
+        .max_tlp = SOL_TLP_RED,
+        .asker_identity = identity,
+    };
+    struct sol_store_cursor *c = NULL;
+    int rc = sol_store_objects_query(store, &f, &c);
+    if (rc)
+        return sol_error_set(err, rc, "collection %s: %s", collection, sol_store_errmsg(store));
+    struct sol_json_doc *doc = sol_json_doc_new(NULL);
+    if (!doc) {
+        sol_store_cursor_close(c);
+        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    }
+    struct sol_object_row row;
+    while ((rc = sol_store_cursor_next(c, &row)) == 0) {
+        const struct sol_json *root;
+        (*n)++;
+        if (sol_json_parse(doc, row.json.p, row.json.n, &root, NULL) != 0)
+            (*bad)++;
+        else if ((rc = fn(ud, &row, root)) != 0)
+            break;
+    }
+    sol_store_cursor_close(c);
+    sol_json_doc_free(doc);
+    if (rc != SOL_EEOF)
+        return sol_error_set(err, rc, "collection %s: %s", collection,
+                             rc == SOL_ENOMEM ? "out of memory" : sol_store_errmsg(store));
+    return 0;
+}
+
+struct adding {
+    const struct sol_scan_options *o;
+    struct sol_match_index *idx;
+    struct sol__scan_tlps *tlps;
+    struct wl_count wc;
+    size_t bad;
+    struct sol_error e;
+};
+
+/* One object of a collection to the index; an indicator's TLP is noted too. */
+static int
+add_one(void *ud, const struct sol_object_row *row, const struct sol_json *obj)
+{
+    struct adding *a = ud;
+    if (add_objects(a->o, a->idx, obj, &a->wc, &a->bad, &a->e) == SOL_ENOMEM ||
+        (sol_str_eqc(row->type, "indicator") && tlps_note(a->tlps, row->id, row->tlp) != 0))
+        return SOL_ENOMEM;
+    return 0;
+}
+
 /* The indicators (and the malware and tools they indicate) of a collection of the node,
    as the node's own operator sees them. */
 static int
@@ -351,51 +416,21 @@ load_collection(const struct sol_scan_options *o, struct sol_match_index *idx,
     if (rc)
         return rc;
     static const char *const types[] = {"indicator", "malware", "tool", "relationship"};
-    struct sol_object_filter f = {
-        .collection = collection,
-        .types = types,
-        .n_types = 4,
-        .version_match = SOL_VERSION_LAST,
-        .max_tlp = SOL_TLP_RED,
-        .asker_identity = identity,
-    };
-    struct sol_store_cursor *c = NULL;
-    if ((rc = sol_store_objects_query(o->store, &f, &c)) != 0)
-        return sol_error_set(err, rc, "collection %s: %s", collection, sol_store_errmsg(o->store));
-    struct sol_json_doc *doc = sol_json_doc_new(NULL);
-    if (!doc) {
-        sol_store_cursor_close(c);
-        return sol_error_set(err, SOL_ENOMEM, "out of memory");
-    }
-    struct sol_object_row row;
-    size_t bad = 0, n = 0;
-    struct sol_error e;
-    memset(&e, 0, sizeof e);
-    struct wl_count wc = {0};
-    while ((rc = sol_store_cursor_next(c, &row)) == 0) {
-        const struct sol_json *root;
-        n++;
-        if (sol_json_parse(doc, row.json.p, row.json.n, &root, NULL) != 0) {
-            bad++;
-            continue;
-        }
-        if (add_objects(o, idx, root, &wc, &bad, &e) == SOL_ENOMEM ||
-            (sol_str_eqc(row.type, "indicator") && tlps_note(tlps, row.id, row.tlp) != 0)) {
-            rc = SOL_ENOMEM;
-            break;
-        }
-    }
-    sol_store_cursor_close(c);
-    sol_json_doc_free(doc);
-    if (rc != SOL_EEOF)
-        return sol_error_set(err, rc, "collection %s: %s", collection,
-                             rc == SOL_ENOMEM ? "out of memory" : sol_store_errmsg(o->store));
+    struct adding a;
+    memset(&a, 0, sizeof a);
+    a.o = o;
+    a.idx = idx;
+    a.tlps = tlps;
+    size_t n = 0;
+    rc = each_object(o->store, collection, types, 4, identity, add_one, &a, &n, &a.bad, err);
+    if (rc)
+        return rc;
     if (!n)
         notice(o, SOL_SCAN_WARNING, "collection %s: no indicators", name);
-    wl_notice(o, name, &wc);
-    if (bad)
+    wl_notice(o, name, &a.wc);
+    if (a.bad)
         notice(o, SOL_SCAN_INFO, "collection %s: %zu indicator%s skipped (first: %s)", collection,
-               bad, bad == 1 ? "" : "s", e.msg);
+               a.bad, a.bad == 1 ? "" : "s", a.e.msg);
     return 0;
 }
 
@@ -479,12 +514,13 @@ close_log(FILE *f)
 static void
 bad_record_text(char *out, size_t n, const char *path, const struct sol_error *err)
 {
+    /* Each part cut to its share of a message line (MSG bytes). */
     if (err->path[0])
-        snprintf(out, n, "%s: %s: %s", path, err->path, err->msg);
+        snprintf(out, n, "%.200s: %.100s: %.280s", path, err->path, err->msg);
     else if (err->line)
-        snprintf(out, n, "%s:%u: %s", path, err->line, err->msg);
+        snprintf(out, n, "%.200s:%u: %.380s", path, err->line, err->msg);
     else
-        snprintf(out, n, "%s: %s", path, err->msg);
+        snprintf(out, n, "%.200s: %.390s", path, err->msg);
 }
 
 /* A bad record: remembered for the notices (the first few) and counted. */
@@ -657,6 +693,7 @@ run_pool(const struct sol_scan_options *o, const struct sol_match_index *idx,
         }
         sol_match_scanner_keep_observations(w[t].sc, o->with_observed_data);
         sol_match_scanner_set_validity(w[t].sc, o->validity, o->as_of);
+        sol_match_scanner_keep_context(w[t].sc, o->context);
         if (t == 0)
             continue;
         if (pthread_create(&w[t].th, NULL, worker_main, &w[t]) != 0)
@@ -713,18 +750,148 @@ out:
     return rc;
 }
 
+/* ---- Earlier versions of the sightings ---- */
+
+/* A sighting already written (or held by the node), by its indicator and first hit. */
+struct prior {
+    char indicator[128];
+    sol_time_t first_seen;
+    struct sol_sighting_prior p;
+};
+
+struct priors {
+    struct prior *v;
+    size_t n, cap;
+};
+
+static struct prior *
+prior_find(const struct priors *ps, const char *indicator, sol_time_t first_seen)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->v[i].first_seen == first_seen && strcmp(ps->v[i].indicator, indicator) == 0)
+            return &ps->v[i];
+    return NULL;
+}
+
+static int
+prior_put(struct priors *ps, const char *indicator, sol_time_t first_seen,
+          const struct sol_sighting_prior *p)
+{
+    struct prior *x = prior_find(ps, indicator, first_seen);
+    if (!x) {
+        if (ps->n == ps->cap) {
+            size_t nc = ps->cap ? ps->cap * 2 : 16;
+            struct prior *nv = sol_realloc(ps->v, nc * sizeof *nv);
+            if (!nv)
+                return SOL_ENOMEM;
+            ps->v = nv;
+            ps->cap = nc;
+        }
+        x = &ps->v[ps->n++];
+        snprintf(x->indicator, sizeof x->indicator, "%s", indicator);
+        x->first_seen = first_seen;
+    }
+    x->p = *p;
+    return 0;
+}
+
+struct prior_ctx {
+    struct priors *ps;
+    const struct sol_match_index *idx;
+};
+
+static bool
+prior_of(void *ud, const struct sol_match_hit *h, const char *indicator,
+         struct sol_sighting_prior *out)
+{
+    struct prior_ctx *c = ud;
+    const struct prior *x = prior_find(c->ps, indicator, h->first_seen);
+    if (x)
+        *out = x->p;
+    return x != NULL;
+}
+
+static void
+prior_written(void *ud, const struct sol_match_hit *h, const struct sol_sighting_prior *s)
+{
+    struct prior_ctx *c = ud;
+    struct sol_match_indicator ind;
+    sol_match_index_get(c->idx, h->indicator, &ind);
+    (void)prior_put(c->ps, ind.id, h->first_seen, s);
+}
+
+static sol_time_t
+json_time(const struct sol_json *o, const char *key)
+{
+    struct sol_str s = sol_json_str(sol_json_get(o, key));
+    sol_time_t t = 0;
+    if (s.p)
+        (void)sol_time_parse(s.p, s.n, 0, &t, NULL, NULL);
+    return t;
+}
+
+struct loading {
+    struct priors *ps;
+    const char *identity;
+};
+
+/* One stored sighting by this identity, as a prior. */
+static int
+prior_one(void *ud, const struct sol_object_row *row, const struct sol_json *o)
+{
+    (void)row;
+    struct loading *l = ud;
+    struct sol_str by = sol_json_str(sol_json_get(o, "created_by_ref"));
+    struct sol_str ind = sol_json_str(sol_json_get(o, "sighting_of_ref"));
+    struct sol_str id = sol_json_str(sol_json_get(o, "id"));
+    if (!by.p || !sol_str_eqc(by, l->identity) || !ind.p || ind.n >= 128 || !id.p || id.n >= 64)
+        return 0;
+    struct sol_sighting_prior p;
+    memset(&p, 0, sizeof p);
+    memcpy(p.id, id.p, id.n);
+    p.created = json_time(o, "created");
+    p.modified = json_time(o, "modified");
+    p.last_seen = json_time(o, "last_seen");
+    const struct sol_json *cnt = sol_json_get(o, "count");
+    p.count = cnt && cnt->type == SOL_JSON_INT && cnt->u.i > 0 ? (uint64_t)cnt->u.i : 0;
+    const struct sol_json *od = sol_json_get(o, "observed_data_refs");
+    struct sol_str odr = od && od->type == SOL_JSON_ARRAY && od->n ? sol_json_str(od + 1)
+                                                                   : (struct sol_str){NULL, 0};
+    if (odr.p && odr.n < sizeof p.observed_data_ref)
+        memcpy(p.observed_data_ref, odr.p, odr.n);
+    char indicator[128];
+    memcpy(indicator, ind.p, ind.n);
+    indicator[ind.n] = 0;
+    return prior_put(l->ps, indicator, json_time(o, "first_seen"), &p);
+}
+
+/* The node's own sightings in collection (by this identity), as priors. */
+static int
+load_priors(struct sol_store *store, const char *collection, const char *identity,
+            struct priors *ps, struct sol_error *err)
+{
+    static const char *const types[] = {"sighting"};
+    struct loading l = {ps, identity};
+    size_t n = 0, bad = 0;
+    return each_object(store, collection, types, 1, identity, prior_one, &l, &n, &bad, err);
+}
+
 /* Write the sightings of the hits that the last observation completed. */
 static int
 follow_sightings(const struct sol_scan_options *o, struct sol_match_scanner *sc,
                  const struct sol_match_index *idx, struct sol__scan_tlps *tlps,
-                 const char *identity, struct sol_buf *b)
+                 const char *identity, struct priors *ps, struct sol_buf *b)
 {
+    struct prior_ctx pc = {ps, idx};
     struct sol_sighting_options so = {.identity_id = identity,
                                       .now = o->now,
                                       .with_observed_data = o->with_observed_data,
                                       .tlp = tlps->floor,
                                       .indicator_tlp = tlps_lookup,
-                                      .tlp_ud = tlps};
+                                      .tlp_ud = tlps,
+                                      .prior = prior_of,
+                                      .written = prior_written,
+                                      .ud = &pc};
     size_t nl, nh;
     const uint32_t *last = sol_match_scanner_last(sc, &nl);
     const struct sol_match_hit *hits = sol_match_scanner_hits(sc, &nh);
@@ -770,6 +937,7 @@ run_follow(const struct sol_scan_options *o, const struct sol_match_index *idx,
         sol_log_reader_set_follow(r, true);
     struct sol_buf b;
     sol_buf_init(&b);
+    struct priors ps = {NULL, 0, 0}; /* a sighting printed again keeps its id and created */
     const struct sol_obs *obs;
     rc = 0;
     while (!(o->stop && *o->stop)) {
@@ -797,10 +965,11 @@ run_follow(const struct sol_scan_options *o, const struct sol_match_index *idx,
         }
         res->events++;
         if (sol_match_scan(sc, obs) &&
-            (rc = follow_sightings(o, sc, idx, res->own_tlps, res->identity, &b)))
+            (rc = follow_sightings(o, sc, idx, res->own_tlps, res->identity, &ps, &b)))
             break;
     }
     res->bytes = sol_log_reader_bytes(r);
+    sol_free(ps.v);
     sol_buf_free(&b);
     sol_log_reader_free(r);
     close_log(f);
@@ -813,7 +982,7 @@ run_follow(const struct sol_scan_options *o, const struct sol_match_index *idx,
 /* ---- Sightings ---- */
 
 static int
-write_bundle(const struct sol_scan_options *o, struct sol_scan_result *res)
+write_bundle(const struct sol_scan_options *o, struct sol_scan_result *res, struct priors *ps)
 {
     struct sol_buf *b = &res->bundle;
     struct sol_json_writer w;
@@ -830,21 +999,50 @@ write_bundle(const struct sol_scan_options *o, struct sol_scan_result *res)
     sol_jw_string(&w, "bundle");
     sol_jw_key(&w, "id");
     sol_jw_string(&w, bid);
+    /* STIX 2.1 §8: objects is optional, and an empty list is not allowed (§2.12). */
+    if (!res->nhits) {
+        sol_jw_object_end(&w);
+        sol_buf_putc(b, '\n');
+        return b->oom ? SOL_ENOMEM : 0;
+    }
     sol_jw_key(&w, "objects");
     sol_jw_array_begin(&w);
-    if (res->identity_origin == SOL_SCAN_IDENTITY_DERIVED && res->nhits)
+    if (res->identity_origin == SOL_SCAN_IDENTITY_DERIVED)
         write_identity(&w, res->identity, now);
+    struct prior_ctx pc = {ps, res->idx};
     struct sol_sighting_options so = {.identity_id = res->identity,
                                       .now = now,
                                       .with_observed_data = o->with_observed_data,
                                       .tlp = res->own_tlps->floor,
                                       .indicator_tlp = tlps_lookup,
-                                      .tlp_ud = res->own_tlps};
+                                      .tlp_ud = res->own_tlps,
+                                      .prior = ps->n ? prior_of : NULL,
+                                      .ud = &pc,
+                                      .observations_left_out = &res->observations_left_out};
     int rc = sol_match_write_sightings(res->idx, res->hits, res->nhits, &so, &w);
     sol_jw_array_end(&w);
     sol_jw_object_end(&w);
     sol_buf_putc(b, '\n');
+    if (res->observations_left_out)
+        notice(o, SOL_SCAN_WARNING,
+               "%zu observation%s left out of --with-observed-data: not valid STIX 2.1 (their "
+               "sightings are written without them)",
+               res->observations_left_out, res->observations_left_out == 1 ? "" : "s");
     return rc || b->oom ? SOL_ENOMEM : 0;
+}
+
+/* The first object the ingest rejected, named, and why. */
+struct rejected {
+    char first[400];
+    size_t n;
+};
+
+static void
+on_ingested(void *ud, const struct sol_ingest_result *r)
+{
+    struct rejected *rj = ud;
+    if (r->outcome == SOL_INGEST_REJECTED && rj->n++ == 0)
+        snprintf(rj->first, sizeof rj->first, "first: %.120s: %.250s", r->id, r->message);
 }
 
 /* Add the bundle to a collection of the node, through the one ingest path. */
@@ -875,9 +1073,10 @@ store_sightings(const struct sol_scan_options *o, struct sol_scan_result *res)
                                     .origin = "scan",
                                     .node_key = signed_ ? &key : NULL};
     struct sol_ingest *in = NULL;
+    struct rejected rj = {{0}, 0};
     if (sol_ingest_begin(o->store, &io, &in, &err) != 0) {
         snprintf(msg, sizeof res->store_error, "--store %s: %s", collection, err.msg);
-    } else if (sol_ingest_document(in, root, NULL, NULL, &err) != 0) {
+    } else if (sol_ingest_document(in, root, on_ingested, &rj, &err) != 0) {
         snprintf(msg, sizeof res->store_error, "--store %s: %s", collection, err.msg);
         sol_ingest_abort(in);
     } else {
@@ -890,8 +1089,8 @@ store_sightings(const struct sol_scan_options *o, struct sol_scan_result *res)
             res->stored = st.stored;
             res->rejected = st.rejected;
             if (st.rejected)
-                snprintf(msg, sizeof res->store_error, "--store %s: %zu object%s rejected",
-                         collection, st.rejected, st.rejected == 1 ? "" : "s");
+                snprintf(msg, sizeof res->store_error, "--store %s: %zu object%s rejected (%s)",
+                         collection, st.rejected, st.rejected == 1 ? "" : "s", rj.first);
         }
     }
     sol_sign_key_clear(&key);
@@ -919,6 +1118,7 @@ sol_scan_run(const struct sol_scan_options *o, struct sol_scan_result *res, stru
             return sol_error_set(err, SOL_ENOMEM, "out of memory");
         sol_match_scanner_keep_observations(res->own_sc, o->with_observed_data);
         sol_match_scanner_set_validity(res->own_sc, o->validity, o->as_of);
+        sol_match_scanner_keep_context(res->own_sc, o->context);
         rc = run_follow(o, res->idx, res, res->own_sc, err);
     } else {
         rc = run_pool(o, res->idx, res, &res->own_sc, err);
@@ -931,8 +1131,21 @@ sol_scan_run(const struct sol_scan_options *o, struct sol_scan_result *res, stru
         return sol_error_set(err, SOL_ENOMEM, "out of memory");
     if (o->follow)
         return 0;
-    if (write_bundle(o, res) != 0)
-        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    /* A sighting the collection holds already is continued, not repeated. */
+    struct priors ps = {NULL, 0, 0};
+    if (o->store_to && res->nhits) {
+        /* A collection that cannot be read is told when storing (store_error). */
+        char collection[128];
+        struct sol_error e;
+        if (resolve_collection(o->store, o->store_to, collection, sizeof collection, &e) == 0 &&
+            load_priors(o->store, collection, res->identity, &ps, &e) == SOL_ENOMEM)
+            rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+    }
+    if (!rc && write_bundle(o, res, &ps) != 0)
+        rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
+    sol_free(ps.v);
+    if (rc)
+        return rc;
     if (o->store_to && res->nhits)
         store_sightings(o, res);
     return 0;

@@ -60,6 +60,8 @@ struct hitslot {
     struct sol_match_hit h;
 };
 
+static void context_free(struct sol_match_scanner *sc);
+
 struct sol_match_scanner {
     const struct sol_match_index *idx;
     uint64_t event;
@@ -92,6 +94,12 @@ struct sol_match_scanner {
     uint32_t dropped_now[LAST_CAP]; /* indicators not counted in this observation */
     size_t ndropped_now;
     struct sol_match_counts counts;
+    /* Detection context: how many hits to keep, the property whose key led to the
+       target being decided now (NULL: none), and the log names seen. */
+    unsigned keep_context;
+    const struct sol_obs_prop *trigger;
+    char **sources;
+    size_t nsources;
 };
 
 static const char *const obj_keys[SOL_OBS_MAX_OBJECTS] = {
@@ -160,8 +168,11 @@ sol_match_scanner_free(struct sol_match_scanner *sc)
         pcre2_match_context_free(sc->mctx);
     if (sc->scratch)
         hs_free_scratch(sc->scratch);
-    for (size_t i = 0; i < sc->hits_cap; i++)
+    for (size_t i = 0; i < sc->hits_cap; i++) {
         sol_free((void *)(uintptr_t)sc->hits[i].h.observation);
+        sol_free((void *)(uintptr_t)sc->hits[i].h.context);
+    }
+    context_free(sc);
     sol_free(sc->hits);
     sol_free(sc->sorted);
     sol_free(sc);
@@ -200,6 +211,8 @@ hit_slot(struct sol_match_scanner *sc, uint32_t ind)
         sc->hits[j].h.indicator = ind;
         sc->hits[j].h.count = 0;
         sc->hits[j].h.observation = NULL;
+        sc->hits[j].h.context = NULL;
+        sc->hits[j].h.ncontext = 0;
         sc->hits_n++;
     }
     return &sc->hits[j].h;
@@ -222,6 +235,106 @@ keep_observation(struct sol_match_scanner *sc, struct sol_match_hit *h, const ch
     h->observation_time = t;
 }
 
+/* ---- Detection context ---- */
+
+static void
+context_free(struct sol_match_scanner *sc)
+{
+    for (size_t i = 0; i < sc->nsources; i++)
+        sol_free(sc->sources[i]);
+    sol_free(sc->sources);
+    sc->sources = NULL;
+    sc->nsources = 0;
+}
+
+/* The scanner's own copy of a log's name (logs are few: a list will do). */
+static const char *
+intern_source(struct sol_match_scanner *sc, const char *name)
+{
+    if (!name)
+        return "";
+    for (size_t i = sc->nsources; i-- > 0;)
+        if (strcmp(sc->sources[i], name) == 0)
+            return sc->sources[i];
+    char **ns = sol_realloc(sc->sources, (sc->nsources + 1) * sizeof *ns);
+    if (!ns) {
+        sc->oom = true;
+        return NULL;
+    }
+    sc->sources = ns;
+    if (!(ns[sc->nsources] = sol_strdup(name))) {
+        sc->oom = true;
+        return NULL;
+    }
+    return ns[sc->nsources++];
+}
+
+/*
+ * Add c to h's kept contexts, in time order, keeping the earliest keep_context (the
+ * source must be the scanner's own). An earlier hit may arrive later when threads or
+ * interval observations are merged.
+ */
+static void
+add_context(struct sol_match_scanner *sc, struct sol_match_hit *h,
+            const struct sol_match_context *c)
+{
+    unsigned max = sc->keep_context;
+    if (h->ncontext == max && c->time >= h->context[max - 1].time)
+        return;
+    struct sol_match_context *v = (struct sol_match_context *)(uintptr_t)h->context;
+    if (!v) {
+        v = sol_malloc(max * sizeof *v);
+        if (!v) {
+            sc->oom = true;
+            return;
+        }
+        h->context = v;
+    }
+    uint32_t at = h->ncontext < max ? h->ncontext : max - 1;
+    while (at > 0 && v[at - 1].time > c->time) {
+        v[at] = v[at - 1];
+        at--;
+    }
+    v[at] = *c;
+    if (h->ncontext < max)
+        h->ncontext++;
+}
+
+static void
+copy_text(char *out, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, s, n);
+    out[n] = 0;
+}
+
+/* The context of the current observation, and of the value that led here. */
+static void
+capture_context(struct sol_match_scanner *sc, struct sol_match_hit *h, sol_time_t t)
+{
+    if (h->ncontext == sc->keep_context && t >= h->context[h->ncontext - 1].time)
+        return;
+    struct sol_match_context c;
+    c.source = intern_source(sc, sc->obs->source);
+    if (!c.source)
+        return;
+    c.line = sc->obs->line;
+    c.offset = sc->obs->offset;
+    c.time = t;
+    c.field[0] = c.property[0] = c.value[0] = 0;
+    const struct sol_obs_prop *p = sc->trigger;
+    if (p) {
+        const struct sol_obs_object *o = &sc->obs->obj[p->obj];
+        if (p->field)
+            copy_text(c.field, sizeof c.field, p->field, strlen(p->field));
+        snprintf(c.property, sizeof c.property, "%.*s:%.*s", (int)o->type_n, o->type,
+                 (int)p->path_n, p->path);
+        copy_text(c.value, sizeof c.value, p->s ? p->s : "", p->n);
+    }
+    add_context(sc, h, &c);
+}
+
 static void
 record(struct sol_match_scanner *sc, uint32_t ind, uint64_t count, sol_time_t first,
        sol_time_t last)
@@ -229,8 +342,12 @@ record(struct sol_match_scanner *sc, uint32_t ind, uint64_t count, sol_time_t fi
     struct sol_match_hit *h = hit_slot(sc, ind);
     if (!h)
         return;
-    if (sc->keep && !h->count && sc->obs && make_json(sc))
+    /* The earliest observation, whatever the order logs are read in (as merge keeps). */
+    if (sc->keep && sc->obs && (!h->count || !h->observation || sc->t < h->observation_time) &&
+        make_json(sc))
         keep_observation(sc, h, sc->json.p, sc->json.n, sc->t);
+    if (sc->keep_context && sc->obs)
+        capture_context(sc, h, sc->t);
     if (!h->count || first < h->first_seen)
         h->first_seen = first;
     if (!h->count || last > h->last_seen)
@@ -811,6 +928,7 @@ scan_lookups(struct sol_match_scanner *sc, struct lookup *lk, size_t n)
         const struct sol__mspace *s = &idx->spaces[l->sp];
         const uint32_t *tg;
         uint32_t one;
+        sc->trigger = l->p;
         if (l->exact) {
             size_t k = sol__mexact_find_hashed(&idx->exact, (uint16_t)l->sp, l->h, l->key, l->kn,
                                                &tg, &one);
@@ -915,6 +1033,7 @@ sol_match_scan(struct sol_match_scanner *sc, const struct sol_obs *obs)
         }
     }
     scan_lookups(sc, lk, nlk);
+    sc->trigger = NULL;
     for (size_t i = 0; i < idx->nalways; i++)
         leaf_candidate(sc, idx->always[i]);
     return sc->completed;
@@ -962,13 +1081,19 @@ sol_match_scanner_merge(struct sol_match_scanner *sc, const struct sol_match_sca
         if (!s->key)
             continue;
         struct sol_match_hit *h = hit_slot(sc, s->h.indicator);
-        bool earlier = h && (!h->count || s->h.first_seen < h->first_seen);
+        bool earlier = h && s->h.observation &&
+                       (!h->observation || s->h.observation_time < h->observation_time);
         record(sc, s->h.indicator, s->h.count, s->h.first_seen, s->h.last_seen);
         /* record() may have grown the table: look the slot up again. */
-        h = earlier && s->h.observation ? hit_slot(sc, s->h.indicator) : NULL;
-        if (h)
+        h = hit_slot(sc, s->h.indicator);
+        if (h && earlier)
             keep_observation(sc, h, s->h.observation, strlen(s->h.observation),
                              s->h.observation_time);
+        for (uint32_t k = 0; h && sc->keep_context && k < s->h.ncontext; k++) {
+            struct sol_match_context c = s->h.context[k];
+            if ((c.source = intern_source(sc, c.source)) != NULL)
+                add_context(sc, h, &c);
+        }
     }
     sc->counts.outside += other->counts.outside;
     sc->counts.dropped += other->counts.dropped;
@@ -980,6 +1105,12 @@ void
 sol_match_scanner_keep_observations(struct sol_match_scanner *sc, bool keep)
 {
     sc->keep = keep;
+}
+
+void
+sol_match_scanner_keep_context(struct sol_match_scanner *sc, unsigned n)
+{
+    sc->keep_context = n;
 }
 
 void

@@ -12,6 +12,7 @@
 #   solidarity: scan: ...
 #
 # Paths are relative to the tests directory. The identity is fixed so output is stable.
+# Whatever bundle a case writes must pass `solidarity validate --strict`.
 set -u
 bin=${1:?usage: scan.sh SOLIDARITY}
 tests=${SOLIDARITY_TESTS:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -43,6 +44,10 @@ for case in cases/scan/*.case; do
     awk '{print $4, $1, $2, $3}' > "$tmp/got_s"
   bad=""
   [ "$rc" = "$want_exit" ] || bad="exit $rc, expected $want_exit"
+  # Every bundle of sightings the scan writes is valid STIX 2.1, even under --strict.
+  if [ -s "$tmp/out" ] && ! "$bin" validate --strict -q "$tmp/out" > "$tmp/valid" 2>&1; then
+    bad="$bad the sightings are not valid STIX: $(head -3 "$tmp/valid")"
+  fi
   if ! diff -u "$tmp/want_s" "$tmp/got_s" > "$tmp/diff_s"; then bad="$bad sightings differ"; fi
   if ! diff -u "$tmp/want_e" "$tmp/err" > "$tmp/diff_e"; then bad="$bad stderr differs"; fi
   if [ -z "$bad" ]; then

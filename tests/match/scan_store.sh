@@ -26,6 +26,7 @@ S scan --collection "$intel" --store "$seen" data/logs/zeek_dns.log data/logs/ev
 rc=$?
 check "exit 0 when something is sighted" test "$rc" = 0
 check "three sightings written" test "$(grep -c '"sighting_of_ref"' "$tmp/out.json")" = 3
+check "valid STIX 2.1, even under --strict" "$bin" validate --strict -q "$tmp/out.json"
 check "three sightings stored" grep -q '^scan: 3 sightings stored in collection ' "$tmp/err"
 check "the node's identity sighted" grep -q "(the node's)" "$tmp/err"
 node_id=$(grep -o 'identity identity--[0-9a-f-]*' "$tmp/err" | cut -d' ' -f2)
