@@ -193,7 +193,7 @@ on_note(void *ud, enum sol_import_note kind, const char *where, const char *key,
     (void)key;
     if (kind == SOL_NOTE_COMMENT) {
         const char *colon = strrchr(where, ':');
-        long line = colon ? atol(colon + 1) : 0;
+        long line = colon ? strtol(colon + 1, NULL, 10) : 0;
         if (line && line == r->range_end + 1 && r->range_start > 0) {
             r->range_end = line;
         } else {

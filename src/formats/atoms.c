@@ -31,15 +31,12 @@ struct collect {
 static const char *
 kind_path(enum sol_atom_kind k)
 {
-    switch (k) {
-#define SOL__ATOM_CASE(name, word, path)                                                           \
-    case SOL_ATOM_##name:                                                                          \
-        return path;
-        SOL_ATOM_KINDS(SOL__ATOM_CASE)
-#undef SOL__ATOM_CASE
-    default:
-        return "";
-    }
+    static const char *const paths[] = {
+#define SOL__ATOM_PATH(name, word, path) path,
+        SOL_ATOM_KINDS(SOL__ATOM_PATH)
+#undef SOL__ATOM_PATH
+    };
+    return (unsigned)k < SOL_ATOM_N ? paths[k] : "";
 }
 
 static bool

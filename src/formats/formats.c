@@ -458,8 +458,12 @@ sol__emit_plain(struct sol__import *im, const struct sol__plain *pl, const char 
     bool lower = pl->kind == SOL_ATOM_DOMAIN || pl->kind == SOL_ATOM_MD5 ||
                  pl->kind == SOL_ATOM_SHA1 || pl->kind == SOL_ATOM_SHA256 ||
                  pl->kind == SOL_ATOM_SHA512 || pl->kind == SOL_ATOM_CERT_SHA1;
-    for (size_t i = 0; i < pl->value_n; i++)
-        sol_buf_putc(&val, lower ? (char)tolower((unsigned char)pl->value[i]) : pl->value[i]);
+    for (size_t i = 0; i < pl->value_n; i++) {
+        char ch = pl->value[i];
+        if (lower)
+            ch = (char)tolower((unsigned char)ch);
+        sol_buf_putc(&val, ch);
+    }
     sol__atom_pattern(&pat, pl->kind, pl->path, val.p ? val.p : "", val.n, pl->network);
     sol_buf_puts(&ids, o->identity ? o->identity : "");
     sol_buf_putc(&ids, '\n');

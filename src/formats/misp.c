@@ -204,7 +204,7 @@ static void
 misp_id(char *out, size_t n, const char *type, struct sol_str uuid, const char *fallback,
         size_t fb_n)
 {
-    if (uuid_ok(uuid)) {
+    if (uuid_ok(uuid) && uuid.p) {
         char low[37];
         for (size_t i = 0; i < 36; i++)
             low[i] = (char)tolower((unsigned char)uuid.p[i]);
@@ -246,7 +246,7 @@ tn_free(struct tnode *t)
 static struct tnode *
 tn_child(struct tnode *t, const char *key, size_t kn, int kind)
 {
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; key && i < t->n; i++) /* list elements (no key) are always new */
         if (t->kids[i].key && strlen(t->kids[i].key) == kn && memcmp(t->kids[i].key, key, kn) == 0)
             return &t->kids[i];
     if (t->n == t->cap) {
@@ -835,7 +835,8 @@ attribute_parts(const struct misp_type_map *tm, struct sol_str value, char *stor
             parts[i].is_int = true;
         }
         if (i == 1 && (tm->flags & MM_INT)) {
-            if (!*v[i] || strspn(v[i], "0123456789") != strlen(v[i]) || atol(v[i]) > 65535) {
+            if (!*v[i] || strspn(v[i], "0123456789") != strlen(v[i]) ||
+                strtol(v[i], NULL, 10) > 65535) {
                 *why = "not a port number";
                 return -1;
             }

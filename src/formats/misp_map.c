@@ -163,7 +163,7 @@ static const struct misp_relation_map credential_rel[] = {
     {"password", "text", "user-account:credential", 0},
 };
 
-#define N(a) (sizeof a / sizeof *a)
+#define N(a) (sizeof(a) / sizeof *(a))
 static const struct misp_template_map templates[] = {
     {"file", "file", "688c46fb-5edb-40a3-8273-1af7923e2215", file_rel, N(file_rel)},
     {"domain-ip", "network", "43b3b146-77eb-4931-b4cc-b66c60f28734", domain_ip_rel,

@@ -90,7 +90,8 @@ keep(struct mw *m, const struct sol_json *obj, int tlp, const char *json, size_t
         sol_free(k->json);
         return NULL;
     }
-    memcpy(k->id, id.p, id.n);
+    if (id.n)
+        memcpy(k->id, id.p, id.n);
     k->id[id.n] = 0;
     memcpy(k->json, json, n);
     k->json[n] = 0;
@@ -782,7 +783,7 @@ sol__misp_write(struct sol_store *s, const struct sol_object_filter *f,
     struct sol_json_writer w;
     sol_jw_init(&w, &body, false);
     size_t events = 0;
-    struct kept **members = sol_calloc(m.n + 1, sizeof *members);
+    struct kept **members = sol_calloc(m.n + 1, sizeof(struct kept *));
     struct sol_buf evs;
     sol_buf_init(&evs);
     struct sol_json_writer ew;

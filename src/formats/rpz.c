@@ -110,7 +110,7 @@ rpz_ip_owner(const struct sol_atom *a, char *out, size_t n)
     }
     unsigned g[8];
     for (int i = 0; i < 8; i++)
-        g[i] = (unsigned)addr[2 * i] << 8 | addr[2 * i + 1];
+        g[i] = (unsigned)addr[(size_t)2 * i] << 8 | addr[(size_t)2 * i + 1];
     int best = -1, best_len = 0;
     for (int i = 0; i < 8;) {
         if (g[i]) {
@@ -184,7 +184,9 @@ rpz_each(void *ud, const struct sol__indicator *ind)
         sol__out_printf(&z->out, "%s CNAME %s ; ", owner, z->action);
         struct sol_str label = ind->name.n ? ind->name : ind->id;
         for (size_t k = 0; k < label.n && k < 120; k++) {
-            char c = (unsigned char)label.p[k] < 0x20 ? ' ' : label.p[k];
+            char c = label.p[k];
+            if ((unsigned char)c < 0x20)
+                c = ' ';
             sol__out_put(&z->out, &c, 1);
         }
         sol__out_put(&z->out, "\n", 1);

@@ -257,8 +257,10 @@ sol_warninglists_add(struct sol_warninglists *w, const struct sol_json *list, st
         } else {
             if (l->n_subs == cap_subs) {
                 cap_subs = cap_subs ? cap_subs * 2 : 16;
-                char **ns = sol_realloc(l->subs, cap_subs * sizeof *ns);
-                pcre2_code **nr = ns ? sol_realloc(l->re, cap_subs * sizeof *nr) : NULL;
+                char **ns = sol_realloc(l->subs, cap_subs * sizeof(char *));
+                /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers to compiled
+                 * patterns */
+                pcre2_code **nr = ns ? sol_realloc(l->re, cap_subs * sizeof(pcre2_code *)) : NULL;
                 if (ns)
                     l->subs = ns;
                 if (!ns || !nr)
@@ -472,7 +474,6 @@ sol_warninglists_indicator(const struct sol_warninglists *w, const struct sol_js
     }
     sol_free(a);
     sol_pattern_free(p);
-    rc = 0;
     if (!*list) {
         rc = 0;
     } else if (!nk) {

@@ -85,7 +85,9 @@ zeek_text(struct sol__out *o, struct sol_str s)
         return;
     }
     for (size_t i = 0; i < s.n; i++) {
-        char c = (unsigned char)s.p[i] < 0x20 ? ' ' : s.p[i];
+        char c = s.p[i];
+        if ((unsigned char)c < 0x20)
+            c = ' ';
         sol__out_put(o, &c, 1);
     }
 }
@@ -112,7 +114,9 @@ zeek_each(void *ud, const struct sol__indicator *ind)
         if (a->kind == SOL_ATOM_DOMAIN && v.n > 1 && v.p[v.n - 1] == '.')
             v.n--;
         for (size_t k = 0; k < v.n; k++) {
-            char c = lower ? (char)tolower((unsigned char)v.p[k]) : v.p[k];
+            char c = v.p[k];
+            if (lower)
+                c = (char)tolower((unsigned char)c);
             sol__out_put(&z->out, &c, 1);
         }
         sol__out_put(&z->out, "\t", 1);
