@@ -117,7 +117,7 @@ serve_config(int argc, char **argv)
     sol_buf_init(&norm);
     char how[64];
     snprintf(how, sizeof how, "config %s", k ? k->key : "");
-    if (k && serve_setting_check(k, how, value, &norm) != CLI_OK) {
+    if (k && value && serve_setting_check(k, how, value, &norm) != CLI_OK) {
         sol_buf_free(&norm);
         return CLI_ERR;
     }

@@ -243,6 +243,10 @@ sol__column(struct sol_store *s, struct sol__stmt *st, int i, enum sol__value_ty
 /* Remember a message for sol_store_errmsg() and return code. */
 int sol__store_fail(struct sol_store *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+#if defined(__clang_analyzer__) && !defined(SOL_STORE_SQL_C)
+/* For clang-tidy's analyzer, as error.h does for sol_error_set: the result is code. */
+#define sol__store_fail(s, code, ...) (sol__store_fail((s), (code), __VA_ARGS__), (code))
+#endif
 
 /*
  * Running SQL through the driver (sql.c). Each prepares sql (a string literal), binds
