@@ -104,7 +104,7 @@ main(int argc, char **argv)
     double t_import = now_s() - t0;
     printf("import %.0f objects/s (%ld in %.2f s)\n", (double)n / t_import, n, t_import);
     /* The statistics autovacuum would gather within a minute of such a load. */
-    if (sol__pg_each_row(s, "ANALYZE objects", NULL, NULL) != 0)
+    if (sol__store_exec(s, "ANALYZE objects") != 0)
         return 1;
 
     /* The page query: 100 objects after the middle of the collection. */

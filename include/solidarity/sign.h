@@ -91,6 +91,16 @@ SOL_API int sol_sign_key_load(const char *data_dir, bool create, const char *sig
 SOL_API int sol_sign_node_key(struct sol_store *s, const char *data_dir, struct sol_sign_key *out,
                               struct sol_error *err);
 
+/*
+ * Move the node's key from where the store `from` keeps it to where `to` does (see
+ * "Keys" above: a file beside a store kept in files, a setting of a database server's),
+ * for sol_store_migrate()'s before_commit: from DIR/signing.key into the setting, or
+ * from the setting (which the move copied with the others) into TO_DIR/signing.key,
+ * removing the copied setting. A node that never signed has no key: 0. A different key
+ * already in the target's file is SOL_EEXISTS.
+ */
+SOL_API int sol_sign_key_move(struct sol_store *from, struct sol_store *to, struct sol_error *err);
+
 /* Wipe the secret key in memory. */
 SOL_API void sol_sign_key_clear(struct sol_sign_key *k);
 

@@ -86,6 +86,50 @@ SOL_API int sol_store_open(const char *url, struct sol_store **out, struct sol_e
  * its secrets in the database instead.
  */
 SOL_API int sol_store_dir(struct sol_store *s, struct sol_buf *out);
+/*
+ * Move a node's store to another store: SQLite to PostgreSQL, PostgreSQL to SQLite (or
+ * between two of a kind); both are named by URL as for sol_store_open(), and a SQLite
+ * target's directory is made (mode 0700) when missing. Everything moves, table by table,
+ * with its keys: settings, API roots, collections, object versions with their date_added
+ * and seq (a client's added_after and next go on where they were), status resources,
+ * partners, users, tokens, grants, peers and the audit log. The source is opened (and so
+ * brought to this program's schema) and read in one snapshot: what is written to it
+ * after the snapshot is not moved, so stop its writers first. The target must hold no
+ * row, unless o->force, which drops its tables first. The rows go into the target in
+ * one transaction; before it commits, every table is read back and compared with the
+ * source row by row, column by column; a difference, or any error, rolls everything
+ * back, leaving the target as it was (emptied when force dropped it).
+ *
+ * rep (may be NULL) gets the rows moved per table and the rows verified. On failure,
+ * err says what and where (a table, an object version, a row's key). The source and
+ * target are closed before it returns.
+ */
+#define SOL_MIGRATE_MAX_TABLES 32
+struct sol_migrate_options {
+    bool force; /* replace a target that is not empty */
+    /*
+     * Called in the target's transaction after the rows were copied and verified, before
+     * the commit (what is kept beside a store rather than in it moves here: sign.h's
+     * sol_sign_key_move()); a non-zero return, with err set, rolls everything back.
+     * May be NULL.
+     */
+    int (*before_commit)(void *ud, struct sol_store *from, struct sol_store *to,
+                         struct sol_error *err);
+    void *ud;
+};
+struct sol_migrate_report {
+    size_t n_tables;
+    struct {
+        char name[32];
+        int64_t rows;
+    } tables[SOL_MIGRATE_MAX_TABLES]; /* in the order they moved */
+    int64_t rows_verified;            /* rows of every table found equal in both stores */
+    int64_t objects_verified;         /* of them, object versions */
+};
+SOL_API int sol_store_migrate(const char *from_url, const char *to_url,
+                              const struct sol_migrate_options *o, struct sol_migrate_report *rep,
+                              struct sol_error *err);
+
 /* Whether the store named by url already exists (its database file is there). */
 SOL_API bool sol_store_exists(const char *url);
 /* Close the store; NULL does nothing. An open transaction is rolled back. */
@@ -108,6 +152,8 @@ SOL_API int sol_store_rollback(struct sol_store *s);
 /* Node settings (see the keys above): a small key/value table. get gives SOL_ENOTFOUND. */
 SOL_API int sol_store_setting_get(struct sol_store *s, const char *key, struct sol_buf *out);
 SOL_API int sol_store_setting_set(struct sol_store *s, const char *key, const char *value);
+/* Remove a setting; SOL_ENOTFOUND when there is none. */
+SOL_API int sol_store_setting_delete(struct sol_store *s, const char *key);
 
 /* TAXII 2.1 §4.2: API roots, addressed by their path name ("intel" for /intel/). */
 struct sol_api_root {

@@ -41,7 +41,7 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
     X(grant, "grant, revoke and list read and write on collections")                               \
     X(peer, "add, list and remove partner nodes to sync with; sign and import offline")            \
     X(sync, "pull from and push to partner nodes now")                                             \
-    X(migrate, "move a node's store from SQLite to PostgreSQL")
+    X(migrate, "move a node's store between SQLite and PostgreSQL, either way")
 
 #define CLI_DECLARE(name, help) int cli_cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI_DECLARE)

@@ -349,6 +349,23 @@ sol_store_setting_set(struct sol_store *s, const char *key, const char *value)
     return sol__op_end(s, &op, rc);
 }
 
+/* store.h: remove a setting. */
+int
+sol_store_setting_delete(struct sol_store *s, const char *key)
+{
+    if (!s || !key)
+        return SOL_EINVAL;
+    struct sol__op op;
+    int64_t changed = 0;
+    int rc = sol__op_begin(s, &op, false);
+    if (rc == 0)
+        rc = sol__sql_run(s, "DELETE FROM settings WHERE key = ?1", SOL__ARGS(sol__text(key)),
+                          &changed);
+    if (rc == 0 && changed == 0)
+        rc = SOL_ENOTFOUND;
+    return sol__op_end(s, &op, rc);
+}
+
 /* ---- API roots ---- */
 
 /* store.h: create or replace an API root. */

@@ -124,6 +124,8 @@ struct sol__sql_dialect {
     size_t chunk;                  /* rows a cursor asks for per statement; 0: all in one */
     const char *begin_sql;         /* a transaction of one operation that writes */
     const char *schema_begin_sql;  /* the transaction that applies migrations */
+    const char *snapshot_sql;      /* a read-only transaction that sees one state */
+    const char *analyze_sql;       /* fresh planner statistics after a bulk load, or NULL */
     const char *const *migrations; /* the schema rendered for it (sol__schema_*) */
     const char *teardown_sql;      /* drops the schema (sol__schema_teardown_*) */
 };
@@ -199,6 +201,18 @@ struct sol__store_ops {
     /* store.h sol_store_object_add(), arguments checked; added and date_added set. */
     int (*object_add)(struct sol_store *s, const char *collection, const struct sol_object_row *row,
                       bool *added, sol_time_t *date_added);
+
+    /*
+     * Optional, for sol_store_migrate(): a bulk copy of rows into a table (begin with its
+     * column list, one call per row of n values, end with the caller's status, which
+     * aborts the copy when not 0, and returns the first error); NULL: rows go in by
+     * INSERT. And after rows came with their keys, making the next key the database
+     * assigns to table.column go past them (NULL: the database does it by itself).
+     */
+    int (*copy_begin)(struct sol_store *s, const char *table, const char *columns);
+    int (*copy_row)(struct sol_store *s, const struct sol__value *v, int n);
+    int (*copy_end)(struct sol_store *s, int rc);
+    int (*keys_restart)(struct sol_store *s, const char *table, const char *column);
 
     /* Optional: waiting for the write lock on (true) or off, outside transactions. */
     void (*lock_wait)(struct sol_store *s, bool wait);

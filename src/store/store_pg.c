@@ -93,6 +93,7 @@ struct pg_store {
     struct sol_store base;
     PGconn *conn;
     bool in_copy;
+    struct sol_buf copy_line;    /* a row of a COPY being written */
     int64_t added_since_analyze; /* object versions this handle added (ANALYZE_AFTER) */
     struct cached_stmt cache[CACHE_SIZE];
     size_t n_cache;
@@ -633,6 +634,7 @@ pgs_close(struct sol_store *s)
     struct pg_store *q = pg(s);
     for (size_t i = 0; i < q->n_cache; i++)
         sol_free(q->cache[i].sql);
+    sol_buf_free(&q->copy_line);
     if (q->conn) {
         if (q->base.in_txn)
             PQclear(PQexec(q->conn, "ROLLBACK"));
@@ -763,68 +765,22 @@ pgs_object_add(struct sol_store *s, const char *collection, const struct sol_obj
     return 0;
 }
 
-/* ---- store_pg.h: what `solidarity migrate` needs beyond the store interface ---- */
+/* ---- bulk copy (store.h: sol_store_migrate()) ---- */
 
-/* store_pg.h: whether s is a PostgreSQL store. */
-bool
-sol__store_is_pg(struct sol_store *s)
-{
-    return s && s->ops == &sol__store_pg_ops;
-}
-
-/* store_pg.h: whether every table of the schema is empty. */
-int
-sol__pg_is_empty(struct sol_store *s, bool *empty)
+/* COPY rows into table (columns: "a, b, c"), inside the caller's transaction. */
+static int
+pgs_copy_begin(struct sol_store *s, const char *table, const char *columns)
 {
     struct pg_store *q = pg(s);
     struct sol_buf sql;
     sol_buf_init(&sql);
-    sol_buf_puts(&sql, "SELECT ");
-    for (int i = 0; i < sol__schema_table_count; i++)
-        sol_buf_printf(&sql, "%sEXISTS (SELECT 1 FROM %s)", i ? " OR " : "",
-                       sol__schema_tables[i].name);
+    sol_buf_printf(&sql, "COPY %s (%s) FROM STDIN", table, columns);
     if (sql.oom) {
         sol_buf_free(&sql);
         return pg_msg(q, SOL_ENOMEM, "out of memory");
     }
-    int rc = 0;
-    PGresult *res = pg_run(q, sql.p, SOL__ONCE, NULL, &rc);
+    PGresult *res = PQexec(q->conn, sql.p);
     sol_buf_free(&sql);
-    if (!res)
-        return rc;
-    *empty = !(PQntuples(res) && PQgetvalue(res, 0, 0)[0] == 't');
-    PQclear(res);
-    return 0;
-}
-
-/* store_pg.h: drop the schema and create it anew (the audit log's trigger cannot stop it). */
-int
-sol__pg_reset(struct sol_store *s)
-{
-    struct pg_store *q = pg(s);
-    int rc = pg_exec(q, sol__schema_teardown_pg);
-    for (size_t i = 0; i < q->n_cache; i++)
-        sol_free(q->cache[i].sql);
-    q->n_cache = 0;
-    if (rc == 0)
-        rc = pg_exec(q, "DEALLOCATE ALL");
-    if (rc != 0)
-        return rc;
-    struct sol_error err;
-    rc = sol__schema_apply(&q->base, &err);
-    if (rc != 0)
-        return pg_msg(q, rc, err.msg);
-    return 0;
-}
-
-/* store_pg.h: start COPY of rows into table (columns: a comma-separated list). */
-int
-sol__pg_copy_begin(struct sol_store *s, const char *table, const char *columns)
-{
-    struct pg_store *q = pg(s);
-    char sql[1024];
-    snprintf(sql, sizeof sql, "COPY %s (%s) FROM STDIN", table, columns);
-    PGresult *res = PQexec(q->conn, sql);
     int rc = res && PQresultStatus(res) == PGRES_COPY_IN ? 0 : pg_fail(q, res);
     PQclear(res);
     if (rc == 0)
@@ -832,53 +788,68 @@ sol__pg_copy_begin(struct sol_store *s, const char *table, const char *columns)
     return rc;
 }
 
-/* store_pg.h: one row of the COPY: n values, NULL for SQL NULL (text format escaping). */
-int
-sol__pg_copy_row(struct sol_store *s, const char *const *values, const size_t *lengths, size_t n)
+/* Append bytes to a COPY line, escaped as its text format wants. */
+static void
+copy_escaped(struct sol_buf *line, const char *v, size_t n)
 {
-    struct pg_store *q = pg(s);
-    struct sol_buf line;
-    sol_buf_init(&line);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            sol_buf_putc(&line, '\t');
-        if (!values[i]) {
-            sol_buf_puts(&line, "\\N");
-            continue;
-        }
-        const char *v = values[i];
-        for (size_t k = 0; k < lengths[i]; k++) {
-            switch (v[k]) {
-            case '\\':
-                sol_buf_puts(&line, "\\\\");
-                break;
-            case '\t':
-                sol_buf_puts(&line, "\\t");
-                break;
-            case '\n':
-                sol_buf_puts(&line, "\\n");
-                break;
-            case '\r':
-                sol_buf_puts(&line, "\\r");
-                break;
-            default:
-                sol_buf_putc(&line, v[k]);
-            }
+    for (size_t k = 0; k < n; k++) {
+        switch (v[k]) {
+        case '\\':
+            sol_buf_puts(line, "\\\\");
+            break;
+        case '\t':
+            sol_buf_puts(line, "\\t");
+            break;
+        case '\n':
+            sol_buf_puts(line, "\\n");
+            break;
+        case '\r':
+            sol_buf_puts(line, "\\r");
+            break;
+        default:
+            sol_buf_putc(line, v[k]);
         }
     }
-    sol_buf_putc(&line, '\n');
-    int rc = 0;
-    if (line.oom)
-        rc = pg_msg(q, SOL_ENOMEM, "out of memory");
-    else if (PQputCopyData(q->conn, line.p, (int)line.n) != 1)
-        rc = pg_fail(q, NULL);
-    sol_buf_free(&line);
-    return rc;
 }
 
-/* store_pg.h: end the COPY (abort it when rc is not 0); returns the first error. */
-int
-sol__pg_copy_end(struct sol_store *s, int rc)
+/* One row of the COPY: n values, in the text format (NULL as \N, bytea as \\x...). */
+static int
+pgs_copy_row(struct sol_store *s, const struct sol__value *v, int n)
+{
+    struct pg_store *q = pg(s);
+    struct sol_buf *line = &q->copy_line;
+    sol_buf_reset(line);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            sol_buf_putc(line, '\t');
+        switch (v[i].type) {
+        case SOL__INT:
+            sol_buf_printf(line, "%" PRId64, v[i].i);
+            break;
+        case SOL__BOOL:
+            sol_buf_putc(line, v[i].i ? 't' : 'f');
+            break;
+        case SOL__TEXT:
+            copy_escaped(line, v[i].p, v[i].n);
+            break;
+        case SOL__BLOB:
+            sol_buf_puts(line, "\\\\x");
+            sol_hex_encode(line, v[i].p, v[i].n);
+            break;
+        default:
+            sol_buf_puts(line, "\\N");
+            break;
+        }
+    }
+    sol_buf_putc(line, '\n');
+    if (line->oom)
+        return pg_msg(q, SOL_ENOMEM, "out of memory");
+    return PQputCopyData(q->conn, line->p, (int)line->n) == 1 ? 0 : pg_fail(q, NULL);
+}
+
+/* End the COPY (abort it when rc is not 0); returns the first error. */
+static int
+pgs_copy_end(struct sol_store *s, int rc)
 {
     struct pg_store *q = pg(s);
     if (!q->in_copy)
@@ -895,60 +866,16 @@ sol__pg_copy_end(struct sol_store *s, int rc)
     return rc;
 }
 
-/*
- * store_pg.h: after rows were copied with their ids, move each identity sequence past
- * the highest id, and each collection's last_date_added up to its newest object.
- */
-int
-sol__pg_restore_finish(struct sol_store *s)
+/* After rows came with their keys: the identity of table.column goes past the highest. */
+static int
+pgs_keys_restart(struct sol_store *s, const char *table, const char *column)
 {
-    static const char *const ids[][2] = {
-        {"collections", "key"}, {"objects", "seq"}, {"partners", "id"}, {"users", "id"},
-        {"tokens", "id"},       {"peers", "id"},    {"audit", "seq"},
-    };
-    struct pg_store *q = pg(s);
-    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-        char sql[256];
-        snprintf(sql, sizeof sql,
-                 "SELECT setval(pg_get_serial_sequence('%s', '%s'), "
-                 "coalesce((SELECT max(%s) FROM %s), 0) + 1, false)",
-                 ids[i][0], ids[i][1], ids[i][1], ids[i][0]);
-        int rc = pg_exec(q, sql);
-        if (rc != 0)
-            return rc;
-    }
-    return pg_exec(q, "UPDATE collections c SET last_date_added = greatest(c.last_date_added, "
-                      "coalesce((SELECT max(o.date_added) FROM objects o "
-                      "WHERE o.collection = c.key), 0))");
-}
-
-/* store_pg.h: run a query and hand each row to fn (values as text, NULL for NULL). */
-int
-sol__pg_each_row(struct sol_store *s, const char *sql,
-                 int (*fn)(void *arg, int ncols, const char *const *values, const int *lengths),
-                 void *arg)
-{
-    struct pg_store *q = pg(s);
-    int rc = 0;
-    PGresult *res = pg_run(q, sql, SOL__ONCE, NULL, &rc);
-    if (!res)
-        return rc;
-    int cols = PQnfields(res), rows = PQntuples(res);
-    const char **v = sol_calloc((size_t)cols + 1, sizeof *v);
-    int *len = sol_calloc((size_t)cols + 1, sizeof *len);
-    if (!v || !len)
-        rc = pg_msg(q, SOL_ENOMEM, "out of memory");
-    for (int r = 0; r < rows && rc == 0; r++) {
-        for (int c = 0; c < cols; c++) {
-            v[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
-            len[c] = PQgetlength(res, r, c);
-        }
-        rc = fn ? fn(arg, cols, v, len) : 0;
-    }
-    sol_free(v);
-    sol_free(len);
-    PQclear(res);
-    return rc;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT setval(pg_get_serial_sequence('%s', '%s'), "
+             "coalesce((SELECT max(%s) FROM %s), 0) + 1, false)",
+             table, column, column, table);
+    return pg_exec(pg(s), sql);
 }
 
 /* store_pg.h: the statement of one add, for benchmarks. */
@@ -972,6 +899,8 @@ static const struct sol__sql_dialect pg_dialect = {
     .chunk = CURSOR_CHUNK,
     .begin_sql = "BEGIN",
     .schema_begin_sql = "BEGIN; " MIGRATION_LOCK,
+    .snapshot_sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    .analyze_sql = "ANALYZE",
     .migrations = sol__schema_pg,
     .teardown_sql = sol__schema_teardown_pg,
 };
@@ -994,4 +923,8 @@ const struct sol__store_ops sol__store_pg_ops = {
     .commit = pgs_commit,
     .rollback = pgs_rollback,
     .object_add = pgs_object_add,
+    .copy_begin = pgs_copy_begin,
+    .copy_row = pgs_copy_row,
+    .copy_end = pgs_copy_end,
+    .keys_restart = pgs_keys_restart,
 };

@@ -870,6 +870,10 @@ static const struct sol__sql_dialect sq_dialect = {
     .chunk = 0,
     .begin_sql = "BEGIN IMMEDIATE",
     .schema_begin_sql = "BEGIN IMMEDIATE",
+    /* A deferred transaction: its snapshot is taken at its first read. */
+    .snapshot_sql = "BEGIN DEFERRED",
+    /* No ANALYZE: the queries are planned for SQLite without statistics (and checked so). */
+    .analyze_sql = NULL,
     .migrations = sol__schema_sqlite,
     .teardown_sql = sol__schema_teardown_sqlite,
 };

@@ -120,6 +120,35 @@ read_key_file(const char *path, struct sol_sign_key *out, struct sol_error *err)
     return rc;
 }
 
+/*
+ * Write a secret key into path (mode 0600, created here: O_EXCL), synced before it
+ * returns. SOL_EEXISTS when a file is there already; SOL_EIO, with err, otherwise.
+ */
+static int
+write_key_file(const char *path, const struct sol_sign_key *k, struct sol_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return SOL_EEXISTS;
+    if (fd < 0)
+        return sol_error_set(err, SOL_EIO, "%s: %s", path, strerror(errno));
+    struct sol_buf b;
+    sol_buf_init(&b);
+    sol_base64_encode(&b, k->secret_key, SOL_SIGN_SECRET_BYTES);
+    sol_buf_putc(&b, '\n');
+    bool ok = !b.oom && write(fd, b.p, b.n) == (ssize_t)b.n && fsync(fd) == 0;
+    int saved = errno;
+    if (b.p)
+        sodium_memzero(b.p, b.n);
+    sol_buf_free(&b);
+    close(fd);
+    if (!ok) {
+        unlink(path);
+        return sol_error_set(err, SOL_EIO, "%s: %s", path, strerror(saved));
+    }
+    return 0;
+}
+
 /* sign.h: load or make the node's key. */
 int
 sol_sign_key_load(const char *data_dir, bool create, const char *signer, struct sol_sign_key *out,
@@ -142,30 +171,17 @@ sol_sign_key_load(const char *data_dir, bool create, const char *signer, struct 
         return sol_error_set(err, SOL_ENOTFOUND, "%s: no signing key", path);
     if (crypto_sign_keypair(out->public_key, out->secret_key) != 0)
         return sol_error_set(err, SOL_ECRYPTO, "cannot make an Ed25519 key pair");
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == EEXIST) {
+    int rc = write_key_file(path, out, err);
+    if (rc == SOL_EEXISTS) {
         /* Another process made it first: use theirs. */
-        int rc = read_key_file(path, out, err);
+        rc = read_key_file(path, out, err);
         if (rc == 0)
             set_signer(out, signer);
         return rc;
     }
-    if (fd < 0)
-        return sol_error_set(err, SOL_EIO, "%s: %s", path, strerror(errno));
-    struct sol_buf b;
-    sol_buf_init(&b);
-    sol_base64_encode(&b, out->secret_key, SOL_SIGN_SECRET_BYTES);
-    sol_buf_putc(&b, '\n');
-    bool ok = !b.oom && write(fd, b.p, b.n) == (ssize_t)b.n && fsync(fd) == 0;
-    int saved = errno;
-    if (b.p)
-        sodium_memzero(b.p, b.n);
-    sol_buf_free(&b);
-    close(fd);
-    if (!ok) {
-        unlink(path);
+    if (rc != 0) {
         sol_sign_key_clear(out);
-        return sol_error_set(err, SOL_EIO, "%s: %s", path, strerror(saved));
+        return rc;
     }
     set_signer(out, signer);
     return 0;
@@ -268,6 +284,90 @@ sol_sign_node_key(struct sol_store *s, const char *data_dir, struct sol_sign_key
         return sol_error_set(err, rc, "cannot record the public key: %s", sol_store_errmsg(s));
     }
     return 0;
+}
+
+/*
+ * The key where a store keeps it (sign.h "Keys"): in the file beside a store kept in
+ * files, in the setting of a database server's. SOL_ENOTFOUND when there is none.
+ */
+static int
+key_of_store(struct sol_store *s, struct sol_sign_key *out, struct sol_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct sol_buf dir;
+    sol_buf_init(&dir);
+    int rc = sol_store_dir(s, &dir);
+    if (rc == 0) {
+        rc = sol_sign_key_load(dir.p, false, NULL, out, err);
+    } else if (rc == SOL_EUNSUPPORTED) {
+        struct sol_buf b;
+        sol_buf_init(&b);
+        rc = sol_store_setting_get(s, SOL_SETTING_SIGN_SECRET, &b);
+        if (rc == 0)
+            rc = decode_secret(b.p, b.n, "the store's signing key (" SOL_SETTING_SIGN_SECRET ")",
+                               out, err);
+        else if (rc != SOL_ENOTFOUND)
+            sol_error_set(err, rc, "cannot read the signing key: %s", sol_store_errmsg(s));
+        if (b.p)
+            sodium_memzero(b.p, b.n);
+        sol_buf_free(&b);
+    }
+    sol_buf_free(&dir);
+    return rc;
+}
+
+/* sign.h: the node's key goes where the other store keeps keys. */
+int
+sol_sign_key_move(struct sol_store *from, struct sol_store *to, struct sol_error *err)
+{
+    if (sodium_ready() != 0)
+        return sol_error_set(err, SOL_ECRYPTO, "libsodium cannot be initialised");
+    struct sol_sign_key k;
+    int rc = key_of_store(from, &k, err);
+    if (rc == SOL_ENOTFOUND) /* a node that never signed has no key to move */
+        return 0;
+    if (rc != 0)
+        return rc;
+    struct sol_buf dir, text;
+    sol_buf_init(&dir);
+    sol_buf_init(&text);
+    rc = sol_store_dir(to, &dir);
+    if (rc == 0) {
+        char path[4096];
+        int pn = snprintf(path, sizeof path, "%s/%s", dir.p, SOL_SIGN_KEY_FILE);
+        rc = pn < 0 || (size_t)pn >= sizeof path
+                 ? sol_error_set(err, SOL_EINVAL, "the data directory's path is too long")
+                 : write_key_file(path, &k, err);
+        if (rc == SOL_EEXISTS) { /* the same key may be there already; another is not ours */
+            struct sol_sign_key there;
+            rc = read_key_file(path, &there, err);
+            if (rc == 0 && sodium_memcmp(there.secret_key, k.secret_key, SOL_SIGN_SECRET_BYTES))
+                rc = sol_error_set(err, SOL_EEXISTS, "%s: another signing key is there already",
+                                   path);
+            sol_sign_key_clear(&there);
+        }
+        /* The copy of a database server's setting, if any, is not where this store looks. */
+        if (rc == 0 && (rc = sol_store_setting_delete(to, SOL_SETTING_SIGN_SECRET)) != 0) {
+            if (rc == SOL_ENOTFOUND)
+                rc = 0;
+            else
+                sol_error_set(err, rc, "cannot move the signing key: %s", sol_store_errmsg(to));
+        }
+    } else if (rc == SOL_EUNSUPPORTED) {
+        sol_base64_encode(&text, k.secret_key, SOL_SIGN_SECRET_BYTES);
+        rc = text.oom ? SOL_ENOMEM : sol_store_setting_set(to, SOL_SETTING_SIGN_SECRET, text.p);
+        if (rc != 0)
+            sol_error_set(err, rc, "cannot move the signing key: %s",
+                          rc == SOL_ENOMEM ? "out of memory" : sol_store_errmsg(to));
+    } else {
+        sol_error_set(err, rc, "cannot tell where the target keeps keys: %s", sol_strerror(rc));
+    }
+    if (text.p)
+        sodium_memzero(text.p, text.n);
+    sol_buf_free(&text);
+    sol_buf_free(&dir);
+    sol_sign_key_clear(&k);
+    return rc;
 }
 
 /* What to write as the signature entry. */

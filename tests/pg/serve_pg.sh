@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # serve_pg.sh — one node on PostgreSQL served by two `solidarity serve` processes:
 #   the TAXII fixture (a SQLite node) moved with `solidarity migrate`, verified; a second
-#   migrate refused on the non-empty target; both servers answer; concurrent POSTs to
+#   migrate refused on the non-empty target (and, at the end, moved back to SQLite);
+#   both servers answer; concurrent POSTs to
 #   both; a client paging across both (a `next` from one server followed on the other);
 #   a status resource made by one read from the other; one server killed -9 in the
 #   middle of a bulk POST, the client retrying on the other: nothing lost, nothing
@@ -261,6 +262,18 @@ check "a restarted server serves the same store" test "$status" = 200
 check "migrate --force replaces the target" test $? = 0
 all_ids 500 || bail "cannot page after migrate --force"
 check "and the collection is the SQLite one again ($base objects)" test "$(count_ids)" = "$base"
+
+# And back: the PostgreSQL store moves to a new SQLite directory, with the signing key.
+"$bin" migrate --from "$db" --to "sqlite://$tmp/back" >"$tmp/migrate3" 2>>"$tmp/log"
+check "migrate moves the PostgreSQL store to a new SQLite directory" test $? = 0
+check "and verifies every object version" \
+  grep -Eq "^verified: $moved of $moved object versions identical" "$tmp/migrate3"
+check "the directory it made is owner-only" test "$(stat -c %a "$tmp/back")" = 700
+key_back=$("$bin" --data "$tmp/back" peer key 2>>"$tmp/log")
+check "the node signs with the same key again, from DIR/signing.key" \
+  test "$key_back" = "$key_sqlite" -a -f "$tmp/back/signing.key"
+check "the collection lists the same on the SQLite store it came back to" \
+  test "$("$bin" --data "$tmp/back" collection list)" = "$("$bin" --data "$db" collection list)"
 
 echo "1..$n"
 [ $fails = 0 ]
