@@ -13,6 +13,8 @@
 # wrk (Debian package wrk) drives the load; the server gets 2 threads.
 # Usage: bench/basic_auth.sh BUILD-DIR [SECONDS]
 set -uo pipefail
+# serve started as root runs as $SOLIDARITY_USER: the benchmark runs it as whoever runs it
+export SOLIDARITY_USER=${SOLIDARITY_USER:-$(id -un)}
 umask 077 # serve refuses a store other users may read
 build=${1:?usage: bench/basic_auth.sh BUILD-DIR [SECONDS]}
 secs=${2:-${BASIC_AUTH_BENCH_SECONDS:-5}}

@@ -10,6 +10,8 @@
 # prints what a computed page costs. wrk (Debian package wrk) drives the load; both
 # servers get 2 threads/workers. Usage: bench/taxii.sh BUILD-DIR [SECONDS]
 set -uo pipefail
+# serve started as root runs as $SOLIDARITY_USER: the benchmark runs it as whoever runs it
+export SOLIDARITY_USER=${SOLIDARITY_USER:-$(id -un)}
 umask 077 # serve refuses a store other users may read
 build=${1:?usage: bench/taxii.sh BUILD-DIR [SECONDS]}
 secs=${2:-${TAXII_BENCH_SECONDS:-5}}

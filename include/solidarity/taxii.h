@@ -122,6 +122,14 @@ SOL_API void sol_taxii_response_init(struct sol_taxii_response *r);
 SOL_API void sol_taxii_response_clear(struct sol_taxii_response *r);
 
 /*
+ * Make resp a TAXII error resource (§3.6.1) with status and description, in the TAXII
+ * media type: for what the HTTP layer refuses before TAXII sees the request (a target
+ * too long, a stop in progress). Returns 0.
+ */
+SOL_API int sol_taxii_error_response(struct sol_taxii_response *resp, int status,
+                                     const char *description);
+
+/*
  * Answer one request: route it, negotiate the media type, authenticate the
  * Authorization header through the access layer, apply the policy and run the
  * endpoint against the store s (a handle owned by the calling thread). Always fills

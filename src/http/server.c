@@ -7,10 +7,17 @@
  * store handle from a small pool (SQLite handles belong to one thread at a time) for
  * the duration of its answer.
  *
- * Limits that keep one slow or hostile client from starving the others: a connection
- * limit overall and per IP address, an idle timeout, a memory cap per connection (which
- * bounds the request line and headers: libmicrohttpd answers 431 beyond it), a cap on a
- * body's size (413) and a budget for all bodies held in memory at once (503 beyond it).
+ * Slow and hostile clients are the connection policy's (conn.h: deadlines per request,
+ * limits per address, slots kept for authenticated clients); libmicrohttpd only applies
+ * an idle timeout and a memory cap per connection. Over the limits of a request, the
+ * answer is a TAXII error: a target over SOL_HTTP_MAX_URI 414, header fields over
+ * SOL_HTTP_MAX_HEADERS 431, a body over its cap 413, bodies in memory over a budget 503.
+ * What does not fit in the connection's memory at all (SOL_HTTP_CONNECTION_MEMORY, four
+ * times those limits) gets libmicrohttpd's own 414 or 431 and the connection is closed.
+ *
+ * A stop (sol_http_stop()) lets the requests in progress finish: no more connections are
+ * accepted, idle ones are closed, answers carry "Connection: close", and what is still
+ * running when the stop timeout ends is cut.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,13 +31,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "http/conn.h"
 #include "solidarity/access.h"
 #include "solidarity/alloc.h"
 #include "solidarity/formats.h"
 #include "solidarity/http.h"
+#include "solidarity/log.h"
 #include "solidarity/store.h"
 #include "solidarity/taxii.h"
 
@@ -46,11 +57,31 @@ struct metrics {
     _Atomic uint64_t rejected_busy;
 };
 
+/*
+ * The TAXII server in use, counted: a reload (sol_http_reload()) puts a new one in place
+ * while requests still hold the old one, which goes when the last of them lets go.
+ */
+struct taxii_ref {
+    struct sol_taxii_server *taxii;
+    _Atomic unsigned refs;
+};
+
 struct sol_http_server {
     struct MHD_Daemon *daemon;
-    struct sol_taxii_server *taxii;
+    pthread_mutex_t taxii_lock;
+    struct taxii_ref *taxii;
+    struct sol__conn_policy *policy;
     char *store_url;
-    bool quiet, tls;
+    char *listen;
+    int listen_fd;
+    bool ipv6;
+    _Atomic bool quiet;
+    _Atomic bool draining;
+    _Atomic unsigned stop_timeout;
+    bool tls;
+    unsigned threads, timeout;
+    struct sol__conn_limits limits;
+    struct sol_taxii_config taxii_cfg; /* as given to sol_http_listen(); strings borrowed */
     size_t max_body;
     _Atomic size_t body_bytes; /* bodies held in memory now, against SOL_HTTP_BODY_BUDGET */
     pthread_mutex_t pool_lock;
@@ -59,6 +90,8 @@ struct sol_http_server {
     unsigned port;
     sol_time_t started;
     char *tls_cert, *tls_key;
+    char id_prefix[9]; /* request ids: this process's random prefix, then a count */
+    _Atomic uint64_t request_seq;
     struct metrics m;
 };
 
@@ -67,9 +100,61 @@ struct request_state {
     struct sol_buf body;
     size_t counted; /* bytes of body counted against the budget */
     int64_t content_length;
-    bool truncated, over_budget, answered;
+    size_t uri_n; /* the request target's length, path and query */
+    bool truncated, over_budget, answered, started;
     struct timespec start;
+    char id[32]; /* X-Request-Id */
+    char remote[INET6_ADDRSTRLEN];
+    struct sol__conn *conn;
 };
+
+static struct taxii_ref *
+taxii_take(struct sol_http_server *srv)
+{
+    pthread_mutex_lock(&srv->taxii_lock);
+    struct taxii_ref *r = srv->taxii;
+    if (r)
+        atomic_fetch_add(&r->refs, 1);
+    pthread_mutex_unlock(&srv->taxii_lock);
+    return r;
+}
+
+static void
+taxii_give(struct taxii_ref *r)
+{
+    if (r && atomic_fetch_sub(&r->refs, 1) == 1) {
+        sol_taxii_server_free(r->taxii);
+        sol_free(r);
+    }
+}
+
+/* Put taxii in use (ownership passes to the server); the one before goes when unused. */
+static int
+taxii_install(struct sol_http_server *srv, struct sol_taxii_server *taxii)
+{
+    struct taxii_ref *r = sol_calloc(1, sizeof *r);
+    if (!r) {
+        sol_taxii_server_free(taxii);
+        return SOL_ENOMEM;
+    }
+    r->taxii = taxii;
+    atomic_store(&r->refs, 1);
+    pthread_mutex_lock(&srv->taxii_lock);
+    struct taxii_ref *old = srv->taxii;
+    srv->taxii = r;
+    pthread_mutex_unlock(&srv->taxii_lock);
+    taxii_give(old);
+    return 0;
+}
+
+/* The connection policy's record of conn (NULL when it has none). */
+static struct sol__conn *
+conn_record(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
 
 static struct sol_store *
 pool_take(struct sol_http_server *srv)
@@ -115,7 +200,9 @@ elapsed_ms(const struct timespec *start)
 
 /*
  * Send status with body (ownership of body passes to libmicrohttpd) and the headers
- * given as name/value pairs ending with NULL; log and count it.
+ * given as name/value pairs ending with NULL; log and count it. Every answer carries
+ * the request's id (X-Request-Id, also in the log line), and "Connection: close" once
+ * the server is stopping.
  */
 static enum MHD_Result
 respond(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
@@ -133,9 +220,14 @@ respond(struct sol_http_server *srv, struct MHD_Connection *conn, const char *me
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Request-Id", st->id);
+    if (atomic_load(&srv->draining))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     for (size_t i = 0; headers && headers[i]; i += 2)
         if (headers[i + 1] && *headers[i + 1])
             MHD_add_response_header(r, headers[i], headers[i + 1]);
+    bool authenticated = principal && *principal && strcmp(principal, "-") != 0;
+    sol__conn_answered(srv->policy, st->conn, authenticated);
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, r);
     MHD_destroy_response(r);
     st->answered = true;
@@ -145,12 +237,43 @@ respond(struct sol_http_server *srv, struct MHD_Connection *conn, const char *me
     atomic_fetch_add(&srv->m.requests, 1);
     atomic_fetch_add(&srv->m.bytes_out, n);
     atomic_fetch_add(&srv->m.micros_sum, (uint64_t)(ms * 1000));
-    if (!srv->quiet) {
-        /* One line per request: method, path, status, bytes, milliseconds, who. */
-        fprintf(stderr, "%s %s %d %zu %.1fms %s\n", method, url, status, n, ms,
-                principal ? principal : "-");
+    if (!atomic_load(&srv->quiet)) {
+        /* Text: method, path, status, bytes, milliseconds, who, the request's id. */
+        char line[1200];
+        snprintf(line, sizeof line, "%s %.1024s %d %zu %.1fms %s %s", method, url, status, n, ms,
+                 authenticated ? principal : "-", st->id);
+        const struct sol_log_field f[] = {
+            SOL_LOG_STR("request_id", st->id),
+            SOL_LOG_STR("remote", st->remote),
+            SOL_LOG_STR("method", method),
+            SOL_LOG_STR("path", url),
+            SOL_LOG_NUM("status", status),
+            SOL_LOG_NUM("bytes", n),
+            SOL_LOG_NUM("ms", ms),
+            SOL_LOG_STR("user", authenticated ? principal : NULL),
+        };
+        sol_logger_event("request", line, f, sizeof f / sizeof f[0]);
     }
     return ok;
+}
+
+/* A TAXII error (§3.6.1) from the HTTP layer itself, with Retry-After when not NULL. */
+static enum MHD_Result
+respond_error(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
+              const char *url, struct request_state *st, int status, const char *retry_after,
+              const char *description)
+{
+    struct sol_taxii_response resp;
+    sol_taxii_response_init(&resp);
+    sol_taxii_error_response(&resp, status, description);
+    size_t n = 0;
+    char *body = sol_buf_steal(&resp.body, &n);
+    const char *h[] = {MHD_HTTP_HEADER_RETRY_AFTER, retry_after, NULL};
+    enum MHD_Result rc =
+        body ? respond(srv, conn, method, url, st, status, SOL_TAXII_MEDIA_TYPE, body, n, NULL, h)
+             : MHD_NO;
+    sol_taxii_response_clear(&resp);
+    return rc;
 }
 
 /* The placeholder page at "/": honest about what is (not yet) there. */
@@ -216,7 +339,9 @@ serve_metrics(struct sol_http_server *srv, struct MHD_Connection *conn, const ch
                    (unsigned long long)atomic_load(&srv->m.rejected_busy),
                    (double)(sol_time_now() - srv->started) / 1e6);
     struct sol_access_guard_stats gs;
-    sol_access_guard_stats(sol_taxii_server_guard(srv->taxii), &gs);
+    struct taxii_ref *t = taxii_take(srv);
+    sol_access_guard_stats(sol_taxii_server_guard(t->taxii), &gs);
+    taxii_give(t);
     sol_buf_printf(&b,
                    "# HELP solidarity_login_remembered_total Password logins answered from "
                    "memory, without hashing.\n"
@@ -236,6 +361,41 @@ serve_metrics(struct sol_http_server *srv, struct MHD_Connection *conn, const ch
                    (unsigned long long)gs.remembered, (unsigned long long)gs.checked,
                    (unsigned long long)gs.failed, (unsigned long long)gs.limited,
                    (unsigned long long)gs.busy);
+    struct sol__conn_stats cs;
+    sol__conn_policy_stats(srv->policy, &cs);
+    sol_buf_printf(
+        &b,
+        "# HELP solidarity_http_connections Connections open now: all, those that made an "
+        "authenticated request, those with a request under way.\n"
+        "# TYPE solidarity_http_connections gauge\n"
+        "solidarity_http_connections{state=\"open\"} %u\n"
+        "solidarity_http_connections{state=\"authenticated\"} %u\n"
+        "solidarity_http_connections{state=\"in_request\"} %u\n"
+        "# HELP solidarity_http_client_addresses Client addresses (IPv6: /64) with connections.\n"
+        "# TYPE solidarity_http_client_addresses gauge\n"
+        "solidarity_http_client_addresses %u\n"
+        "# HELP solidarity_http_connections_opened_total Connections accepted.\n"
+        "# TYPE solidarity_http_connections_opened_total counter\n"
+        "solidarity_http_connections_opened_total %llu\n"
+        "# HELP solidarity_http_connections_refused_total Connections refused: their address "
+        "had its share, or no slot could be freed.\n"
+        "# TYPE solidarity_http_connections_refused_total counter\n"
+        "solidarity_http_connections_refused_total{reason=\"per_address\"} %llu\n"
+        "solidarity_http_connections_refused_total{reason=\"full\"} %llu\n"
+        "# HELP solidarity_http_connections_evicted_total Idle unauthenticated connections "
+        "closed to make room for a newcomer.\n"
+        "# TYPE solidarity_http_connections_evicted_total counter\n"
+        "solidarity_http_connections_evicted_total %llu\n"
+        "# HELP solidarity_http_connections_timed_out_total Connections closed at a deadline: "
+        "request line and headers, body, or waiting kept alive.\n"
+        "# TYPE solidarity_http_connections_timed_out_total counter\n"
+        "solidarity_http_connections_timed_out_total{phase=\"headers\"} %llu\n"
+        "solidarity_http_connections_timed_out_total{phase=\"body\"} %llu\n"
+        "solidarity_http_connections_timed_out_total{phase=\"idle\"} %llu\n",
+        cs.open, cs.authenticated, cs.in_request, cs.addresses, (unsigned long long)cs.opened,
+        (unsigned long long)cs.refused_per_address, (unsigned long long)cs.refused_full,
+        (unsigned long long)cs.evicted, (unsigned long long)cs.header_timeouts,
+        (unsigned long long)cs.body_timeouts, (unsigned long long)cs.idle_timeouts);
     if (b.oom) {
         sol_buf_free(&b);
         return MHD_NO;
@@ -245,8 +405,6 @@ serve_metrics(struct sol_http_server *srv, struct MHD_Connection *conn, const ch
     return respond(srv, conn, method, url, st, 200, "text/plain; version=0.0.4; charset=utf-8", p,
                    n, NULL, NULL);
 }
-
-static void client_address(struct MHD_Connection *conn, char *out, size_t n);
 
 /*
  * /metrics answers the node's admins only (access.h "Policy": every door asks who is
@@ -258,14 +416,14 @@ metrics_allowed(struct sol_http_server *srv, struct MHD_Connection *conn, const 
                 const char *url, struct request_state *st)
 {
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
-    char remote[64];
-    client_address(conn, remote, sizeof(remote));
     struct sol_store *s = pool_take(srv);
     struct sol_principal who;
     unsigned wait = 0;
-    int rc = s ? sol_access_authenticate_from(s, sol_taxii_server_guard(srv->taxii), auth, remote,
-                                              &who, &wait)
+    struct taxii_ref *t = taxii_take(srv);
+    int rc = s ? sol_access_authenticate_from(s, sol_taxii_server_guard(t->taxii), auth,
+                                              st->remote, &who, &wait)
                : SOL_ESTORE;
+    taxii_give(t);
     pool_give(srv, s);
     if (rc == 0 && who.is_admin)
         return serve_metrics(srv, conn, method, url, st);
@@ -355,8 +513,6 @@ static enum MHD_Result
 answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const char *method,
              const char *url, struct request_state *st)
 {
-    char remote[INET6_ADDRSTRLEN];
-    client_address(conn, remote, sizeof(remote));
     struct sol_taxii_request req = {
         .method = method,
         .path = url,
@@ -368,7 +524,7 @@ answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const cha
         .body_n = st->body.n,
         .content_length = st->content_length,
         .body_truncated = st->truncated,
-        .remote_addr = remote,
+        .remote_addr = st->remote,
     };
     /* The unescape callback keeps the path and the arguments raw: TAXII reads the query
      * string itself, so we put it back together in the order it came. */
@@ -389,12 +545,11 @@ answer_taxii(struct sol_http_server *srv, struct MHD_Connection *conn, const cha
         sol_taxii_response_clear(&resp);
         sol_buf_free(&q);
         sol_buf_free(&accept);
-        static const char msg[] = "{\"title\":\"Service Unavailable\",\"description\":\"the "
-                                  "store cannot be opened\",\"http_status\":\"503\"}";
-        return respond(srv, conn, method, url, st, 503, SOL_TAXII_MEDIA_TYPE,
-                       dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, NULL);
+        return respond_error(srv, conn, method, url, st, 503, "5", "the store cannot be opened");
     }
-    (void)sol_taxii_handle(srv->taxii, s, &req, &resp);
+    struct taxii_ref *t = taxii_take(srv);
+    (void)sol_taxii_handle(t->taxii, s, &req, &resp);
+    taxii_give(t);
     pool_give(srv, s);
     size_t n = 0;
     char *body = NULL;
@@ -484,6 +639,76 @@ is_own_path(const char *url)
     return strcmp(url, "/") == 0 || strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0;
 }
 
+/*
+ * The request line has arrived (libmicrohttpd's URI log callback): the request's state
+ * begins here, with its id and its target's length, and the connection policy learns
+ * that a request is under way. The result becomes the request's *con_cls.
+ */
+static void *
+on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct sol_http_server *srv = cls;
+    struct request_state *st = sol_calloc(1, sizeof(*st));
+    if (!st)
+        return NULL;
+    sol_buf_init(&st->body);
+    clock_gettime(CLOCK_MONOTONIC, &st->start);
+    st->content_length = -1;
+    st->uri_n = uri ? strlen(uri) : 0;
+    snprintf(st->id, sizeof st->id, "%s-%llu", srv->id_prefix,
+             (unsigned long long)atomic_fetch_add(&srv->request_seq, 1) + 1);
+    client_address(conn, st->remote, sizeof st->remote);
+    st->conn = conn_record(conn);
+    sol__conn_request_line(srv->policy, st->conn);
+    atomic_fetch_add(&srv->m.in_flight, 1);
+    return st;
+}
+
+/*
+ * The first call of a request, its headers whole: the limits on its target, its header
+ * fields and its declared body, each answered with a TAXII error.
+ */
+static enum MHD_Result
+on_headers(struct sol_http_server *srv, struct MHD_Connection *conn, const char *url,
+           const char *method, struct request_state *st)
+{
+    st->started = true;
+    sol__conn_headers_done(srv->policy, st->conn);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(cl, &end, 10);
+        st->content_length = errno || !end || *end || v > INT64_MAX ? INT64_MAX : (int64_t)v;
+    }
+    const union MHD_ConnectionInfo *hi =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    size_t header_n = hi ? hi->header_size : 0;
+    header_n = header_n > st->uri_n ? header_n - st->uri_n : 0;
+    if (st->uri_n > SOL_HTTP_MAX_URI || header_n > SOL_HTTP_MAX_HEADERS) {
+        /* The body, if any, is not read: the answer goes now, and the connection closes. */
+        sol__conn_working(srv->policy, st->conn);
+        char why[160];
+        bool uri = st->uri_n > SOL_HTTP_MAX_URI;
+        snprintf(why, sizeof why, "the request's %s over %u bytes",
+                 uri ? "target (path and query) is" : "header fields are together",
+                 uri ? SOL_HTTP_MAX_URI : SOL_HTTP_MAX_HEADERS);
+        return respond_error(srv, conn, method, url, st, uri ? 414 : 431, NULL, why);
+    }
+    /* A body declared over the cap is not read: answer now (TAXII says 413, or 401/404
+     * first when the asker may not post here at all). */
+    if (st->content_length > (int64_t)srv->max_body) {
+        st->truncated = true;
+        sol__conn_working(srv->policy, st->conn);
+        if (is_own_path(url) || strncmp(url, "/feeds/", 7) == 0)
+            return respond_error(srv, conn, method, url, st, 413, NULL,
+                                 "the request's body is larger than this server reads");
+        return answer_taxii(srv, conn, method, url, st);
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -491,34 +716,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     (void)version;
     struct sol_http_server *srv = cls;
     struct request_state *st = *con_cls;
-    if (!st) {
-        st = sol_calloc(1, sizeof(*st));
-        if (!st)
-            return MHD_NO;
-        sol_buf_init(&st->body);
-        clock_gettime(CLOCK_MONOTONIC, &st->start);
-        st->content_length = -1;
-        const char *cl =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl) {
-            char *end = NULL;
-            errno = 0;
-            unsigned long long v = strtoull(cl, &end, 10);
-            st->content_length = errno || !end || *end || v > INT64_MAX ? INT64_MAX : (int64_t)v;
-        }
-        *con_cls = st;
-        atomic_fetch_add(&srv->m.in_flight, 1);
-        /* A body declared over the cap is not read: answer now (TAXII says 413, or
-         * 401/404 first when the asker may not post here at all). */
-        if (st->content_length > (int64_t)srv->max_body) {
-            st->truncated = true;
-            return answer_taxii(srv, conn, method, url, st);
-        }
-        return MHD_YES;
-    }
+    if (!st)
+        return MHD_NO; /* no memory for it when its request line came */
+    if (!st->started)
+        return on_headers(srv, conn, url, method, st);
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        sol__conn_body(srv->policy, st->conn, n);
         if (st->answered || st->truncated || st->over_budget)
             return MHD_YES;
         if (st->body.n + n > srv->max_body) {
@@ -540,14 +745,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     }
     if (st->answered)
         return MHD_YES;
+    sol__conn_working(srv->policy, st->conn);
     if (st->over_budget || st->body.oom) {
         atomic_fetch_add(&srv->m.rejected_busy, 1);
-        static const char msg[] = "{\"title\":\"Service Unavailable\",\"description\":\"too "
-                                  "many large requests at once; try again in a moment\","
-                                  "\"http_status\":\"503\"}";
-        const char *h[] = {"Retry-After", "5", NULL};
-        return respond(srv, conn, method, url, st, 503, SOL_TAXII_MEDIA_TYPE,
-                       dup_bytes(msg, sizeof(msg) - 1), sizeof(msg) - 1, NULL, h);
+        return respond_error(srv, conn, method, url, st, 503, "5",
+                             "too many large requests at once; try again in a moment");
     }
     if (is_own_path(url))
         return serve_own(srv, conn, method, url, st);
@@ -560,17 +762,49 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     struct sol_http_server *srv = cls;
     struct request_state *st = *con_cls;
     if (!st)
         return;
+    sol__conn_completed(srv->policy, conn_record(conn));
     atomic_fetch_sub(&srv->body_bytes, st->counted);
     atomic_fetch_sub(&srv->m.in_flight, 1);
     sol_buf_free(&st->body);
     sol_free(st);
     *con_cls = NULL;
+}
+
+/* Whether the connection policy lets a client from addr in (its address's limit). */
+static enum MHD_Result
+on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addrlen;
+    struct sol_http_server *srv = cls;
+    return sol__conn_admit(srv->policy, addr) ? MHD_YES : MHD_NO;
+}
+
+/* A connection opens or closes: the connection policy keeps its record in the socket
+ * context. */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode toe)
+{
+    struct sol_http_server *srv = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ad =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        struct sol__conn *c =
+            fd ? sol__conn_opened(srv->policy, fd->connect_fd, ad ? ad->client_addr : NULL) : NULL;
+        if (!c && fd)
+            shutdown(fd->connect_fd, SHUT_RDWR);
+        *socket_context = c;
+    } else {
+        sol__conn_closed(srv->policy, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /*
@@ -637,23 +871,58 @@ static void
 log_mhd(void *cls, const char *fmt, va_list ap)
 {
     struct sol_http_server *srv = cls;
-    if (srv->quiet)
+    if (atomic_load(&srv->quiet))
         return;
-    fputs("solidarity: serve: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    size_t n = strlen(fmt);
-    if (!n || fmt[n - 1] != '\n')
-        fputc('\n', stderr);
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    sol_logger_msg(SOL_LOGGER_WARNING, "serve", "%s", msg);
 }
 
-/*
- * Check the options (TLS both or neither; no plain HTTP off loopback unless allowed),
- * open the first store handle, make the TAXII server and start libmicrohttpd's thread
- * pool. On failure nothing is left running and err says why.
- */
+/* The connection policy's limits from the options, defaults filled in. */
+static void
+limits_of(const struct sol_http_options *o, struct sol__conn_limits *l)
+{
+    l->max_connections = o->max_connections ? o->max_connections : SOL_HTTP_MAX_CONNECTIONS;
+    l->per_address = o->per_ip_connections ? o->per_ip_connections : SOL_HTTP_PER_IP_CONNECTIONS;
+    l->reserve = o->reserved_connections ? o->reserved_connections : SOL_HTTP_RESERVED;
+    if (l->reserve >= l->max_connections)
+        l->reserve = l->max_connections / 2;
+    l->header_timeout = o->header_timeout ? o->header_timeout : SOL_HTTP_HEADER_TIMEOUT;
+    l->idle_timeout = o->timeout ? o->timeout : SOL_HTTP_TIMEOUT;
+    l->body_timeout = o->body_timeout ? o->body_timeout : SOL_HTTP_BODY_TIMEOUT;
+    l->min_body_rate = o->min_body_rate ? o->min_body_rate : SOL_HTTP_MIN_BODY_RATE;
+}
+
+/* A socket bound to addr and listening; -1 with err saying why. */
+static int
+bind_socket(const struct sockaddr_storage *addr, unsigned addr_len, const char *listen_at,
+            struct sol_error *err)
+{
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return sol_error_set(err, SOL_ENET, "cannot make a socket: %s", strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (addr->ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)addr, addr_len) != 0) {
+        int e = errno;
+        close(fd);
+        return sol_error_set(err, SOL_ENET, "cannot listen on %s: %s", listen_at,
+                             e == EADDRINUSE ? "the port is in use" : strerror(e));
+    }
+    if (listen(fd, 1024) != 0) {
+        int e = errno;
+        close(fd);
+        return sol_error_set(err, SOL_ENET, "cannot listen on %s: %s", listen_at, strerror(e));
+    }
+    return fd;
+}
+
+/* http.h: check the options, bind, read the TLS files. */
 int
-sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
-               struct sol_error *err)
+sol_http_listen(const struct sol_http_options *o, struct sol_http_server **out,
+                struct sol_error *err)
 {
     *out = NULL;
     if (!o->store_url)
@@ -664,8 +933,8 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
     memset(&addr, 0, sizeof(addr));
     unsigned addr_len = 0;
     bool loopback = false;
-    const char *listen = o->listen ? o->listen : SOL_HTTP_DEFAULT_LISTEN;
-    int rc = sol_http_parse_listen(listen, &addr, &addr_len, &loopback, err);
+    const char *listen_at = o->listen ? o->listen : SOL_HTTP_DEFAULT_LISTEN;
+    int rc = sol_http_parse_listen(listen_at, &addr, &addr_len, &loopback, err);
     if (rc < 0)
         return rc;
     bool tls = o->tls_cert != NULL;
@@ -675,7 +944,7 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
         return sol_error_set(err, SOL_EDENIED,
                              "refusing to serve plain HTTP on the non-loopback address %s: "
                              "give --tls-cert and --tls-key, or --allow-plain-http",
-                             listen);
+                             listen_at);
     if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
         return sol_error_set(err, SOL_EUNSUPPORTED,
                              "this libmicrohttpd was built without TLS support");
@@ -683,29 +952,22 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
     if (!srv)
         return sol_error_set(err, SOL_ENOMEM, "out of memory");
     pthread_mutex_init(&srv->pool_lock, NULL);
-    srv->quiet = o->quiet;
+    pthread_mutex_init(&srv->taxii_lock, NULL);
+    srv->listen_fd = -1;
+    atomic_store(&srv->quiet, o->quiet);
+    atomic_store(&srv->stop_timeout, o->stop_timeout ? o->stop_timeout : SOL_HTTP_STOP_TIMEOUT);
     srv->tls = tls;
-    srv->started = sol_time_now();
+    srv->ipv6 = addr.ss_family == AF_INET6;
+    srv->threads = o->threads ? o->threads : SOL_HTTP_THREADS;
+    srv->timeout = o->timeout ? o->timeout : SOL_HTTP_TIMEOUT;
+    srv->taxii_cfg = o->taxii;
+    limits_of(o, &srv->limits);
     srv->max_body = o->max_body ? o->max_body : (size_t)SOL_DEFAULT_MAX_CONTENT_LENGTH;
     srv->store_url = sol_strdup(o->store_url);
-    if (!srv->store_url) {
+    srv->listen = sol_strdup(listen_at);
+    if (!srv->store_url || !srv->listen) {
         sol_http_stop(srv);
         return sol_error_set(err, SOL_ENOMEM, "out of memory");
-    }
-    struct sol_store *first = NULL;
-    rc = sol_store_open(o->store_url, &first, err);
-    if (rc < 0) {
-        sol_http_stop(srv);
-        return rc;
-    }
-    struct sol_taxii_config tcfg = o->taxii;
-    if (tcfg.max_content_length <= 0 || tcfg.max_content_length > (int64_t)srv->max_body)
-        tcfg.max_content_length = (int64_t)srv->max_body;
-    rc = sol_taxii_server_new(first, &tcfg, &srv->taxii, err);
-    pool_give(srv, first);
-    if (rc < 0) {
-        sol_http_stop(srv);
-        return rc;
     }
     if (tls) {
         struct sol_buf cert, key;
@@ -723,28 +985,84 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
             return rc < 0 ? rc : sol_error_set(err, SOL_EIO, "empty TLS certificate or key");
         }
     }
-    unsigned threads = o->threads ? o->threads : SOL_HTTP_THREADS;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
-    if (addr.ss_family == AF_INET6)
+    srv->listen_fd = bind_socket(&addr, addr_len, listen_at, err);
+    if (srv->listen_fd < 0) {
+        rc = srv->listen_fd;
+        srv->listen_fd = -1;
+        sol_http_stop(srv);
+        return rc;
+    }
+    struct sockaddr_storage bound;
+    socklen_t bound_len = sizeof bound;
+    if (getsockname(srv->listen_fd, (struct sockaddr *)&bound, &bound_len) == 0)
+        srv->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                      : ((struct sockaddr_in *)&bound)->sin_port);
+    *out = srv;
+    return 0;
+}
+
+/* A TAXII server for the options in cfg, on a store handle from the pool. */
+static int
+make_taxii(struct sol_http_server *srv, const struct sol_taxii_config *cfg, struct sol_error *err)
+{
+    struct sol_store *s = NULL;
+    int rc = sol_store_open(srv->store_url, &s, err);
+    if (rc < 0)
+        return rc;
+    struct sol_taxii_config tcfg = *cfg;
+    if (tcfg.max_content_length <= 0 || tcfg.max_content_length > (int64_t)srv->max_body)
+        tcfg.max_content_length = (int64_t)srv->max_body;
+    struct sol_taxii_server *taxii = NULL;
+    rc = sol_taxii_server_new(s, &tcfg, &taxii, err);
+    pool_give(srv, s);
+    if (rc < 0)
+        return rc;
+    rc = taxii_install(srv, taxii);
+    return rc < 0 ? sol_error_set(err, rc, "out of memory") : 0;
+}
+
+/* http.h: open the store, start answering. */
+int
+sol_http_run(struct sol_http_server *srv, struct sol_error *err)
+{
+    srv->started = sol_time_now();
+    uint8_t r[4];
+    randombytes_buf(r, sizeof r);
+    snprintf(srv->id_prefix, sizeof srv->id_prefix, "%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+    int rc = make_taxii(srv, &srv->taxii_cfg, err);
+    if (rc < 0)
+        return rc;
+    srv->policy = sol__conn_policy_new(&srv->limits, srv->tls);
+    if (!srv->policy)
+        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    if (sol__conn_policy_start(srv->policy) != 0)
+        return sol_error_set(err, SOL_EINTERNAL, "cannot start a thread: %s", strerror(errno));
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC; /* ITC: MHD_quiesce_daemon() at a stop */
+    if (srv->ipv6)
         flags |= MHD_USE_IPv6;
-    if (tls)
+    if (srv->tls)
         flags |= MHD_USE_TLS;
+    /* libmicrohttpd's own limits stay above the policy's, which decides (conn.h). */
+    unsigned mhd_limit = srv->limits.max_connections * 2 + 64;
     struct MHD_OptionItem opts[] = {
-        {MHD_OPTION_SOCK_ADDR, 0, &addr},
-        {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT,
-         o->max_connections ? o->max_connections : SOL_HTTP_MAX_CONNECTIONS, NULL},
-        {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-         o->per_ip_connections ? o->per_ip_connections : SOL_HTTP_PER_IP_CONNECTIONS, NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, o->timeout ? o->timeout : SOL_HTTP_TIMEOUT, NULL},
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SOL_HTTP_HEADER_MEMORY, NULL},
+        {MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, NULL},
+        {MHD_OPTION_THREAD_POOL_SIZE, srv->threads, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, mhd_limit, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout, NULL},
+        /* TAXII 2.1 filters are URL query parameters of a GET (§3.4), and a POST to
+         * objects/ adds objects (§5.5): there is no query in a body, so a match[id] of
+         * 1000 ids (about 48 KB) must fit in the request line. */
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SOL_HTTP_CONNECTION_MEMORY, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_request_line, srv},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_raw, NULL},
-        {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, srv->tls_cert},
-        {tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, srv->tls_key},
+        {srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, srv->tls_cert},
+        {srv->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, srv->tls_key},
         /* TAXII 2.1 §8.2.2: TLS 1.2 and 1.3, and none of RFC 7540's blacklisted TLS 1.2
          * suites: AEAD ciphers with ephemeral ECDH only. */
-        {tls ? MHD_OPTION_HTTPS_PRIORITIES : MHD_OPTION_END, 0,
+        {srv->tls ? MHD_OPTION_HTTPS_PRIORITIES : MHD_OPTION_END, 0,
          (void *)(uintptr_t) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:"
                              "+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"
                              "-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA"},
@@ -752,15 +1070,41 @@ sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
     };
     /* the logger must come first, or libmicrohttpd logs the options before it its way */
     srv->daemon =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
-                         srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-    if (!srv->daemon) {
-        sol_http_stop(srv);
-        return sol_error_set(err, SOL_ENET, "cannot listen on %s (is the port in use?)", listen);
+        MHD_start_daemon(flags, 0, on_accept, srv, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+                         log_mhd, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!srv->daemon)
+        return sol_error_set(err, SOL_ENET, "cannot serve on %s", srv->listen);
+    srv->listen_fd = -1; /* libmicrohttpd's now */
+    return 0;
+}
+
+/* http.h: listen, then run. */
+int
+sol_http_start(const struct sol_http_options *o, struct sol_http_server **out,
+               struct sol_error *err)
+{
+    int rc = sol_http_listen(o, out, err);
+    if (rc == 0 && (rc = sol_http_run(*out, err)) < 0) {
+        sol_http_stop(*out);
+        *out = NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = info ? info->port : 0;
-    *out = srv;
+    return rc;
+}
+
+/* http.h: what a reloaded configuration changes in a running server. */
+int
+sol_http_reload(struct sol_http_server *srv, const struct sol_http_options *o,
+                struct sol_error *err)
+{
+    int rc = make_taxii(srv, &o->taxii, err);
+    if (rc < 0)
+        return rc;
+    srv->taxii_cfg = o->taxii;
+    limits_of(o, &srv->limits);
+    if (srv->policy)
+        sol__conn_policy_set_limits(srv->policy, &srv->limits);
+    atomic_store(&srv->quiet, o->quiet);
+    atomic_store(&srv->stop_timeout, o->stop_timeout ? o->stop_timeout : SOL_HTTP_STOP_TIMEOUT);
     return 0;
 }
 
@@ -779,25 +1123,63 @@ sol_http_tls(const struct sol_http_server *srv)
 }
 
 /*
- * Stop accepting, let libmicrohttpd finish the requests in progress, then close the
- * pooled store handles and wipe the TLS key from memory. NULL does nothing.
+ * Let the requests in progress finish for up to the stop timeout (http.h); returns how
+ * many were still under way when it ended.
  */
-void
+static unsigned
+drain(struct sol_http_server *srv)
+{
+    atomic_store(&srv->draining, true);
+    MHD_socket l = MHD_quiesce_daemon(srv->daemon);
+    if (l != MHD_INVALID_SOCKET)
+        close(l);
+    sol__conn_drain(srv->policy);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    double limit_ms = (double)atomic_load(&srv->stop_timeout) * 1000.0;
+    struct sol__conn_stats cs;
+    for (;;) {
+        sol__conn_policy_stats(srv->policy, &cs);
+        if (cs.open == 0 || elapsed_ms(&start) >= limit_ms)
+            break;
+        struct timespec pause = {0, 10 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    if (cs.open == 0)
+        return 0;
+    sol__conn_close_all(srv->policy);
+    return cs.in_request;
+}
+
+/*
+ * Stop (http.h): drain, stop libmicrohttpd, close the pooled store handles and wipe the
+ * TLS key from memory. NULL does nothing.
+ */
+unsigned
 sol_http_stop(struct sol_http_server *srv)
 {
     if (!srv)
-        return;
-    if (srv->daemon)
+        return 0;
+    unsigned cut = 0;
+    if (srv->daemon) {
+        cut = drain(srv);
         MHD_stop_daemon(srv->daemon);
+    }
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
+    sol__conn_policy_free(srv->policy);
     for (size_t i = 0; i < srv->n_pool; i++)
         sol_store_close(srv->pool[i]);
-    sol_taxii_server_free(srv->taxii);
+    taxii_give(srv->taxii);
     pthread_mutex_destroy(&srv->pool_lock);
+    pthread_mutex_destroy(&srv->taxii_lock);
     if (srv->tls_key) {
         memset(srv->tls_key, 0, strlen(srv->tls_key));
         sol_free(srv->tls_key);
     }
     sol_free(srv->tls_cert);
     sol_free(srv->store_url);
+    sol_free(srv->listen);
     sol_free(srv);
+    return cut;
 }

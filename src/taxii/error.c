@@ -45,14 +45,20 @@ status_title(int status)
         return "Method Not Allowed";
     case 406:
         return "Not Acceptable";
+    case 408:
+        return "Request Timeout";
     case 413:
         return "Payload Too Large";
+    case 414:
+        return "URI Too Long";
     case 415:
         return "Unsupported Media Type";
     case 422:
         return "Unprocessable Content";
     case 429:
         return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
     case 500:
         return "Internal Server Error";
     case 503:
@@ -93,4 +99,11 @@ sol__taxii_error(struct sol_taxii_response *resp, int status, const char *fmt, .
     sol_jw_string(&w, code);
     sol_jw_object_end(&w);
     return 0;
+}
+
+/* taxii.h: an error resource for the HTTP layer's own refusals. */
+int
+sol_taxii_error_response(struct sol_taxii_response *resp, int status, const char *description)
+{
+    return sol__taxii_error(resp, status, "%s", description);
 }

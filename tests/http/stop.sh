@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# stop.sh — see stop.py. Usage: stop.sh SOLIDARITY-BINARY
+command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is not installed"; exit 0; }
+exec python3 "$(dirname "$0")/stop.py" "$1" "${SOLIDARITY_BUILD:-$(dirname "$1")}"
