@@ -8,6 +8,8 @@
 # printed too. With SYNC_BENCH_SIGNED=1 A signs every object and B verifies each against
 # A's key (Ed25519 over JCS). Usage: bench/sync.sh BUILD-DIR
 set -uo pipefail
+# serve started as root runs as $SOLIDARITY_USER: the benchmark runs it as whoever runs it
+export SOLIDARITY_USER=${SOLIDARITY_USER:-$(id -un)}
 build=${1:?usage: bench/sync.sh BUILD-DIR}
 bin=$build/solidarity
 sizes=${SYNC_BENCH_SIZES:-10000 100000}
@@ -78,7 +80,7 @@ EOF
   url=
   for _ in $(seq 100); do [ -s "$tmp/a.url" ] && { url=$(head -n 1 "$tmp/a.url"); break; }; sleep 0.1; done
   [ -n "$url" ] || { echo "sync: serve did not start"; exit 1; }
-  sol b peer add a "$url" --api-root intel --collection "$col" --token "$token" --pull --page "$page" "${keyopt[@]}" >/dev/null
+  SOLIDARITY_PEER_TOKEN="$token" sol b peer add a "$url" --api-root intel --collection "$col" --pull --page "$page" "${keyopt[@]}" >/dev/null
   measure "$tmp/sync.$n" "$bin" --quiet --data "$tmp/b" sync a
   kill "$spid"; wait "$spid" 2>/dev/null
   read -r st srss <"$tmp/sync.$n"

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/admin.h"
+#include "solidarity/alloc.h"
 #include "cli/cli.h"
 #include "solidarity/json.h"
 #include "solidarity/stix.h"
@@ -161,6 +163,46 @@ cli_read_password(const char *cmd, char *buf, size_t n)
         buf[--len] = 0;
     if (!len) {
         cli_error(cmd, "the password is empty");
+        return CLI_ERR;
+    }
+    return CLI_OK;
+}
+
+/* admin.h: a secret from a file, standard input or the environment. */
+int
+cli_read_secret(const char *cmd, const char *opt, const char *path, const char *env, char **out)
+{
+    *out = NULL;
+    struct sol_buf b;
+    sol_buf_init(&b);
+    if (path) {
+        struct sol_error err;
+        sol_error_clear(&err);
+        if (sol_read_file(path, 4096, &b, &err) != 0) {
+            cli_error(cmd, "%s %s: %s", opt, path, err.msg);
+            sol_buf_free(&b);
+            return CLI_ERR;
+        }
+    } else {
+        const char *v = getenv(env);
+        if (!v)
+            return CLI_OK;
+        sol_buf_puts(&b, v);
+    }
+    size_t n = 0;
+    while (n < b.n && b.p[n] != '\n' && b.p[n] != '\r')
+        n++;
+    if (n == 0 || b.oom) {
+        cli_error(cmd, "%s: the secret is empty", path ? opt : env);
+        sodium_memzero(b.p, b.cap);
+        sol_buf_free(&b);
+        return CLI_ERR;
+    }
+    *out = sol_strndup(b.p, n);
+    sodium_memzero(b.p, b.cap);
+    sol_buf_free(&b);
+    if (!*out) {
+        cli_error(cmd, "out of memory");
         return CLI_ERR;
     }
     return CLI_OK;

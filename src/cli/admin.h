@@ -43,6 +43,15 @@ int cli_parse_tlp(const char *cmd, const char *option, const char *word, int *ou
 
 /* Read one line (a password) from standard input, without its newline; CLI_ERR if empty. */
 int cli_read_password(const char *cmd, char *buf, size_t n);
+/*
+ * A secret (a token, a password) that must not be seen in the process list or a shell's
+ * history: the first line of the file path ("-": standard input) when path is not NULL,
+ * else the value of the environment variable env when set. *out is a copy (NULL when
+ * neither is given), to be wiped and freed by the caller. CLI_OK, or CLI_ERR said why
+ * (opt names the option in the message).
+ */
+int cli_read_secret(const char *cmd, const char *opt, const char *path, const char *env,
+                    char **out);
 
 /* Format a time as RFC 3339 with seconds, or "-" for 0, into buf (32 bytes). */
 const char *cli_time(long long t, char *buf);

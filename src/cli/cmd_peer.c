@@ -19,7 +19,7 @@ static void
 usage(FILE *f)
 {
     fputs("usage: solidarity peer add NAME URL --api-root R --collection ID\n"
-          "                        [--token T | --user U --password P]\n"
+          "                        [--token-file FILE | --user U --password-file FILE]\n"
           "                        [--pull | --push | --both] [--into COLLECTION]\n"
           "                        [--push-from COLLECTION] [--max-tlp LEVEL]\n"
           "                        [--default-tlp LEVEL]\n"
@@ -33,7 +33,9 @@ usage(FILE *f)
           "                                      sign every object of a STIX file\n"
           "       solidarity peer import NAME FILE...\n"
           "                                      import offline bundles from peer NAME\n"
-          "                                      with its keys, clearance and policy\n",
+          "                                      with its keys, clearance and policy\n\n"
+          "The peer's token or password is read from FILE ('-': standard input), else from\n"
+          "$SOLIDARITY_PEER_TOKEN or $SOLIDARITY_PEER_PASSWORD: never from the command line.\n",
           f);
 }
 
@@ -69,6 +71,7 @@ peer_add(int argc, char **argv)
     c.name = dup_or_die(argv[2]);
     c.url = dup_or_die(argv[3]);
     bool replace = false, policy_given = false, reconcile_given = false;
+    const char *token_file = NULL, *password_file = NULL;
     int rc = CLI_OK;
     for (int i = 4; i < argc && rc == CLI_OK; i++) {
         const char *v = NULL;
@@ -88,12 +91,21 @@ peer_add(int argc, char **argv)
             sol_free(c.api_root), c.api_root = dup_or_die(v);
         } else if (OPT("--collection")) {
             sol_free(c.collection), c.collection = dup_or_die(v);
-        } else if (OPT("--token")) {
-            sol_free(c.token), c.token = dup_or_die(v);
+        } else if (strcmp(a, "--token") == 0 || strcmp(a, "--password") == 0 ||
+                   strncmp(a, "--token=", 8) == 0 || strncmp(a, "--password=", 11) == 0) {
+            /* A secret on the command line is in the process list and the shell's history. */
+            rc = cli_usage("peer",
+                           "%s: a secret is not given on the command line: use %s FILE "
+                           "('-': standard input) or $SOLIDARITY_PEER_%s",
+                           a[2] == 't' ? "--token" : "--password",
+                           a[2] == 't' ? "--token-file" : "--password-file",
+                           a[2] == 't' ? "TOKEN" : "PASSWORD");
+        } else if (OPT("--token-file")) {
+            token_file = v;
         } else if (OPT("--user")) {
             sol_free(c.user), c.user = dup_or_die(v);
-        } else if (OPT("--password")) {
-            sol_free(c.password), c.password = dup_or_die(v);
+        } else if (OPT("--password-file")) {
+            password_file = v;
         } else if (OPT("--into")) {
             sol_free(c.into), c.into = dup_or_die(v);
         } else if (OPT("--push-from")) {
@@ -136,8 +148,18 @@ peer_add(int argc, char **argv)
         }
 #undef OPT
     }
+    if (rc == CLI_OK && token_file && password_file)
+        rc = cli_usage("peer", "--token-file and --password-file: one or the other");
+    if (rc == CLI_OK && !password_file)
+        rc = cli_read_secret("peer", "--token-file", token_file, "SOLIDARITY_PEER_TOKEN", &c.token);
+    if (rc == CLI_OK && (c.user || password_file))
+        rc = cli_read_secret("peer", "--password-file", password_file, "SOLIDARITY_PEER_PASSWORD",
+                             &c.password);
+    if (rc == CLI_OK && c.token && c.password)
+        rc = cli_usage("peer", "a token or a user and password, not both");
     if (rc == CLI_OK && (c.user != NULL) != (c.password != NULL))
-        rc = cli_usage("peer", "--user and --password go together");
+        rc = cli_usage("peer", "--user and --password-file (or $SOLIDARITY_PEER_PASSWORD) go "
+                               "together");
     if (rc == CLI_OK && !c.api_root)
         rc = cli_usage("peer", "add needs --api-root");
     if (rc == CLI_OK && !c.collection)

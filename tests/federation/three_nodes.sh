@@ -88,9 +88,9 @@ done
 for node in b c; do
   sol "$node" user partner add orgA --identity "$(identity_of a orgA)" >/dev/null 2>>"$tmp/log" || bail "partner orgA on $node"
 done
-sol b peer add a "$url" --api-root intel --collection "$CA" --token "$TB" --both --partner orgA \
+SOLIDARITY_PEER_TOKEN="$TB" sol b peer add a "$url" --api-root intel --collection "$CA" --both --partner orgA \
   --key "$KA" --page 5 --reconcile 0 >/dev/null 2>>"$tmp/log" || bail "peer a on B"
-sol c peer add a "$url" --api-root intel --collection "$CA" --token "$TC" --pull --partner orgA \
+SOLIDARITY_PEER_TOKEN="$TC" sol c peer add a "$url" --api-root intel --collection "$CA" --pull --partner orgA \
   --key "$KA" --max-tlp green >/dev/null 2>>"$tmp/log" || bail "peer a on C"
 sol b peer list | grep -q "^a	both	" && ok "peer list shows the peer" || notok "peer list shows the peer"
 sol b peer list | grep -q "^a	both	${url%/}/intel/	$CA	" && ok "peer list shows the API root's URL as it is asked (no //)" ||
@@ -211,7 +211,7 @@ if command -v curl >/dev/null; then
     -H 'Accept: application/taxii+json;version=2.1' -H 'Content-Type: application/taxii+json;version=2.1' \
     --data-binary @"$tmp/v.json" "${url%/}/intel/collections/$CG/objects/"
 fi
-sol b peer add ag "$url" --api-root intel --collection "$CG" --token "$TB" --pull --partner orgA \
+SOLIDARITY_PEER_TOKEN="$TB" sol b peer add ag "$url" --api-root intel --collection "$CG" --pull --partner orgA \
   --key "$KA" >/dev/null 2>>"$tmp/log" || notok "peer ag on B"
 sol b sync ag >/dev/null 2>>"$tmp/log"
 sol b export --format stix --collection "$CG" --max-tlp green --output "$tmp/bg2.json" 2>>"$tmp/log"
@@ -223,7 +223,7 @@ ext = "extension-definition--c175aa7e-f86c-4595-b68a-41090a3f571d"
 sys.exit(0 if o and o[0].get("object_marking_refs") == [sys.argv[3]] and ext in o[0].get("extensions", {}) else 1)
 EOF
 sol c collection add --id "$CG" --title green --default-tlp green >/dev/null 2>>"$tmp/log"
-sol c peer add cg "$url" --api-root intel --collection "$CG" --token "$TC" --pull --partner orgA \
+SOLIDARITY_PEER_TOKEN="$TC" sol c peer add cg "$url" --api-root intel --collection "$CG" --pull --partner orgA \
   --key "$KA" --unsigned accept --default-tlp amber --max-tlp amber >/dev/null 2>>"$tmp/log" || notok "peer cg on C"
 sol c sync cg >/dev/null 2>>"$tmp/log"
 sol c export --format stix --collection "$CG" --max-tlp green --output "$tmp/cg_g.json" 2>>"$tmp/log"
@@ -313,7 +313,7 @@ fi
 
 # --- serve syncs in the background: C's peer every second, C serving -------------------
 IND_BG=indicator--0f8ff8d8-3f8a-4d0e-9b1e-5b7a6b0c0004
-sol c peer add a "$url" --api-root intel --collection "$CA" --token "$TC" --pull --partner orgA \
+SOLIDARITY_PEER_TOKEN="$TC" sol c peer add a "$url" --api-root intel --collection "$CA" --pull --partner orgA \
   --key "$KA" --max-tlp green --every 1 --replace >/dev/null 2>>"$tmp/log"
 bundle "$(indicator $IND_BG $GREEN background.example.com 2026-01-04T00:00:00.000Z)" >"$tmp/bg.json"
 sol a peer sign "$tmp/bg.json" --output "$tmp/bg.signed.json" 2>>"$tmp/log"
