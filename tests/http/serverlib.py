@@ -169,9 +169,11 @@ def raw(port, data, timeout=10, source="127.0.0.1"):
         s.close()
 
 
-def metric(port, name):
-    """The value of one sample of /metrics (name with its labels), or None."""
-    status, _, body = request(port, "GET", "/metrics")
+def metric(port, name, token):
+    """The value of one sample of /metrics (name with its labels), or None; token: an
+    admin's, or the metrics token."""
+    status, _, body = request(port, "GET", "/metrics",
+                              headers={"Authorization": f"Bearer {token}"})
     for line in body.decode().splitlines():
         if line.startswith(name + " "):
             return float(line.split()[-1])

@@ -101,7 +101,7 @@ def timed(fn):
 
 
 def run(t, node):
-    alice = node.vars["alice"]
+    alice, admin = node.vars["alice"], node.vars["admin"]
     srv = node.serve("--quiet", "--max-connections", "150", "--per-address-connections", "40",
                      "--reserved-connections", "20", "--header-timeout", "3",
                      "--idle-timeout", "20")
@@ -122,7 +122,7 @@ def run(t, node):
     attacker = threading.Thread(target=attack, args=(port, stop, counts))
     attacker.start()
     time.sleep(2.0)  # the slots fill up
-    open_now = metric(port, 'solidarity_http_connections{state="open"}')
+    open_now = metric(port, 'solidarity_http_connections{state="open"}', admin)
     t.ok(open_now is not None and open_now >= 100,
          f"the attack holds the server's slots ({open_now:.0f} connections open of 150)")
 
@@ -155,8 +155,8 @@ def run(t, node):
         t.ok(med < 100, f"{name}: median {med:.1f} ms, max {ms[-1]:.1f} ms (under 100 ms)", ms)
     print(f"# attack: {counts['opened']} connections opened, "
           f"{counts['closed_by_server']} closed by the server", flush=True)
-    refused = metric(port, 'solidarity_http_connections_refused_total{reason="per_address"}')
-    evicted = metric(port, "solidarity_http_connections_evicted_total")
+    refused = metric(port, 'solidarity_http_connections_refused_total{reason="per_address"}', admin)
+    evicted = metric(port, "solidarity_http_connections_evicted_total", admin)
     t.ok(refused and refused > 0, f"connections over an address's 40 were refused ({refused:.0f})")
     t.ok(evicted and evicted > 0, f"slow connections made room for newcomers ({evicted:.0f})")
     # A slow client gets a 408 in the TAXII media type when its deadline passes.
@@ -173,7 +173,7 @@ def run(t, node):
     took = time.monotonic() - t0
     t.ok(got.startswith(b"HTTP/1.1 408") and b"application/taxii+json;version=2.1" in got
          and 2.5 <= took <= 5, f"a request whose headers stall: 408 after {took:.1f} s", got)
-    timed_out = metric(port, 'solidarity_http_connections_timed_out_total{phase="headers"}')
+    timed_out = metric(port, 'solidarity_http_connections_timed_out_total{phase="headers"}', admin)
     t.ok(timed_out and timed_out > 0, f"and /metrics counts it ({timed_out:.0f})")
     keep.close()
     rc = srv.stop()
