@@ -242,8 +242,9 @@ SOL_API void sol_match_scanner_set_validity(struct sol_match_scanner *sc, enum s
 
 /* What a scanner matched but judged apart (sol_match_scanner_merge() adds them up). */
 struct sol_match_counts {
-    uint64_t outside; /* matches outside the indicator's validity at the event's time */
-    uint64_t dropped; /* matches not counted: the indicator was not valid when judged */
+    uint64_t outside;      /* matches outside the indicator's validity at the event's time */
+    uint64_t dropped;      /* matches not counted: the indicator was not valid when judged */
+    uint64_t uncorrelated; /* observations left out of the correlation of logs (memory) */
 };
 SOL_API void sol_match_scanner_counts(const struct sol_match_scanner *sc,
                                       struct sol_match_counts *out);

@@ -44,6 +44,9 @@ struct sol_scan_options {
     size_t n_indicator_files;
     const char *const *collections;
     size_t n_collections;
+    /* Or an index built by the caller (sol_match_index_build()), used as it is: the
+       files and collections above are then not read. */
+    const struct sol_match_index *index;
     /* The node's store, or NULL when there is no node. */
     struct sol_store *store;
     /* The logs ("-" is standard input) and how to read them. */
@@ -68,8 +71,16 @@ struct sol_scan_options {
        default), at any time (a retro-hunt), or at as_of. */
     enum sol_match_validity validity;
     sol_time_t as_of;
-    unsigned threads; /* logs read at once; 0 means 1 */
-    sol_time_t now;   /* the sightings' created/modified; 0: the current time */
+    unsigned threads; /* threads that read logs (a large plain log in parts); 0 means 1 */
+    /* Patterns over several observations see all the logs as one time-ordered stream
+       (Zeek's per-protocol logs of one period, several eve files), unless per_file: then
+       each log is its own stream. */
+    bool per_file;
+    /* A plain log at least twice this large is read in parts of at least this many
+       bytes, on several threads; gzip logs and standard input are cut into blocks of
+       this size by one thread and matched by the others. 0: 16 MiB parts, 4 MiB blocks. */
+    uint64_t part_size;
+    sol_time_t now; /* the sightings' created/modified; 0: the current time */
     /*
      * access.h "Policy": every sighting (and its observed-data and SCOs) carries an explicit
      * TLP marking, the strictest of this (enum sol_tlp; 0: none of its own), the TLP of
@@ -79,13 +90,16 @@ struct sol_scan_options {
     int tlp;
 
     /*
-     * Follow: one log, read as it grows; each observation that completes a match calls
+     * Follow: the logs, read as they grow; each observation that completes a match calls
      * sighting() with that indicator's sighting so far (one JSON object, no newline).
      * Reading ends at the end of standard input, or when *stop becomes non-zero (checked
      * between lines and while waiting for more), or when sighting() returns non-zero
      * (then sol_scan_run() fails with SOL_EIO). No bundle is made and nothing stored.
      */
     bool follow;
+    /* With follow, patterns over several observations wait this long in event time (µs;
+       0: 60 s) for an earlier event from another log before going on without it. */
+    sol_time_t reorder_window;
     const volatile sig_atomic_t *stop;
     int (*sighting)(void *ud, const char *json, size_t n);
 
@@ -111,6 +125,9 @@ struct sol_scan_result {
     uint64_t bytes;     /* uncompressed bytes read */
     size_t logs;        /* logs scanned */
     size_t failed_logs; /* logs that could not be opened or read to their end */
+    uint64_t late;      /* follow: candidates that came after the reorder window */
+    /* CPU seconds spent reading and matching: by the busiest thread, and by all. */
+    double cpu_busiest, cpu_total;
     struct sol_match_index_stats index;
     char identity[128];
     enum sol_scan_identity_origin identity_origin;

@@ -3,8 +3,7 @@
  * as STIX sightings.
  *
  *   solidarity scan [--indicators FILE...] [--collection ID...] [--format F] [--mapping FILE]
- *                   [--output FILE] [--identity ID] [--store ID] [--with-observed-data]
- *                   [--follow] [--threads N] LOG...
+ *                   [--output FILE] [--identity ID] [--store ID] [...] LOG...   (help() says all)
  *
  * The sightings bundle goes to --output or standard output (and into a collection of the
  * node with --store); a summary goes to standard error. Exit 0 when anything was
@@ -32,9 +31,10 @@ help(FILE *f)
 {
     fprintf(f, "usage: solidarity scan [--indicators FILE...] [--collection ID...] [--format F]\n"
                "                       [--mapping FILE] [--output FILE] [--identity ID]\n"
-               "                       [--store ID] [--retro | --as-of TIME] [--follow]\n"
-               "                       [--threads N] [--warninglist FILE...] [--tlp LEVEL]\n"
-               "                       [--include-warninglisted] LOG...\n\n"
+               "                       [--store ID] [--tlp LEVEL] [--retro | --as-of TIME]\n"
+               "                       [--follow] [--reorder-window S] [--threads N] [--per-file]\n"
+               "                       [--with-observed-data] [--context N]\n"
+               "                       [--warninglist FILE...] [--include-warninglisted] LOG...\n\n"
                "Match logs against every indicator of the given STIX bundles and collections and\n"
                "write one STIX sighting per indicator sighted, as a bundle. LOG '-' reads\n"
                "standard input; gzip-compressed logs are read as they are.\n\n"
@@ -54,7 +54,12 @@ help(FILE *f)
                "                      included in the bundle)\n"
                "  --follow            keep reading logs as they grow; print each sighting as one\n"
                "                      JSON line when it happens (stop with Ctrl-C)\n"
-               "  --threads N         scan N logs at once (default 1)\n"
+               "  --threads N         read logs, and parts of a large log, on N threads\n"
+               "                      (default: one per core)\n"
+               "  --per-file          each log alone for patterns over several observations\n"
+               "                      (default: all the logs as one time-ordered stream)\n"
+               "  --reorder-window S  with --follow: how long (in event time) such patterns wait\n"
+               "                      for an earlier event from another log (default 60)\n"
                "  --retro             count an indicator's matches at any time, not only while it\n"
                "                      was valid (a new indicator against old logs)\n"
                "  --as-of TIME        judge every indicator's validity at TIME (RFC 3339) instead\n"
@@ -161,6 +166,17 @@ print_summary(const struct sol_scan_result *res, enum sol_match_validity mode)
             st->exact_keys, st->cidr_prefixes, st->regex_terms, st->always_leaves,
             st->multi_patterns, res->nhits, res->identity, origin[res->identity_origin]);
     print_validity(res, mode);
+    if (res->late)
+        fprintf(stderr,
+                "scan: %llu observation%s came later than the reorder window (--reorder-window) "
+                "and were correlated out of order\n",
+                (unsigned long long)res->late, res->late == 1 ? "" : "s");
+    if (res->counts.uncorrelated)
+        fprintf(stderr,
+                "scan: %llu observation%s left out of patterns over several observations (over "
+                "64 MiB of them per thread)\n",
+                (unsigned long long)res->counts.uncorrelated,
+                res->counts.uncorrelated == 1 ? "" : "s");
     if (!res->nhits)
         return;
     fprintf(stderr, "%-48s %-20s %8s  %-20s  %s\n", "indicator", "indicates", "hits", "first seen",
@@ -202,9 +218,10 @@ cli_cmd_scan(int argc, char **argv)
     const char *store_to = NULL, *as_of_arg = NULL;
     const char *wl_files[MAX_FILES];
     size_t nwl = 0;
-    bool retro = false;
+    bool retro = false, per_file = false;
+    sol_time_t reorder = 60 * (sol_time_t)1000000;
     bool do_follow = false, quiet = cli_globals.quiet, with_od = false, include_wl = false;
-    long threads = 1, context = 10;
+    long threads = sysconf(_SC_NPROCESSORS_ONLN), context = 10;
     int tlp = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -234,6 +251,14 @@ cli_cmd_scan(int argc, char **argv)
             context = strtol(argv[++i], &end, 10);
             if (*end || context < 0 || context > 1000)
                 return cli_usage("scan", "--context takes a number from 0 to 1000");
+        } else if (strcmp(a, "--reorder-window") == 0 && more) {
+            char *end;
+            double secs = strtod(argv[++i], &end);
+            if (*end || !(secs >= 0 && secs <= 86400))
+                return cli_usage("scan", "--reorder-window takes seconds, from 0 to 86400");
+            reorder = (sol_time_t)(secs * 1e6);
+        } else if (strcmp(a, "--per-file") == 0) {
+            per_file = true;
         } else if (strcmp(a, "--retro") == 0) {
             retro = true;
         } else if (strcmp(a, "--as-of") == 0 && more) {
@@ -273,8 +298,6 @@ cli_cmd_scan(int argc, char **argv)
         return cli_usage("scan", "--store cannot be used with --follow");
     if (!nlogs)
         return cli_usage("scan", "no logs to scan (give LOG..., or '-' for standard input)");
-    if (do_follow && nlogs != 1)
-        return cli_usage("scan", "--follow takes exactly one log");
     enum sol_log_format fmt = SOL_LOG_AUTO;
     char names[200];
     if (format && sol_log_format_parse(format, &fmt) != 0)
@@ -367,7 +390,9 @@ cli_cmd_scan(int argc, char **argv)
                     : as_of_arg ? SOL_MATCH_VALID_AS_OF
                                 : SOL_MATCH_VALID_AT_EVENT,
         .as_of = as_of,
-        .threads = (unsigned)threads,
+        .threads = (unsigned)(threads > 0 ? threads : 1),
+        .per_file = per_file,
+        .reorder_window = reorder ? reorder : 1,
         .tlp = tlp,
         .follow = do_follow,
         .stop = &stop_follow,

@@ -232,6 +232,33 @@ struct sol__mrel {
 int sol__mspace_find(const struct sol_match_index *idx, uint64_t hash, const char *type,
                      size_t type_n, const char *path, size_t path_n);
 
+/* ---- Deferred correlation (scan.c; used by run.c) ----
+ *
+ * To see several logs (or parts of one) as one time-ordered stream, the scanners that
+ * read them in parallel do not evaluate patterns over several observations: an
+ * observation that satisfies one of their brackets becomes a candidate. Once every log is
+ * read, the candidates of each stream are fed in time order to one scanner, which
+ * evaluates them as a single reader of the merged stream would.
+ */
+struct sol__mcand {
+    sol_time_t first, last;
+    uint32_t pat;
+    uint32_t stream; /* the stream it belongs to (run.c: all logs, or one) */
+    uint64_t order;  /* read order, for candidates of the same time */
+    char *json;      /* the observation's objects (owned) */
+    size_t json_n;
+    struct sol_match_context *ctx; /* where it was read (owned; its source is the
+                                      making scanner's), or NULL */
+};
+/* Make candidates from now on, of stream, ordered from order_base. 0 or SOL_ENOMEM. Up
+   to 64 MiB of them per scanner; more are counted as uncorrelated (sol_match_counts). */
+int sol__mscan_defer(struct sol_match_scanner *sc, uint32_t stream, uint64_t order_base);
+/* Take the candidates made so far: the caller owns them (sol__mcand_free()). */
+struct sol__mcand *sol__mscan_take(struct sol_match_scanner *sc, size_t *n);
+/* Evaluate c as the next observation, in time order, of a stream (sc must not defer). */
+void sol__mscan_feed(struct sol_match_scanner *sc, const struct sol__mcand *c);
+void sol__mcand_free(struct sol__mcand *c, size_t n);
+
 /* ---- LIKE ---- */
 /* STIX 2.1 §9.6.1: LIKE with '%' any run and '_' one code point (bytes when not UTF-8). */
 bool sol__mlike(const char *s, size_t n, const char *pat, size_t pn);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "match/match.h"
@@ -132,6 +133,8 @@ sol__mreader_line(struct sol_log_reader *r)
         r->have_peeked = false;
         return true;
     }
+    if (r->limit && r->bytes >= r->limit)
+        return false; /* the next line starts in the next part */
     size_t scan_from = r->start;
     for (;;) {
         char *nl = memchr(r->buf + scan_from, '\n', r->end - scan_from);
@@ -353,6 +356,184 @@ sol_log_reader_open(FILE *f, const char *name, enum sol_log_format fmt,
     return 0;
 }
 
+bool
+sol__mlog_splittable_file(FILE *f, uint64_t min_size, uint64_t *size)
+{
+    struct stat st;
+    unsigned char head[2];
+    int fd = fileno(f);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < min_size)
+        return false;
+    *size = (uint64_t)st.st_size;
+    return pread(fd, head, 2, 0) == 2 && !(head[0] == 0x1f && head[1] == 0x8b);
+}
+
+int
+sol__mlog_open_part(FILE *f, const char *name, enum sol_log_format fmt,
+                    const struct sol_log_mapping *mapping, uint64_t start, uint64_t end,
+                    struct sol_log_reader **out, struct sol_error *err)
+{
+    uint64_t size;
+    if (!sol__mlog_splittable_file(f, 0, &size))
+        return sol_error_set(err, SOL_EUNSUPPORTED, "%s: cannot be read in parts", name);
+    int rc = sol_log_reader_open(f, name, fmt, mapping, out, err);
+    if (rc)
+        return rc;
+    struct sol_log_reader *r = *out;
+    r->limit = end;
+    if (!r->fmt->splittable) {
+        sol_log_reader_free(r);
+        *out = NULL;
+        return sol_error_set(err, SOL_EUNSUPPORTED, "%s: the %s format cannot be read in parts",
+                             name, r->fmt->name);
+    }
+    if (start == 0)
+        return 0;
+    /* The headers, then the first line that starts at or after start. */
+    r->limit = 0;
+    rc = r->fmt->prime ? r->fmt->prime(r, err) : 0;
+    if (!rc && lseek(r->fd, (off_t)(start - 1), SEEK_SET) != (off_t)(start - 1))
+        rc = sol_error_set(err, SOL_EIO, "%s: cannot seek: %s", name, strerror(errno));
+    if (rc) {
+        sol_log_reader_free(r);
+        *out = NULL;
+        return rc;
+    }
+    r->start = r->end = 0;
+    r->eof = r->have_peeked = false;
+    r->bytes = start - 1;
+    r->limit = end;
+    r->lines_unknown = true;
+    (void)sol__mreader_line(r); /* the end of the line before: at least its newline */
+    r->origin = r->bytes;
+    return 0;
+}
+
+/* Put the peeked line back: its newline restored, the next read starts at it. */
+static void
+unpeek(struct sol_log_reader *r)
+{
+    if (!r->have_peeked)
+        return;
+    size_t e = r->line_at + r->line_n;
+    if (e < r->end)
+        r->buf[e] = e + 1 < r->end && r->buf[e + 1] == '\n' ? '\r' : '\n';
+    r->bytes -= r->start - r->line_at;
+    r->start = r->line_at;
+    r->lineno--;
+    r->have_peeked = false;
+}
+
+int
+sol__mlog_open_stream(FILE *f, const char *name, enum sol_log_format fmt,
+                      const struct sol_log_mapping *mapping, struct sol_log_reader **out,
+                      char **header, size_t *header_n, uint64_t *header_lines,
+                      struct sol_error *err)
+{
+    *header = NULL;
+    *header_n = 0;
+    *header_lines = 0;
+    int rc = sol_log_reader_open(f, name, fmt, mapping, out, err);
+    if (rc || !(*out)->fmt->splittable)
+        return rc;
+    struct sol_log_reader *r = *out;
+    if (r->fmt->prime && (rc = r->fmt->prime(r, err)) != 0)
+        return rc;
+    unpeek(r);
+    /* The headers are what was read from the start; the buffer was not moved (headers
+       are short, and only a buffer past half full is moved). */
+    if (r->bytes != r->start || !(*header = sol_malloc(r->start + 1)))
+        return r->bytes != r->start
+                   ? sol_error_set(err, SOL_ELIMIT, "%s: headers longer than 512 KiB", name)
+                   : SOL_ENOMEM;
+    /* The line reader ended each line where its newline was: put the ends back. */
+    for (size_t i = 0; i < r->start; i++) {
+        char c = r->buf[i];
+        (*header)[i] = c ? c : i + 1 < r->start && r->buf[i + 1] == '\n' ? '\r' : '\n';
+    }
+    *header_n = r->start;
+    *header_lines = r->lineno;
+    return 0;
+}
+
+int
+sol__mreader_block(struct sol_log_reader *r, size_t want, size_t head, char **out, size_t *n,
+                   uint64_t *offset, uint64_t *first_line)
+{
+    *out = NULL;
+    size_t cut = 0;
+    for (;;) {
+        size_t have = r->end - r->start;
+        if (have >= want || r->eof) {
+            if (r->eof) {
+                cut = have;
+                break;
+            }
+            char *nl = memrchr(r->buf + r->start, '\n', have);
+            if (nl) {
+                cut = (size_t)(nl - (r->buf + r->start)) + 1;
+                break;
+            }
+        }
+        if (!fill(r) && !r->eof)
+            return SOL_ENOMEM; /* a line longer than 64 MiB, or no memory */
+    }
+    if (r->ioerr)
+        return SOL_EIO;
+    if (!cut)
+        return SOL_EEOF;
+    char *b = sol_malloc(head + cut + 1);
+    if (!b)
+        return SOL_ENOMEM;
+    memcpy(b + head, r->buf + r->start, cut);
+    *out = b;
+    *n = cut;
+    *offset = r->bytes;
+    *first_line = r->lineno + 1;
+    for (const char *p = r->buf + r->start, *e = p + cut; (p = memchr(p, '\n', (size_t)(e - p)));
+         p++)
+        r->lineno++;
+    if (r->buf[r->start + cut - 1] != '\n')
+        r->lineno++;
+    r->start += cut;
+    r->bytes += cut;
+    return 0;
+}
+
+int
+sol__mlog_open_block(const char *name, const struct sol__mlog_format *fmt,
+                     const struct sol_log_mapping *map, char *text, size_t n, size_t header_n,
+                     uint64_t header_lines, uint64_t offset, uint64_t first_line,
+                     struct sol_log_reader **out, struct sol_error *err)
+{
+    *out = NULL;
+    struct sol_log_reader *r = sol_calloc(1, sizeof *r);
+    if (!r) {
+        sol_free(text);
+        return SOL_ENOMEM;
+    }
+    snprintf(r->name, sizeof r->name, "%s", name);
+    r->fd = -1;
+    r->buf = text;
+    r->cap = n;
+    r->end = n;
+    r->eof = true;
+    r->fmt = fmt;
+    r->map = map;
+    r->bytes = offset - header_n;
+    r->origin = offset;
+    r->lineno = first_line - 1 - header_lines;
+    r->ln.obs = &r->obs;
+    r->doc = sol_json_doc_new(NULL);
+    int rc = r->doc ? r->fmt->open(r, err) : SOL_ENOMEM;
+    if (rc) {
+        sol_log_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
 enum sol_log_format
 sol_log_reader_format(const struct sol_log_reader *r)
 {
@@ -362,7 +543,7 @@ sol_log_reader_format(const struct sol_log_reader *r)
 uint64_t
 sol_log_reader_bytes(const struct sol_log_reader *r)
 {
-    return r->bytes;
+    return r->bytes > r->origin ? r->bytes - r->origin : 0;
 }
 
 void
@@ -389,7 +570,7 @@ sol_log_reader_next(struct sol_log_reader *r, const struct sol_obs **obs, struct
     int rc = r->fmt->next(r, err);
     if (rc == 0) {
         r->obs.source = r->name;
-        r->obs.line = r->lineno;
+        r->obs.line = r->lines_unknown ? 0 : r->lineno;
         r->obs.offset = r->line_offset;
         *obs = &r->obs;
     }

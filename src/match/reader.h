@@ -94,6 +94,10 @@ struct sol_log_reader {
     bool have_peeked; /* detection read the first line: the next call returns it again */
     size_t lineno, line_at;
     uint64_t bytes, line_offset; /* bytes read before the current line */
+    uint64_t limit;              /* a part of a file: no line starts at or after it (0: none) */
+    uint64_t origin;             /* a part of a file: where its first line starts */
+    bool lines_unknown;          /* a part that does not start the file: line numbers are not
+                                    known (obs.line 0) */
     /* the format */
     const struct sol__mlog_format *fmt;
     const struct sol_log_mapping *map;
@@ -127,6 +131,11 @@ struct sol__mlog_format {
     bool needs_mapping;                    /* reads only through a mapping file */
     int (*detect)(const struct sol__mfirst *first);
     int (*open)(struct sol_log_reader *r, struct sol_error *err);
+    /* A format whose records are lines that do not depend on the ones before, but for
+       the headers at the file's start, can be read in parts: prime() (NULL: nothing to
+       do) reads those headers, after open(), before the reader moves to its part. */
+    bool splittable;
+    int (*prime)(struct sol_log_reader *r, struct sol_error *err);
     int (*next)(struct sol_log_reader *r, struct sol_error *err);
     void (*free)(struct sol_log_reader *r);
 };
@@ -137,6 +146,52 @@ SOL_LOG_FORMAT_LIST(X)
 
 /* The format of id (not SOL_LOG_AUTO). */
 const struct sol__mlog_format *sol__mlog_format(enum sol_log_format id);
+
+/*
+ * A reader of the part [start, end) of a plain file (not gzip; f must be seekable): the
+ * lines that start in that range, after the file's headers. The format is detected from
+ * the file's start as for the whole file. SOL_EUNSUPPORTED when the file or its format
+ * cannot be read in parts (then read it whole).
+ */
+int sol__mlog_open_part(FILE *f, const char *name, enum sol_log_format fmt,
+                        const struct sol_log_mapping *mapping, uint64_t start, uint64_t end,
+                        struct sol_log_reader **out, struct sol_error *err);
+/* Whether f is a plain file of at least min_size bytes that could be read in parts
+   (regular, not gzip-compressed); its size in *size. */
+bool sol__mlog_splittable_file(FILE *f, uint64_t min_size, uint64_t *size);
+
+/*
+ * Reading one stream (gzip, a pipe, standard input) on several threads: a reader thread
+ * opens it (sol__mlog_open_stream(): format, headers), then cuts what follows into
+ * blocks at line boundaries (sol__mreader_block()), and matcher threads read each block
+ * with a reader of its own (sol__mlog_open_block()).
+ *
+ * open_stream: as sol_log_reader_open(), then the headers of a splittable format are
+ * read (*header, *header_n: their text, *header_lines: how many lines; the caller owns
+ * the text). For a format that cannot be read in parts, *header is NULL: read the
+ * stream through the reader as usual.
+ */
+int sol__mlog_open_stream(FILE *f, const char *name, enum sol_log_format fmt,
+                          const struct sol_log_mapping *mapping, struct sol_log_reader **out,
+                          char **header, size_t *header_n, uint64_t *header_lines,
+                          struct sol_error *err);
+/*
+ * The input that follows, cut after a newline: at least want bytes (less at the end),
+ * into a new buffer (the caller's) with head bytes free before it and one after. *n its
+ * length, *offset where it starts in the log, *first_line the line it starts at.
+ * Returns 0, SOL_EEOF at the end of input, SOL_EIO or SOL_ENOMEM.
+ */
+int sol__mreader_block(struct sol_log_reader *r, size_t want, size_t head, char **out, size_t *n,
+                       uint64_t *offset, uint64_t *first_line);
+/*
+ * A reader of text (n bytes: the stream's header_n bytes of headers, then a block),
+ * which it takes and frees, in the stream reader's format and mapping (r->fmt, r->map).
+ * Offsets and lines are the block's place in the log.
+ */
+int sol__mlog_open_block(const char *name, const struct sol__mlog_format *fmt,
+                         const struct sol_log_mapping *map, char *text, size_t n, size_t header_n,
+                         uint64_t header_lines, uint64_t offset, uint64_t first_line,
+                         struct sol_log_reader **out, struct sol_error *err);
 
 /* Auto-detection (reader_auto.c): sets r->fmt from the first line that is not blank,
    which the next sol__mreader_line() returns again. */

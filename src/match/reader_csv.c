@@ -134,6 +134,15 @@ header(struct sol_log_reader *r, struct csv *c, struct sol_error *err)
     return sol__mcols_set(&c->c, r->map, names, ncols);
 }
 
+/* The header line at the file's start (sol__mlog_open_part()). */
+static int
+csv_prime(struct sol_log_reader *r, struct sol_error *err)
+{
+    struct csv *c = r->state;
+    int rc = sol__mreader_nonblank(r, err);
+    return rc == SOL_EEOF ? 0 : rc ? rc : header(r, c, err);
+}
+
 static int
 csv_next(struct sol_log_reader *r, struct sol_error *err)
 {
@@ -175,6 +184,8 @@ const struct sol__mlog_format sol__mlog_csv = {
     .needs_mapping = true,
     .detect = detect,
     .open = csv_open,
+    .splittable = true,
+    .prime = csv_prime,
     .next = csv_next,
     .free = csv_free,
 };

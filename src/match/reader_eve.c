@@ -60,6 +60,7 @@ const struct sol__mlog_format sol__mlog_eve = {
     .mapping = &sol__meve,
     .detect = detect,
     .open = sol__mjson_open,
+    .splittable = true,
     .next = sol__mjson_next,
     .free = sol__mjson_free,
 };

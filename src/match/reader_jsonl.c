@@ -234,6 +234,7 @@ const struct sol__mlog_format sol__mlog_jsonl = {
     .needs_mapping = true,
     .detect = detect,
     .open = sol__mjson_open,
+    .splittable = true,
     .next = sol__mjson_next,
     .free = sol__mjson_free,
 };

@@ -142,6 +142,22 @@ header(struct sol_log_reader *r, struct zeek *z, struct sol_error *err)
     return 0;
 }
 
+/* The headers at the file's start (sol__mlog_open_part()). */
+static int
+zeek_prime(struct sol_log_reader *r, struct sol_error *err)
+{
+    struct zeek *z = r->state;
+    for (;;) {
+        int rc = sol__mreader_nonblank(r, err);
+        if (!rc && r->line[0] != '#')
+            r->have_peeked = true; /* the first record: the next read returns it */
+        if (rc || r->line[0] != '#')
+            return rc == SOL_EEOF ? 0 : rc;
+        if ((rc = header(r, z, err)) != 0)
+            return rc;
+    }
+}
+
 static int
 zeek_next(struct sol_log_reader *r, struct sol_error *err)
 {
@@ -199,6 +215,8 @@ const struct sol__mlog_format sol__mlog_zeek = {
     .mapping = &sol__mzeek,
     .detect = detect,
     .open = zeek_open,
+    .splittable = true,
+    .prime = zeek_prime,
     .next = zeek_next,
     .free = zeek_free,
 };

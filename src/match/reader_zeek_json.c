@@ -23,6 +23,7 @@ const struct sol__mlog_format sol__mlog_zeek_json = {
     .mapping = &sol__mzeek,
     .detect = detect,
     .open = sol__mjson_open,
+    .splittable = true,
     .next = sol__mjson_next,
     .free = sol__mjson_free,
 };

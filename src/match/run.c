@@ -19,12 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "match/match.h"
+#include "match/reader.h"
 #include "solidarity/alloc.h"
 #include "solidarity/formats.h"
 #include "solidarity/ingest.h"
 #include "solidarity/json.h"
 #include "solidarity/match.h"
-#include "solidarity/formats.h"
 #include "solidarity/scan.h"
 #include "solidarity/sign.h"
 #include "solidarity/stix.h"
@@ -437,6 +438,14 @@ load_collection(const struct sol_scan_options *o, struct sol_match_index *idx,
 static int
 build_index(const struct sol_scan_options *o, struct sol_scan_result *res, struct sol_error *err)
 {
+    if (o->index) {
+        res->idx = o->index;
+        sol_match_index_stats(o->index, &res->index);
+        if (!(res->own_tlps = sol_calloc(1, sizeof *res->own_tlps)))
+            return sol_error_set(err, SOL_ENOMEM, "out of memory");
+        res->own_tlps->floor = o->tlp;
+        return 0;
+    }
     struct sol_match_index *idx = res->own_idx = sol_match_index_new();
     struct sol__scan_tlps *tlps = res->own_tlps = sol_calloc(1, sizeof *tlps);
     if (!idx || !tlps)
@@ -474,13 +483,33 @@ build_index(const struct sol_scan_options *o, struct sol_scan_result *res, struc
 /* ---- Reading logs ---- */
 
 /* One log of the pool, and what reading it gave. */
+/*
+ * One unit of work: a log, or a part of one (a byte range of a large plain file, read
+ * at line boundaries), and what reading it gave.
+ */
 struct job {
     const char *path;
+    size_t log;          /* the log's index */
+    uint64_t start, end; /* a part: [start, end); whole: 0, 0 */
+    bool part;
+    bool stream; /* gzip or a pipe: one thread reads it, blocks of it go to the others */
     uint64_t events, bad, bytes;
     bool failed;
     char error[MSG];
     char bad_shown[BAD_LINES_SHOWN][MSG];
+    uint64_t bad_at[BAD_LINES_SHOWN]; /* where in the log, to tell them in order */
     size_t nbad_shown;
+};
+
+/* A block of a stream, waiting for a matcher thread (sol__mlog_open_block()). */
+struct block {
+    char *text; /* the stream's headers, then the block (taken by the block's reader) */
+    size_t n, header_n;
+    uint64_t header_lines, offset, first_line;
+    size_t job;   /* the stream's job */
+    uint64_t seq; /* its place in the stream */
+    const struct sol__mlog_format *fmt;
+    const struct sol_log_mapping *map;
 };
 
 struct pool {
@@ -490,6 +519,13 @@ struct pool {
     size_t njobs, next_job;
     bool cancel; /* take no more jobs (under lock) */
     pthread_mutex_t lock;
+    /* Blocks of streams (under lock): a queue, the streams still being read, and a
+       condition for threads that wait for either. */
+    struct block *q;
+    size_t qhead, qn, qcap;
+    size_t producers;
+    pthread_cond_t more;
+    size_t nthreads;
     /* progress */
     uint64_t events, bytes; /* atomics */
     pthread_cond_t wake;
@@ -523,17 +559,179 @@ bad_record_text(char *out, size_t n, const char *path, const struct sol_error *e
         snprintf(out, n, "%.200s: %.390s", path, err->msg);
 }
 
-/* A bad record: remembered for the notices (the first few) and counted. */
+/* Keep the text of a bad record at offset at if it is among the first few of j by place
+   (blocks of a stream come in any order). */
 static void
-bad_record(struct job *j, const struct sol_error *err)
+keep_bad(struct job *j, const char *text, uint64_t at)
 {
-    if (j->nbad_shown < BAD_LINES_SHOWN)
-        bad_record_text(j->bad_shown[j->nbad_shown++], MSG, j->path, err);
+    size_t k = j->nbad_shown;
+    if (k == BAD_LINES_SHOWN) {
+        size_t last = 0;
+        for (size_t i = 1; i < k; i++)
+            if (j->bad_at[i] > j->bad_at[last])
+                last = i;
+        if (at >= j->bad_at[last])
+            return;
+        k = last;
+    } else {
+        j->nbad_shown++;
+    }
+    snprintf(j->bad_shown[k], MSG, "%s", text);
+    j->bad_at[k] = at;
+}
+
+/* A bad record at offset at: remembered for the notices (the first few) and counted. */
+static void
+bad_record(struct job *j, const struct sol_error *err, uint64_t at)
+{
+    char text[MSG];
+    bad_record_text(text, sizeof text, j->path, err);
+    keep_bad(j, text, at);
     j->bad++;
 }
 
+/* Read r to its end into sc; what it gave goes to j (under the pool's lock when locked). */
 static void
-run_job(struct pool *p, struct sol_match_scanner *sc, struct job *j)
+run_reader(struct pool *p, struct sol_match_scanner *sc, struct job *j, struct sol_log_reader *r,
+           bool locked)
+{
+    struct job mine;
+    struct job *to = locked ? &mine : j;
+    if (locked) {
+        memset(&mine, 0, sizeof mine);
+        mine.path = j->path;
+    }
+    struct sol_error err;
+    memset(&err, 0, sizeof err);
+    const struct sol_obs *obs;
+    uint64_t last_bytes = 0;
+    for (;;) {
+        int rc = sol_log_reader_next(r, &obs, &err);
+        if (rc == SOL_EEOF)
+            break;
+        if (rc == SOL_ESYNTAX) {
+            bad_record(to, &err, r->line_offset);
+            continue;
+        }
+        if (rc) {
+            snprintf(to->error, sizeof to->error, "%s: %s", j->path,
+                     err.msg[0] ? err.msg : sol_strerror(rc));
+            to->failed = true;
+            break;
+        }
+        to->events++;
+        sol_match_scan(sc, obs);
+        if ((to->events & 4095) == 0) {
+            uint64_t b = sol_log_reader_bytes(r);
+            __atomic_add_fetch(&p->events, 4096, __ATOMIC_RELAXED);
+            __atomic_add_fetch(&p->bytes, b - last_bytes, __ATOMIC_RELAXED);
+            last_bytes = b;
+        }
+    }
+    if (!locked) {
+        to->bytes += sol_log_reader_bytes(r);
+        return;
+    }
+    /* A block of a stream: its bytes are the stream's, counted by its reader thread. */
+    pthread_mutex_lock(&p->lock);
+    j->events += mine.events;
+    j->bad += mine.bad;
+    for (size_t k = 0; k < mine.nbad_shown; k++)
+        keep_bad(j, mine.bad_shown[k], mine.bad_at[k]);
+    if (mine.failed && !j->failed) {
+        j->failed = true;
+        memcpy(j->error, mine.error, MSG);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Patterns over several observations see every log (or each log, per_file) as one
+   time-ordered stream: correlated once all is read (correlate()). */
+static int
+defer(struct pool *p, struct sol_match_scanner *sc, const struct job *j, uint64_t order)
+{
+    return sol__mscan_defer(sc, p->opt->per_file ? (uint32_t)j->log : 0, order);
+}
+
+static void
+run_job(struct pool *p, struct sol_match_scanner *sc, struct job *j, size_t ji)
+{
+    if (defer(p, sc, j, (uint64_t)ji << 44)) {
+        snprintf(j->error, sizeof j->error, "%s: out of memory", j->path);
+        j->failed = true;
+        return;
+    }
+    FILE *f = open_log(j->path);
+    if (!f) {
+        snprintf(j->error, sizeof j->error, "%s: %s", j->path, strerror(errno));
+        j->failed = true;
+        return;
+    }
+    struct sol_log_reader *r = NULL;
+    struct sol_error err;
+    memset(&err, 0, sizeof err);
+    int rc = j->part ? sol__mlog_open_part(f, j->path, p->opt->format, p->opt->mapping, j->start,
+                                           j->end, &r, &err)
+                     : sol_log_reader_open(f, j->path, p->opt->format, p->opt->mapping, &r, &err);
+    if (rc) {
+        snprintf(j->error, sizeof j->error, "%s", err.msg[0] ? err.msg : sol_strerror(rc));
+        j->failed = true;
+        close_log(f);
+        return;
+    }
+    run_reader(p, sc, j, r, false);
+    sol_log_reader_free(r);
+    close_log(f);
+}
+
+/* Read one block of a stream (its text taken by its reader). */
+static void
+run_block(struct pool *p, struct sol_match_scanner *sc, struct block *b)
+{
+    struct job *j = &p->jobs[b->job];
+    struct sol_log_reader *r = NULL;
+    struct sol_error err;
+    memset(&err, 0, sizeof err);
+    int rc = defer(p, sc, j, ((uint64_t)b->job << 44) | (b->seq << 24));
+    if (rc)
+        sol_free(b->text);
+    else
+        rc = sol__mlog_open_block(j->path, b->fmt, b->map, b->text, b->header_n + b->n, b->header_n,
+                                  b->header_lines, b->offset, b->first_line, &r, &err);
+    if (rc) {
+        pthread_mutex_lock(&p->lock);
+        if (!j->failed)
+            snprintf(j->error, sizeof j->error, "%s: %s", j->path,
+                     err.msg[0] ? err.msg : sol_strerror(rc));
+        j->failed = true;
+        pthread_mutex_unlock(&p->lock);
+        return;
+    }
+    run_reader(p, sc, j, r, true);
+    sol_log_reader_free(r);
+}
+
+/* Under the lock: the next block, or false. */
+static bool
+dequeue(struct pool *p, struct block *out)
+{
+    if (!p->qn)
+        return false;
+    *out = p->q[p->qhead];
+    p->qhead = (p->qhead + 1) % p->qcap;
+    p->qn--;
+    return true;
+}
+
+#define BLOCK_SIZE ((size_t)4 << 20)
+
+/*
+ * Job j is a stream: this thread reads it (decompressing) and cuts it into blocks, which
+ * every thread matches; when the queue is full it matches one itself. A format that
+ * cannot be read in parts (STIX) is read here whole.
+ */
+static void
+run_stream(struct pool *p, struct sol_match_scanner *sc, struct job *j, size_t ji, size_t nthreads)
 {
     FILE *f = open_log(j->path);
     if (!f) {
@@ -544,40 +742,77 @@ run_job(struct pool *p, struct sol_match_scanner *sc, struct job *j)
     struct sol_log_reader *r = NULL;
     struct sol_error err;
     memset(&err, 0, sizeof err);
-    int rc = sol_log_reader_open(f, j->path, p->opt->format, p->opt->mapping, &r, &err);
-    if (rc) {
-        snprintf(j->error, sizeof j->error, "%s", err.msg[0] ? err.msg : sol_strerror(rc));
-        j->failed = true;
+    char *header = NULL;
+    size_t header_n = 0;
+    uint64_t header_lines = 0;
+    int rc = sol__mlog_open_stream(f, j->path, p->opt->format, p->opt->mapping, &r, &header,
+                                   &header_n, &header_lines, &err);
+    if (rc || !header) {
+        if (!rc && !defer(p, sc, j, (uint64_t)ji << 44)) {
+            run_reader(p, sc, j, r, true);
+        } else {
+            pthread_mutex_lock(&p->lock);
+            snprintf(j->error, sizeof j->error, "%s", err.msg[0] ? err.msg : sol_strerror(rc));
+            j->failed = true;
+            pthread_mutex_unlock(&p->lock);
+        }
+        sol_log_reader_free(r);
+        sol_free(header);
         close_log(f);
         return;
     }
-    const struct sol_obs *obs;
-    uint64_t last_bytes = 0;
+    pthread_mutex_lock(&p->lock);
+    p->producers++;
+    pthread_mutex_unlock(&p->lock);
+    uint64_t seq = 0;
     for (;;) {
-        rc = sol_log_reader_next(r, &obs, &err);
-        if (rc == SOL_EEOF)
+        struct block b = {NULL, 0, header_n, header_lines, 0, 0, ji, seq++, r->fmt, r->map};
+        rc = sol__mreader_block(r, p->opt->part_size ? p->opt->part_size : BLOCK_SIZE, header_n,
+                                &b.text, &b.n, &b.offset, &b.first_line);
+        if (rc)
             break;
-        if (rc == SOL_ESYNTAX) {
-            bad_record(j, &err);
-            continue;
-        }
-        if (rc) {
-            snprintf(j->error, sizeof j->error, "%s: %s", j->path,
-                     err.msg[0] ? err.msg : sol_strerror(rc));
-            j->failed = true;
+        memcpy(b.text, header, header_n);
+        struct block mine;
+        bool help = false;
+        pthread_mutex_lock(&p->lock);
+        if (p->cancel) {
+            pthread_mutex_unlock(&p->lock);
+            sol_free(b.text);
             break;
         }
-        j->events++;
-        sol_match_scan(sc, obs);
-        if ((j->events & 4095) == 0) {
-            uint64_t b = sol_log_reader_bytes(r);
-            __atomic_add_fetch(&p->events, 4096, __ATOMIC_RELAXED);
-            __atomic_add_fetch(&p->bytes, b - last_bytes, __ATOMIC_RELAXED);
-            last_bytes = b;
+        if (p->qn == p->qcap || p->qn >= 2 * nthreads) {
+            /* Full: match the oldest block here rather than wait. */
+            help = dequeue(p, &mine);
         }
+        if (p->qn < p->qcap) {
+            p->q[(p->qhead + p->qn) % p->qcap] = b;
+            p->qn++;
+            pthread_cond_signal(&p->more);
+        } else {
+            mine = b;
+            help = true;
+        }
+        pthread_mutex_unlock(&p->lock);
+        if (help)
+            run_block(p, sc, &mine);
     }
+    if (rc != SOL_EEOF) {
+        pthread_mutex_lock(&p->lock);
+        snprintf(j->error, sizeof j->error, "%s: %s", j->path,
+                 rc == SOL_EIO ? "read error" : sol_strerror(rc));
+        j->failed = true;
+        pthread_mutex_unlock(&p->lock);
+    }
+    /* The blocks still queued are matched by whoever is free, this thread too. */
+    pthread_mutex_lock(&p->lock);
+    p->producers--;
+    pthread_cond_broadcast(&p->more);
+    pthread_mutex_unlock(&p->lock);
+    pthread_mutex_lock(&p->lock);
     j->bytes = sol_log_reader_bytes(r);
+    pthread_mutex_unlock(&p->lock);
     sol_log_reader_free(r);
+    sol_free(header);
     close_log(f);
 }
 
@@ -586,21 +821,47 @@ struct worker {
     struct sol_match_scanner *sc;
     pthread_t th;
     bool started;
+    double cpu; /* CPU seconds this thread spent on jobs */
 };
+
+static double
+thread_cpu(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static void *
 worker_main(void *arg)
 {
     struct worker *w = arg;
     struct pool *p = w->pool;
-    for (;;) {
-        pthread_mutex_lock(&p->lock);
-        size_t i = p->cancel ? p->njobs : p->next_job++;
-        pthread_mutex_unlock(&p->lock);
-        if (i >= p->njobs)
+    double c0 = thread_cpu();
+    pthread_mutex_lock(&p->lock);
+    while (!p->cancel) {
+        /* Blocks first, so that the queue (and its memory) stays short. */
+        struct block b;
+        if (dequeue(p, &b)) {
+            pthread_mutex_unlock(&p->lock);
+            run_block(p, w->sc, &b);
+        } else if (p->next_job < p->njobs) {
+            size_t i = p->next_job++;
+            pthread_mutex_unlock(&p->lock);
+            if (p->jobs[i].stream)
+                run_stream(p, w->sc, &p->jobs[i], i, p->nthreads);
+            else
+                run_job(p, w->sc, &p->jobs[i], i);
+        } else if (p->producers) {
+            pthread_cond_wait(&p->more, &p->lock);
+            continue;
+        } else {
             break;
-        run_job(p, w->sc, &p->jobs[i]);
+        }
+        pthread_mutex_lock(&p->lock);
     }
+    pthread_mutex_unlock(&p->lock);
+    w->cpu = thread_cpu() - c0;
     return NULL;
 }
 
@@ -609,6 +870,7 @@ cancel_pool(struct pool *p)
 {
     pthread_mutex_lock(&p->lock);
     p->cancel = true;
+    pthread_cond_broadcast(&p->more);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -646,6 +908,151 @@ progress_main(void *arg)
     return NULL;
 }
 
+#define PART_SIZE ((uint64_t)16 << 20) /* scan.h part_size: the default */
+
+/*
+ * The units of work: each log whole, or, for a plain file large enough to keep several
+ * threads busy, its parts (about two per thread, at least part_size each), so that one
+ * large log uses every core.
+ */
+static struct job *
+plan_jobs(const struct sol_scan_options *o, size_t nthreads, size_t *njobs)
+{
+    size_t cap = o->n_logs + 1, n = 0;
+    struct job *jobs = sol_calloc(cap, sizeof *jobs);
+    for (size_t i = 0; jobs && i < o->n_logs; i++) {
+        uint64_t size = 0, parts = 1, min = o->part_size ? o->part_size : PART_SIZE;
+        bool stdin_ = strcmp(o->logs[i], "-") == 0, stream = nthreads > 1 && stdin_;
+        FILE *f = nthreads > 1 && !stdin_ ? fopen(o->logs[i], "rb") : NULL;
+        if (f && sol__mlog_splittable_file(f, 2 * min, &size)) {
+            parts = size / min;
+            if (parts > 2 * nthreads)
+                parts = 2 * nthreads;
+        } else if (f) {
+            /* gzip and pipes: one thread reads, the others match. */
+            uint64_t any;
+            stream = !sol__mlog_splittable_file(f, 0, &any);
+        }
+        if (f)
+            fclose(f);
+        if (n + parts > cap) {
+            cap = (n + parts) * 2;
+            struct job *v = sol_realloc(jobs, cap * sizeof *v);
+            if (!v) {
+                sol_free(jobs);
+                return NULL;
+            }
+            jobs = v;
+        }
+        for (uint64_t k = 0; k < parts; k++) {
+            struct job *j = &jobs[n++];
+            memset(j, 0, sizeof *j);
+            j->path = o->logs[i];
+            j->log = i;
+            j->part = parts > 1;
+            j->stream = stream;
+            j->start = size / parts * k;
+            j->end = k + 1 == parts ? size : size / parts * (k + 1);
+        }
+    }
+    *njobs = n;
+    return jobs;
+}
+
+static int
+cand_cmp(const void *a, const void *b)
+{
+    const struct sol__mcand *x = a, *y = b;
+    if (x->stream != y->stream)
+        return x->stream < y->stream ? -1 : 1;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * Patterns over several observations: the candidates every worker kept, in time order
+ * within each stream (all logs as one, or each log: per_file), evaluated by one scanner
+ * per stream as a reader of that merged stream would, and added to into.
+ */
+static int
+correlate(const struct sol_scan_options *o, const struct sol_match_index *idx, struct worker *w,
+          size_t nthreads, struct sol_match_scanner *into)
+{
+    size_t total = 0;
+    struct sol__mcand **lists = sol_calloc(nthreads, sizeof *lists);
+    size_t *counts = sol_calloc(nthreads, sizeof *counts);
+    int rc = lists && counts ? 0 : SOL_ENOMEM;
+    for (size_t t = 0; t < nthreads && !rc; t++) {
+        lists[t] = sol__mscan_take(w[t].sc, &counts[t]);
+        total += counts[t];
+    }
+    struct sol__mcand *all = !rc && total ? sol_malloc(total * sizeof *all) : NULL;
+    if (!rc && total && !all)
+        rc = SOL_ENOMEM;
+    size_t k = 0;
+    for (size_t t = 0; t < nthreads && all; t++) {
+        if (counts[t])
+            memcpy(all + k, lists[t], counts[t] * sizeof *all);
+        k += counts[t];
+    }
+    if (all)
+        qsort(all, total, sizeof *all, cand_cmp);
+    for (size_t i = 0; i < total && !rc;) {
+        struct sol_match_scanner *sc = sol_match_scanner_new(idx);
+        if (!sc) {
+            rc = SOL_ENOMEM;
+            break;
+        }
+        sol_match_scanner_keep_observations(sc, o->with_observed_data);
+        sol_match_scanner_set_validity(sc, o->validity, o->as_of);
+        sol_match_scanner_keep_context(sc, o->context);
+        uint32_t stream = all[i].stream;
+        for (; i < total && all[i].stream == stream; i++)
+            sol__mscan_feed(sc, &all[i]);
+        if (sol_match_scanner_merge(into, sc) != 0)
+            rc = SOL_ENOMEM;
+        sol_match_scanner_free(sc);
+    }
+    /* The candidates' contents are freed once, through their lists. */
+    for (size_t t = 0; lists && t < nthreads; t++)
+        sol__mcand_free(lists[t], counts[t]);
+    sol_free(all);
+    sol_free(lists);
+    sol_free(counts);
+    return rc;
+}
+
+/* Each log's reading, told in order: its bad lines, the error that stopped it. */
+static void
+report_logs(const struct sol_scan_options *o, const struct job *jobs, size_t njobs,
+            struct sol_scan_result *res)
+{
+    for (size_t i = 0; i < njobs;) {
+        size_t log = jobs[i].log, shown = 0;
+        uint64_t bad = 0;
+        const char *error = NULL;
+        for (; i < njobs && jobs[i].log == log; i++) {
+            const struct job *j = &jobs[i];
+            for (size_t k = 0; k < j->nbad_shown && shown < BAD_LINES_SHOWN; k++, shown++)
+                notice(o, SOL_SCAN_WARNING, "%s", j->bad_shown[k]);
+            bad += j->bad;
+            if (j->failed && !error)
+                error = j->error;
+            res->events += j->events;
+            res->bytes += j->bytes;
+        }
+        if (bad > shown)
+            notice(o, SOL_SCAN_WARNING, "%s: %llu more bad lines", o->logs[log],
+                   (unsigned long long)(bad - shown));
+        if (error) {
+            notice(o, SOL_SCAN_WARNING, "%s", error);
+            res->failed_logs++;
+        }
+        res->bad_lines += bad;
+    }
+}
+
 /*
  * Read every log on opt->threads threads (the caller's included) into one scanner,
  * which *out receives. Every thread started has been joined when this returns.
@@ -655,13 +1062,10 @@ run_pool(const struct sol_scan_options *o, const struct sol_match_index *idx,
          struct sol_scan_result *res, struct sol_match_scanner **out, struct sol_error *err)
 {
     size_t nthreads = o->threads ? o->threads : 1;
-    if (nthreads > o->n_logs)
-        nthreads = o->n_logs ? o->n_logs : 1;
     struct pool p;
     memset(&p, 0, sizeof p);
     p.opt = o;
     p.idx = idx;
-    p.njobs = o->n_logs;
     clock_gettime(CLOCK_MONOTONIC, &p.start);
     pthread_mutex_init(&p.lock, NULL);
     pthread_condattr_t ca;
@@ -669,17 +1073,24 @@ run_pool(const struct sol_scan_options *o, const struct sol_match_index *idx,
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p.wake, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_cond_init(&p.more, NULL);
     int rc = 0;
-    p.jobs = sol_calloc(p.njobs ? p.njobs : 1, sizeof *p.jobs);
+    p.jobs = plan_jobs(o, nthreads, &p.njobs);
+    bool streams = false;
+    for (size_t i = 0; p.jobs && i < p.njobs; i++)
+        streams = streams || p.jobs[i].stream;
+    if (nthreads > p.njobs && !streams)
+        nthreads = p.njobs ? p.njobs : 1;
+    p.nthreads = nthreads;
+    p.qcap = 2 * nthreads + 2;
+    p.q = sol_calloc(p.qcap, sizeof *p.q);
     struct worker *w = sol_calloc(nthreads, sizeof *w);
     pthread_t progress_th;
     bool progress = false;
-    if (!p.jobs || !w) {
+    if (!p.jobs || !w || !p.q) {
         rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < p.njobs; i++)
-        p.jobs[i].path = o->logs[i];
     if (o->progress)
         progress = pthread_create(&progress_th, NULL, progress_main, &p) == 0;
     /* Each worker's scanner is made just before its thread starts, so that a failure
@@ -717,26 +1128,20 @@ run_pool(const struct sol_scan_options *o, const struct sol_match_index *idx,
         o->progress(o->ud, __atomic_load_n(&p.events, __ATOMIC_RELAXED),
                     __atomic_load_n(&p.bytes, __ATOMIC_RELAXED), since(&p.start), true);
     }
-    /* Every thread has ended: merge, then report each log in order. */
+    /* Every thread has ended: correlate, merge, then report each log in order. */
+    if (!rc && correlate(o, idx, w, nthreads, w[0].sc) != 0)
+        rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
     for (size_t t = 1; t < nthreads && !rc; t++)
         if (sol_match_scanner_merge(w[0].sc, w[t].sc) != 0)
             rc = sol_error_set(err, SOL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < p.njobs && !rc; i++) {
-        struct job *j = &p.jobs[i];
-        for (size_t k = 0; k < j->nbad_shown; k++)
-            notice(o, SOL_SCAN_WARNING, "%s", j->bad_shown[k]);
-        if (j->bad > j->nbad_shown)
-            notice(o, SOL_SCAN_WARNING, "%s: %llu more bad lines", j->path,
-                   (unsigned long long)(j->bad - j->nbad_shown));
-        if (j->failed) {
-            notice(o, SOL_SCAN_WARNING, "%s", j->error);
-            res->failed_logs++;
-        }
-        res->events += j->events;
-        res->bad_lines += j->bad;
-        res->bytes += j->bytes;
+    if (!rc)
+        report_logs(o, p.jobs, p.njobs, res);
+    for (size_t t = 0; t < nthreads; t++) {
+        res->cpu_total += w[t].cpu;
+        if (w[t].cpu > res->cpu_busiest)
+            res->cpu_busiest = w[t].cpu;
     }
-    res->logs = p.njobs;
+    res->logs = o->n_logs;
 out:
     for (size_t t = 0; w && t < nthreads; t++)
         if (t > 0 || rc)
@@ -745,6 +1150,11 @@ out:
         *out = w[0].sc;
     sol_free(w);
     sol_free(p.jobs);
+    struct block b;
+    while (p.q && dequeue(&p, &b)) /* left by a cancelled pool */
+        sol_free(b.text);
+    sol_free(p.q);
+    pthread_cond_destroy(&p.more);
     pthread_cond_destroy(&p.wake);
     pthread_mutex_destroy(&p.lock);
     return rc;
@@ -910,69 +1320,251 @@ follow_sightings(const struct sol_scan_options *o, struct sol_match_scanner *sc,
     return 0;
 }
 
-/* One log, read as it grows, in the calling thread. */
+/*
+ * The streaming correlator of --follow: candidates of patterns over several observations
+ * wait in a heap by time until no earlier one can still come (the newest event time
+ * seen, less the reorder window), then go, in time order, to the scanner of their stream.
+ */
+struct follow_corr {
+    struct sol__mcand *heap;
+    size_t n, cap;
+    struct sol_match_scanner **sc; /* per stream, made on first use */
+    size_t nstreams;
+    sol_time_t newest, released; /* the newest event time seen; the last released */
+    uint64_t late;               /* candidates that came after a later one was released */
+};
+
+static bool
+cand_before(const struct sol__mcand *a, const struct sol__mcand *b)
+{
+    return a->first != b->first ? a->first < b->first : a->order < b->order;
+}
+
+static int
+corr_push(struct follow_corr *fc, const struct sol__mcand *c)
+{
+    if (fc->n == fc->cap) {
+        size_t nc = fc->cap ? fc->cap * 2 : 64;
+        struct sol__mcand *v = sol_realloc(fc->heap, nc * sizeof *v);
+        if (!v)
+            return SOL_ENOMEM;
+        fc->heap = v;
+        fc->cap = nc;
+    }
+    size_t i = fc->n++;
+    while (i > 0 && cand_before(c, &fc->heap[(i - 1) / 2])) {
+        fc->heap[i] = fc->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    fc->heap[i] = *c;
+    if (c->first < fc->released)
+        fc->late++;
+    return 0;
+}
+
+static struct sol__mcand
+corr_pop(struct follow_corr *fc)
+{
+    struct sol__mcand top = fc->heap[0], last = fc->heap[--fc->n];
+    size_t i = 0;
+    for (;;) {
+        size_t k = 2 * i + 1;
+        if (k >= fc->n)
+            break;
+        if (k + 1 < fc->n && cand_before(&fc->heap[k + 1], &fc->heap[k]))
+            k++;
+        if (!cand_before(&fc->heap[k], &last))
+            break;
+        fc->heap[i] = fc->heap[k];
+        i = k;
+    }
+    if (fc->n)
+        fc->heap[i] = last;
+    return top;
+}
+
+/* Release the candidates before until (all of them: until = INT64_MAX), printing the
+   sightings their patterns complete. */
+static int
+corr_release(const struct sol_scan_options *o, const struct sol_match_index *idx,
+             struct sol_scan_result *res, struct follow_corr *fc, sol_time_t until,
+             struct priors *ps, struct sol_buf *b)
+{
+    int rc = 0;
+    while (fc->n && fc->heap[0].first < until && !rc) {
+        struct sol__mcand c = corr_pop(fc);
+        fc->released = c.first;
+        if (c.stream >= fc->nstreams) {
+            size_t nn = c.stream + 1;
+            struct sol_match_scanner **v = sol_realloc(fc->sc, nn * sizeof *v);
+            if (!v) {
+                sol_free(c.json);
+                sol_free(c.ctx);
+                return SOL_ENOMEM;
+            }
+            for (size_t i = fc->nstreams; i < nn; i++)
+                v[i] = NULL;
+            fc->sc = v;
+            fc->nstreams = nn;
+        }
+        struct sol_match_scanner *sc = fc->sc[c.stream];
+        if (!sc) {
+            sc = fc->sc[c.stream] = sol_match_scanner_new(idx);
+            if (!sc) {
+                sol_free(c.json);
+                sol_free(c.ctx);
+                return SOL_ENOMEM;
+            }
+            sol_match_scanner_keep_observations(sc, o->with_observed_data);
+            sol_match_scanner_set_validity(sc, o->validity, o->as_of);
+            sol_match_scanner_keep_context(sc, o->context);
+        }
+        sol__mscan_feed(sc, &c);
+        size_t nl;
+        sol_match_scanner_last(sc, &nl);
+        if (nl)
+            rc = follow_sightings(o, sc, idx, res->own_tlps, res->identity, ps, b);
+        /* The scanner copied what it keeps of the candidate. */
+        sol_free(c.json);
+        sol_free(c.ctx);
+    }
+    return rc;
+}
+
+/* One log being followed. */
+struct followed {
+    const char *path;
+    FILE *f;
+    struct sol_log_reader *r;
+    bool done; /* standard input ended, or the log failed */
+};
+
+/*
+ * The logs, read as they grow, in the calling thread: each event that completes a match
+ * prints its sighting at once; patterns over several observations see all the logs as
+ * one stream (or each its own, per_file), ordered within the reorder window.
+ */
 static int
 run_follow(const struct sol_scan_options *o, const struct sol_match_index *idx,
            struct sol_scan_result *res, struct sol_match_scanner *sc, struct sol_error *err)
 {
-    const char *path = o->logs[0];
-    res->logs = 1;
-    FILE *f = open_log(path);
-    if (!f) {
-        notice(o, SOL_SCAN_WARNING, "%s: %s", path, strerror(errno));
-        res->failed_logs++;
-        return 0;
+    res->logs = o->n_logs;
+    sol_time_t window = o->reorder_window ? o->reorder_window : 60 * (sol_time_t)1000000;
+    struct followed *lg = sol_calloc(o->n_logs, sizeof *lg);
+    if (!lg)
+        return sol_error_set(err, SOL_ENOMEM, "out of memory");
+    int rc = 0;
+    size_t open = 0;
+    for (size_t i = 0; i < o->n_logs && !rc; i++) {
+        lg[i].path = o->logs[i];
+        lg[i].done = true;
+        if (!(lg[i].f = open_log(lg[i].path))) {
+            notice(o, SOL_SCAN_WARNING, "%s: %s", lg[i].path, strerror(errno));
+            res->failed_logs++;
+            continue;
+        }
+        struct sol_error e;
+        memset(&e, 0, sizeof e);
+        int k = sol_log_reader_open(lg[i].f, lg[i].path, o->format, o->mapping, &lg[i].r, &e);
+        if (k) {
+            notice(o, SOL_SCAN_WARNING, "%s", e.msg[0] ? e.msg : sol_strerror(k));
+            res->failed_logs++;
+            rc = k == SOL_ENOMEM ? k : 0;
+            continue;
+        }
+        if (lg[i].f != stdin)
+            sol_log_reader_set_follow(lg[i].r, true);
+        lg[i].done = false;
+        open++;
     }
-    struct sol_log_reader *r = NULL;
-    struct sol_error e;
-    memset(&e, 0, sizeof e);
-    int rc = sol_log_reader_open(f, path, o->format, o->mapping, &r, &e);
-    if (rc) {
-        close_log(f);
-        notice(o, SOL_SCAN_WARNING, "%s", e.msg[0] ? e.msg : sol_strerror(rc));
-        res->failed_logs++;
-        return rc == SOL_ENOMEM ? sol_error_set(err, rc, "out of memory") : 0;
-    }
-    if (f != stdin)
-        sol_log_reader_set_follow(r, true);
     struct sol_buf b;
     sol_buf_init(&b);
     struct priors ps = {NULL, 0, 0}; /* a sighting printed again keeps its id and created */
+    struct follow_corr fc;
+    memset(&fc, 0, sizeof fc);
     const struct sol_obs *obs;
-    rc = 0;
-    while (!(o->stop && *o->stop)) {
-        int k = sol_log_reader_next(r, &obs, &e);
-        if (k == SOL_EEOF) {
-            if (f == stdin && feof(stdin))
-                break;
+    uint64_t order = 0;
+    while (!rc && open && !(o->stop && *o->stop)) {
+        bool any = false;
+        for (size_t i = 0; i < o->n_logs && !rc; i++) {
+            struct followed *l = &lg[i];
+            /* A few hundred events of each log in turn, so that none waits for another. */
+            for (int batch = 0; !l->done && batch < 256 && !rc; batch++) {
+                struct sol_error e;
+                memset(&e, 0, sizeof e);
+                int k = sol_log_reader_next(l->r, &obs, &e);
+                if (k == SOL_EEOF) {
+                    if (l->f == stdin && feof(stdin)) {
+                        l->done = true;
+                        open--;
+                    }
+                    sol_log_reader_clear_eof(l->r);
+                    break;
+                }
+                any = true;
+                if (k == SOL_ESYNTAX) {
+                    if (++res->bad_lines <= BAD_LINES_SHOWN) {
+                        char msg[MSG];
+                        bad_record_text(msg, sizeof msg, l->path, &e);
+                        notice(o, SOL_SCAN_WARNING, "%s", msg);
+                    }
+                    continue;
+                }
+                if (k) {
+                    notice(o, SOL_SCAN_WARNING, "%s: %s", l->path,
+                           e.msg[0] ? e.msg : sol_strerror(k));
+                    res->failed_logs++;
+                    l->done = true;
+                    open--;
+                    break;
+                }
+                res->events++;
+                if ((rc = sol__mscan_defer(sc, o->per_file ? (uint32_t)i : 0, order)) != 0)
+                    break;
+                if (sol_match_scan(sc, obs) &&
+                    (rc = follow_sightings(o, sc, idx, res->own_tlps, res->identity, &ps, &b)))
+                    break;
+                order = (order + 1) & ((1ull << 44) - 1);
+                if (obs->time > fc.newest)
+                    fc.newest = obs->time;
+                size_t nc;
+                struct sol__mcand *cs = sol__mscan_take(sc, &nc);
+                for (size_t c = 0; c < nc && !rc; c++)
+                    rc = corr_push(&fc, &cs[c]);
+                sol_free(cs); /* the contents now belong to the heap */
+                if (!rc)
+                    rc = corr_release(o, idx, res, &fc, fc.newest - window, &ps, &b);
+            }
+        }
+        if (!any && !rc) {
             struct timespec ts = {0, 200000000L};
             nanosleep(&ts, NULL);
-            sol_log_reader_clear_eof(r);
-            continue;
         }
-        if (k == SOL_ESYNTAX) {
-            if (++res->bad_lines <= BAD_LINES_SHOWN) {
-                char msg[MSG];
-                bad_record_text(msg, sizeof msg, path, &e);
-                notice(o, SOL_SCAN_WARNING, "%s", msg);
-            }
-            continue;
-        }
-        if (k) {
-            notice(o, SOL_SCAN_WARNING, "%s: %s", path, e.msg[0] ? e.msg : sol_strerror(k));
-            res->failed_logs++;
-            break;
-        }
-        res->events++;
-        if (sol_match_scan(sc, obs) &&
-            (rc = follow_sightings(o, sc, idx, res->own_tlps, res->identity, &ps, &b)))
-            break;
     }
-    res->bytes = sol_log_reader_bytes(r);
+    if (!rc)
+        rc = corr_release(o, idx, res, &fc, INT64_MAX, &ps, &b);
+    for (size_t i = 0; i < fc.nstreams; i++) {
+        if (fc.sc[i] && !rc && sol_match_scanner_merge(sc, fc.sc[i]) != 0)
+            rc = SOL_ENOMEM;
+        sol_match_scanner_free(fc.sc[i]);
+    }
+    for (size_t i = 0; i < fc.n; i++) {
+        sol_free(fc.heap[i].json);
+        sol_free(fc.heap[i].ctx);
+    }
+    sol_free(fc.heap);
+    sol_free(fc.sc);
+    res->late = fc.late;
+    for (size_t i = 0; i < o->n_logs; i++) {
+        if (lg[i].r)
+            res->bytes += sol_log_reader_bytes(lg[i].r);
+        sol_log_reader_free(lg[i].r);
+        if (lg[i].f)
+            close_log(lg[i].f);
+    }
+    sol_free(lg);
     sol_free(ps.v);
     sol_buf_free(&b);
-    sol_log_reader_free(r);
-    close_log(f);
     if (rc)
         return sol_error_set(err, rc, "%s",
                              rc == SOL_ENOMEM ? "out of memory" : "cannot write a sighting");
@@ -1104,9 +1696,9 @@ sol_scan_run(const struct sol_scan_options *o, struct sol_scan_result *res, stru
     sol_buf_init(&res->bundle);
     if (!o->n_logs)
         return sol_error_set(err, SOL_EINVAL, "no logs to scan");
-    if (o->follow && (o->n_logs != 1 || o->store_to))
-        return sol_error_set(err, SOL_EINVAL, "follow takes exactly one log and stores nothing");
-    if ((o->n_collections || o->store_to) && !o->store)
+    if (o->follow && o->store_to)
+        return sol_error_set(err, SOL_EINVAL, "follow stores nothing");
+    if (((o->n_collections && !o->index) || o->store_to) && !o->store)
         return sol_error_set(err, SOL_EINVAL, "collections need the node's store");
     resolve_identity(o, res);
     int rc = build_index(o, res, err);

@@ -100,6 +100,15 @@ struct sol_match_scanner {
     const struct sol_obs_prop *trigger;
     char **sources;
     size_t nsources;
+    /* Deferred correlation (match.h internals): observations that satisfy a bracket of a
+       pattern over several observations become candidates instead of being evaluated. */
+    bool defer;
+    uint32_t stream;
+    uint64_t order_base;
+    uint64_t *cand_event; /* per pattern: the event it was last made a candidate in */
+    struct sol__mcand *cands;
+    size_t ncands, capcands, cand_bytes;
+    const struct sol__mcand *feeding; /* the candidate sol__mscan_feed() evaluates */
 };
 
 static const char *const obj_keys[SOL_OBS_MAX_OBJECTS] = {
@@ -172,6 +181,8 @@ sol_match_scanner_free(struct sol_match_scanner *sc)
         sol_free((void *)(uintptr_t)sc->hits[i].h.observation);
         sol_free((void *)(uintptr_t)sc->hits[i].h.context);
     }
+    sol__mcand_free(sc->cands, sc->ncands);
+    sol_free(sc->cand_event);
     context_free(sc);
     sol_free(sc->hits);
     sol_free(sc->sorted);
@@ -274,12 +285,25 @@ intern_source(struct sol_match_scanner *sc, const char *name)
  * source must be the scanner's own). An earlier hit may arrive later when threads or
  * interval observations are merged.
  */
+/* The order of kept contexts: by time, then log and place, so that what is kept does
+   not depend on the order threads and parts were read in. */
+static bool
+context_before(const struct sol_match_context *a, const struct sol_match_context *b)
+{
+    if (a->time != b->time)
+        return a->time < b->time;
+    int c = strcmp(a->source, b->source);
+    if (c)
+        return c < 0;
+    return a->offset < b->offset;
+}
+
 static void
 add_context(struct sol_match_scanner *sc, struct sol_match_hit *h,
             const struct sol_match_context *c)
 {
     unsigned max = sc->keep_context;
-    if (h->ncontext == max && c->time >= h->context[max - 1].time)
+    if (h->ncontext == max && !context_before(c, &h->context[max - 1]))
         return;
     struct sol_match_context *v = (struct sol_match_context *)(uintptr_t)h->context;
     if (!v) {
@@ -291,7 +315,7 @@ add_context(struct sol_match_scanner *sc, struct sol_match_hit *h,
         h->context = v;
     }
     uint32_t at = h->ncontext < max ? h->ncontext : max - 1;
-    while (at > 0 && v[at - 1].time > c->time) {
+    while (at > 0 && context_before(c, &v[at - 1])) {
         v[at] = v[at - 1];
         at--;
     }
@@ -309,30 +333,48 @@ copy_text(char *out, size_t cap, const char *s, size_t n)
     out[n] = 0;
 }
 
-/* The context of the current observation, and of the value that led here. */
-static void
-capture_context(struct sol_match_scanner *sc, struct sol_match_hit *h, sol_time_t t)
+/* The context of the current observation, and of the value that led here; false when
+   out of memory. */
+static bool
+fill_context(struct sol_match_scanner *sc, struct sol_match_context *c, sol_time_t t)
 {
-    if (h->ncontext == sc->keep_context && t >= h->context[h->ncontext - 1].time)
-        return;
-    struct sol_match_context c;
-    c.source = intern_source(sc, sc->obs->source);
-    if (!c.source)
-        return;
-    c.line = sc->obs->line;
-    c.offset = sc->obs->offset;
-    c.time = t;
-    c.field[0] = c.property[0] = c.value[0] = 0;
+    c->source = intern_source(sc, sc->obs->source);
+    if (!c->source)
+        return false;
+    c->line = sc->obs->line;
+    c->offset = sc->obs->offset;
+    c->time = t;
+    c->field[0] = c->property[0] = c->value[0] = 0;
     const struct sol_obs_prop *p = sc->trigger;
     if (p) {
         const struct sol_obs_object *o = &sc->obs->obj[p->obj];
         if (p->field)
-            copy_text(c.field, sizeof c.field, p->field, strlen(p->field));
-        snprintf(c.property, sizeof c.property, "%.*s:%.*s", (int)o->type_n, o->type,
+            copy_text(c->field, sizeof c->field, p->field, strlen(p->field));
+        snprintf(c->property, sizeof c->property, "%.*s:%.*s", (int)o->type_n, o->type,
                  (int)p->path_n, p->path);
-        copy_text(c.value, sizeof c.value, p->s ? p->s : "", p->n);
+        copy_text(c->value, sizeof c->value, p->s ? p->s : "", p->n);
     }
-    add_context(sc, h, &c);
+    return true;
+}
+
+static void
+capture_context(struct sol_match_scanner *sc, struct sol_match_hit *h, sol_time_t t)
+{
+    if (h->ncontext == sc->keep_context && t > h->context[h->ncontext - 1].time)
+        return;
+    struct sol_match_context c;
+    if (fill_context(sc, &c, t))
+        add_context(sc, h, &c);
+}
+
+/* Whether text at time t should replace h's kept observation: the earliest, and of
+   those at one time the least text, so that the choice does not depend on read order. */
+static bool
+earlier_observation(const struct sol_match_hit *h, sol_time_t t, const char *text)
+{
+    if (!h->observation || t < h->observation_time)
+        return true;
+    return t == h->observation_time && strcmp(text, h->observation) < 0;
 }
 
 static void
@@ -343,11 +385,19 @@ record(struct sol_match_scanner *sc, uint32_t ind, uint64_t count, sol_time_t fi
     if (!h)
         return;
     /* The earliest observation, whatever the order logs are read in (as merge keeps). */
-    if (sc->keep && sc->obs && (!h->count || !h->observation || sc->t < h->observation_time) &&
-        make_json(sc))
+    if (sc->keep && sc->feeding && earlier_observation(h, sc->t, sc->feeding->json))
+        keep_observation(sc, h, sc->feeding->json, sc->feeding->json_n, sc->t);
+    else if (sc->keep && !sc->feeding && sc->obs &&
+             (!h->observation || sc->t <= h->observation_time) && make_json(sc) &&
+             earlier_observation(h, sc->t, sc->json.p))
         keep_observation(sc, h, sc->json.p, sc->json.n, sc->t);
-    if (sc->keep_context && sc->obs)
+    if (sc->keep_context && sc->feeding && sc->feeding->ctx) {
+        struct sol_match_context c = *sc->feeding->ctx;
+        if ((c.source = intern_source(sc, c.source)) != NULL)
+            add_context(sc, h, &c);
+    } else if (sc->keep_context && sc->obs) {
         capture_context(sc, h, sc->t);
+    }
     if (!h->count || first < h->first_seen)
         h->first_seen = first;
     if (!h->count || last > h->last_seen)
@@ -760,8 +810,13 @@ fast_confirm(struct sol_match_scanner *sc, const struct sol__mleaf *l)
 
 /* ---- Several observations ---- */
 
+/*
+ * The observation text (its objects as JSON, n bytes), over [sc->t, sc->t_last], as the
+ * next observation of pattern pat: buffered, and the pattern evaluated over the buffer.
+ * Observations must come in time order.
+ */
 static void
-multi_feed(struct sol_match_scanner *sc, uint32_t pat)
+multi_feed_text(struct sol_match_scanner *sc, uint32_t pat, const char *text, size_t n)
 {
     const struct sol__mpat *mp = &sc->idx->pats[pat];
     struct multi_state *m = sc->multi[pat];
@@ -775,8 +830,6 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
     if (m->last_event == sc->event)
         return;
     m->last_event = sc->event;
-    if (!make_json(sc))
-        return;
     /*
      * Forget what is too old to help, and the oldest when full. Under a WITHIN w at the
      * root an observation that ended at last can pair only with one that begins before
@@ -796,7 +849,7 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
         return;
     }
     sol_buf_reset(&e->text);
-    sol_buf_append(&e->text, sc->json.p, sc->json.n);
+    sol_buf_append(&e->text, text, n);
     int k = e->text.oom ? -1 : parse_objects(e->doc, &e->text, e->objs);
     if (k < 0)
         return;
@@ -842,6 +895,70 @@ multi_feed(struct sol_match_scanner *sc, uint32_t pat)
         sc->last[sc->nlast++] = ind;
     sc->completed++;
     record(sc, ind, 1, first, last);
+}
+
+#define CAND_BYTES_MAX ((size_t)64 << 20)
+
+/* Keep the current observation as a candidate of pattern pat (deferred correlation). */
+static void
+defer_multi(struct sol_match_scanner *sc, uint32_t pat)
+{
+    if (sc->cand_event[pat] == sc->event)
+        return;
+    sc->cand_event[pat] = sc->event;
+    if (!make_json(sc))
+        return;
+    if (sc->cand_bytes > CAND_BYTES_MAX) {
+        sc->counts.uncorrelated++;
+        return;
+    }
+    if (sc->ncands == sc->capcands) {
+        size_t nc = sc->capcands ? sc->capcands * 2 : 64;
+        struct sol__mcand *v = sol_realloc(sc->cands, nc * sizeof *v);
+        if (!v) {
+            sc->oom = true;
+            return;
+        }
+        sc->cands = v;
+        sc->capcands = nc;
+    }
+    struct sol__mcand *c = &sc->cands[sc->ncands];
+    memset(c, 0, sizeof *c);
+    c->first = sc->t;
+    c->last = sc->t_last;
+    c->pat = pat;
+    c->stream = sc->stream;
+    c->order = sc->order_base + sc->event;
+    c->json_n = sc->json.n;
+    c->json = sol_strndup(sc->json.p, sc->json.n);
+    if (sc->keep_context && sc->obs) {
+        c->ctx = sol_malloc(sizeof *c->ctx);
+        if (c->ctx && !fill_context(sc, c->ctx, sc->t)) {
+            sol_free(c->ctx);
+            c->ctx = NULL;
+        }
+    }
+    if (!c->json || (sc->keep_context && sc->obs && !c->ctx)) {
+        sol_free(c->json);
+        sol_free(c->ctx);
+        sc->oom = true;
+        return;
+    }
+    sc->ncands++;
+    sc->cand_bytes += sizeof *c + c->json_n + (c->ctx ? sizeof *c->ctx : 0);
+}
+
+static void
+multi_feed(struct sol_match_scanner *sc, uint32_t pat)
+{
+    if (sc->defer) {
+        defer_multi(sc, pat);
+        return;
+    }
+    struct multi_state *m = sc->multi[pat];
+    if ((m && m->last_event == sc->event) || !make_json(sc))
+        return;
+    multi_feed_text(sc, pat, sc->json.p, sc->json.n);
 }
 
 static void
@@ -1082,7 +1199,7 @@ sol_match_scanner_merge(struct sol_match_scanner *sc, const struct sol_match_sca
             continue;
         struct sol_match_hit *h = hit_slot(sc, s->h.indicator);
         bool earlier = h && s->h.observation &&
-                       (!h->observation || s->h.observation_time < h->observation_time);
+                       earlier_observation(h, s->h.observation_time, s->h.observation);
         record(sc, s->h.indicator, s->h.count, s->h.first_seen, s->h.last_seen);
         /* record() may have grown the table: look the slot up again. */
         h = hit_slot(sc, s->h.indicator);
@@ -1097,6 +1214,7 @@ sol_match_scanner_merge(struct sol_match_scanner *sc, const struct sol_match_sca
     }
     sc->counts.outside += other->counts.outside;
     sc->counts.dropped += other->counts.dropped;
+    sc->counts.uncorrelated += other->counts.uncorrelated;
     sc->obs = saved;
     return sc->oom ? SOL_ENOMEM : 0;
 }
@@ -1105,6 +1223,56 @@ void
 sol_match_scanner_keep_observations(struct sol_match_scanner *sc, bool keep)
 {
     sc->keep = keep;
+}
+
+/* ---- Deferred correlation (match.h internals) ---- */
+
+void
+sol__mcand_free(struct sol__mcand *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sol_free(c[i].json);
+        sol_free(c[i].ctx);
+    }
+    sol_free(c);
+}
+
+int
+sol__mscan_defer(struct sol_match_scanner *sc, uint32_t stream, uint64_t order_base)
+{
+    if (!sc->cand_event &&
+        !(sc->cand_event = sol_calloc(sc->idx->npats + 1, sizeof *sc->cand_event)))
+        return SOL_ENOMEM;
+    sc->defer = true;
+    sc->stream = stream;
+    sc->order_base = order_base;
+    return 0;
+}
+
+struct sol__mcand *
+sol__mscan_take(struct sol_match_scanner *sc, size_t *n)
+{
+    struct sol__mcand *v = sc->cands;
+    *n = sc->ncands;
+    sc->cands = NULL;
+    sc->ncands = sc->capcands = sc->cand_bytes = 0;
+    return v;
+}
+
+void
+sol__mscan_feed(struct sol_match_scanner *sc, const struct sol__mcand *c)
+{
+    sc->event++;
+    sc->obs = NULL;
+    sc->nlast = 0;
+    sc->ndropped_now = 0;
+    sc->completed = 0;
+    sc->trigger = NULL;
+    sc->t = c->first;
+    sc->t_last = c->last > c->first ? c->last : c->first;
+    sc->feeding = c;
+    multi_feed_text(sc, c->pat, c->json, c->json_n);
+    sc->feeding = NULL;
 }
 
 void

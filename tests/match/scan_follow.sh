@@ -44,6 +44,33 @@ kill "$pid"
 wait "$pid" 2>/dev/null
 pid=
 
+# --follow on two logs: one time-ordered stream within the reorder window. The connections
+# (conn) arrive before the lookup (dns) that precedes them in time: with a window of 20
+# minutes the lookup still comes in time; with none, conn has moved on without it (said).
+corr() { # corr WINDOW OUT
+  : > "$tmp/c_dns.json"
+  : > "$tmp/c_conn.json"
+  "$bin" scan --identity $id --indicators data/logs/corr.stix2 --follow --reorder-window "$1" \
+    "$tmp/c_dns.json" "$tmp/c_conn.json" > "$2" 2> "$2.err" &
+  pid=$!
+  sleep 0.5
+  cat data/logs/corr_conn.json >> "$tmp/c_conn.json"
+  # and a later connection, ten minutes on: the log has moved past the earlier ones
+  echo '{"ts": 1718001000.0, "uid": "Cc9", "id.orig_h": "192.168.1.30", "id.orig_p": 51009, "id.resp_h": "198.51.100.1", "id.resp_p": 443, "proto": "tcp"}' >> "$tmp/c_conn.json"
+  sleep 0.7
+  cat data/logs/corr_dns.json >> "$tmp/c_dns.json"
+  sleep 0.7
+  kill "$pid"
+  wait "$pid" 2>/dev/null
+  pid=
+}
+corr 1200 "$tmp/c120"
+check "two followed logs: the lookup and the later connection meet, though read the other way round" \
+  grep -q '"sighting_of_ref":"indicator--0c1e0a57-7a3b-4c0d-9e55-3b9d2f1a6c01"' "$tmp/c120"
+corr 0 "$tmp/c0"
+check "with no reorder window the summary says the lookup came late" \
+  grep -q '^scan: 1 observation came later than the reorder window' "$tmp/c0.err"
+
 # --threads: the same sightings whatever the number of threads.
 logs="data/logs/zeek_dns.log data/logs/zeek_http.log data/logs/zeek_files.log data/logs/eve.json data/logs/zeek_conn.json"
 # shellcheck disable=SC2086
